@@ -88,7 +88,8 @@ const MAX_OWN_PUBLIC_ADDRESSES = 4;
 /** Gateway evidence weights (see `gatewayMac`). */
 const ROUTER_IP_WEIGHT = 16;
 const DHCP_SERVER_WEIGHT = 8;
-const GATEWAY_MIN_SCORE = 4;
+/** Two public addresses behind one MAC already mean forwarding: a home host rarely holds even one. */
+const GATEWAY_MIN_SCORE = 2;
 
 /** DHCP message types (RFC 2132 §9.6). */
 const DHCP_OFFER = 2;
