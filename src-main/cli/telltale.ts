@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+/**
+ * The `telltale` command line: `analyze` and `dataset` today; `eval`, `serve` and `report` join
+ * them with their issues. `main()` takes its arguments and I/O explicitly so tests run it
+ * in-process; run as a program, it wires itself to the real process.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { GroundTruthError } from '../devices/ground-truth.ts';
+import { TUNNEL_PROFILE_NAMES, type TunnelProfileName } from '../views/tunnel-profiles.ts';
+import { VIEW_NAMES, type ViewName } from '../views/view-packet.ts';
+import { runAnalyze } from './analyze-command.ts';
+import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
+import { runDataset } from './dataset-command.ts';
+
+const USAGE = `Usage:
+  telltale analyze <capture...> [--labels labels.csv] [--json out.json]
+                   [--views lan,napt,vpn | --no-views] [--vpn-profile NAME] [--no-progress]
+      Devices found (MAC, vendor, name, addresses, packets, bytes, first / last seen), packets
+      each observer view keeps, and read errors.
+  telltale dataset <capture...> --labels labels.csv --view lan|napt|vpn --out DIR
+                   [--vpn-profile NAME] [--no-progress]
+      Per-packet feature vectors, true labels and provenance as NumPy .npy files + meta.json.
+
+Captures: pcap or pcapng, plain or gzip-compressed (detected from the content).
+VPN profiles: ${TUNNEL_PROFILE_NAMES.join(', ')} (default openvpn-aes-256-gcm).
+Exit codes: 0 done (damaged files are reported; what was readable is used), 1 bad arguments,
+2 a capture could not be read at all.`;
+
+function parseViewName(text: string, option: string): ViewName {
+  const name = text.trim().toLowerCase();
+  if (!(VIEW_NAMES as readonly string[]).includes(name)) {
+    throw new UsageError(`${option}: unknown view "${text}" (choose from ${VIEW_NAMES.join(', ')})`);
+  }
+  return name as ViewName;
+}
+
+function parseProfile(text: string | undefined): TunnelProfileName | undefined {
+  if (text === undefined) return undefined;
+  if (!(TUNNEL_PROFILE_NAMES as readonly string[]).includes(text)) {
+    throw new UsageError(
+      `--vpn-profile: unknown profile "${text}" (choose from ${TUNNEL_PROFILE_NAMES.join(', ')})`,
+    );
+  }
+  return text as TunnelProfileName;
+}
+
+/** Checks that each capture is a readable regular file before any work starts. */
+function checkInputFiles(paths: readonly string[], what: string): void {
+  if (paths.length === 0) throw new UsageError(`no ${what} given`);
+  for (const path of paths) {
+    let isFile: boolean;
+    try {
+      isFile = statSync(path).isFile();
+    } catch {
+      throw new UsageError(`${path}: no such file`);
+    }
+    if (!isFile) throw new UsageError(`${path}: not a regular file`);
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      throw new UsageError(`${path}: permission denied (cannot read the file)`);
+    }
+  }
+}
+
+async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout(`${USAGE}\n`);
+    return command === undefined ? ExitCode.USAGE : ExitCode.OK;
+  }
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      labels: { type: 'string' },
+      json: { type: 'string' },
+      views: { type: 'string' },
+      'no-views': { type: 'boolean' },
+      view: { type: 'string' },
+      out: { type: 'string' },
+      'vpn-profile': { type: 'string' },
+      'no-progress': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    io.stdout(`${USAGE}\n`);
+    return ExitCode.OK;
+  }
+  const progressIo: CliIo = values['no-progress'] === true ? { ...io, progress: undefined } : io;
+  const vpnProfile = parseProfile(values['vpn-profile']);
+  if (values.labels !== undefined) checkInputFiles([values.labels], 'labels file');
+
+  switch (command) {
+    case 'analyze': {
+      for (const unsupported of ['view', 'out'] as const) {
+        if (values[unsupported] !== undefined) throw new UsageError(`analyze does not take --${unsupported}`);
+      }
+      checkInputFiles(positionals, 'capture file');
+      const views =
+        values['no-views'] === true
+          ? []
+          : values.views === undefined
+            ? [...VIEW_NAMES]
+            : values.views.split(',').map((v) => parseViewName(v, '--views'));
+      return runAnalyze(
+        {
+          captures: positionals,
+          labels: values.labels ?? null,
+          json: values.json ?? null,
+          views,
+          vpnProfile,
+        },
+        progressIo,
+      );
+    }
+    case 'dataset': {
+      for (const unsupported of ['json', 'views', 'no-views'] as const) {
+        if (values[unsupported] !== undefined) throw new UsageError(`dataset does not take --${unsupported}`);
+      }
+      if (values.labels === undefined) throw new UsageError('dataset needs --labels labels.csv');
+      if (values.view === undefined) throw new UsageError(`dataset needs --view (${VIEW_NAMES.join(', ')})`);
+      if (values.out === undefined) throw new UsageError('dataset needs --out DIR');
+      checkInputFiles(positionals, 'capture file');
+      return runDataset(
+        {
+          captures: positionals,
+          labels: values.labels,
+          view: parseViewName(values.view, '--view'),
+          out: values.out,
+          vpnProfile,
+        },
+        progressIo,
+      );
+    }
+    default:
+      throw new UsageError(`unknown command "${command}" (commands: analyze, dataset)`);
+  }
+}
+
+/** Runs the command line; resolves to the exit code and never rejects for user errors. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    return await runCommand(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.stderr(`telltale: ${(error as Error).message}\n\n${USAGE}\n`);
+      return ExitCode.USAGE;
+    }
+    if (error instanceof GroundTruthError) {
+      io.stderr(`telltale: ${error.message}\n`);
+      return ExitCode.USAGE;
+    }
+    throw error;
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  if (!(error instanceof TypeError) || !('code' in error)) return false;
+  const code: unknown = error.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const io: CliIo = {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    progress: process.stderr,
+  };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `telltale: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,0 +1,264 @@
+/**
+ * `npm run bench [-- capture.pcap ...] [--files N] [--no-memory] [--no-tshark]`
+ *
+ * Throughput of the engine's packet path on real MADEA data, beside reference tools run in the
+ * same process on the same file:
+ *   read                      openCaptureFile, batches counted
+ *   read + decode             + decodePacket
+ *   read + decode + views + features
+ *                             + device inventory, ground truth, NAPT and VPN views, and each
+ *                               view's feature vectors (the whole `telltale dataset` path but
+ *                               the disk writes)
+ *   tcpdump -r FILE -w /dev/null
+ *   tshark -r FILE -T fields (the fields our cross-check compares)
+ * and then memory over a full run of every MADEA file (2.4 million packets, gzip as shipped):
+ * heap and RSS sampled every 100 000 packets.
+ *
+ * By default the input is N MADEA monitoring files merged into one plain pcap under the system
+ * temp folder (tcpdump cannot read gzip). Pin to one core for the per-core figure:
+ * `taskset -c 0 npm run bench`.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openCaptureFile } from '../../src-main/capture/capture-file.ts';
+import { decodePacket } from '../../src-main/decode/decode-packet.ts';
+import { GroundTruth } from '../../src-main/devices/ground-truth.ts';
+import { analyzeCaptures } from '../../src-main/engine/capture-analysis.ts';
+import { FeatureExtractor } from '../../src-main/features/feature-extractor.ts';
+import type { ViewName, ViewPacket } from '../../src-main/views/view-packet.ts';
+
+const DATASETS = resolve(import.meta.dirname, '../../../shared/datasets');
+const MADEA = join(DATASETS, 'madea');
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    files: { type: 'string', default: '30' },
+    repeat: { type: 'string', default: '3' },
+    'no-memory': { type: 'boolean' },
+    'no-tshark': { type: 'boolean' },
+  },
+});
+
+function madeaFiles(): string[] {
+  const out: string[] = [];
+  for (const sub of ['training', 'monitoring']) {
+    const dir = join(MADEA, sub);
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).sort()) if (f.endsWith('.gz')) out.push(join(dir, f));
+  }
+  return out;
+}
+
+function benchInput(): string {
+  if (positionals.length === 1) return positionals[0];
+  const files = madeaFiles().filter((f) => f.includes('monitoring_2023-6-13'));
+  if (files.length === 0) throw new Error(`no MADEA captures under ${MADEA}; pass a capture file`);
+  const n = Math.min(files.length, Number(values.files));
+  const dir = join(tmpdir(), 'telltale-bench');
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `madea-${n}.pcap`);
+  if (!existsSync(out)) {
+    // mergecap reads gzip and writes plain pcap, merging by timestamp.
+    execFileSync('mergecap', ['-F', 'pcap', '-w', out, ...files.slice(0, n)]);
+  }
+  return out;
+}
+
+interface Measurement {
+  name: string;
+  packets: number;
+  seconds: number;
+}
+
+const rate = (m: Measurement): number => m.packets / m.seconds;
+
+async function best(name: string, run: () => Promise<number>): Promise<Measurement> {
+  let bestSeconds = Infinity;
+  let packets = 0;
+  for (let i = 0; i < Number(values.repeat); i++) {
+    const t0 = process.hrtime.bigint();
+    packets = await run();
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    bestSeconds = Math.min(bestSeconds, seconds);
+  }
+  return { name, packets, seconds: bestSeconds };
+}
+
+async function readOnly(path: string): Promise<number> {
+  let n = 0;
+  for await (const batch of openCaptureFile(path).batches()) n += batch.length;
+  return n;
+}
+
+let sink = 0;
+async function readDecode(path: string): Promise<number> {
+  let n = 0;
+  for await (const batch of openCaptureFile(path).batches()) {
+    for (let i = 0; i < batch.length; i++) sink += decodePacket(batch[i]).srcPort;
+    n += batch.length;
+  }
+  return n;
+}
+
+/** The dataset path without disk writes: features for every packet of each view into a reused block. */
+async function fullPipeline(
+  paths: readonly string[],
+  groundTruth: GroundTruth,
+  onPackets?: (n: number) => void,
+): Promise<number> {
+  const views: ViewName[] = ['napt', 'vpn'];
+  const extractors = { napt: new FeatureExtractor('napt'), vpn: new FeatureExtractor('vpn') } as Record<
+    ViewName,
+    FeatureExtractor
+  >;
+  const blocks = {
+    napt: new Float32Array(4096 * extractors.napt.length),
+    vpn: new Float32Array(4096 * extractors.vpn.length),
+  } as Record<ViewName, Float32Array>;
+  const rows = { napt: 0, vpn: 0 } as Record<ViewName, number>;
+  const analysis = await analyzeCaptures(paths, {
+    groundTruth,
+    views,
+    onViewPacket: (view: ViewName, vp: ViewPacket) => {
+      const e = extractors[view];
+      e.extract(vp, blocks[view], (rows[view] & 4095) * e.length);
+      rows[view]++;
+    },
+    onSegmentStart: () => {
+      extractors.napt.reset();
+      extractors.vpn.reset();
+    },
+    onProgress:
+      onPackets === undefined
+        ? undefined
+        : (p) => {
+            onPackets(p.packets);
+          },
+  });
+  return analysis.packets;
+}
+
+function timeCommand(cmd: string, args: string[]): number {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+  if (r.error !== undefined || r.status !== 0)
+    throw new Error(`${cmd} failed: ${r.error?.message ?? r.stderr.toString()}`);
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+function fmt(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : `${(n / 1e3).toFixed(1)} k`;
+}
+
+async function main(): Promise<void> {
+  const input = benchInput();
+  const labels = GroundTruth.loadSync(join(MADEA, 'labels.csv'));
+  const mb = statSync(input).size / 1e6;
+  console.log(
+    `Telltale benchmark — ${input} (${mb.toFixed(0)} MB), node ${process.version}, best of ${values.repeat}`,
+  );
+  console.log(
+    '(JavaScript runs on one thread; pin with `taskset -c 0 npm run bench` for a strict one-core figure)\n',
+  );
+
+  const ours: Measurement[] = [];
+  ours.push(await best('read', () => readOnly(input)));
+  ours.push(await best('read + decode', () => readDecode(input)));
+  ours.push(await best('read + decode + views + features', () => fullPipeline([input], labels)));
+  const packets = ours[0].packets;
+
+  const refs: Measurement[] = [];
+  if (spawnSync('tcpdump', ['--version']).status === 0) {
+    let s = Infinity;
+    for (let i = 0; i < Number(values.repeat); i++)
+      s = Math.min(s, timeCommand('tcpdump', ['-r', input, '-w', '/dev/null']));
+    refs.push({ name: 'tcpdump -r -w /dev/null', packets, seconds: s });
+  }
+  if (values['no-tshark'] !== true && spawnSync('tshark', ['--version']).status === 0) {
+    // tshark dissects at tens of thousands of packets/s: time it on the first 100 000 packets.
+    const count = Math.min(packets, 100_000);
+    const fields = [
+      'frame.len',
+      'eth.src',
+      'eth.dst',
+      'ip.src',
+      'ip.dst',
+      'ipv6.src',
+      'ipv6.dst',
+      'tcp.srcport',
+      'tcp.dstport',
+      'udp.srcport',
+      'udp.dstport',
+      'ip.proto',
+      'dns.qry.name',
+      'tls.handshake.extensions_server_name',
+      'dhcp.option.hostname',
+    ];
+    const s = timeCommand('tshark', [
+      '-n',
+      '-r',
+      input,
+      '-c',
+      String(count),
+      '-T',
+      'fields',
+      ...fields.flatMap((f) => ['-e', f]),
+    ]);
+    refs.push({ name: `tshark -r -T fields (first ${fmt(count)} packets)`, packets: count, seconds: s });
+  }
+
+  console.log(`${packets} packets\n`);
+  const width = 44;
+  console.log(
+    `${'stage'.padEnd(width)} ${'packets/s'.padStart(10)}  ${'vs tcpdump'.padStart(10)}  ${'vs tshark'.padStart(10)}`,
+  );
+  const tcpdump = refs.find((r) => r.name.startsWith('tcpdump'));
+  const tshark = refs.find((r) => r.name.startsWith('tshark'));
+  for (const m of [...ours, ...refs]) {
+    const r = rate(m);
+    const vsTcpdump = tcpdump === undefined ? '-' : `${(r / rate(tcpdump)).toFixed(2)}x`;
+    const vsTshark = tshark === undefined ? '-' : `${(r / rate(tshark)).toFixed(1)}x`;
+    console.log(
+      `${m.name.padEnd(width)} ${fmt(r).padStart(10)}  ${vsTcpdump.padStart(10)}  ${vsTshark.padStart(10)}`,
+    );
+  }
+  const full = ours[2];
+  console.log(
+    `\nTarget: read + decode + views + features >= 1 M packets/s: ${rate(full) >= 1e6 ? 'met' : 'NOT met'} (${fmt(rate(full))}/s)`,
+  );
+
+  if (values['no-memory'] !== true) {
+    const all = madeaFiles();
+    console.log(`\nMemory: full pipeline over all ${all.length} MADEA files (gzip as shipped)`);
+    const samples: { packets: number; heap: number; rss: number }[] = [];
+    let next = 100_000;
+    const t0 = process.hrtime.bigint();
+    const total = await fullPipeline(all, labels, (p) => {
+      if (p >= next) {
+        next += 100_000;
+        const m = process.memoryUsage();
+        samples.push({ packets: p, heap: m.heapUsed / 1e6, rss: m.rss / 1e6 });
+      }
+    });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const later = samples.slice(Math.floor(samples.length / 4));
+    const heaps = later.map((s) => s.heap);
+    const rss = later.map((s) => s.rss);
+    console.log(`${total} packets in ${seconds.toFixed(1)} s (${fmt(total / seconds)}/s, gzip included)`);
+    for (const s of samples.filter((_, i) => i % 4 === 0)) {
+      console.log(
+        `  at ${fmt(s.packets).padStart(8)} packets: heap ${s.heap.toFixed(0).padStart(4)} MB, rss ${s.rss.toFixed(0).padStart(4)} MB`,
+      );
+    }
+    console.log(
+      `After the first quarter: heap ${Math.min(...heaps).toFixed(0)}–${Math.max(...heaps).toFixed(0)} MB, rss ${Math.min(...rss).toFixed(0)}–${Math.max(...rss).toFixed(0)} MB`,
+    );
+  }
+  if (sink === 42) console.log('');
+}
+
+await main();
