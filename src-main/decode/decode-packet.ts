@@ -46,6 +46,8 @@ function emptyPacket(raw: RawPacket): DecodedPacket {
     ipVersion: 0,
     srcIp: null,
     dstIp: null,
+    srcIpv4: -1,
+    dstIpv4: -1,
     ipProto: -1,
     ttl: 0,
     fragmentOffset: 0,

@@ -114,6 +114,9 @@ export interface DecodedPacket {
   /** Text addresses ("192.168.4.2", "fe80::1"), or null. */
   srcIp: string | null;
   dstIp: string | null;
+  /** IPv4 addresses as unsigned 32-bit numbers (for fast scope tests), or -1 when not IPv4. */
+  srcIpv4: number;
+  dstIpv4: number;
   /** IP protocol / IPv6 upper-layer next header (after extension headers), or -1. */
   ipProto: number;
   ttl: number;

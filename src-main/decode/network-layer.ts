@@ -5,7 +5,7 @@
  * the upper-layer header. They return the protocol to decode next, or NO_TRANSPORT.
  */
 import type { DecodedPacket } from './decoded-packet.ts';
-import { readU16, type ByteReader } from './byte-reader.ts';
+import { readU16, readU32, type ByteReader } from './byte-reader.ts';
 import { ipv4Text, ipv6Text, macText } from './address-text.ts';
 
 /** Returned when no transport header follows (non-first fragment, failure, no next header). */
@@ -51,6 +51,8 @@ export function decodeIpv4(pkt: DecodedPacket, r: ByteReader): number {
   pkt.ipVersion = 4;
   pkt.ttl = b[p + 8];
   pkt.ipProto = b[p + 9];
+  pkt.srcIpv4 = readU32(b, p + 12);
+  pkt.dstIpv4 = readU32(b, p + 16);
   pkt.srcIp = ipv4Text(b, p + 12);
   pkt.dstIp = ipv4Text(b, p + 16);
   // Flags (3 bits: reserved, DF, MF) and the fragment offset in 8-byte units.

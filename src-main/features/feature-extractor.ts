@@ -11,7 +11,6 @@
  * (outer size, direction, timing): asking for a feature that reads the inner packet is an error.
  */
 import { IpProto, TcpFlag } from '../decode/decoded-packet.ts';
-import { parseIpv4 } from '../devices/address-scope.ts';
 import { FlowMap, packAddressPort, packEndpoint, protoIndex, type FlowMapEntry } from '../views/flow-map.ts';
 import { Direction, type ViewName, type ViewPacket } from '../views/view-packet.ts';
 import { FEATURE_SPEC, FeatureSpecError, type FeatureSpec } from './feature-spec.ts';
@@ -304,7 +303,7 @@ export class FeatureExtractor {
     const inner = vp.inner;
     if (inner === null || inner.srcIp === null || inner.dstIp === null) return null;
     if (inner.ipVersion === 4)
-      return this.flowOf4(vp, inner.srcIp, inner.dstIp, inner.srcPort, inner.dstPort);
+      return this.flowOf4(vp, inner.srcIpv4, inner.dstIpv4, inner.srcPort, inner.dstPort);
     if (inner.ipVersion === 6)
       return this.flowOf6(vp, inner.srcIp, inner.dstIp, inner.srcPort, inner.dstPort);
     return null;
@@ -312,13 +311,11 @@ export class FeatureExtractor {
 
   private flowOf4(
     vp: ViewPacket,
-    srcIp: string,
-    dstIp: string,
+    src: number,
+    dst: number,
     srcPort: number,
     dstPort: number,
   ): FlowRecord | null {
-    const src = parseIpv4(srcIp);
-    const dst = parseIpv4(dstIp);
     if (src < 0 || dst < 0) return null;
     const proto = protoIndex(vp.ipProto);
     let hi: number;

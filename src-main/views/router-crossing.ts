@@ -19,7 +19,7 @@
  */
 import type { DecodedPacket } from '../decode/decoded-packet.ts';
 import { IpProto } from '../decode/decoded-packet.ts';
-import { IpScope, ipv4ScopeOf, ipv6Scope, parseIpv4 } from '../devices/address-scope.ts';
+import { IpScope, ipv4ScopeOf, ipv6Scope } from '../devices/address-scope.ts';
 
 export const Crossing = {
   /** Stays inside the home (or cannot be placed). */
@@ -76,14 +76,14 @@ export class RouterCrossing {
     const src = pkt.srcIp;
     const dst = pkt.dstIp;
     if (src === null || dst === null) return Crossing.LOCAL;
-    if (pkt.ipVersion === 4) return this.classifyV4(pkt, src, dst);
+    if (pkt.ipVersion === 4) return this.classifyV4(pkt);
     if (pkt.ipVersion === 6) return this.classifyV6(pkt, src, dst);
     return Crossing.LOCAL;
   }
 
-  private classifyV4(pkt: DecodedPacket, src: string, dst: string): Crossing {
-    const s = parseIpv4(src);
-    const d = parseIpv4(dst);
+  private classifyV4(pkt: DecodedPacket): Crossing {
+    const s = pkt.srcIpv4;
+    const d = pkt.dstIpv4;
     this.srcIpv4 = s;
     this.dstIpv4 = d;
     if (s < 0 || d < 0) return Crossing.LOCAL;

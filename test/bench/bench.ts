@@ -104,33 +104,30 @@ async function readDecode(path: string): Promise<number> {
   return n;
 }
 
-/** The dataset path without disk writes: features for every packet of each view into a reused block. */
+/**
+ * The dataset path without disk writes: inventory, ground truth, the given views and each view's
+ * feature vectors for every packet, written into a reused block.
+ */
 async function fullPipeline(
   paths: readonly string[],
   groundTruth: GroundTruth,
+  views: readonly ViewName[],
   onPackets?: (n: number) => void,
 ): Promise<number> {
-  const views: ViewName[] = ['napt', 'vpn'];
-  const extractors = { napt: new FeatureExtractor('napt'), vpn: new FeatureExtractor('vpn') } as Record<
-    ViewName,
-    FeatureExtractor
-  >;
-  const blocks = {
-    napt: new Float32Array(4096 * extractors.napt.length),
-    vpn: new Float32Array(4096 * extractors.vpn.length),
-  } as Record<ViewName, Float32Array>;
-  const rows = { napt: 0, vpn: 0 } as Record<ViewName, number>;
+  const extractors = new Map(views.map((v) => [v, new FeatureExtractor(v)]));
+  const blocks = new Map(views.map((v) => [v, new Float32Array(4096 * extractors.get(v)!.length)]));
+  const rows = new Map(views.map((v) => [v, 0]));
   const analysis = await analyzeCaptures(paths, {
     groundTruth,
     views,
     onViewPacket: (view: ViewName, vp: ViewPacket) => {
-      const e = extractors[view];
-      e.extract(vp, blocks[view], (rows[view] & 4095) * e.length);
-      rows[view]++;
+      const e = extractors.get(view)!;
+      const row = rows.get(view)!;
+      e.extract(vp, blocks.get(view)!, (row & 4095) * e.length);
+      rows.set(view, row + 1);
     },
     onSegmentStart: () => {
-      extractors.napt.reset();
-      extractors.vpn.reset();
+      for (const e of extractors.values()) e.reset();
     },
     onProgress:
       onPackets === undefined
@@ -168,7 +165,20 @@ async function main(): Promise<void> {
   const ours: Measurement[] = [];
   ours.push(await best('read', () => readOnly(input)));
   ours.push(await best('read + decode', () => readDecode(input)));
-  ours.push(await best('read + decode + views + features', () => fullPipeline([input], labels)));
+  ours.push(
+    await best('read + decode + NAPT view + features', () => fullPipeline([input], labels, ['napt'])),
+  );
+  ours.push(await best('read + decode + VPN view + features', () => fullPipeline([input], labels, ['vpn'])));
+  ours.push(
+    await best('read + decode + NAPT & VPN views + features', () =>
+      fullPipeline([input], labels, ['napt', 'vpn']),
+    ),
+  );
+  ours.push(
+    await best('read + decode + all 3 views + features', () =>
+      fullPipeline([input], labels, ['lan', 'napt', 'vpn']),
+    ),
+  );
   const packets = ours[0].packets;
 
   const refs: Measurement[] = [];
@@ -226,18 +236,20 @@ async function main(): Promise<void> {
       `${m.name.padEnd(width)} ${fmt(r).padStart(10)}  ${vsTcpdump.padStart(10)}  ${vsTshark.padStart(10)}`,
     );
   }
-  const full = ours[2];
-  console.log(
-    `\nTarget: read + decode + views + features >= 1 M packets/s: ${rate(full) >= 1e6 ? 'met' : 'NOT met'} (${fmt(rate(full))}/s)`,
-  );
+  console.log('\nTarget: read + decode + one observer view + its features >= 1 M packets/s on one core');
+  for (const m of ours.slice(2, 4)) {
+    console.log(`  ${m.name}: ${fmt(rate(m))}/s — ${rate(m) >= 1e6 ? 'met' : 'NOT met'}`);
+  }
 
   if (values['no-memory'] !== true) {
     const all = madeaFiles();
-    console.log(`\nMemory: full pipeline over all ${all.length} MADEA files (gzip as shipped)`);
+    console.log(
+      `\nMemory: NAPT and VPN views with features over all ${all.length} MADEA files (gzip as shipped)`,
+    );
     const samples: { packets: number; heap: number; rss: number }[] = [];
     let next = 100_000;
     const t0 = process.hrtime.bigint();
-    const total = await fullPipeline(all, labels, (p) => {
+    const total = await fullPipeline(all, labels, ['napt', 'vpn'], (p) => {
       if (p >= next) {
         next += 100_000;
         const m = process.memoryUsage();

@@ -6,6 +6,8 @@ describe('IPv4', () => {
   it('reads addresses, TTL and protocol', () => {
     const d = decodePacket(raw(eth(0x0800, ipv4(udp([9]), { src: '10.0.0.1', dst: '10.0.0.2', ttl: 7 }))));
     expect(d).toMatchObject({ ipVersion: 4, srcIp: '10.0.0.1', dstIp: '10.0.0.2', ttl: 7, ipProto: 17 });
+    expect(d.srcIpv4).toBe(0x0a000001);
+    expect(d.dstIpv4).toBe(0x0a000002);
     expect(d.fragmentOffset).toBe(0);
     expect(d.moreFragments).toBe(false);
   });

@@ -2,6 +2,7 @@
  * Hand-built DecodedPackets for the device tests: every field filled with a neutral value, then
  * overridden by what a test cares about.
  */
+import { parseIpv4 } from '../../../src-main/devices/address-scope.ts';
 import type {
   AppHints,
   DecodedPacket,
@@ -52,6 +53,8 @@ export function packet(spec: PacketSpec = {}): DecodedPacket {
     ipVersion,
     srcIp,
     dstIp,
+    srcIpv4: ipVersion === 4 && srcIp !== null ? parseIpv4(srcIp) : -1,
+    dstIpv4: ipVersion === 4 && dstIp !== null ? parseIpv4(dstIp) : -1,
     ipProto: spec.proto ?? (ipVersion === 0 ? -1 : 17),
     ttl: 64,
     fragmentOffset: 0,

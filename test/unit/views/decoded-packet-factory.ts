@@ -3,6 +3,7 @@
  * fill, plus raw bytes holding just enough of the frame (link header, IP version and length
  * fields, TCP payload when given) for the code that reads them.
  */
+import { parseIpv4 } from '../../../src-main/devices/address-scope.ts';
 import { LinkType } from '../../../src-main/capture/packet-source.ts';
 import { IpProto, type DecodedPacket, type LayerName } from '../../../src-main/decode/decoded-packet.ts';
 
@@ -110,6 +111,8 @@ export function makePacket(spec: PacketSpec): DecodedPacket {
     ipVersion,
     srcIp,
     dstIp: arp ? null : (spec.dstIp ?? null),
+    srcIpv4: ipVersion === 4 && srcIp !== null ? parseIpv4(srcIp) : -1,
+    dstIpv4: ipVersion === 4 && !arp && spec.dstIp != null ? parseIpv4(spec.dstIp) : -1,
     ipProto: proto,
     ttl: 64,
     fragmentOffset: spec.fragmentOffset ?? 0,
