@@ -1,13 +1,25 @@
 /**
  * `telltale analyze <capture...> [--labels labels.csv] [--json out.json] [--views lan,napt,vpn]
- * [--vpn-profile NAME]`: the device table, per-view packet counts and read errors.
+ * [--vpn-profile NAME] [--view napt|vpn [--models DIR]]`: the device table, per-view packet counts
+ * and read errors; with `--view`, which device the observer's default model names for each
+ * packet of that view, summarised per true device.
  */
 import { writeFileSync } from 'node:fs';
 import { GroundTruth } from '../devices/ground-truth.ts';
 import type { DeviceRecord } from '../devices/device-record.ts';
 import { analyzeCaptures, type CaptureAnalysis } from '../engine/capture-analysis.ts';
+import { FeatureExtractor } from '../features/feature-extractor.ts';
+import { DeviceIdentifier } from '../inference/device-identifier.ts';
+import {
+  summariseByDevice,
+  UNKNOWN_NAME,
+  type DeviceIdentificationSummary,
+} from '../inference/identification-summary.ts';
+import type { ModelView } from '../inference/model-manifest.ts';
+import { runLengthsOf, UNKNOWN_LABEL, type PacketLabels } from '../inference/window-stitching.ts';
 import { VIEW_NAMES, type ViewName } from '../views/view-packet.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
+import type { ViewPacket } from '../views/view-packet.ts';
 import { type CliIo, ExitCode } from './cli-io.ts';
 import { formatBytes, formatTable, formatTimestamp } from './format-table.ts';
 import { ProgressBar } from './progress-bar.ts';
@@ -18,6 +30,8 @@ export interface AnalyzeArgs {
   json: string | null;
   views: ViewName[];
   vpnProfile: TunnelProfileName | undefined;
+  /** Identify devices as this observer's default model does (`--view`); null: do not. */
+  identify?: { view: ModelView; modelsDir: string } | null;
 }
 
 function addressList(device: DeviceRecord): string {
@@ -101,8 +115,9 @@ function labelTable(analysis: CaptureAnalysis): string {
 }
 
 /** The whole analysis as plain data for `--json`. */
-export function analysisJson(analysis: CaptureAnalysis): unknown {
+export function analysisJson(analysis: CaptureAnalysis, identification?: ViewIdentification): unknown {
   return {
+    ...(identification === undefined ? {} : { identification: identificationJson(identification) }),
     files: analysis.order.map((i) => analysis.files[i]),
     packets: analysis.packets,
     segments: analysis.segments,
@@ -115,10 +130,29 @@ export function analysisJson(analysis: CaptureAnalysis): unknown {
 export async function runAnalyze(args: AnalyzeArgs, io: CliIo): Promise<number> {
   const groundTruth = args.labels === null ? null : await GroundTruth.load(args.labels);
   const bar = io.progress === undefined ? null : new ProgressBar(io.progress);
+  const identify = args.identify ?? null;
+  // Open the model first: a missing or damaged model is reported before the long read.
+  const identifier =
+    identify === null ? null : await DeviceIdentifier.open(identify.modelsDir, identify.view);
+  const log = identify === null ? null : new ViewFeatureLog(identify.view);
+  const views =
+    identify === null || args.views.includes(identify.view) ? args.views : [...args.views, identify.view];
   const analysis = await analyzeCaptures(args.captures, {
     groundTruth,
-    views: args.views,
+    views,
     viewOptions: { profile: args.vpnProfile },
+    onViewPacket:
+      log === null
+        ? undefined
+        : (view, vp) => {
+            if (view === log.view) log.add(vp);
+          },
+    onSegmentStart:
+      log === null
+        ? undefined
+        : (segment) => {
+            log.startSegment(segment);
+          },
     onProgress: (p) => {
       bar?.update({
         label: `${p.filesDone + 1}/${p.filesTotal} ${p.file.split('/').pop() ?? ''}`,
@@ -135,7 +169,7 @@ export async function runAnalyze(args: AnalyzeArgs, io: CliIo): Promise<number> 
       `${snapshot.gatewayMac === null ? '' : `, gateway ${snapshot.gatewayMac}`}\n\n`,
   );
   io.stdout(`${deviceTable(analysis)}\n\n`);
-  if (args.views.length > 0) {
+  if (views.length > 0) {
     io.stdout(`Observer views\n${viewTable(analysis)}\n\n`);
     if (analysis.labels.length > 0)
       io.stdout(`Packets per true device and view\n${labelTable(analysis)}\n\n`);
@@ -148,9 +182,18 @@ export async function runAnalyze(args: AnalyzeArgs, io: CliIo): Promise<number> 
         `${decodeProblems - truncated} malformed); their outer layers are still used.\n`,
     );
   }
+  let identification: ViewIdentification | undefined;
+  if (identifier !== null && log !== null) {
+    try {
+      identification = await identifyView(identifier, log, analysis.labels);
+    } finally {
+      await identifier.close();
+    }
+    io.stdout(identificationText(identification));
+  }
   reportReadErrors(analysis, io);
   if (args.json !== null) {
-    writeFileSync(args.json, `${JSON.stringify(analysisJson(analysis), null, 1)}\n`);
+    writeFileSync(args.json, `${JSON.stringify(analysisJson(analysis, identification), null, 1)}\n`);
     io.stderr(`Wrote ${args.json}\n`);
   }
   return unreadableFiles(analysis) > 0 ? ExitCode.UNREADABLE : ExitCode.OK;
@@ -176,4 +219,144 @@ export function reportReadErrors(analysis: CaptureAnalysis, io: CliIo): void {
     }
   }
   if (lines.length > 0) io.stderr(`Read problems (${lines.length}):\n${lines.join('\n')}\n`);
+}
+
+/** One view's feature rows, true labels, times and segments, kept for identification. */
+class ViewFeatureLog {
+  readonly extractor: FeatureExtractor;
+  readonly width: number;
+  features: Float32Array;
+  label = new Int16Array(1024);
+  ts = new Float64Array(1024);
+  segment = new Int32Array(1024);
+  rows = 0;
+  private currentSegment = 0;
+
+  constructor(readonly view: ModelView) {
+    this.extractor = new FeatureExtractor(view);
+    this.width = this.extractor.length;
+    this.features = new Float32Array(1024 * this.width);
+  }
+
+  startSegment(segment: number): void {
+    this.currentSegment = segment;
+    this.extractor.reset();
+  }
+
+  add(vp: ViewPacket): void {
+    if (this.rows === this.label.length) this.grow();
+    const row = this.rows++;
+    this.extractor.extract(vp, this.features, row * this.width);
+    this.label[row] = vp.label;
+    this.ts[row] = vp.ts;
+    this.segment[row] = this.currentSegment;
+  }
+
+  private grow(): void {
+    const capacity = this.label.length * 2;
+    const features = new Float32Array(capacity * this.width);
+    features.set(this.features);
+    this.features = features;
+    const label = new Int16Array(capacity);
+    label.set(this.label);
+    this.label = label;
+    const ts = new Float64Array(capacity);
+    ts.set(this.ts);
+    this.ts = ts;
+    const segment = new Int32Array(capacity);
+    segment.set(this.segment);
+    this.segment = segment;
+  }
+}
+
+/** The observer model's answers for one view's packets. */
+export interface ViewIdentification {
+  view: ModelView;
+  modelId: string;
+  modelLabels: readonly string[];
+  unknownThreshold: number;
+  deviceLabels: readonly string[];
+  devices: DeviceIdentificationSummary[];
+  ts: Float64Array;
+  trueLabel: Int16Array;
+  labels: PacketLabels;
+}
+
+async function identifyView(
+  identifier: DeviceIdentifier,
+  log: ViewFeatureLog,
+  deviceLabels: readonly string[],
+): Promise<ViewIdentification> {
+  const n = log.rows;
+  // Runs are the capture's segments: windows never span a gap in the capture.
+  const segment = log.segment;
+  const runs = runLengthsOf(n, (a, b) => segment[a] === segment[b]);
+  const labels = await identifier.labelRuns(log.features, n, runs);
+  const trueLabel = log.label.subarray(0, n);
+  return {
+    view: log.view,
+    modelId: identifier.model.id,
+    modelLabels: identifier.labels,
+    unknownThreshold: identifier.model.unknownThreshold,
+    deviceLabels,
+    devices: summariseByDevice(deviceLabels, identifier.labels, trueLabel, labels.labelIndex),
+    ts: log.ts.subarray(0, n),
+    trueLabel,
+    labels,
+  };
+}
+
+const percent = (share: number): string => `${(100 * share).toFixed(1)} %`;
+
+/** The per-device table of `--view`. */
+export function identificationText(id: ViewIdentification): string {
+  const rows = id.devices.map((d) => [
+    d.device,
+    String(d.packets),
+    d.topLabel ?? '-',
+    percent(d.topShare),
+    percent(d.unknownShare),
+    d.correctShare === null ? '-' : percent(d.correctShare),
+  ]);
+  const table = formatTable(
+    [
+      { header: 'true device', max: 32 },
+      { header: 'packets', align: 'right' },
+      { header: 'model says (top)', max: 32 },
+      { header: 'top share', align: 'right' },
+      { header: 'unknown', align: 'right' },
+      { header: 'right', align: 'right' },
+    ],
+    rows,
+  );
+  const known = id.devices.filter((d) => d.correctShare !== null);
+  const packets = known.reduce((a, d) => a + d.packets, 0);
+  const right = known.reduce((a, d) => a + (d.correctShare ?? 0) * d.packets, 0);
+  const overall =
+    packets === 0
+      ? 'No packet of this view belongs to a device the model knows.'
+      : `Right on ${percent(right / packets)} of the ${packets} packets of devices the model knows.`;
+  return (
+    `What the ${id.view.toUpperCase()} observer's model (${id.modelId}) says about each device ` +
+    `(unknown below confidence ${id.unknownThreshold})\n${table}\n${overall}\n\n`
+  );
+}
+
+function identificationJson(id: ViewIdentification): unknown {
+  const name = (k: number): string => (k === UNKNOWN_LABEL ? UNKNOWN_NAME : id.modelLabels[k]);
+  const trueName = (t: number): string | null => (t >= 0 ? id.deviceLabels[t] : t === -1 ? null : '(tunnel)');
+  const packets = Array.from(id.trueLabel, (t, i) => ({
+    ts: id.ts[i],
+    trueLabel: trueName(t),
+    predicted: name(id.labels.labelIndex[i]),
+    confidence: Number(id.labels.confidence[i].toFixed(6)),
+  }));
+  return {
+    view: id.view,
+    model: id.modelId,
+    modelLabels: id.modelLabels,
+    unknownThreshold: id.unknownThreshold,
+    devices: id.devices,
+    packets,
+  };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `telltale` command line: `analyze` and `dataset` today; `eval`, `serve` and `report` join
+ * The `telltale` command line: `analyze`, `dataset` and `eval` today; `serve` and `report` join
  * them with their issues. `main()` takes its arguments and I/O explicitly so tests run it
  * in-process; run as a program, it wires itself to the real process.
  */
@@ -14,15 +14,24 @@ import { VIEW_NAMES, type ViewName } from '../views/view-packet.ts';
 import { runAnalyze } from './analyze-command.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
 import { runDataset } from './dataset-command.ts';
+import { runEval } from './eval-command.ts';
+import { defaultDatasetsDir, defaultModelsDir } from '../inference/models-dir.ts';
+import { ManifestError, MODEL_VIEWS, type ModelView } from '../inference/model-manifest.ts';
+import { InferenceError } from '../inference/onnx-scorer.ts';
 
 const USAGE = `Usage:
   telltale analyze <capture...> [--labels labels.csv] [--json out.json]
                    [--views lan,napt,vpn | --no-views] [--vpn-profile NAME] [--no-progress]
+                   [--view napt|vpn [--models DIR]]
       Devices found (MAC, vendor, name, addresses, packets, bytes, first / last seen), packets
-      each observer view keeps, and read errors.
+      each observer view keeps, and read errors. --view: which device that observer's default
+      model names for each packet, per true device (--json adds per-packet labels).
   telltale dataset <capture...> --labels labels.csv --view lan|napt|vpn --out DIR
                    [--vpn-profile NAME] [--no-progress]
       Per-packet feature vectors, true labels and provenance as NumPy .npy files + meta.json.
+  telltale eval [--models DIR] [--datasets DIR] [--work DIR] [--no-progress]
+      Builds the validation split from the MADEA captures, runs every bundled model and writes
+      DIR/EVALUATION.md with confusion matrices in DIR/evaluation/ (models/ by default).
 
 Captures: pcap or pcapng, plain or gzip-compressed (detected from the content).
 VPN profiles: ${TUNNEL_PROFILE_NAMES.join(', ')} (default openvpn-aes-256-gcm).
@@ -35,6 +44,14 @@ function parseViewName(text: string, option: string): ViewName {
     throw new UsageError(`${option}: unknown view "${text}" (choose from ${VIEW_NAMES.join(', ')})`);
   }
   return name as ViewName;
+}
+
+function parseModelView(text: string): ModelView {
+  const name = text.trim().toLowerCase();
+  if (!(MODEL_VIEWS as readonly string[]).includes(name)) {
+    throw new UsageError(`--view: models exist for ${MODEL_VIEWS.join(' and ')}, not "${text}"`);
+  }
+  return name as ModelView;
 }
 
 function parseProfile(text: string | undefined): TunnelProfileName | undefined {
@@ -84,6 +101,9 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       view: { type: 'string' },
       out: { type: 'string' },
       'vpn-profile': { type: 'string' },
+      models: { type: 'string' },
+      datasets: { type: 'string' },
+      work: { type: 'string' },
       'no-progress': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -98,8 +118,11 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
 
   switch (command) {
     case 'analyze': {
-      for (const unsupported of ['view', 'out'] as const) {
+      for (const unsupported of ['out', 'datasets', 'work'] as const) {
         if (values[unsupported] !== undefined) throw new UsageError(`analyze does not take --${unsupported}`);
+      }
+      if (values.models !== undefined && values.view === undefined) {
+        throw new UsageError('--models needs --view napt|vpn');
       }
       checkInputFiles(positionals, 'capture file');
       const views =
@@ -115,12 +138,16 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
           json: values.json ?? null,
           views,
           vpnProfile,
+          identify:
+            values.view === undefined
+              ? null
+              : { view: parseModelView(values.view), modelsDir: values.models ?? defaultModelsDir() },
         },
         progressIo,
       );
     }
     case 'dataset': {
-      for (const unsupported of ['json', 'views', 'no-views'] as const) {
+      for (const unsupported of ['json', 'views', 'no-views', 'models', 'datasets', 'work'] as const) {
         if (values[unsupported] !== undefined) throw new UsageError(`dataset does not take --${unsupported}`);
       }
       if (values.labels === undefined) throw new UsageError('dataset needs --labels labels.csv');
@@ -138,8 +165,23 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
         progressIo,
       );
     }
+    case 'eval': {
+      for (const unsupported of ['json', 'views', 'no-views', 'view', 'out', 'labels'] as const) {
+        if (values[unsupported] !== undefined) throw new UsageError(`eval does not take --${unsupported}`);
+      }
+      if (positionals.length > 0) throw new UsageError('eval takes no capture files');
+      return runEval(
+        {
+          modelsDir: values.models ?? defaultModelsDir(),
+          datasetsDir: values.datasets ?? defaultDatasetsDir(),
+          workDir: values.work ?? null,
+          vpnProfile,
+        },
+        progressIo,
+      );
+    }
     default:
-      throw new UsageError(`unknown command "${command}" (commands: analyze, dataset)`);
+      throw new UsageError(`unknown command "${command}" (commands: analyze, dataset, eval)`);
   }
 }
 
@@ -152,7 +194,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stderr(`telltale: ${(error as Error).message}\n\n${USAGE}\n`);
       return ExitCode.USAGE;
     }
-    if (error instanceof GroundTruthError) {
+    if (
+      error instanceof GroundTruthError ||
+      error instanceof ManifestError ||
+      error instanceof InferenceError
+    ) {
       io.stderr(`telltale: ${error.message}\n`);
       return ExitCode.USAGE;
     }

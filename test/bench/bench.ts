@@ -28,6 +28,9 @@ import { decodePacket } from '../../src-main/decode/decode-packet.ts';
 import { GroundTruth } from '../../src-main/devices/ground-truth.ts';
 import { analyzeCaptures } from '../../src-main/engine/capture-analysis.ts';
 import { FeatureExtractor } from '../../src-main/features/feature-extractor.ts';
+import { DeviceIdentifier } from '../../src-main/inference/device-identifier.ts';
+import type { ModelView } from '../../src-main/inference/model-manifest.ts';
+import { runLengthsOf } from '../../src-main/inference/window-stitching.ts';
 import type { ViewName, ViewPacket } from '../../src-main/views/view-packet.ts';
 
 const DATASETS = resolve(import.meta.dirname, '../../../shared/datasets');
@@ -40,6 +43,8 @@ const { values, positionals } = parseArgs({
     repeat: { type: 'string', default: '3' },
     'no-memory': { type: 'boolean' },
     'no-tshark': { type: 'boolean' },
+    'no-models': { type: 'boolean' },
+    models: { type: 'string' },
   },
 });
 
@@ -241,6 +246,8 @@ async function main(): Promise<void> {
     console.log(`  ${m.name}: ${fmt(rate(m))}/s — ${rate(m) >= 1e6 ? 'met' : 'NOT met'}`);
   }
 
+  if (values['no-models'] !== true) await modelThroughput(input, labels);
+
   if (values['no-memory'] !== true) {
     const all = madeaFiles();
     console.log(
@@ -271,6 +278,82 @@ async function main(): Promise<void> {
     );
   }
   if (sink === 42) console.log('');
+}
+
+/** One view's feature rows of the bench input, with the capture segments as runs. */
+async function viewFeatures(
+  path: string,
+  groundTruth: GroundTruth,
+  view: ModelView,
+): Promise<{ features: Float32Array; n: number; runs: number[] }> {
+  const extractor = new FeatureExtractor(view);
+  const f = extractor.length;
+  let features = new Float32Array(1 << 16);
+  let segments = new Int32Array(1 << 16);
+  let n = 0;
+  let segment = 0;
+  await analyzeCaptures([path], {
+    groundTruth,
+    views: [view],
+    onViewPacket: (_view: ViewName, vp: ViewPacket) => {
+      if ((n + 1) * f > features.length) {
+        const grown = new Float32Array(features.length * 2);
+        grown.set(features);
+        features = grown;
+      }
+      if (n === segments.length) {
+        const grown = new Int32Array(segments.length * 2);
+        grown.set(segments);
+        segments = grown;
+      }
+      extractor.extract(vp, features, n * f);
+      segments[n++] = segment;
+    },
+    onSegmentStart: (s) => {
+      segment = s;
+      extractor.reset();
+    },
+  });
+  return { features, n, runs: runLengthsOf(n, (a, b) => segments[a] === segments[b]) };
+}
+
+/**
+ * Inference throughput: the default NAPT and VPN models of models/ (or --models DIR) through the
+ * runtime — worker thread, onnxruntime-node, windowing and stitching — on the bench input's
+ * features (computed beforehand, not timed).
+ */
+async function modelThroughput(input: string, groundTruth: GroundTruth): Promise<void> {
+  const dir = values.models ?? resolve(import.meta.dirname, '../../models');
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    console.log(`\nModels: no ${join(dir, 'manifest.json')}; skipped (pass --models DIR)`);
+    return;
+  }
+  console.log(
+    `\nModel throughput (${dir}, default model per view, features precomputed, best of ${values.repeat})`,
+  );
+  const results = new Map<ModelView, number>();
+  for (const view of ['napt', 'vpn'] as const) {
+    const { features, n, runs } = await viewFeatures(input, groundTruth, view);
+    const identifier = await DeviceIdentifier.open(dir, view);
+    try {
+      await identifier.labelRuns(features, Math.min(n, 5000), [Math.min(n, 5000)]); // warm-up
+      const m = await best(`${view} ${identifier.model.id}`, async () => {
+        await identifier.labelRuns(features, n, runs);
+        return n;
+      });
+      results.set(view, rate(m));
+      const model = identifier.model;
+      console.log(
+        `  ${m.name.padEnd(40)} ${fmt(rate(m)).padStart(10)} packets/s  (${model.kind}, window ${model.window}, ${n} packets)`,
+      );
+    } finally {
+      await identifier.close();
+    }
+  }
+  const vpn = results.get('vpn') ?? 0;
+  console.log(
+    `Target: >= 200 000 packets/s for the default VPN model (2 cores): ${fmt(vpn)}/s — ${vpn >= 200_000 ? 'met' : 'NOT met'}`,
+  );
 }
 
 await main();

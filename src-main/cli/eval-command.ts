@@ -1,0 +1,439 @@
+/**
+ * `telltale eval [--models DIR] [--datasets DIR] [--work DIR]` (`npm run eval`): evaluates every
+ * bundled model on the model contract's validation split and writes `models/EVALUATION.md` with
+ * one confusion-matrix SVG per model under `models/evaluation/`.
+ *
+ * The data is built exactly as the training recipe builds it: `telltale dataset` over every MADEA
+ * capture (`<datasets>/madea/<folder>/*.gz`) with its labels.csv, once per observer view, into a
+ * work folder (a temporary one unless `--work` is given); then the split by 30-minute time block,
+ * runs by segment and split, and the runtime's own windowing and stitching. Every number in the
+ * output is a function of the data and the models only (no dates, no absolute paths), so a rerun
+ * writes identical files.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { confusionSvg } from '../inference/confusion-svg.ts';
+import { DeviceIdentifier } from '../inference/device-identifier.ts';
+import {
+  classificationMetrics,
+  unknownRuleMetrics,
+  type ClassificationMetrics,
+  type UnknownRuleMetrics,
+} from '../inference/metrics.ts';
+import { loadManifest, MODEL_VIEWS, type ModelEntry, type ModelView } from '../inference/model-manifest.ts';
+import { packageRoot } from '../inference/models-dir.ts';
+import {
+  modelTruth,
+  readDataset,
+  Split,
+  splitRows,
+  SPLIT_BLOCK_SECONDS,
+  type DatasetColumns,
+  type SplitRows,
+} from '../inference/validation-split.ts';
+import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
+import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
+import { runDataset } from './dataset-command.ts';
+
+export interface EvalArgs {
+  modelsDir: string;
+  datasetsDir: string;
+  /** Where the per-view datasets are written; null: a temporary folder, removed afterwards. */
+  workDir: string | null;
+  vpnProfile: TunnelProfileName | undefined;
+}
+
+/** The MADEA captures, in a stable order (folder, then file name). */
+export function madeaCaptures(datasetsDir: string): { captures: string[]; labels: string } {
+  const madea = join(datasetsDir, 'madea');
+  const labels = join(madea, 'labels.csv');
+  if (!existsSync(labels)) throw new UsageError(`${labels}: not found (is --datasets right?)`);
+  const captures: string[] = [];
+  for (const entry of readdirSync(madea, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : 1,
+  )) {
+    if (!entry.isDirectory()) continue;
+    const dir = join(madea, entry.name);
+    for (const f of readdirSync(dir).sort()) if (f.endsWith('.gz')) captures.push(join(dir, f));
+  }
+  if (captures.length === 0) throw new UsageError(`${madea}: no *.gz captures`);
+  return { captures, labels };
+}
+
+/** The contract's validation data of one view. */
+export interface ViewValidation {
+  view: ModelView;
+  dataset: DatasetColumns;
+  validation: SplitRows;
+}
+
+/**
+ * Runs `telltale dataset` for each view into `workDir/<view>` and gathers the validation rows.
+ * Dataset chatter goes nowhere; its progress bar to `io.progress`.
+ */
+export async function buildValidationData(
+  datasetsDir: string,
+  workDir: string,
+  views: readonly ModelView[],
+  io: Pick<CliIo, 'progress' | 'stderr'>,
+  vpnProfile?: TunnelProfileName,
+): Promise<Map<ModelView, ViewValidation>> {
+  const { captures, labels } = madeaCaptures(datasetsDir);
+  const out = new Map<ModelView, ViewValidation>();
+  for (const view of views) {
+    const dir = join(workDir, view);
+    const quiet: CliIo = { stdout: () => undefined, stderr: () => undefined, progress: io.progress };
+    const code = await runDataset({ captures, labels, view, out: dir, vpnProfile }, quiet);
+    if (code !== ExitCode.OK) throw new Error(`telltale dataset --view ${view} failed (exit code ${code})`);
+    const dataset = readDataset(dir);
+    out.set(view, { view, dataset, validation: splitRows(dataset, Split.VALIDATION) });
+  }
+  return out;
+}
+
+export interface ModelEvaluation {
+  model: ModelEntry;
+  metrics: ClassificationMetrics;
+  unknown: UnknownRuleMetrics;
+  seconds: number;
+}
+
+/** Runs one model over its view's validation rows and scores it as the contract says. */
+export async function evaluateModel(
+  modelsDir: string,
+  model: ModelEntry,
+  data: ViewValidation,
+): Promise<ModelEvaluation> {
+  const manifest = loadManifest(modelsDir);
+  const identifier = await DeviceIdentifier.openModel(manifest, model);
+  const t0 = process.hrtime.bigint();
+  try {
+    const v = data.validation;
+    const labels = await identifier.labelRuns(v.features, v.rowIndex.length, v.runLengths);
+    const truth = modelTruth(data.dataset.labels, model.labels, v.label);
+    return {
+      model,
+      metrics: classificationMetrics(model.labels, truth, labels.bestIndex),
+      unknown: unknownRuleMetrics(model.labels.length, truth, labels.labelIndex),
+      seconds: Number(process.hrtime.bigint() - t0) / 1e9,
+    };
+  } finally {
+    await identifier.close();
+  }
+}
+
+/** The paper's mean per-class recall (RESEARCH.md, from its appendix), by model family and view. */
+const PAPER: readonly { family: string; kinds: readonly string[]; view: ModelView; macroRecall: number }[] = [
+  { family: 'RF', kinds: ['random-forest'], view: 'napt', macroRecall: 0.852 },
+  { family: 'RF', kinds: ['random-forest'], view: 'vpn', macroRecall: 0.589 },
+  { family: 'BLSTM', kinds: ['blstm'], view: 'napt', macroRecall: 0.911 },
+  { family: 'BLSTM', kinds: ['blstm'], view: 'vpn', macroRecall: 0.57 },
+];
+
+const f3 = (v: number): string => v.toFixed(3);
+const pct = (v: number): string => `${(100 * v).toFixed(1)} %`;
+
+function recordedNumber(model: ModelEntry, key: 'macroRecall' | 'microAccuracy'): number | null {
+  const v = model.metrics.validation?.[key];
+  return typeof v === 'number' ? v : null;
+}
+
+function worstClass(m: ClassificationMetrics): string {
+  const present = m.perClass.filter((c) => c.support > 0);
+  if (present.length === 0) return '-';
+  const worst = present.reduce((a, b) => (b.recall < a.recall ? b : a));
+  return `${worst.label} (${f3(worst.recall)})`;
+}
+
+function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: readonly number[] = [],
+): string {
+  const align = header.map((_, i) => (right.includes(i) ? '---:' : '---'));
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(header), `|${align.join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function svgName(model: ModelEntry): string {
+  return `confusion-${model.id.replace(/[^A-Za-z0-9._-]/g, '_')}.svg`;
+}
+
+function dataSection(
+  data: Map<ModelView, ViewValidation>,
+  datasetsDir: string,
+  captures: number,
+  vpnProfile: string,
+): string {
+  const lines: string[] = [];
+  lines.push('## Data and split', '');
+  lines.push(
+    `* Captures: all ${captures} MADEA files (\`${relative(packageRoot(), join(datasetsDir, 'madea'))}/*/*.gz\`, ` +
+      'one real home, 2023) with its `labels.csv`, turned into per-packet features by `telltale dataset` ' +
+      `for each observer view (VPN profile \`${vpnProfile}\`), exactly as the training recipe does.`,
+    `* Split by time, never by packet: block = floor(ts / ${SPLIT_BLOCK_SECONDS}) (30-minute UTC blocks); ` +
+      'block % 5 == 4 is **validation** (this page), block % 5 == 3 calibration, the rest train. ' +
+      'No choice of the recipe looked at validation.',
+    '* Runs: maximal stretches of consecutive packets with the same capture segment and split; sequence ' +
+      'models see windows inside runs only (stride W/2; each packet gets the mean of the windows covering it).',
+    '* Scored: validation packets with a labelled device; packets of no labelled device stay in the ' +
+      'stream as context. Predictions are the argmax (no unknown rule) unless a column says otherwise.',
+    '',
+  );
+  for (const [view, v] of data) {
+    const labelled = v.validation.label.reduce((a, l) => a + (l >= 0 ? 1 : 0), 0);
+    const perClass = v.dataset.labels
+      .map((name, i) => ({ name, n: v.validation.label.reduce((a, l) => a + (l === i ? 1 : 0), 0) }))
+      .filter((c) => c.n > 0);
+    lines.push(
+      `**${view.toUpperCase()}**: ${v.dataset.rows} packets × ${v.dataset.featureCount} features; validation ` +
+        `${v.validation.rowIndex.length} packets (${pct(v.validation.rowIndex.length / v.dataset.rows)}) in ` +
+        `${v.validation.runLengths.length} runs, ${labelled} of them with a labelled device.`,
+      '',
+      table(
+        ['class', 'validation packets'],
+        perClass.map((c) => [c.name, String(c.n)]),
+        [1],
+      ),
+      '',
+    );
+  }
+  return lines.join('\n');
+}
+
+function summarySection(
+  results: readonly ModelEvaluation[],
+  defaults: Readonly<Record<ModelView, string>>,
+): string {
+  const rows = results.map((r) => {
+    const recorded = recordedNumber(r.model, 'macroRecall');
+    return [
+      r.model.id + (defaults[r.model.view] === r.model.id ? ' (default)' : ''),
+      r.model.kind,
+      r.model.view.toUpperCase(),
+      String(r.model.window),
+      f3(r.metrics.macroRecall),
+      f3(r.metrics.microAccuracy),
+      f3(r.metrics.macroF1),
+      worstClass(r.metrics),
+      recorded === null ? '-' : f3(recorded),
+    ];
+  });
+  const paperRows = PAPER.map((p) => {
+    const ours = results
+      .filter((r) => r.model.view === p.view && p.kinds.includes(r.model.kind))
+      .map((r) => `${f3(r.metrics.macroRecall)} (${r.model.id})`);
+    return [
+      `${p.family} ${p.view.toUpperCase()}`,
+      f3(p.macroRecall),
+      ours.length === 0 ? 'no such model' : ours.join(', '),
+    ];
+  });
+  return [
+    '## Summary (validation)',
+    '',
+    table(
+      [
+        'model',
+        'kind',
+        'view',
+        'window',
+        'macro recall',
+        'micro accuracy',
+        'macro F1',
+        'worst class (recall)',
+        'recorded macro recall',
+      ],
+      rows,
+      [3, 4, 5, 6, 8],
+    ),
+    '',
+    '"recorded" is what the training recipe wrote into the manifest for the same split; the runtime ' +
+      'reproduces it (the parity test checks every number to 0.0005).',
+    '',
+    '### Beside the paper',
+    '',
+    table(
+      ['model, view', 'paper (mean per-class recall, 11 classes)', 'ours (macro recall)'],
+      paperRows,
+      [1],
+    ),
+    '',
+    "The paper's numbers are from another home with other devices (RESEARCH.md): a bar to compare with, " +
+      'not the same test.',
+    '',
+  ].join('\n');
+}
+
+function modelSection(r: ModelEvaluation): string {
+  const m = r.metrics;
+  const rows = m.perClass.map((c) => [
+    c.label,
+    String(c.support),
+    String(c.predicted),
+    f3(c.recall),
+    f3(c.precision),
+    f3(c.f1),
+  ]);
+  return [
+    `### ${r.model.id} — ${r.model.kind}, ${r.model.view.toUpperCase()} view`,
+    '',
+    `Window ${r.model.window}, stride ${r.model.stride}, temperature ${r.model.temperature}, ` +
+      `${r.model.features.length} features, ${r.model.labels.length} classes, file \`${r.model.file}\`.`,
+    '',
+    table(['class', 'packets', 'predicted', 'recall', 'precision', 'F1'], rows, [1, 2, 3, 4, 5]),
+    '',
+    `Macro: recall **${f3(m.macroRecall)}**, precision ${f3(m.macroPrecision)}, F1 ${f3(m.macroF1)}. ` +
+      `Micro accuracy (= micro F1): **${f3(m.microAccuracy)}** over ${m.packets} packets.`,
+    '',
+    `With the unknown rule (confidence < ${r.model.unknownThreshold}): ${pct(r.unknown.knownCalledUnknown)} of ` +
+      `known-class packets are called unknown; accuracy on the rest ${f3(r.unknown.accuracyOnRest)}.`,
+    '',
+    `![Confusion matrix of ${r.model.id}](evaluation/${svgName(r.model)})`,
+    '',
+  ].join('\n');
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function cellValue(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(3);
+  if (typeof v === 'string') return v;
+  if (v === null || v === undefined) return '-';
+  if (Array.isArray(v) && v.every((x) => typeof x !== 'object')) return v.map(cellValue).join(', ');
+  return JSON.stringify(v);
+}
+
+/** Renders any JSON document as headings, key/value tables and row tables. */
+function renderJson(value: unknown, title: string, depth: number): string {
+  const heading = `${'#'.repeat(Math.min(6, depth))} ${title}`;
+  if (Array.isArray(value) && value.length > 0 && value.every(isRecord)) {
+    const keys: string[] = [];
+    for (const row of value) for (const k of Object.keys(row)) if (!keys.includes(k)) keys.push(k);
+    return `${heading}\n\n${table(
+      keys,
+      value.map((row) => keys.map((k) => cellValue(row[k]))),
+    )}\n`;
+  }
+  if (isRecord(value)) {
+    const flat = Object.entries(value).filter(
+      ([, v]) => !isRecord(v) && !(Array.isArray(v) && v.some(isRecord)),
+    );
+    const nested = Object.entries(value).filter(
+      ([, v]) => isRecord(v) || (Array.isArray(v) && v.some(isRecord)),
+    );
+    const parts = [heading, ''];
+    if (flat.length > 0)
+      parts.push(
+        table(
+          ['', 'value'],
+          flat.map(([k, v]) => [k, cellValue(v)]),
+        ),
+        '',
+      );
+    for (const [k, v] of nested) parts.push(renderJson(v, k, depth + 1));
+    return parts.join('\n');
+  }
+  return `${heading}\n\n${cellValue(value)}\n`;
+}
+
+function trainingResultsSection(modelsDir: string): string {
+  const path = join(modelsDir, 'training', 'results.json');
+  if (!existsSync(path)) {
+    return '## Open-set and window-length experiments\n\nmodels/training/results.json is absent: the training recipe has not recorded these experiments.\n';
+  }
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  return [
+    '## Open-set and window-length experiments (models/training/results.json)',
+    '',
+    'As the training recipe recorded them (on training folds and the validation split as it states).',
+    '',
+    renderJson(doc, 'Results', 3),
+  ].join('\n');
+}
+
+/** The whole EVALUATION.md text. */
+export function evaluationMarkdown(
+  results: readonly ModelEvaluation[],
+  data: Map<ModelView, ViewValidation>,
+  defaults: Readonly<Record<ModelView, string>>,
+  modelsDir: string,
+  datasetsDir: string,
+  captures: number,
+  vpnProfile: string,
+): string {
+  return [
+    '# Telltale models — evaluation',
+    '',
+    'Written by `npm run eval` (`telltale eval`); do not edit by hand. The numbers come from the ' +
+      'TypeScript runtime (onnxruntime-node in a worker thread) running the bundled ONNX files, so ' +
+      'they are what the app will do. A rerun writes this file again, identically.',
+    '',
+    dataSection(data, datasetsDir, captures, vpnProfile),
+    summarySection(results, defaults),
+    '## Per model',
+    '',
+    ...results.map(modelSection),
+    trainingResultsSection(modelsDir),
+  ].join('\n');
+}
+
+export async function runEval(args: EvalArgs, io: CliIo): Promise<number> {
+  const manifest = loadManifest(args.modelsDir);
+  const views = MODEL_VIEWS.filter((v) => manifest.models.some((m) => m.view === v));
+  const { captures } = madeaCaptures(args.datasetsDir);
+  const workDir = args.workDir ?? mkdtempSync(join(tmpdir(), 'telltale-eval-'));
+  try {
+    io.stderr(`Building the validation split from ${captures.length} captures (${views.join(', ')})\n`);
+    const data = await buildValidationData(args.datasetsDir, workDir, views, io, args.vpnProfile);
+    const results: ModelEvaluation[] = [];
+    for (const model of manifest.models) {
+      const r = await evaluateModel(args.modelsDir, model, data.get(model.view)!);
+      io.stderr(
+        `  ${model.id}: macro recall ${f3(r.metrics.macroRecall)}, micro accuracy ${f3(r.metrics.microAccuracy)} ` +
+          `(${r.metrics.packets} packets, ${r.seconds.toFixed(1)} s)\n`,
+      );
+      results.push(r);
+    }
+    const svgDir = join(args.modelsDir, 'evaluation');
+    mkdirSync(svgDir, { recursive: true });
+    for (const r of results) {
+      writeFileSync(
+        join(svgDir, svgName(r.model)),
+        confusionSvg({
+          title: `${r.model.id} — ${r.model.view.toUpperCase()} view, validation (row-normalised)`,
+          labels: r.model.labels,
+          shares: r.metrics.confusionNormalised,
+          support: r.metrics.perClass.map((c) => c.support),
+        }),
+      );
+    }
+    const markdown = evaluationMarkdown(
+      results,
+      data,
+      manifest.defaults,
+      args.modelsDir,
+      args.datasetsDir,
+      captures.length,
+      args.vpnProfile ?? 'openvpn-aes-256-gcm',
+    );
+    const out = join(args.modelsDir, 'EVALUATION.md');
+    writeFileSync(out, markdown);
+    io.stdout(`Wrote ${out} and ${results.length} confusion matrices in ${svgDir}\n`);
+    return ExitCode.OK;
+  } finally {
+    if (args.workDir === null) rmSync(workDir, { recursive: true, force: true });
+  }
+}
