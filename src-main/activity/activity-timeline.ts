@@ -1,0 +1,81 @@
+/**
+ * What an activity tracker produces for one device: contiguous state segments on the bin grid
+ * and the busy spans with their evidence, plus the plain-language description of a span.
+ */
+import type { ActivityState } from './activity-config.ts';
+
+/** One stretch of time in one state: [start, end) in capture seconds, on the bin grid. */
+export interface StateSegment {
+  state: ActivityState;
+  start: number;
+  end: number;
+}
+
+/** A busy span and what shows it. Times are those of the span's first and last packets. */
+export interface BusySpan {
+  start: number;
+  end: number;
+  /** end − start, seconds. */
+  duration: number;
+  packets: number;
+  /** Bytes (observer frame sizes) home → internet, internet → home, and inside the home. */
+  bytesUp: number;
+  bytesDown: number;
+  bytesLocal: number;
+  /** Highest rate over one bin of the span, bytes and packets per second. */
+  peakBytesPerSecond: number;
+  peakPacketsPerSecond: number;
+  /** e.g. "uploaded 1.6 MB over 5 min". */
+  description: string;
+}
+
+/** A device's timeline: segments cover [start, end) without gaps, in time order. */
+export interface ActivityTimeline {
+  /** Start of the first kept segment (the bin of the first packet unless old segments were dropped). */
+  start: number;
+  end: number;
+  segments: StateSegment[];
+  spans: BusySpan[];
+  /** Oldest segments and spans dropped to stay within the caps. */
+  droppedSegments: number;
+  droppedSpans: number;
+}
+
+/** Byte count in SI units: "850 B", "12.3 kB", "1.6 MB", "2.1 GB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${Math.round(bytes)} B`;
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
+  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${(bytes / 1e9).toFixed(1)} GB`;
+}
+
+/** A duration for people: "1 s", "45 s", "5 min", "2.5 h" (never below 1 s). */
+export function formatDuration(seconds: number): string {
+  if (seconds < 59.5) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 3570) return `${Math.round(seconds / 60)} min`;
+  const hours = seconds / 3600;
+  return `${hours < 9.95 ? hours.toFixed(1) : Math.round(hours)} h`;
+}
+
+/** Share of a span's bytes above which one direction names it ("uploaded", "downloaded"). */
+const DOMINANT_SHARE = 2 / 3;
+
+/**
+ * Short description of a busy span from its byte counts: "uploaded …" when at least two thirds
+ * went up, "downloaded …" when two thirds came down, "exchanged … on the LAN" when two thirds
+ * stayed in the home, else "exchanged …" (all bytes).
+ */
+export function describeSpan(
+  bytesUp: number,
+  bytesDown: number,
+  bytesLocal: number,
+  duration: number,
+): string {
+  const total = bytesUp + bytesDown + bytesLocal;
+  const over = `over ${formatDuration(duration)}`;
+  if (total > 0 && bytesUp >= DOMINANT_SHARE * total) return `uploaded ${formatBytes(bytesUp)} ${over}`;
+  if (total > 0 && bytesDown >= DOMINANT_SHARE * total) return `downloaded ${formatBytes(bytesDown)} ${over}`;
+  if (total > 0 && bytesLocal >= DOMINANT_SHARE * total)
+    return `exchanged ${formatBytes(bytesLocal)} on the LAN ${over}`;
+  return `exchanged ${formatBytes(total)} ${over}`;
+}

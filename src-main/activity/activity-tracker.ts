@@ -1,0 +1,445 @@
+/**
+ * The activity state machine of one device: fed (ts, size, direction) of the device's packets in
+ * time order, it keeps a timeline of asleep / idle / busy segments and the busy spans with their
+ * evidence. See activity-config.ts for the states and every threshold.
+ *
+ * Streaming and deterministic: packets are summed into fixed bins on the absolute time grid and
+ * every decision is taken when a bin closes, from that bin, the one before it and the device's
+ * history — never from the wall clock — so a live session and any replay of its packets, in any
+ * chunking, give identical timelines. Memory is fixed per device (a ring of recent bins for the
+ * idle window, a ring and a histogram for the baseline, capped segment and span lists); the
+ * per-packet path only adds to counters.
+ *
+ * A busy span starts at the first hot bin (or the bin before it when the burst straddles two
+ * bins) and ends at the end of its last warm bin once `exitHoldBins` quiet bins have followed, so
+ * its end is known `exitHoldBins` bins late but is not stretched by them.
+ */
+import { Direction } from '../views/view-packet.ts';
+import { activityConfig, type ActivityConfig, type ActivityState } from './activity-config.ts';
+import {
+  describeSpan,
+  type ActivityTimeline,
+  type BusySpan,
+  type StateSegment,
+} from './activity-timeline.ts';
+import { RateBaseline } from './rate-baseline.ts';
+
+type QuietState = 'asleep' | 'idle';
+
+export class ActivityTracker {
+  readonly config: Readonly<ActivityConfig>;
+  private readonly binSeconds: number;
+  private readonly bytesBaseline: RateBaseline;
+  private readonly packetsBaseline: RateBaseline;
+  /** 1 for each of the last `activityWindowBins` bins that held a packet. */
+  private readonly activeRing: Uint8Array;
+  private ringPos = 0;
+  private activeCount = 0;
+
+  private started = false;
+  private finished = false;
+  private firstTs = 0;
+  private lastTs = 0;
+
+  /** Index of the open bin (floor(ts / binSeconds)) and its sums. */
+  private bin = 0;
+  private binPackets = 0;
+  private binUp = 0;
+  private binDown = 0;
+  private binLocal = 0;
+  private binFirstTs = 0;
+  private binLastTs = 0;
+
+  /** Sums of the bin closed last (always the bin just before the open one). */
+  private prevPackets = 0;
+  private prevUp = 0;
+  private prevDown = 0;
+  private prevLocal = 0;
+  private prevFirstTs = 0;
+
+  private quiet: QuietState = 'asleep';
+  private busy = false;
+  private holdBins = 0;
+
+  /** The open busy span, through its last warm bin. */
+  private spanPackets = 0;
+  private spanUp = 0;
+  private spanDown = 0;
+  private spanLocal = 0;
+  private spanFirstTs = 0;
+  private spanLastTs = 0;
+  private spanPeakBytes = 0;
+  private spanPeakPackets = 0;
+  /** End (seconds) of the span's last warm bin. */
+  private spanEnd = 0;
+  /** Quiet bins after the last warm one: they join the span if a warm bin follows. */
+  private pendPackets = 0;
+  private pendUp = 0;
+  private pendDown = 0;
+  private pendLocal = 0;
+  private pendPeakBytes = 0;
+  private pendPeakPackets = 0;
+
+  private openState: ActivityState = 'asleep';
+  private openStart = 0;
+  private readonly segments: StateSegment[] = [];
+  private readonly spans: BusySpan[] = [];
+  private droppedSegments = 0;
+  private droppedSpans = 0;
+
+  constructor(config: Partial<ActivityConfig> = {}) {
+    this.config = Object.freeze(activityConfig(config));
+    this.binSeconds = this.config.binSeconds;
+    this.bytesBaseline = new RateBaseline(this.config.baselineHistoryBins);
+    this.packetsBaseline = new RateBaseline(this.config.baselineHistoryBins);
+    this.activeRing = new Uint8Array(this.config.activityWindowBins);
+  }
+
+  /** State as of the last closed bin (busy while a span is open, hold included). */
+  get state(): ActivityState {
+    return this.busy ? 'busy' : this.quiet;
+  }
+
+  /** True once `flush` has ended the timeline. */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** The device's current per-bin baseline (0 until `baselineMinBins` non-empty bins were seen). */
+  baseline(): { bytes: number; packets: number } {
+    return { bytes: this.baselineBytes(), packets: this.baselinePackets() };
+  }
+
+  /** The device's routine envelope per bin (envelopeQuantile of its history; 0 until envelopeMinBins non-empty bins were seen). */
+  envelope(): { bytes: number; packets: number } {
+    return {
+      bytes: this.envelopeOf(this.bytesBaseline),
+      packets: this.envelopeOf(this.packetsBaseline),
+    };
+  }
+
+  /**
+   * Adds one packet of the device. Packets should come in time order; one older than the open
+   * bin is counted in the open bin. Throws after `flush`.
+   */
+  push(ts: number, size: number, direction: Direction): void {
+    if (this.finished) throw new Error('ActivityTracker: packet after flush (call reset first)');
+    const b = Math.floor(ts / this.binSeconds);
+    if (!this.started) this.begin(b, ts);
+    else if (b > this.bin) this.advanceToBin(b);
+    if (this.binPackets === 0) {
+      this.binFirstTs = ts;
+      this.binLastTs = ts;
+    } else if (ts > this.binLastTs) this.binLastTs = ts;
+    this.binPackets++;
+    if (direction === Direction.UP) this.binUp += size;
+    else if (direction === Direction.DOWN) this.binDown += size;
+    else this.binLocal += size;
+    if (ts > this.lastTs) this.lastTs = ts;
+  }
+
+  /**
+   * Closes every bin before the one holding `ts` (capture time, e.g. the latest packet of the
+   * whole home), so a silent device's state moves on in a live session. Never needed for
+   * correctness: pushes close bins themselves.
+   */
+  advanceTo(ts: number): void {
+    if (!this.started || this.finished) return;
+    const b = Math.floor(ts / this.binSeconds);
+    if (b > this.bin) this.advanceToBin(b);
+  }
+
+  /**
+   * Ends the timeline at `endTs`: closes every bin up to the one holding it, ends an open busy
+   * span at its last warm bin and closes the last segment at the end of that bin.
+   */
+  flush(endTs: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (!this.started) return;
+    const lastBin = Math.ceil(endTs / this.binSeconds) - 1;
+    if (lastBin > this.bin) this.advanceToBin(lastBin);
+    this.closeBin();
+    if (this.busy) this.endSpan();
+    const end = (this.bin + 1) * this.binSeconds;
+    if (end > this.openStart) this.pushSegment({ state: this.openState, start: this.openStart, end });
+    this.openStart = end;
+  }
+
+  /**
+   * The timeline so far. After `flush` it is complete; before, it runs to the start of the open
+   * bin, the open segment is cut there and an open busy span is not yet among `spans`.
+   */
+  timeline(): ActivityTimeline {
+    const segments = this.segments.slice();
+    if (this.started && !this.finished) {
+      const end = this.bin * this.binSeconds;
+      if (end > this.openStart) segments.push({ state: this.openState, start: this.openStart, end });
+    }
+    const start = segments.length > 0 ? segments[0].start : 0;
+    const end = segments.length > 0 ? segments[segments.length - 1].end : start;
+    return {
+      start,
+      end,
+      segments,
+      spans: this.spans.slice(),
+      droppedSegments: this.droppedSegments,
+      droppedSpans: this.droppedSpans,
+    };
+  }
+
+  /** Forgets everything, as if new. */
+  reset(): void {
+    this.bytesBaseline.clear();
+    this.packetsBaseline.clear();
+    this.activeRing.fill(0);
+    this.ringPos = 0;
+    this.activeCount = 0;
+    this.started = false;
+    this.finished = false;
+    this.firstTs = 0;
+    this.lastTs = 0;
+    this.resetBin();
+    this.prevPackets = this.prevUp = this.prevDown = this.prevLocal = this.prevFirstTs = 0;
+    this.quiet = 'asleep';
+    this.busy = false;
+    this.holdBins = 0;
+    this.openState = 'asleep';
+    this.openStart = 0;
+    this.segments.length = 0;
+    this.spans.length = 0;
+    this.droppedSegments = 0;
+    this.droppedSpans = 0;
+  }
+
+  /** Timestamp of the first packet pushed (0 before any). */
+  get firstPacketTs(): number {
+    return this.firstTs;
+  }
+
+  private begin(b: number, ts: number): void {
+    this.started = true;
+    this.bin = b;
+    this.firstTs = ts;
+    this.lastTs = ts;
+    this.openState = 'asleep';
+    this.openStart = b * this.binSeconds;
+  }
+
+  private resetBin(): void {
+    this.binPackets = this.binUp = this.binDown = this.binLocal = 0;
+    this.binFirstTs = this.binLastTs = 0;
+  }
+
+  /**
+   * Closes the open bin and the empty bins up to bin `b`, which becomes the open one. After
+   * `activityWindowBins + exitHoldBins + 1` empty bins nothing changes any more (no busy span,
+   * an empty idle window, asleep), so longer gaps are skipped in O(1).
+   */
+  private advanceToBin(b: number): void {
+    this.closeBin();
+    const empty = b - this.bin - 1;
+    const settle = Math.min(empty, this.config.activityWindowBins + this.config.exitHoldBins + 1);
+    for (let i = 0; i < settle; i++) {
+      this.bin++;
+      this.resetBin();
+      this.closeBin();
+    }
+    this.bin = b;
+    this.resetBin();
+  }
+
+  private quantileOf(history: RateBaseline, q: number, minBins = this.config.baselineMinBins): number {
+    return history.count >= minBins ? history.quantile(q) : 0;
+  }
+
+  private envelopeOf(history: RateBaseline): number {
+    return this.quantileOf(history, this.config.envelopeQuantile, this.config.envelopeMinBins);
+  }
+
+  private baselineBytes(): number {
+    return this.quantileOf(this.bytesBaseline, this.config.baselineQuantile);
+  }
+
+  private baselinePackets(): number {
+    return this.quantileOf(this.packetsBaseline, this.config.baselineQuantile);
+  }
+
+  /** Takes every decision for the open bin, then makes it the previous bin. */
+  private closeBin(): void {
+    const c = this.config;
+    const packets = this.binPackets;
+    const bytes = this.binUp + this.binDown + this.binLocal;
+    const start = this.bin * this.binSeconds;
+    this.updateQuietState(packets > 0);
+    if (packets > 0) {
+      const baseBytes = this.baselineBytes();
+      const basePackets = this.baselinePackets();
+      if (!this.busy) {
+        const envelope = c.envelopeFactor;
+        const enterBytes = Math.max(
+          c.enterFactor * baseBytes,
+          envelope * this.envelopeOf(this.bytesBaseline),
+          c.enterFloorBytes,
+        );
+        const enterPackets = Math.max(
+          c.enterFactor * basePackets,
+          envelope * this.envelopeOf(this.packetsBaseline),
+          c.enterFloorPackets,
+        );
+        if (bytes >= enterBytes || packets >= enterPackets) this.startSpan(false);
+        else if (
+          this.prevPackets > 0 &&
+          (bytes + this.prevUp + this.prevDown + this.prevLocal >= enterBytes ||
+            packets + this.prevPackets >= enterPackets)
+        )
+          this.startSpan(true);
+        else this.switchTo(this.quiet, start);
+      } else {
+        const exitBytes = Math.max(c.exitFactor * baseBytes, c.exitFloorBytes);
+        const exitPackets = Math.max(c.exitFactor * basePackets, c.exitFloorPackets);
+        if (bytes >= exitBytes || packets >= exitPackets) this.extendSpan();
+        else this.holdSpan();
+      }
+      this.bytesBaseline.add(bytes);
+      this.packetsBaseline.add(packets);
+    } else if (this.busy) {
+      this.holdSpan();
+    } else {
+      this.switchTo(this.quiet, start);
+    }
+    this.prevPackets = packets;
+    this.prevUp = this.binUp;
+    this.prevDown = this.binDown;
+    this.prevLocal = this.binLocal;
+    this.prevFirstTs = this.binFirstTs;
+  }
+
+  /** Slides the activity window by one bin and applies the asleep / idle hysteresis. */
+  private updateQuietState(active: boolean): void {
+    const bit = active ? 1 : 0;
+    this.activeCount += bit - this.activeRing[this.ringPos];
+    this.activeRing[this.ringPos] = bit;
+    this.ringPos = this.ringPos + 1 === this.activeRing.length ? 0 : this.ringPos + 1;
+    if (this.quiet === 'asleep' && this.activeCount >= this.config.idleEnterActiveBins) this.quiet = 'idle';
+    else if (this.quiet === 'idle' && this.activeCount <= this.config.asleepEnterActiveBins)
+      this.quiet = 'asleep';
+  }
+
+  /** Opens a busy span at the open bin, or at the bin before it when that bin is part of the burst. */
+  private startSpan(withPrevious: boolean): void {
+    const bytes = this.binUp + this.binDown + this.binLocal;
+    this.busy = true;
+    this.holdBins = 0;
+    this.spanPackets = this.binPackets;
+    this.spanUp = this.binUp;
+    this.spanDown = this.binDown;
+    this.spanLocal = this.binLocal;
+    this.spanFirstTs = this.binFirstTs;
+    this.spanLastTs = this.binLastTs;
+    this.spanPeakBytes = bytes;
+    this.spanPeakPackets = this.binPackets;
+    let start = this.bin * this.binSeconds;
+    if (withPrevious) {
+      this.spanPackets += this.prevPackets;
+      this.spanUp += this.prevUp;
+      this.spanDown += this.prevDown;
+      this.spanLocal += this.prevLocal;
+      this.spanFirstTs = this.prevFirstTs;
+      this.spanPeakBytes = Math.max(bytes, this.prevUp + this.prevDown + this.prevLocal);
+      this.spanPeakPackets = Math.max(this.binPackets, this.prevPackets);
+      start -= this.binSeconds;
+    }
+    this.spanEnd = (this.bin + 1) * this.binSeconds;
+    this.clearPending();
+    this.switchTo('busy', start);
+  }
+
+  /** A warm bin: the held bins and this one join the span. */
+  private extendSpan(): void {
+    const bytes = this.binUp + this.binDown + this.binLocal;
+    this.spanPackets += this.pendPackets + this.binPackets;
+    this.spanUp += this.pendUp + this.binUp;
+    this.spanDown += this.pendDown + this.binDown;
+    this.spanLocal += this.pendLocal + this.binLocal;
+    this.spanLastTs = this.binLastTs;
+    this.spanPeakBytes = Math.max(this.spanPeakBytes, this.pendPeakBytes, bytes);
+    this.spanPeakPackets = Math.max(this.spanPeakPackets, this.pendPeakPackets, this.binPackets);
+    this.spanEnd = (this.bin + 1) * this.binSeconds;
+    this.holdBins = 0;
+    this.clearPending();
+  }
+
+  /** A quiet bin of a busy device: held aside; after `exitHoldBins` of them the span ends. */
+  private holdSpan(): void {
+    if (this.binPackets > 0) {
+      const bytes = this.binUp + this.binDown + this.binLocal;
+      this.pendPackets += this.binPackets;
+      this.pendUp += this.binUp;
+      this.pendDown += this.binDown;
+      this.pendLocal += this.binLocal;
+      if (bytes > this.pendPeakBytes) this.pendPeakBytes = bytes;
+      if (this.binPackets > this.pendPeakPackets) this.pendPeakPackets = this.binPackets;
+    }
+    this.holdBins++;
+    if (this.holdBins >= this.config.exitHoldBins) this.endSpan();
+  }
+
+  private clearPending(): void {
+    this.pendPackets = this.pendUp = this.pendDown = this.pendLocal = 0;
+    this.pendPeakBytes = this.pendPeakPackets = 0;
+  }
+
+  /** Closes the busy span at its last warm bin and records its evidence. */
+  private endSpan(): void {
+    this.busy = false;
+    this.holdBins = 0;
+    this.clearPending();
+    const duration = Math.max(0, this.spanLastTs - this.spanFirstTs);
+    this.spans.push({
+      start: this.spanFirstTs,
+      end: this.spanLastTs,
+      duration,
+      packets: this.spanPackets,
+      bytesUp: this.spanUp,
+      bytesDown: this.spanDown,
+      bytesLocal: this.spanLocal,
+      peakBytesPerSecond: this.spanPeakBytes / this.binSeconds,
+      peakPacketsPerSecond: this.spanPeakPackets / this.binSeconds,
+      description: describeSpan(this.spanUp, this.spanDown, this.spanLocal, duration),
+    });
+    if (this.spans.length > this.config.maxSpans) {
+      const drop = this.spans.length - this.config.maxSpans;
+      this.spans.splice(0, drop);
+      this.droppedSpans += drop;
+    }
+    this.switchTo(this.quiet, this.spanEnd);
+  }
+
+  /** Starts a segment of `state` at `at` (a bin edge), closing the open one. */
+  private switchTo(state: ActivityState, at: number): void {
+    if (state === this.openState) return;
+    if (at < this.openStart) at = this.openStart;
+    if (at > this.openStart) {
+      this.pushSegment({ state: this.openState, start: this.openStart, end: at });
+    } else {
+      // The open segment is replaced before it lasted; join the one before it if it has this state.
+      const last = this.segments.length > 0 ? this.segments[this.segments.length - 1] : null;
+      if (last !== null && last.state === state && last.end === at) {
+        this.segments.pop();
+        at = last.start;
+      }
+    }
+    this.openState = state;
+    this.openStart = at;
+  }
+
+  private pushSegment(segment: StateSegment): void {
+    this.segments.push(segment);
+    if (this.segments.length > this.config.maxSegments) {
+      const drop = this.segments.length - this.config.maxSegments;
+      this.segments.splice(0, drop);
+      this.droppedSegments += drop;
+    }
+  }
+}

@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import { ActivityTracker } from '../../../src-main/activity/activity-tracker.ts';
+import { HomeActivity } from '../../../src-main/activity/home-activity.ts';
+import type { ActivityTimeline } from '../../../src-main/activity/activity-timeline.ts';
+import { Direction } from '../../../src-main/views/view-packet.ts';
+import { heartbeat, merge, seeded, transfer, type SyntheticPacket } from './synthetic-traffic.ts';
+
+const T0 = 1_700_000_000;
+
+function run(
+  packets: readonly SyntheticPacket[],
+  endTs: number,
+  tracker = new ActivityTracker(),
+): ActivityTracker {
+  for (const p of packets) tracker.push(p.ts, p.size, p.direction);
+  tracker.flush(endTs);
+  return tracker;
+}
+
+function secondsIn(timeline: ActivityTimeline, state: string): number {
+  return timeline.segments.filter((s) => s.state === state).reduce((sum, s) => sum + s.end - s.start, 0);
+}
+
+function expectContiguous(timeline: ActivityTimeline): void {
+  for (let i = 1; i < timeline.segments.length; i++) {
+    expect(timeline.segments[i].start).toBe(timeline.segments[i - 1].end);
+    expect(timeline.segments[i].state).not.toBe(timeline.segments[i - 1].state);
+  }
+}
+
+describe('ActivityTracker', () => {
+  it('keeps a silent device asleep', () => {
+    const tl = run([{ ts: T0 + 3, size: 60, direction: Direction.UP }], T0 + 3600).timeline();
+    expect(tl.segments).toEqual([{ state: 'asleep', start: T0, end: T0 + 3600 }]);
+    expect(tl.spans).toEqual([]);
+  });
+
+  it('calls a device with rare keep-alives asleep', () => {
+    const tl = run(heartbeat(T0, T0 + 7200, 600), T0 + 7200).timeline();
+    expect(secondsIn(tl, 'asleep')).toBe(7200);
+  });
+
+  it.each([30, 45, 60])('calls a device with a heartbeat every %i s idle', (period) => {
+    const tracker = run(heartbeat(T0, T0 + 3600, period), T0 + 3600);
+    const tl = tracker.timeline();
+    expect(tracker.state).toBe('idle');
+    expect(tl.spans).toEqual([]);
+    // Idle once three heartbeats fell into the 5-minute window, then for good.
+    expect(secondsIn(tl, 'idle')).toBeGreaterThanOrEqual(3600 - 3 * period - 10);
+    expect(tl.segments.length).toBe(2);
+    expectContiguous(tl);
+  });
+
+  it('turns a 5-minute upload into one busy span with its evidence', () => {
+    const upload = transfer(T0 + 1800, T0 + 2100, 1.6e6 / 300);
+    const tl = run(merge(heartbeat(T0, T0 + 3600, 30), upload), T0 + 3600).timeline();
+    expect(tl.spans).toHaveLength(1);
+    const span = tl.spans[0];
+    expect(span.start).toBe(T0 + 1800);
+    expect(span.end).toBeCloseTo(upload[upload.length - 1].ts, 6);
+    expect(span.duration).toBeCloseTo(300, 0);
+    expect(span.bytesUp).toBeGreaterThanOrEqual(1.6e6);
+    expect(span.bytesUp).toBeLessThan(1.6e6 + 2000);
+    expect(span.bytesDown).toBeLessThan(2000);
+    expect(span.bytesLocal).toBe(0);
+    expect(span.packets).toBeGreaterThanOrEqual(upload.length);
+    expect(span.packets).toBeLessThan(upload.length + 30);
+    expect(span.peakBytesPerSecond).toBeGreaterThan(5000);
+    expect(span.peakBytesPerSecond).toBeLessThan(5600);
+    expect(span.description).toBe('uploaded 1.6 MB over 5 min');
+    const busy = tl.segments.filter((s) => s.state === 'busy');
+    expect(busy).toEqual([{ state: 'busy', start: T0 + 1800, end: T0 + 2100 }]);
+    expect(tl.segments[tl.segments.length - 1]).toMatchObject({ state: 'idle', end: T0 + 3600 });
+    expectContiguous(tl);
+  });
+
+  it.each([
+    [Direction.DOWN, 'downloaded 1.2 MB over 1 min'],
+    [Direction.LOCAL, 'exchanged 1.2 MB on the LAN over 1 min'],
+  ])('names a transfer by its direction (%i)', (direction, description) => {
+    const tl = run(
+      merge(heartbeat(T0, T0 + 3600, 30), transfer(T0 + 1800, T0 + 1860, 20_000, direction)),
+      T0 + 3600,
+    ).timeline();
+    expect(tl.spans.map((s) => s.description)).toEqual([description]);
+  });
+
+  it('names a two-way transfer an exchange', () => {
+    const both = merge(
+      transfer(T0 + 1800, T0 + 1860, 10_000, Direction.UP),
+      transfer(T0 + 1800, T0 + 1860, 10_000, Direction.DOWN),
+    );
+    const tl = run(merge(heartbeat(T0, T0 + 3600, 30), both), T0 + 3600).timeline();
+    expect(tl.spans.map((s) => s.description)).toEqual(['exchanged 1.2 MB over 1 min']);
+  });
+
+  it('does not flicker when the rate hovers around the thresholds', () => {
+    const packets = heartbeat(T0, T0 + 10_800, 30);
+    // After two hours of heartbeats, 10 minutes of bins alternating just above and just below the enter threshold (2 kB) ...
+    for (let bin = 0; bin < 60; bin++) {
+      const bytes = bin % 2 === 0 ? 2200 : 1900;
+      packets.push(
+        ...transfer(T0 + 7200 + bin * 10, T0 + 7200 + bin * 10 + 5, bytes / 5, Direction.UP, bytes / 4),
+      );
+    }
+    // ... and 10 minutes of hot bins separated by one or two quiet ones.
+    for (let bin = 0; bin < 60; bin++) {
+      if (bin % 3 === 0 || bin % 5 === 0)
+        packets.push(...transfer(T0 + 8400 + bin * 10, T0 + 8400 + bin * 10 + 5, 1000, Direction.UP, 500));
+    }
+    const tl = run(merge(packets), T0 + 10_800).timeline();
+    expect(tl.spans).toHaveLength(2);
+    expect(tl.spans[0].duration).toBeGreaterThan(590);
+    expect(tl.spans[1].duration).toBeGreaterThan(560);
+  });
+
+  it('does not keep a device that always streams a little permanently busy, and still sees its bursts', () => {
+    const random = seeded(7);
+    const packets: SyntheticPacket[] = [];
+    for (let t = T0; t < T0 + 7200; t += 0.3 + 0.07 * (random() - 0.5))
+      packets.push({ ts: t, size: 900, direction: Direction.UP });
+    const burst = transfer(T0 + 3600, T0 + 3720, 30_000);
+    const tl = run(merge(packets, burst), T0 + 7200).timeline();
+    expect(secondsIn(tl, 'busy')).toBeLessThan(0.05 * 7200);
+    const late = tl.spans.filter((s) => s.start > T0 + 600);
+    expect(late).toHaveLength(1);
+    expect(late[0].start).toBeCloseTo(T0 + 3600, 0);
+    expect(late[0].end).toBeCloseTo(T0 + 3720, 0);
+    expect(secondsIn(tl, 'idle')).toBeGreaterThan(0.9 * 7200);
+  });
+
+  it('learns routine bursts: a burst the device makes every few minutes is not busy for long', () => {
+    const packets = heartbeat(T0, T0 + 6 * 3600, 30);
+    for (let t = T0 + 60; t < T0 + 6 * 3600; t += 180)
+      packets.push(...transfer(t, t + 3, 1500, Direction.DOWN, 500));
+    const tl = run(merge(packets), T0 + 6 * 3600).timeline();
+    expect(tl.spans.length).toBeGreaterThan(0); // before the envelope knows them
+    expect(tl.spans.filter((s) => s.start > T0 + 3 * 3600)).toHaveLength(0);
+  });
+
+  it('gives identical timelines however the replay is chunked', () => {
+    const random = seeded(42);
+    const parts: SyntheticPacket[][] = [heartbeat(T0, T0 + 86_400, 40)];
+    for (let i = 0; i < 20; i++) {
+      const start = T0 + Math.floor(random() * 86_000);
+      parts.push(
+        transfer(
+          start,
+          start + 30 + random() * 300,
+          2000 + random() * 50_000,
+          random() < 0.5 ? Direction.UP : Direction.DOWN,
+        ),
+      );
+    }
+    const packets = merge(...parts);
+    const whole = run(packets, T0 + 86_400).timeline();
+    // Live: the home's clock advances every device between packets, at arbitrary points.
+    const live = new HomeActivity<string>();
+    for (let i = 0; i < packets.length; i++) {
+      const p = packets[i];
+      if (random() < 0.01) live.advanceTo(p.ts);
+      live.push('plug', p.ts, p.size, p.direction);
+      if (random() < 0.05) live.push('other', p.ts, 100, Direction.LOCAL);
+      if (random() < 0.001) live.tracker('plug')!.timeline();
+    }
+    live.flush(T0 + 86_400);
+    expect(live.tracker('plug')!.timeline()).toEqual(whole);
+    expect(whole.spans.length).toBeGreaterThan(5);
+    expectContiguous(whole);
+  });
+
+  it('stays within its caps over a long busy day', () => {
+    const packets = heartbeat(T0, T0 + 86_400, 30);
+    for (let t = T0 + 60; t < T0 + 86_400; t += 120) packets.push(...transfer(t, t + 20, 5000));
+    const tracker = run(
+      merge(packets),
+      T0 + 86_400,
+      new ActivityTracker({ envelopeFactor: 0, maxSpans: 50, maxSegments: 100 }),
+    );
+    const tl = tracker.timeline();
+    expect(tl.spans).toHaveLength(50);
+    expect(tl.droppedSpans).toBe(720 - 50);
+    expect(tl.segments).toHaveLength(100);
+    expect(tl.droppedSegments).toBeGreaterThan(1000);
+    expect(tl.end).toBe(T0 + 86_400);
+    expectContiguous(tl);
+  });
+
+  it('closes an open span on flush and refuses packets afterwards', () => {
+    const tracker = new ActivityTracker();
+    for (const p of transfer(T0, T0 + 60, 10_000)) tracker.push(p.ts, p.size, p.direction);
+    expect(tracker.timeline().spans).toHaveLength(0);
+    tracker.flush(T0 + 65);
+    const tl = tracker.timeline();
+    expect(tl.spans).toHaveLength(1);
+    expect(tl.segments[0]).toEqual({ state: 'busy', start: T0, end: T0 + 60 });
+    expect(tl.end).toBe(T0 + 70);
+    expect(() => {
+      tracker.push(T0 + 80, 100, Direction.UP);
+    }).toThrow(/after flush/);
+  });
+
+  it('skips long gaps in constant time and is asleep across them', () => {
+    const packets = merge(heartbeat(T0, T0 + 600, 30), heartbeat(T0 + 1e7, T0 + 1e7 + 600, 30));
+    const tl = run(packets, T0 + 1e7 + 600).timeline();
+    const gap = tl.segments.find((s) => s.start <= T0 + 5e6 && s.end > T0 + 5e6);
+    expect(gap?.state).toBe('asleep');
+    expect(tl.spans).toEqual([]);
+  });
+});
