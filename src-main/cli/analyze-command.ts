@@ -229,6 +229,7 @@ class ViewFeatureLog {
   label = new Int16Array(1024);
   ts = new Float64Array(1024);
   segment = new Int32Array(1024);
+  flow = new Int32Array(1024);
   rows = 0;
   private currentSegment = 0;
 
@@ -250,6 +251,7 @@ class ViewFeatureLog {
     this.label[row] = vp.label;
     this.ts[row] = vp.ts;
     this.segment[row] = this.currentSegment;
+    this.flow[row] = this.extractor.lastFlowId;
   }
 
   private grow(): void {
@@ -266,6 +268,9 @@ class ViewFeatureLog {
     const segment = new Int32Array(capacity);
     segment.set(this.segment);
     this.segment = segment;
+    const flow = new Int32Array(capacity);
+    flow.set(this.flow);
+    this.flow = flow;
   }
 }
 
@@ -291,7 +296,8 @@ async function identifyView(
   // Runs are the capture's segments: windows never span a gap in the capture.
   const segment = log.segment;
   const runs = runLengthsOf(n, (a, b) => segment[a] === segment[b]);
-  const labels = await identifier.labelRuns(log.features, n, runs);
+  // Flow ids restart with each segment, which is also a run: pooling never mixes segments.
+  const labels = await identifier.labelRuns(log.features, n, runs, false, log.flow.subarray(0, n));
   const trueLabel = log.label.subarray(0, n);
   return {
     view: log.view,
@@ -299,7 +305,13 @@ async function identifyView(
     modelLabels: identifier.labels,
     unknownThreshold: identifier.model.unknownThreshold,
     deviceLabels,
-    devices: summariseByDevice(deviceLabels, identifier.labels, trueLabel, labels.labelIndex),
+    devices: summariseByDevice(
+      deviceLabels,
+      identifier.labels,
+      trueLabel,
+      labels.labelIndex,
+      identifier.model.labelMembers,
+    ),
     ts: log.ts.subarray(0, n),
     trueLabel,
     labels,

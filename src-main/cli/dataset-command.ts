@@ -11,6 +11,7 @@
  *   segment.npy       int32   [N]     continuous stretch of capture (a gap over 5 min starts a new one)
  *   direction.npy     uint8   [N]     0 up, 1 down, 2 local
  *   size.npy          int32   [N]     observer frame size in bytes (unnormalised)
+ *   flow.npy          int32   [N]     the observer's flow id (unique per segment); -1 none or no flows in the view
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -48,6 +49,7 @@ class DatasetColumns {
   private readonly segment = new Int32Array(BLOCK_ROWS);
   private readonly direction = new Uint8Array(BLOCK_ROWS);
   private readonly size = new Int32Array(BLOCK_ROWS);
+  private readonly flow = new Int32Array(BLOCK_ROWS);
   private readonly writers: {
     features: NpyWriter;
     labels: NpyWriter;
@@ -57,6 +59,7 @@ class DatasetColumns {
     segment: NpyWriter;
     direction: NpyWriter;
     size: NpyWriter;
+    flow: NpyWriter;
   };
   private fill = 0;
   currentSegment = 0;
@@ -75,6 +78,7 @@ class DatasetColumns {
       segment: new NpyWriter(join(dir, 'segment.npy'), 'int32'),
       direction: new NpyWriter(join(dir, 'direction.npy'), 'uint8'),
       size: new NpyWriter(join(dir, 'size.npy'), 'int32'),
+      flow: new NpyWriter(join(dir, 'flow.npy'), 'int32'),
     };
   }
 
@@ -88,6 +92,7 @@ class DatasetColumns {
     this.segment[row] = this.currentSegment;
     this.direction[row] = vp.direction;
     this.size[row] = vp.size;
+    this.flow[row] = this.extractor.lastFlowId;
     this.fill++;
     this.rows++;
     if (this.fill === BLOCK_ROWS) this.flush();
@@ -105,6 +110,7 @@ class DatasetColumns {
     w.segment.append(this.segment, 0, n);
     w.direction.append(this.direction, 0, n);
     w.size.append(this.size, 0, n);
+    w.flow.append(this.flow, 0, n);
     this.fill = 0;
   }
 
@@ -178,6 +184,7 @@ export async function runDataset(args: DatasetArgs, io: CliIo): Promise<number> 
       'segment.npy': 'int32 [rows]: continuous stretch of capture',
       'direction.npy': 'uint8 [rows]: 0 up (home to internet), 1 down, 2 local',
       'size.npy': 'int32 [rows]: frame size the observer sees, bytes',
+      'flow.npy': 'int32 [rows]: flow id as the observer keys flows (unique within a segment); -1 none',
     },
   };
   writeFileSync(join(args.out, 'meta.json'), `${JSON.stringify(meta, null, 1)}\n`);

@@ -46,8 +46,23 @@ const Raw = {
   FLOW_BYTES: 41,
   FLOW_AGE: 42,
   FLOW_FIRST: 43,
+  SAME_SIZE_DIR_SINCE: 44,
+  SAME_SIZE_SINCE: 45,
+  SAME_SIZE_DIR_DECAY_60S: 46,
+  SAME_SIZE_DIR_DECAY_600S: 47,
 } as const;
-const RAW_COUNT = 44;
+const RAW_COUNT = 48;
+
+/**
+ * Sizes at or above this share one recurrence slot (frames this large are bulk transfer, whose
+ * exact size says little); keeps the per-size tables small and fixed.
+ */
+const RECURRENCE_SIZES = 4096;
+/** What "never seen before" reads as in the recurrence features (seconds; the spec's clip). */
+const RECURRENCE_HORIZON_S = 3600;
+/** Time constants of the decayed same-size counts (seconds). */
+const DECAY_SHORT_S = 60;
+const DECAY_LONG_S = 600;
 
 const Needs = { NONE: 0, PACKET: 1, FLOW: 2 } as const;
 
@@ -87,6 +102,10 @@ const CATALOGUE = new Map<string, { raw: number; needs: number }>([
   ['flow_bytes', { raw: Raw.FLOW_BYTES, needs: Needs.FLOW }],
   ['flow_age', { raw: Raw.FLOW_AGE, needs: Needs.FLOW }],
   ['flow_first', { raw: Raw.FLOW_FIRST, needs: Needs.FLOW }],
+  ['same_size_dir_since', { raw: Raw.SAME_SIZE_DIR_SINCE, needs: Needs.NONE }],
+  ['same_size_since', { raw: Raw.SAME_SIZE_SINCE, needs: Needs.NONE }],
+  ['same_size_dir_decay_60s', { raw: Raw.SAME_SIZE_DIR_DECAY_60S, needs: Needs.NONE }],
+  ['same_size_dir_decay_600s', { raw: Raw.SAME_SIZE_DIR_DECAY_600S, needs: Needs.NONE }],
 ]);
 
 /** Names every extractor understands (a spec may use any subset, in any order). */
@@ -106,6 +125,8 @@ export interface FeatureExtractorOptions {
 }
 
 interface FlowRecord extends FlowMapEntry {
+  /** Stream-unique id of the flow's current life (a flow idle past flowIdleS gets a new one). */
+  id: number;
   first: number;
   last: number;
   packets: number;
@@ -134,12 +155,30 @@ export class FeatureExtractor {
   private readonly windows: RollingWindow[];
   private prevTs = NaN;
   private readonly prevTsByDir = new Float64Array(3).fill(NaN);
+  /**
+   * Size recurrence: when each (size, direction) and each size was last seen, and exponentially
+   * decayed counts of each (size, direction) — a device's heartbeat repeats the same sizes at its
+   * own period, which survives every observer view, tunnels included. Indexed size * 3 + direction
+   * (sizes capped at RECURRENCE_SIZES - 1); NaN = not seen since the last reset.
+   */
+  private readonly lastBySizeDir = new Float64Array(RECURRENCE_SIZES * 3).fill(NaN);
+  private readonly lastBySize = new Float64Array(RECURRENCE_SIZES).fill(NaN);
+  private readonly decayShort = new Float64Array(RECURRENCE_SIZES * 3);
+  private readonly decayLong = new Float64Array(RECURRENCE_SIZES * 3);
   /** IPv4 flows under numeric keys; IPv6 flows (rarer) under text keys. */
   private readonly flows4: FlowMap<FlowRecord>;
   private readonly flows6 = new Map<string, FlowRecord>();
   /** Persistent, so that evicting does not rescan deleted entries at the Map's front. */
   private eviction6: MapIterator<string> | null = null;
   private flowIsNew = false;
+  private nextFlowId = 0;
+  /**
+   * Id of the flow the last extracted packet belongs to, as the observer can key it (unique within
+   * the stream since the last reset); -1 when the view has no flow features or the packet no flow.
+   * Packets that share an id were sent or received by the same device, which lets inference pool
+   * its evidence over a flow.
+   */
+  lastFlowId = -1;
 
   constructor(view: ViewName, spec: FeatureSpec = FEATURE_SPEC, options: FeatureExtractorOptions = {}) {
     this.view = view;
@@ -194,6 +233,7 @@ export class FeatureExtractor {
   extract(vp: ViewPacket, out: Float32Array, offset: number): void {
     const r = this.raw;
     r.fill(0);
+    this.lastFlowId = -1;
     this.measureFrame(vp, r);
     if (this.needsPacket) this.measurePacket(vp, r);
     if (this.needsFlow) this.measureFlow(vp, r);
@@ -214,10 +254,16 @@ export class FeatureExtractor {
   reset(): void {
     this.prevTs = NaN;
     this.prevTsByDir.fill(NaN);
+    this.lastBySizeDir.fill(NaN);
+    this.lastBySize.fill(NaN);
+    this.decayShort.fill(0);
+    this.decayLong.fill(0);
     for (const w of this.windows) w.clear();
     this.flows4.clear();
     this.flows6.clear();
     this.eviction6 = null;
+    this.nextFlowId = 0;
+    this.lastFlowId = -1;
   }
 
   /** Size, direction, timing and rolling counts: what every observer sees. */
@@ -244,6 +290,27 @@ export class FeatureExtractor {
     r[Raw.BYTES_1S] = w[0].bytes + w[1].bytes + w[2].bytes;
     r[Raw.PKTS_1S_SAME_DIR] = w[dir].count;
     r[Raw.BYTES_1S_SAME_DIR] = w[dir].bytes;
+    this.measureRecurrence(ts, size, dir, r);
+  }
+
+  /** Time since this size (and direction) was last seen, and its decayed recent counts. */
+  private measureRecurrence(ts: number, size: number, dir: number, r: Float64Array): void {
+    const s = size < RECURRENCE_SIZES ? size : RECURRENCE_SIZES - 1;
+    const k = s * 3 + dir;
+    const lastSd = this.lastBySizeDir[k];
+    const dt = lastSd === lastSd && ts > lastSd ? ts - lastSd : 0;
+    r[Raw.SAME_SIZE_DIR_SINCE] = lastSd === lastSd ? dt : RECURRENCE_HORIZON_S;
+    const lastS = this.lastBySize[s];
+    r[Raw.SAME_SIZE_SINCE] = lastS === lastS ? (ts > lastS ? ts - lastS : 0) : RECURRENCE_HORIZON_S;
+    // c(t) = c(t_prev) · exp(−Δt/τ) + 1; a clock step back counts as Δt = 0.
+    const short = this.decayShort[k] * Math.exp(-dt / DECAY_SHORT_S) + 1;
+    const long = this.decayLong[k] * Math.exp(-dt / DECAY_LONG_S) + 1;
+    this.decayShort[k] = short;
+    this.decayLong[k] = long;
+    r[Raw.SAME_SIZE_DIR_DECAY_60S] = short;
+    r[Raw.SAME_SIZE_DIR_DECAY_600S] = long;
+    if (!(ts < lastSd)) this.lastBySizeDir[k] = ts;
+    if (!(ts < lastS)) this.lastBySize[s] = ts;
   }
 
   /** Ports, protocol flags and TCP flags, as a plaintext observer sees them. */
@@ -279,12 +346,14 @@ export class FeatureExtractor {
     if (flow === null) return;
     const ts = vp.ts;
     if (!this.flowIsNew && ts - flow.last > this.flowIdleS) {
+      flow.id = this.nextFlowId++;
       flow.first = ts;
       flow.packets = 0;
       flow.bytes = 0;
       this.flowIsNew = true;
     }
     r[Raw.FLOW_FIRST] = this.flowIsNew ? 1 : 0;
+    this.lastFlowId = flow.id;
     flow.packets++;
     flow.bytes += vp.size;
     if (ts > flow.last) flow.last = ts;
@@ -332,7 +401,7 @@ export class FeatureExtractor {
     }
     let flow = this.flows4.find(hi, lo);
     if (flow === undefined) {
-      flow = newFlow(hi, lo, vp.ts);
+      flow = newFlow(this.nextFlowId++, hi, lo, vp.ts);
       this.flows4.insert(flow);
       this.flowIsNew = true;
     }
@@ -360,7 +429,7 @@ export class FeatureExtractor {
     let flow = this.flows6.get(key);
     if (flow === undefined) {
       if (this.flows6.size >= this.maxFlows) this.evictOldest6();
-      flow = newFlow(0, 0, vp.ts);
+      flow = newFlow(this.nextFlowId++, 0, 0, vp.ts);
       this.flows6.set(key, flow);
       this.flowIsNew = true;
     }
@@ -379,8 +448,8 @@ export class FeatureExtractor {
   }
 }
 
-function newFlow(keyHi: number, keyLo: number, ts: number): FlowRecord {
-  return { keyHi, keyLo, slot: 0, stamp: 0, first: ts, last: ts, packets: 0, bytes: 0 };
+function newFlow(id: number, keyHi: number, keyLo: number, ts: number): FlowRecord {
+  return { id, keyHi, keyLo, slot: 0, stamp: 0, first: ts, last: ts, packets: 0, bytes: 0 };
 }
 
 /** An extractor for `view` from the shipped spec. */

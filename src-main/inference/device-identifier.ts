@@ -20,6 +20,7 @@ import {
   type ModelManifest,
   type ModelView,
 } from './model-manifest.ts';
+import { labelsFromProbabilities, poolOverFlows } from './flow-pooling.ts';
 import { OnnxScorer } from './onnx-scorer.ts';
 import { labelRuns, StreamingLabeler, type PacketLabels, type StitchOptions } from './window-stitching.ts';
 
@@ -99,14 +100,42 @@ export class DeviceIdentifier {
     return labelRuns(this.scorer, features, n, [n], this.stitchOptions(keepProbabilities));
   }
 
-  /** Labels consecutive runs in one pass (windows never cross a run boundary); `runLengths` sum to n. */
-  labelRuns(
+  /**
+   * Labels consecutive runs in one pass (windows never cross a run boundary); `runLengths` sum to
+   * n. With `flowIds` (each packet's flow as the feature extractor keyed it, -1 none) a model whose
+   * manifest asks for flow pooling pools its probabilities over each flow within a run.
+   */
+  async labelRuns(
     features: Float32Array,
     n: number,
     runLengths: readonly number[],
     keepProbabilities = false,
+    flowIds?: ArrayLike<number>,
   ): Promise<PacketLabels> {
-    return labelRuns(this.scorer, features, n, runLengths, this.stitchOptions(keepProbabilities));
+    const pooling = this.model.pooling;
+    if (pooling === null || flowIds === undefined) {
+      return labelRuns(this.scorer, features, n, runLengths, this.stitchOptions(keepProbabilities));
+    }
+    const stitched = await labelRuns(this.scorer, features, n, runLengths, this.stitchOptions(true));
+    return this.poolFlows(stitched, flowIds, runLengths, keepProbabilities);
+  }
+
+  /**
+   * The model's flow pooling applied to stitched labels that kept their probabilities (unchanged
+   * when the model does not pool).
+   */
+  poolFlows(
+    stitched: PacketLabels,
+    flowIds: ArrayLike<number>,
+    runLengths: readonly number[],
+    keepProbabilities = false,
+  ): PacketLabels {
+    const pooling = this.model.pooling;
+    if (pooling === null) return stitched;
+    if (stitched.probabilities === undefined) throw new Error('poolFlows needs the stitched probabilities');
+    const c = this.labels.length;
+    const pooled = poolOverFlows(stitched.probabilities, c, flowIds, runLengths, pooling.epsilon);
+    return labelsFromProbabilities(pooled, c, this.model.unknownThreshold, keepProbabilities);
   }
 
   /** A streaming labeler for the live path: labels come out at most one window behind. */

@@ -13,7 +13,10 @@ export interface DeviceIdentificationSummary {
   topLabel: string | null;
   topShare: number;
   unknownShare: number;
-  /** Share answered with the device's own name; null when the model has no class of that name. */
+  /**
+   * Share answered with the device's own class (its name, or the merged class that stands for it);
+   * null when the model has no class for it.
+   */
   correctShare: number | null;
   /** Packets per answer, model classes in order then "unknown". */
   answers: Record<string, number>;
@@ -23,15 +26,21 @@ export const UNKNOWN_NAME = 'unknown';
 
 /**
  * Summarises per true device. `trueLabel` holds ground-truth indices into `deviceLabels` (-1 no
- * labelled device, -2 made by the tunnel); `labelIndex` the model's answers with the unknown rule.
- * Devices with no packet in the view are left out.
+ * labelled device, -2 made by the tunnel); `labelIndex` the model's answers with the unknown rule;
+ * `labelMembers` the model's merged classes (class → device names). Devices with no packet in the
+ * view are left out.
  */
 export function summariseByDevice(
   deviceLabels: readonly string[],
   modelLabels: readonly string[],
   trueLabel: ArrayLike<number>,
   labelIndex: ArrayLike<number>,
+  labelMembers: Readonly<Record<string, readonly string[]>> = {},
 ): DeviceIdentificationSummary[] {
+  const ownClass = (device: string): number => {
+    const merged = Object.entries(labelMembers).find(([, members]) => members.includes(device));
+    return modelLabels.indexOf(merged === undefined ? device : merged[0]);
+  };
   const groups = deviceLabels.length + 2; // + (no label), (tunnel)
   const answersPerGroup = modelLabels.length + 1; // + unknown
   const counts = new Float64Array(groups * answersPerGroup);
@@ -54,7 +63,7 @@ export function summariseByDevice(
       if (row[k] > 0) answers[label] = row[k];
     });
     if (row[modelLabels.length] > 0) answers[UNKNOWN_NAME] = row[modelLabels.length];
-    const own = g < deviceLabels.length ? modelLabels.indexOf(device) : -1;
+    const own = g < deviceLabels.length ? ownClass(device) : -1;
     out.push({
       device,
       packets,

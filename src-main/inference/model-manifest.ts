@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { featureNames } from '../features/feature-spec.ts';
+import type { FlowPooling } from './flow-pooling.ts';
 import type { ViewName } from '../views/view-packet.ts';
 
 /** The manifest format this runtime reads. */
@@ -56,6 +57,13 @@ export interface ModelEntry {
   temperature: number;
   /** A packet is "unknown" when its confidence is below this. */
   unknownThreshold: number;
+  /** Pooling over the observer's flows after stitching (null: none; the view has no flows). */
+  pooling: FlowPooling | null;
+  /**
+   * Classes that stand for several labelled devices an observer cannot tell apart (class name →
+   * the device names of labels.csv); every other class is the device of the same name.
+   */
+  labelMembers: Readonly<Record<string, readonly string[]>>;
   training: Record<string, unknown>;
   metrics: { validation?: RecordedMetrics; validationWithUnknown?: RecordedMetrics; [k: string]: unknown };
   sizeBytes: number | null;
@@ -69,6 +77,8 @@ export interface ModelManifest {
   formatVersion: number;
   featureSpecVersion: number;
   split: Record<string, unknown>;
+  /** The split's time block (seconds): block = floor(ts / blockSeconds), block % 5 picks the fold. */
+  blockSeconds: number | null;
   defaults: Readonly<Record<ModelView, string>>;
   models: readonly ModelEntry[];
 }
@@ -149,6 +159,22 @@ function parseModel(r: FieldReader, v: unknown, where: string, specVersion: numb
   if (!(temperature > 0)) r.fail(`${at}.temperature`, 'must be positive');
   const unknownThreshold = r.number(m.unknownThreshold, `${at}.unknownThreshold`);
   if (unknownThreshold < 0 || unknownThreshold > 1) r.fail(`${at}.unknownThreshold`, 'must be within [0, 1]');
+  let pooling: FlowPooling | null = null;
+  if (m.pooling !== undefined && m.pooling !== null) {
+    const p = r.record(m.pooling, `${at}.pooling`);
+    if (p.kind !== 'flow') r.fail(`${at}.pooling.kind`, 'expected "flow"');
+    const epsilon = r.number(p.epsilon, `${at}.pooling.epsilon`);
+    if (!(epsilon > 0)) r.fail(`${at}.pooling.epsilon`, 'must be positive');
+    pooling = { kind: 'flow', epsilon };
+  }
+  const labelMembers: Record<string, string[]> = {};
+  if (m.labelMembers !== undefined && m.labelMembers !== null) {
+    const doc = r.record(m.labelMembers, `${at}.labelMembers`);
+    for (const [name, list] of Object.entries(doc)) {
+      if (!labels.includes(name)) r.fail(`${at}.labelMembers`, `"${name}" is not one of the labels`);
+      labelMembers[name] = r.strings(list, `${at}.labelMembers.${name}`);
+    }
+  }
   const metrics = m.metrics === undefined ? {} : r.record(m.metrics, `${at}.metrics`);
   if (metrics.validation !== undefined) r.record(metrics.validation, `${at}.metrics.validation`);
   return {
@@ -167,6 +193,8 @@ function parseModel(r: FieldReader, v: unknown, where: string, specVersion: numb
     output: r.string(m.output, `${at}.output`),
     temperature,
     unknownThreshold,
+    pooling,
+    labelMembers,
     training: m.training === undefined ? {} : r.record(m.training, `${at}.training`),
     metrics,
     sizeBytes: m.sizeBytes === undefined ? null : r.positiveInteger(m.sizeBytes, `${at}.sizeBytes`),
@@ -204,12 +232,15 @@ export function parseManifest(json: unknown, file: string, dir: string): ModelMa
     if (model.view !== view) r.fail(`defaults.${view}`, `model "${id}" is for the ${model.view} view`);
     defaults[view] = id;
   }
+  const split = doc.split === undefined ? {} : r.record(doc.split, 'split');
   return {
     path: resolve(file),
     dir: resolve(dir),
     formatVersion: MANIFEST_FORMAT_VERSION,
     featureSpecVersion,
-    split: doc.split === undefined ? {} : r.record(doc.split, 'split'),
+    split,
+    blockSeconds:
+      split.blockSeconds === undefined ? null : r.positiveInteger(split.blockSeconds, 'split.blockSeconds'),
     defaults,
     models,
   };
@@ -247,6 +278,15 @@ export function findModel(manifest: ModelManifest, id: string): ModelEntry {
 /** The manifest's default model for an observer view. */
 export function defaultModel(manifest: ModelManifest, view: ModelView): ModelEntry {
   return findModel(manifest, manifest.defaults[view]);
+}
+
+/**
+ * The class a labelled device is scored as: its own name, or the merged class that lists it in
+ * `labelMembers`; null when the model has no such class (a device it never saw).
+ */
+export function classOfDevice(model: ModelEntry, device: string): string | null {
+  for (const [name, members] of Object.entries(model.labelMembers)) if (members.includes(device)) return name;
+  return model.labels.includes(device) ? device : null;
 }
 
 /** Absolute path of a model's ONNX file. */

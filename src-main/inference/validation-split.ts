@@ -1,16 +1,15 @@
 /**
  * The model contract's split and runs over a `telltale dataset` folder, for evaluation and the
- * parity test: read the dataset's .npy columns, give each packet its split by 30-minute UTC time
- * block (block % 5 == 4 validation, == 3 calibration, else train), cut runs (maximal stretches of
+ * parity test: read the dataset's .npy columns, give each packet its split by UTC time block of the
+ * manifest's length (block % 5 == 4 validation, == 3 calibration, else train), cut runs (maximal stretches of
  * consecutive rows with the same segment and split), and gather the rows of one split with the
  * run lengths the windowing needs. Packets without a labelled device stay in the runs as context
  * but carry no target.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { classOfDevice, type ModelEntry } from './model-manifest.ts';
 
-/** Seconds per split block. */
-export const SPLIT_BLOCK_SECONDS = 1800;
 export const Split = { TRAIN: 0, CALIBRATION: 1, VALIDATION: 2 } as const;
 export type Split = (typeof Split)[keyof typeof Split];
 export const SPLIT_NAMES: Readonly<Record<Split, string>> = {
@@ -19,9 +18,9 @@ export const SPLIT_NAMES: Readonly<Record<Split, string>> = {
   2: 'validation',
 };
 
-/** The split of a packet at time `ts` (seconds since the epoch). */
-export function splitOf(ts: number): Split {
-  const block = Math.floor(ts / SPLIT_BLOCK_SECONDS);
+/** The split of a packet at time `ts` (seconds since the epoch) with blocks of `blockSeconds`. */
+export function splitOf(ts: number, blockSeconds: number): Split {
+  const block = Math.floor(ts / blockSeconds);
   const r = ((block % 5) + 5) % 5;
   return r === 4 ? Split.VALIDATION : r === 3 ? Split.CALIBRATION : Split.TRAIN;
 }
@@ -86,6 +85,8 @@ export interface DatasetColumns {
   label: Int16Array;
   ts: Float64Array;
   segment: Int32Array;
+  /** Flow id per row (unique within a segment; -1 none); all -1 for datasets written without flows. */
+  flow: Int32Array;
   /** The meta.json document as written. */
   meta: Record<string, unknown>;
 }
@@ -108,6 +109,10 @@ export function readDataset(dir: string): DatasetColumns {
   const ts = column(dir, 'ts.npy', Float64Array);
   const segment = column(dir, 'segment.npy', Int32Array);
   const rows = features.shape[0];
+  const flow = existsSync(join(dir, 'flow.npy'))
+    ? column(dir, 'flow.npy', Int32Array).data
+    : new Int32Array(rows).fill(-1);
+  if (flow.length !== rows) throw new Error(`${dir}: flow.npy disagrees on the row count`);
   for (const c of [label, ts, segment]) {
     if (c.shape[0] !== rows) throw new Error(`${dir}: columns disagree on the row count`);
   }
@@ -122,6 +127,7 @@ export function readDataset(dir: string): DatasetColumns {
     label: label.data,
     ts: ts.data,
     segment: segment.data,
+    flow,
     meta,
   };
 }
@@ -138,13 +144,15 @@ export interface SplitRows {
   /** True dataset label (meta.json index, or negative) of each gathered row. */
   label: Int16Array;
   ts: Float64Array;
+  /** Flow id of each gathered row (-1 none). */
+  flow: Int32Array;
 }
 
 /** Gathers the rows of `split` with the contract's runs (same segment, same split, consecutive). */
-export function splitRows(dataset: DatasetColumns, split: Split): SplitRows {
+export function splitRows(dataset: DatasetColumns, split: Split, blockSeconds: number): SplitRows {
   const n = dataset.rows;
   const splits = new Uint8Array(n);
-  for (let i = 0; i < n; i++) splits[i] = splitOf(dataset.ts[i]);
+  for (let i = 0; i < n; i++) splits[i] = splitOf(dataset.ts[i], blockSeconds);
   const runLengths: number[] = [];
   let selected = 0;
   let runStart = 0;
@@ -162,6 +170,7 @@ export function splitRows(dataset: DatasetColumns, split: Split): SplitRows {
   const features = new Float32Array(selected * f);
   const label = new Int16Array(selected);
   const ts = new Float64Array(selected);
+  const flow = new Int32Array(selected);
   let j = 0;
   for (let i = 0; i < n; i++) {
     if (splits[i] !== split) continue;
@@ -169,21 +178,25 @@ export function splitRows(dataset: DatasetColumns, split: Split): SplitRows {
     features.set(dataset.features.subarray(i * f, (i + 1) * f), j * f);
     label[j] = dataset.label[i];
     ts[j] = dataset.ts[i];
+    flow[j] = dataset.flow[i];
     j++;
   }
-  return { split, rowIndex, features, runLengths, label, ts };
+  return { split, rowIndex, features, runLengths, label, ts, flow };
 }
 
 /**
- * Maps dataset label indices to a model's class indices by name; -1 where the dataset label is
- * negative or not one of the model's classes.
+ * Maps dataset label indices to a model's class indices by name (a device merged into a class
+ * maps to that class); -1 where the dataset label is negative or not one of the model's classes.
  */
 export function modelTruth(
   datasetLabels: readonly string[],
-  modelLabels: readonly string[],
+  model: ModelEntry,
   label: Int16Array,
 ): Int32Array {
-  const map = datasetLabels.map((name) => modelLabels.indexOf(name));
+  const map = datasetLabels.map((name) => {
+    const cls = classOfDevice(model, name);
+    return cls === null ? -1 : model.labels.indexOf(cls);
+  });
   const truth = new Int32Array(label.length);
   for (let i = 0; i < label.length; i++) {
     const l = label[i];

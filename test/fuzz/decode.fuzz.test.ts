@@ -208,7 +208,8 @@ function violation(d: DecodedPacket): string | null {
   if (d.vlanIds.some((v) => v < 0 || v > 0xfff)) return 'VLAN id out of range';
   if ((d.ipVersion === 4) !== has('ipv4') || (d.ipVersion === 6) !== has('ipv6'))
     return 'ipVersion does not match layers';
-  if ((d.ipVersion === 4) !== (d.srcIpv4 >= 0 && d.dstIpv4 >= 0)) return 'numeric IPv4 addresses do not match ipVersion';
+  if ((d.ipVersion === 4) !== (d.srcIpv4 >= 0 && d.dstIpv4 >= 0))
+    return 'numeric IPv4 addresses do not match ipVersion';
   if ((d.ipVersion === 0) !== (d.srcIp === null) || (d.srcIp === null) !== (d.dstIp === null))
     return 'IP addresses inconsistent';
   const ported = has('tcp') || has('udp');

@@ -17,6 +17,7 @@ import {
   type ModelManifest,
 } from '../../src-main/inference/model-manifest.ts';
 import { OnnxScorer } from '../../src-main/inference/onnx-scorer.ts';
+import { poolOverFlows } from '../../src-main/inference/flow-pooling.ts';
 import { UNKNOWN_LABEL } from '../../src-main/inference/window-stitching.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -227,5 +228,42 @@ describe('telltale analyze --view', () => {
     const missing = await run(['analyze', TUYA, '--view', 'napt', '--models', join(work, 'none')]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/manifest.json: cannot read the manifest/);
+  });
+});
+
+describe('flow pooling through the runtime', () => {
+  const manifest = loadManifest(FIXTURE_MODELS);
+
+  it('pools the stitched probabilities over flows for a model that asks for it, and only then', async () => {
+    const pooledModel = manifest.models.find((m) => m.pooling !== null)!;
+    const plainModel = manifest.models.find((m) => m.pooling === null && m.view === pooledModel.view)!;
+    const f = pooledModel.features.length;
+    const c = pooledModel.labels.length;
+    const runs = [20, 13];
+    const n = 33;
+    const rows = randomRows(n, f, 3);
+    const flows = Array.from({ length: n }, (_, i) => (i % 4 === 3 ? -1 : i % 3));
+    const identifier = await DeviceIdentifier.openModel(manifest, pooledModel);
+    try {
+      const stitched = await identifier.labelRuns(rows, n, runs, true);
+      const pooled = await identifier.labelRuns(rows, n, runs, true, flows);
+      const expected = poolOverFlows(stitched.probabilities!, c, flows, runs, pooledModel.pooling!.epsilon);
+      expect(pooled.probabilities).toEqual(expected);
+      // packets 0 and 6 of the first run share flow 0; packet 3 has no flow and keeps its own vector
+      expect(pooled.probabilities!.subarray(0, c)).toEqual(pooled.probabilities!.subarray(6 * c, 7 * c));
+      expect(pooled.probabilities!.subarray(3 * c, 4 * c)).toEqual(
+        stitched.probabilities!.subarray(3 * c, 4 * c),
+      );
+    } finally {
+      await identifier.close();
+    }
+    const plain = await DeviceIdentifier.openModel(manifest, plainModel);
+    try {
+      const a = await plain.labelRuns(rows, n, runs, true);
+      const b = await plain.labelRuns(rows, n, runs, true, flows);
+      expect(b.probabilities).toEqual(a.probabilities);
+    } finally {
+      await plain.close();
+    }
   });
 });

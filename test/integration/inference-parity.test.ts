@@ -1,6 +1,6 @@
 /**
  * Parity with the training recipe: builds the contract's validation split from the MADEA captures
- * (`telltale dataset` in-process, split by 30-minute block, runs by segment and split), runs every
+ * (`telltale dataset` in-process, split by the manifest's time block, runs by segment and split), runs every
  * bundled model through the TypeScript runtime and reproduces the validation metrics the recipe
  * recorded in models/manifest.json — macro recall, micro accuracy and every class's recall — to
  * the third decimal (|difference| < 0.0005). Skipped, saying why, without the datasets or models.
@@ -9,7 +9,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildValidationData, evaluateModel, type ViewValidation } from '../../src-main/cli/eval-command.ts';
+import {
+  buildValidationData,
+  evaluateModel,
+  manifestBlockSeconds,
+  type ViewValidation,
+} from '../../src-main/cli/eval-command.ts';
 import { loadManifest, MODEL_VIEWS, type ModelView } from '../../src-main/inference/model-manifest.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -33,7 +38,7 @@ describe.skipIf(skipReason !== '')('runtime reproduces the recipe’s validation
 
   beforeAll(async () => {
     const views = MODEL_VIEWS.filter((v) => manifest!.models.some((m) => m.view === v));
-    data = await buildValidationData(DATASETS, work, views, {
+    data = await buildValidationData(DATASETS, work, views, manifestBlockSeconds(manifest!), {
       stderr: () => undefined,
     });
   }, 300_000);

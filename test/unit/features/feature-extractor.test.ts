@@ -288,6 +288,48 @@ describe('FeatureExtractor values on known packets', () => {
     expect([fresh.flow_first, fresh.iat_prev]).toEqual([1, 0]);
   });
 
+  it('measures size recurrence: time since the same size (and direction) and decayed same-size counts', () => {
+    const ex = createFeatureExtractor('vpn');
+    const up = (t: number, ipLength: number): ViewPacket =>
+      viewPacket(upPacket(t, { ipLength }), Direction.UP, 1, 1194);
+    const down = (t: number, ipLength: number): ViewPacket =>
+      viewPacket(downPacket(t, { ipLength }), Direction.DOWN, 1, 1194);
+    const first = extractNamed(ex, up(100, 120));
+    expect([first.same_size_dir_since, first.same_size_since]).toEqual([1, 1]); // never seen: the horizon
+    expect(first.same_size_dir_decay_60s).toBe(log1pNorm(1, 10000));
+    const other = extractNamed(ex, up(101, 300));
+    expect(other.same_size_dir_since).toBe(1);
+    const reply = extractNamed(ex, down(110, 120));
+    expect(reply.same_size_dir_since).toBe(1); // first of this size downwards
+    expect(reply.same_size_since).toBe(log1pNorm(10, 3600, 10));
+    const beat = extractNamed(ex, up(130, 120));
+    expect(beat.same_size_dir_since).toBe(log1pNorm(30, 3600, 10));
+    expect(beat.same_size_since).toBe(log1pNorm(20, 3600, 10));
+    expect(beat.same_size_dir_decay_60s).toBe(log1pNorm(Math.exp(-30 / 60) + 1, 10000));
+    expect(beat.same_size_dir_decay_600s).toBe(log1pNorm(Math.exp(-30 / 600) + 1, 10000));
+    ex.reset();
+    expect(extractNamed(ex, up(131, 120)).same_size_dir_since).toBe(1);
+  });
+
+  it('gives every flow an id that both directions share, a new one after an idle restart, -1 without flows', () => {
+    const ex = createFeatureExtractor('napt', { flowIdleS: 60 });
+    const idOf = (vp: ViewPacket): number => {
+      extractNamed(ex, vp);
+      return ex.lastFlowId;
+    };
+    const a = idOf(viewPacket(upPacket(0), Direction.UP, 40000, 443));
+    expect(idOf(viewPacket(downPacket(0.1), Direction.DOWN, 40000, 443))).toBe(a);
+    const b = idOf(viewPacket(upPacket(1), Direction.UP, 40001, 443));
+    expect(b).not.toBe(a);
+    expect(idOf(viewPacket(upPacket(2), Direction.UP, 40000, 443))).toBe(a);
+    const restarted = idOf(viewPacket(upPacket(100), Direction.UP, 40000, 443));
+    expect([restarted === a, restarted === b]).toEqual([false, false]);
+    expect(idOf(viewPacket(makePacket({ ts: 101, arp: true }), Direction.LOCAL, 0, 0))).toBe(-1);
+    const vpn = createFeatureExtractor('vpn');
+    extractNamed(vpn, viewPacket(upPacket(0), Direction.UP, 1, 1194));
+    expect(vpn.lastFlowId).toBe(-1);
+  });
+
   it('under NAPT keys IPv4 flows by public port, so two devices on different public ports are two flows', () => {
     const ex = createFeatureExtractor('napt');
     extractNamed(ex, viewPacket(upPacket(0, { srcIp: '192.168.1.10' }), Direction.UP, 40000, 443));

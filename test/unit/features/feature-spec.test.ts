@@ -19,8 +19,8 @@ describe('feature spec', () => {
       version: number;
       views: Record<string, unknown[]>;
     };
-    expect(json.version).toBe(1);
-    expect(FEATURE_SPEC_VERSION).toBe(1);
+    expect(json.version).toBe(2);
+    expect(FEATURE_SPEC_VERSION).toBe(2);
     expect(Object.keys(json.views).sort()).toEqual(['lan', 'napt', 'vpn']);
     for (const view of VIEW_NAMES) expect(json.views[view].length).toBe(FEATURE_COUNTS[view]);
   });

@@ -80,6 +80,20 @@ describe('summariseByDevice', () => {
   });
 });
 
+describe('summariseByDevice with merged classes', () => {
+  it('counts the merged class that stands for a device as right for it', () => {
+    const [plug, bulb] = summariseByDevice(
+      ['Plug', 'Bulb'],
+      ['Plug / Bulb', 'Camera'],
+      [0, 0, 1, 1],
+      [0, 1, 0, 0],
+      { 'Plug / Bulb': ['Plug', 'Bulb'] },
+    );
+    expect([plug.correctShare, bulb.correctShare]).toEqual([0.5, 1]);
+    expect(bulb.topLabel).toBe('Plug / Bulb');
+  });
+});
+
 describe('confusionSvg', () => {
   it('draws one shaded cell per pair with the share written in it', () => {
     const svg = confusionSvg({

@@ -11,7 +11,11 @@ function readNpyHeader(path: string): { header: string; dataOffset: number; data
   const headerLength = file.readUInt16LE(8);
   const dataOffset = 10 + headerLength;
   expect(dataOffset % 64).toBe(0);
-  return { header: file.subarray(10, dataOffset).toString('latin1'), dataOffset, data: file.subarray(dataOffset) };
+  return {
+    header: file.subarray(10, dataOffset).toString('latin1'),
+    dataOffset,
+    data: file.subarray(dataOffset),
+  };
 }
 
 describe('NpyWriter', () => {
