@@ -27,6 +27,17 @@ export interface BusySpan {
   peakPacketsPerSecond: number;
   /** e.g. "uploaded 1.6 MB over 5 min". */
   description: string;
+  /**
+   * Part of the device's own timer-driven routine (a periodic sync): kept as evidence, but its time
+   * is idle, not busy. Decided when a later span completes the pattern, so it may turn true after
+   * the span ended.
+   */
+  routine: boolean;
+  /** The routine's period in seconds, when routine. */
+  routinePeriod: number | null;
+  /** Bin edges of the span's segment in the timeline, [binStart, binEnd). */
+  binStart: number;
+  binEnd: number;
 }
 
 /** A device's timeline: segments cover [start, end) without gaps, in time order. */

@@ -22,6 +22,8 @@ import {
   type BusySpan,
   type StateSegment,
 } from './activity-timeline.ts';
+
+const spanBytes = (s: BusySpan): number => s.bytesUp + s.bytesDown + s.bytesLocal;
 import { RateBaseline } from './rate-baseline.ts';
 
 type QuietState = 'asleep' | 'idle';
@@ -70,8 +72,11 @@ export class ActivityTracker {
   private spanLastTs = 0;
   private spanPeakBytes = 0;
   private spanPeakPackets = 0;
-  /** End (seconds) of the span's last warm bin. */
+  /** End (seconds) of the span's last warm bin, and the start of its first bin. */
   private spanEnd = 0;
+  private spanBinStart = 0;
+  /** The device's timer-driven routines: period, start of the latest routine span, its bytes. */
+  private readonly routines: { period: number; last: number; volume: number }[] = [];
   /** Quiet bins after the last warm one: they join the span if a warm bin follows. */
   private pendPackets = 0;
   private pendUp = 0;
@@ -208,6 +213,7 @@ export class ActivityTracker {
     this.openStart = 0;
     this.segments.length = 0;
     this.spans.length = 0;
+    this.routines.length = 0;
     this.droppedSegments = 0;
     this.droppedSpans = 0;
   }
@@ -351,6 +357,7 @@ export class ActivityTracker {
       start -= this.binSeconds;
     }
     this.spanEnd = (this.bin + 1) * this.binSeconds;
+    this.spanBinStart = start;
     this.clearPending();
     this.switchTo('busy', start);
   }
@@ -407,6 +414,10 @@ export class ActivityTracker {
       peakBytesPerSecond: this.spanPeakBytes / this.binSeconds,
       peakPacketsPerSecond: this.spanPeakPackets / this.binSeconds,
       description: describeSpan(this.spanUp, this.spanDown, this.spanLocal, duration),
+      routine: false,
+      routinePeriod: null,
+      binStart: Math.max(this.spanBinStart, this.openStart),
+      binEnd: this.spanEnd,
     });
     if (this.spans.length > this.config.maxSpans) {
       const drop = this.spans.length - this.config.maxSpans;
@@ -414,6 +425,105 @@ export class ActivityTracker {
       this.droppedSpans += drop;
     }
     this.switchTo(this.quiet, this.spanEnd);
+    this.recognizeRoutine();
+  }
+
+  private routineTolerance(period: number): number {
+    return Math.max(this.config.routineToleranceMinSeconds, this.config.routinePeriodTolerance * period);
+  }
+
+  private similarVolume(a: number, b: number): boolean {
+    return Math.max(a, b) <= this.config.routineVolumeRatio * Math.max(1, Math.min(a, b));
+  }
+
+  /**
+   * After a span ended: is it the device's own timer at work (see the routine fields of
+   * activity-config.ts)? First against the routines already known (due now, to within the
+   * tolerance, and of similar size); else, with two remembered spans that are not routine, as the
+   * third of an evenly spaced series, which starts a new routine.
+   */
+  private recognizeRoutine(): void {
+    const c = this.config;
+    if (c.routinePeriodTolerance <= 0) return;
+    const spans = this.spans;
+    const last = spans.length - 1;
+    const s = spans[last];
+    const volume = spanBytes(s);
+    // forget routines that have not shown for 8 periods
+    for (let r = this.routines.length - 1; r >= 0; r--) {
+      if (s.start - this.routines[r].last > 8 * this.routines[r].period) this.routines.splice(r, 1);
+    }
+    for (const routine of this.routines) {
+      const k = Math.round((s.start - routine.last) / routine.period);
+      const off = s.start - routine.last - k * routine.period;
+      if (
+        k >= 1 &&
+        Math.abs(off) <= this.routineTolerance(routine.period) &&
+        this.similarVolume(volume, routine.volume)
+      ) {
+        routine.last = s.start;
+        routine.volume = volume;
+        this.markRoutine(last, routine.period);
+        return;
+      }
+    }
+    const first = Math.max(0, last - c.routineMemorySpans);
+    for (let j = last - 1; j >= first; j--) {
+      const b = spans[j];
+      const period = s.start - b.start;
+      if (period > c.routineMaxPeriodSeconds + this.routineTolerance(c.routineMaxPeriodSeconds)) break;
+      if (b.routine || period < c.routineMinPeriodSeconds || period > c.routineMaxPeriodSeconds) continue;
+      if (!this.similarVolume(volume, spanBytes(b))) continue;
+      const tol = this.routineTolerance(period);
+      for (let i = j - 1; i >= first; i--) {
+        const a = spans[i];
+        const before = b.start - a.start;
+        if (before > period + tol) break;
+        if (a.routine || Math.abs(before - period) > tol) continue;
+        if (!this.similarVolume(volume, spanBytes(a)) || !this.similarVolume(spanBytes(a), spanBytes(b)))
+          continue;
+        this.routines.unshift({ period, last: s.start, volume });
+        if (this.routines.length > c.routineMaxPeriods) this.routines.pop();
+        this.markRoutine(i, period);
+        this.markRoutine(j, period);
+        this.markRoutine(last, period);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Marks span `index` routine and gives its busy segment the quiet state around it (the one
+   * before, else the one after, else idle), joined with neighbours of that state. Segments are
+   * replaced, never changed in place, so timelines handed out earlier stay as they were.
+   */
+  private markRoutine(index: number, period: number): void {
+    const span = this.spans[index];
+    if (span.routine) return;
+    span.routine = true;
+    span.routinePeriod = period;
+    const segs = this.segments;
+    let k = segs.length - 1;
+    while (k >= 0 && segs[k].start > span.binStart) k--;
+    if (k < 0 || segs[k].state !== 'busy' || segs[k].start !== span.binStart) return; // dropped already
+    const before = k > 0 ? segs[k - 1].state : null;
+    const after = k + 1 < segs.length ? segs[k + 1].state : this.openState;
+    const state: ActivityState =
+      before !== null && before !== 'busy' ? before : after !== 'busy' ? after : 'idle';
+    segs[k] = { state, start: segs[k].start, end: segs[k].end };
+    if (k + 1 < segs.length && segs[k + 1].state === state) {
+      segs[k] = { state, start: segs[k].start, end: segs[k + 1].end };
+      segs.splice(k + 1, 1);
+    }
+    if (k > 0 && segs[k - 1].state === state) {
+      segs[k - 1] = { state, start: segs[k - 1].start, end: segs[k].end };
+      segs.splice(k, 1);
+      k--;
+    }
+    if (k === segs.length - 1 && this.openState === state && this.openStart === segs[k].end) {
+      this.openStart = segs[k].start;
+      segs.pop();
+    }
   }
 
   /** Starts a segment of `state` at `at` (a bin edge), closing the open one. */

@@ -175,7 +175,8 @@ describe('ActivityTracker', () => {
     const tracker = run(
       merge(packets),
       T0 + 86_400,
-      new ActivityTracker({ envelopeFactor: 0, maxSpans: 50, maxSegments: 100 }),
+      // transfers every 120 s would be a routine (idle): switch that off to count busy spans
+      new ActivityTracker({ envelopeFactor: 0, routinePeriodTolerance: 0, maxSpans: 50, maxSegments: 100 }),
     );
     const tl = tracker.timeline();
     expect(tl.spans).toHaveLength(50);
@@ -184,6 +185,56 @@ describe('ActivityTracker', () => {
     expect(tl.droppedSegments).toBeGreaterThan(1000);
     expect(tl.end).toBe(T0 + 86_400);
     expectContiguous(tl);
+  });
+
+  describe('routines (timer-driven syncs)', () => {
+    /** A 20 kB sync at each of `times` (seconds after T0) over a 30-s heartbeat, and the tracker's timeline. */
+    function syncs(
+      times: readonly number[],
+      bytes: readonly number[] = times.map(() => 20_000),
+    ): ActivityTimeline {
+      const packets = heartbeat(T0, T0 + 7200, 30);
+      times.forEach((t, i) => packets.push(...transfer(T0 + t, T0 + t + 10, bytes[i] / 10, Direction.DOWN)));
+      return run(merge(packets), T0 + 7200).timeline();
+    }
+
+    it('recognises evenly spaced syncs of similar size as routine and counts their time idle', () => {
+      const tl = syncs([1000, 1300, 1600, 1900, 2500]); // 2200 missed: still in phase at 2500
+      expect(tl.spans).toHaveLength(5);
+      expect(tl.spans.every((s) => s.routine && s.routinePeriod === 300)).toBe(true);
+      expect(secondsIn(tl, 'busy')).toBe(0);
+      expectContiguous(tl);
+    });
+
+    it('keeps unevenly spaced exchanges busy, as a person makes them', () => {
+      const tl = syncs([1000, 1300, 1640, 1900]);
+      expect(tl.spans.filter((s) => s.routine)).toEqual([]);
+      expect(secondsIn(tl, 'busy')).toBeGreaterThan(0);
+    });
+
+    it('keeps an exchange busy when it comes out of phase or is much larger than the routine', () => {
+      const tl = syncs([1000, 1300, 1600, 1750, 2200], [20_000, 20_000, 20_000, 20_000, 90_000]);
+      const byStart = new Map(tl.spans.map((s) => [Math.round(s.start - T0), s.routine]));
+      expect(byStart.get(1600)).toBe(true);
+      expect(byStart.get(1750)).toBe(false); // between two syncs
+      expect(byStart.get(2200)).toBe(false); // due, but 4.5 × the routine's size
+    });
+
+    it('gives a replay in any chunking the same routine spans', () => {
+      const packets = merge(
+        heartbeat(T0, T0 + 7200, 30),
+        ...[1000, 1300, 1600].map((t) => transfer(T0 + t, T0 + t + 10, 2000, Direction.DOWN)),
+      );
+      const whole = run(packets, T0 + 7200).timeline();
+      const live = new ActivityTracker();
+      packets.forEach((p, i) => {
+        live.push(p.ts, p.size, p.direction);
+        if (i % 7 === 0) live.advanceTo(p.ts);
+        if (i % 50 === 0) live.timeline();
+      });
+      live.flush(T0 + 7200);
+      expect(live.timeline()).toEqual(whole);
+    });
   });
 
   it('closes an open span on flush and refuses packets afterwards', () => {
