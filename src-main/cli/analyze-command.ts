@@ -8,7 +8,11 @@ import { writeFileSync } from 'node:fs';
 import { GroundTruth } from '../devices/ground-truth.ts';
 import type { DeviceRecord } from '../devices/device-record.ts';
 import { analyzeCaptures, type CaptureAnalysis } from '../engine/capture-analysis.ts';
-import { FeatureExtractor } from '../features/feature-extractor.ts';
+import { runHomeAudit } from '../engine/home-audit.ts';
+import { ViewLog } from '../engine/view-log.ts';
+import { auditFindings } from '../findings/findings.ts';
+import type { Defence } from '../views/defences.ts';
+import { exposureText, findingsText, timelinesText, whatIfText } from './audit-text.ts';
 import { DeviceIdentifier } from '../inference/device-identifier.ts';
 import {
   summariseByDevice,
@@ -16,10 +20,9 @@ import {
   type DeviceIdentificationSummary,
 } from '../inference/identification-summary.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
-import { runLengthsOf, UNKNOWN_LABEL, type PacketLabels } from '../inference/window-stitching.ts';
+import { UNKNOWN_LABEL, type PacketLabels } from '../inference/window-stitching.ts';
 import { VIEW_NAMES, type ViewName } from '../views/view-packet.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
-import type { ViewPacket } from '../views/view-packet.ts';
 import { type CliIo, ExitCode } from './cli-io.ts';
 import { formatBytes, formatTable, formatTimestamp } from './format-table.ts';
 import { ProgressBar } from './progress-bar.ts';
@@ -32,6 +35,11 @@ export interface AnalyzeArgs {
   vpnProfile: TunnelProfileName | undefined;
   /** Identify devices as this observer's default model does (`--view`); null: do not. */
   identify?: { view: ModelView; modelsDir: string } | null;
+  /**
+   * The privacy audit (`--activity`, `--findings`): timelines per device and observer, exposures,
+   * findings and the defence what-ifs; null: not asked for.
+   */
+  audit?: { activity: boolean; findings: boolean; defences: Defence[]; modelsDir: string } | null;
 }
 
 function addressList(device: DeviceRecord): string {
@@ -115,7 +123,10 @@ function labelTable(analysis: CaptureAnalysis): string {
 }
 
 /** The whole analysis as plain data for `--json`. */
-export function analysisJson(analysis: CaptureAnalysis, identification?: ViewIdentification): unknown {
+export function analysisJson(
+  analysis: CaptureAnalysis,
+  identification?: ViewIdentification,
+): Record<string, unknown> {
   return {
     ...(identification === undefined ? {} : { identification: identificationJson(identification) }),
     files: analysis.order.map((i) => analysis.files[i]),
@@ -128,13 +139,14 @@ export function analysisJson(analysis: CaptureAnalysis, identification?: ViewIde
 }
 
 export async function runAnalyze(args: AnalyzeArgs, io: CliIo): Promise<number> {
+  if (args.audit != null) return runAuditAnalyze(args, args.audit, io);
   const groundTruth = args.labels === null ? null : await GroundTruth.load(args.labels);
   const bar = io.progress === undefined ? null : new ProgressBar(io.progress);
   const identify = args.identify ?? null;
   // Open the model first: a missing or damaged model is reported before the long read.
   const identifier =
     identify === null ? null : await DeviceIdentifier.open(identify.modelsDir, identify.view);
-  const log = identify === null ? null : new ViewFeatureLog(identify.view);
+  const log = identify === null ? null : new ViewLog<ModelView>(identify.view);
   const views =
     identify === null || args.views.includes(identify.view) ? args.views : [...args.views, identify.view];
   const analysis = await analyzeCaptures(args.captures, {
@@ -163,6 +175,66 @@ export async function runAnalyze(args: AnalyzeArgs, io: CliIo): Promise<number> 
   });
   bar?.done();
 
+  printAnalysis(analysis, views, io);
+  let identification: ViewIdentification | undefined;
+  if (identifier !== null && log !== null) {
+    try {
+      identification = await identifyView(identifier, log, analysis.labels);
+    } finally {
+      await identifier.close();
+    }
+    io.stdout(identificationText(identification));
+  }
+  reportReadErrors(analysis, io);
+  if (args.json !== null) {
+    writeFileSync(args.json, `${JSON.stringify(analysisJson(analysis, identification), null, 1)}\n`);
+    io.stderr(`Wrote ${args.json}\n`);
+  }
+  return unreadableFiles(analysis) > 0 ? ExitCode.UNREADABLE : ExitCode.OK;
+}
+
+/** `analyze --activity / --findings`: the analysis of the audit's first pass, then the audit. */
+async function runAuditAnalyze(
+  args: AnalyzeArgs,
+  options: NonNullable<AnalyzeArgs['audit']>,
+  io: CliIo,
+): Promise<number> {
+  const groundTruth = args.labels === null ? null : await GroundTruth.load(args.labels);
+  const bar = io.progress === undefined ? null : new ProgressBar(io.progress);
+  const { audit, analysis } = await runHomeAudit(args.captures, {
+    modelsDir: options.modelsDir,
+    groundTruth,
+    vpnProfile: args.vpnProfile,
+    defences: options.findings ? options.defences : [],
+    onProgress: (p) => {
+      bar?.update({ label: p.stage, fraction: p.fraction, packets: p.packets });
+    },
+  });
+  bar?.done();
+  printAnalysis(
+    analysis,
+    VIEW_NAMES.filter((v) => analysis.views[v] !== undefined),
+    io,
+  );
+  if (options.activity) io.stdout(`${timelinesText(audit)}\n`);
+  io.stdout(`${exposureText(audit)}\n`);
+  const findings = options.findings ? auditFindings(audit) : [];
+  if (options.findings) {
+    io.stdout(`${findingsText(findings, audit)}\n`);
+    const whatIfs = whatIfText(audit);
+    if (whatIfs !== '') io.stdout(`${whatIfs}\n`);
+  }
+  reportReadErrors(analysis, io);
+  if (args.json !== null) {
+    const doc = { ...analysisJson(analysis), audit, findings };
+    writeFileSync(args.json, `${JSON.stringify(doc, null, 1)}\n`);
+    io.stderr(`Wrote ${args.json}\n`);
+  }
+  return unreadableFiles(analysis) > 0 ? ExitCode.UNREADABLE : ExitCode.OK;
+}
+
+/** The device table, the views' packet counts and decoding problems. */
+function printAnalysis(analysis: CaptureAnalysis, views: readonly ViewName[], io: CliIo): void {
   const snapshot = analysis.inventory.toJSON();
   io.stdout(
     `${analysis.files.length} file(s), ${analysis.packets} packets, ${snapshot.homeDeviceCount} home device(s)` +
@@ -182,21 +254,6 @@ export async function runAnalyze(args: AnalyzeArgs, io: CliIo): Promise<number> 
         `${decodeProblems - truncated} malformed); their outer layers are still used.\n`,
     );
   }
-  let identification: ViewIdentification | undefined;
-  if (identifier !== null && log !== null) {
-    try {
-      identification = await identifyView(identifier, log, analysis.labels);
-    } finally {
-      await identifier.close();
-    }
-    io.stdout(identificationText(identification));
-  }
-  reportReadErrors(analysis, io);
-  if (args.json !== null) {
-    writeFileSync(args.json, `${JSON.stringify(analysisJson(analysis, identification), null, 1)}\n`);
-    io.stderr(`Wrote ${args.json}\n`);
-  }
-  return unreadableFiles(analysis) > 0 ? ExitCode.UNREADABLE : ExitCode.OK;
 }
 
 /** Files that gave no packet at all because of a fatal problem. */
@@ -221,59 +278,6 @@ export function reportReadErrors(analysis: CaptureAnalysis, io: CliIo): void {
   if (lines.length > 0) io.stderr(`Read problems (${lines.length}):\n${lines.join('\n')}\n`);
 }
 
-/** One view's feature rows, true labels, times and segments, kept for identification. */
-class ViewFeatureLog {
-  readonly extractor: FeatureExtractor;
-  readonly width: number;
-  features: Float32Array;
-  label = new Int16Array(1024);
-  ts = new Float64Array(1024);
-  segment = new Int32Array(1024);
-  flow = new Int32Array(1024);
-  rows = 0;
-  private currentSegment = 0;
-
-  constructor(readonly view: ModelView) {
-    this.extractor = new FeatureExtractor(view);
-    this.width = this.extractor.length;
-    this.features = new Float32Array(1024 * this.width);
-  }
-
-  startSegment(segment: number): void {
-    this.currentSegment = segment;
-    this.extractor.reset();
-  }
-
-  add(vp: ViewPacket): void {
-    if (this.rows === this.label.length) this.grow();
-    const row = this.rows++;
-    this.extractor.extract(vp, this.features, row * this.width);
-    this.label[row] = vp.label;
-    this.ts[row] = vp.ts;
-    this.segment[row] = this.currentSegment;
-    this.flow[row] = this.extractor.lastFlowId;
-  }
-
-  private grow(): void {
-    const capacity = this.label.length * 2;
-    const features = new Float32Array(capacity * this.width);
-    features.set(this.features);
-    this.features = features;
-    const label = new Int16Array(capacity);
-    label.set(this.label);
-    this.label = label;
-    const ts = new Float64Array(capacity);
-    ts.set(this.ts);
-    this.ts = ts;
-    const segment = new Int32Array(capacity);
-    segment.set(this.segment);
-    this.segment = segment;
-    const flow = new Int32Array(capacity);
-    flow.set(this.flow);
-    this.flow = flow;
-  }
-}
-
 /** The observer model's answers for one view's packets. */
 export interface ViewIdentification {
   view: ModelView;
@@ -289,15 +293,11 @@ export interface ViewIdentification {
 
 async function identifyView(
   identifier: DeviceIdentifier,
-  log: ViewFeatureLog,
+  log: ViewLog<ModelView>,
   deviceLabels: readonly string[],
 ): Promise<ViewIdentification> {
   const n = log.rows;
-  // Runs are the capture's segments: windows never span a gap in the capture.
-  const segment = log.segment;
-  const runs = runLengthsOf(n, (a, b) => segment[a] === segment[b]);
-  // Flow ids restart with each segment, which is also a run: pooling never mixes segments.
-  const labels = await identifier.labelRuns(log.features, n, runs, false, log.flow.subarray(0, n));
+  const labels = await log.identify(identifier);
   const trueLabel = log.label.subarray(0, n);
   return {
     view: log.view,

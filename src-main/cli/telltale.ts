@@ -9,6 +9,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GroundTruthError } from '../devices/ground-truth.ts';
+import { DEFAULT_DEFENCES, defenceId, parseDefence } from '../views/defences.ts';
 import { TUNNEL_PROFILE_NAMES, type TunnelProfileName } from '../views/tunnel-profiles.ts';
 import { VIEW_NAMES, type ViewName } from '../views/view-packet.ts';
 import { runAnalyze } from './analyze-command.ts';
@@ -23,9 +24,14 @@ const USAGE = `Usage:
   telltale analyze <capture...> [--labels labels.csv] [--json out.json]
                    [--views lan,napt,vpn | --no-views] [--vpn-profile NAME] [--no-progress]
                    [--view napt|vpn [--models DIR]]
+                   [--activity] [--findings [--what-if pad-16,pad-256,cover-5pps | --no-what-if]]
       Devices found (MAC, vendor, name, addresses, packets, bytes, first / last seen), packets
       each observer view keeps, and read errors. --view: which device that observer's default
       model names for each packet, per true device (--json adds per-packet labels).
+      --activity: each device's asleep / idle / busy timeline, the truth beside what your ISP
+      (NAPT) and your VPN's carrier infer, and how much each can tell (exposure).
+      --findings: plain-language findings and defence what-ifs (padding pad-N / pad-mtu, cover
+      traffic cover-Rpps; default ${DEFAULT_DEFENCES.map(defenceId).join(',')}); --json writes all of it.
   telltale dataset <capture...> --labels labels.csv --view lan|napt|vpn --out DIR
                    [--vpn-profile NAME] [--no-progress]
       Per-packet feature vectors, true labels and provenance as NumPy .npy files + meta.json.
@@ -105,6 +111,10 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       datasets: { type: 'string' },
       work: { type: 'string' },
       'no-progress': { type: 'boolean' },
+      activity: { type: 'boolean' },
+      findings: { type: 'boolean' },
+      'what-if': { type: 'string' },
+      'no-what-if': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -121,9 +131,30 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       for (const unsupported of ['out', 'datasets', 'work'] as const) {
         if (values[unsupported] !== undefined) throw new UsageError(`analyze does not take --${unsupported}`);
       }
-      if (values.models !== undefined && values.view === undefined) {
-        throw new UsageError('--models needs --view napt|vpn');
+      const auditing = values.activity === true || values.findings === true;
+      if (values.models !== undefined && values.view === undefined && !auditing) {
+        throw new UsageError('--models needs --view napt|vpn, --activity or --findings');
       }
+      if (auditing && values.view !== undefined) {
+        throw new UsageError(
+          '--view cannot be combined with --activity / --findings (they use both observers)',
+        );
+      }
+      if ((values['what-if'] !== undefined || values['no-what-if'] === true) && values.findings !== true) {
+        throw new UsageError('--what-if / --no-what-if need --findings');
+      }
+      const defences =
+        values['no-what-if'] === true
+          ? []
+          : values['what-if'] === undefined
+            ? [...DEFAULT_DEFENCES]
+            : values['what-if'].split(',').map((t) => {
+                try {
+                  return parseDefence(t);
+                } catch (error) {
+                  throw new UsageError(`--what-if: ${(error as Error).message}`);
+                }
+              });
       checkInputFiles(positionals, 'capture file');
       const views =
         values['no-views'] === true
@@ -142,12 +173,31 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
             values.view === undefined
               ? null
               : { view: parseModelView(values.view), modelsDir: values.models ?? defaultModelsDir() },
+          audit: auditing
+            ? {
+                activity: values.activity === true,
+                findings: values.findings === true,
+                defences,
+                modelsDir: values.models ?? defaultModelsDir(),
+              }
+            : null,
         },
         progressIo,
       );
     }
     case 'dataset': {
-      for (const unsupported of ['json', 'views', 'no-views', 'models', 'datasets', 'work'] as const) {
+      for (const unsupported of [
+        'json',
+        'views',
+        'no-views',
+        'models',
+        'datasets',
+        'work',
+        'activity',
+        'findings',
+        'what-if',
+        'no-what-if',
+      ] as const) {
         if (values[unsupported] !== undefined) throw new UsageError(`dataset does not take --${unsupported}`);
       }
       if (values.labels === undefined) throw new UsageError('dataset needs --labels labels.csv');
@@ -166,7 +216,18 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       );
     }
     case 'eval': {
-      for (const unsupported of ['json', 'views', 'no-views', 'view', 'out', 'labels'] as const) {
+      for (const unsupported of [
+        'json',
+        'views',
+        'no-views',
+        'view',
+        'out',
+        'labels',
+        'activity',
+        'findings',
+        'what-if',
+        'no-what-if',
+      ] as const) {
         if (values[unsupported] !== undefined) throw new UsageError(`eval does not take --${unsupported}`);
       }
       if (positionals.length > 0) throw new UsageError('eval takes no capture files');

@@ -12,6 +12,7 @@ import { statSync } from 'node:fs';
 import { openCaptureFile } from '../capture/capture-file.ts';
 import type { CaptureError, RawPacket } from '../capture/packet-source.ts';
 import { decodePacket } from '../decode/decode-packet.ts';
+import type { DecodedPacket } from '../decode/decoded-packet.ts';
 import { DeviceInventory } from '../devices/device-inventory.ts';
 import type { GroundTruth } from '../devices/ground-truth.ts';
 import { createView, type ViewOptions } from '../views/create-view.ts';
@@ -61,6 +62,8 @@ export interface CaptureAnalysisOptions {
   /** Views to run; default none (inventory only). */
   views?: readonly ViewName[];
   viewOptions?: ViewOptions;
+  /** Receives every decoded packet, before the views. */
+  onPacket?: (pkt: DecodedPacket) => void;
   /** Receives every packet every view emits. */
   onViewPacket?: (view: ViewName, vp: ViewPacket) => void;
   /** Called before the first packet of each segment (index 0, 1, ...). */
@@ -129,6 +132,7 @@ export async function analyzeCaptures(
     packetsByLabel: new Array<number>(labelCount + 2).fill(0),
   }));
   const onViewPacket = options.onViewPacket;
+  const onPacket = options.onPacket;
   // One emit function per view, made once: the per-packet path allocates no closures.
   const emits: EmitViewPacket[] = viewNames.map((name, v) => {
     const summary = summaries[v];
@@ -232,6 +236,7 @@ export async function analyzeCaptures(
         else summary.decodeMalformed++;
       }
       inventory.observe(pkt);
+      onPacket?.(pkt);
       if (views.length === 0) continue;
       const label = groundTruth === null ? LABEL_NONE : groundTruth.labelOf(pkt);
       for (let v = 0; v < views.length; v++) views[v].push(pkt, label, fileIndex, pkt.raw.index, emits[v]);

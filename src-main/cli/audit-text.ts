@@ -1,0 +1,162 @@
+/**
+ * The audit as terminal text for `telltale analyze --activity --findings`: compact timelines per
+ * device (truth and what each observer infers), the exposure per device per observer, the
+ * findings and the defence what-ifs.
+ */
+import type { ActivityState } from '../activity/activity-config.ts';
+import { formatDuration, type ActivityTimeline } from '../activity/activity-timeline.ts';
+import type { DeviceAudit, HomeAudit } from '../engine/home-audit.ts';
+import type { Finding } from '../findings/findings.ts';
+import { formatTable } from './format-table.ts';
+
+/** Characters per timeline strip. */
+export const STRIP_WIDTH = 72;
+const GLYPH: Readonly<Record<ActivityState, string>> = { asleep: '.', idle: '-', busy: '#' };
+
+/**
+ * A timeline as a strip of STRIP_WIDTH cells over [start, end): '#' when any busy time falls in
+ * the cell, else the state covering most of it ('-' idle, '.' asleep), ' ' where it has no data.
+ */
+export function timelineStrip(
+  t: ActivityTimeline | null,
+  start: number,
+  end: number,
+  width = STRIP_WIDTH,
+): string {
+  const cell = (end - start) / width;
+  const cells: string[] = [];
+  for (let i = 0; i < width; i++) {
+    const a = start + i * cell;
+    const b = a + cell;
+    const cover: Record<ActivityState, number> = { asleep: 0, idle: 0, busy: 0 };
+    for (const s of t?.segments ?? []) {
+      const overlap = Math.min(b, s.end) - Math.max(a, s.start);
+      if (overlap > 0) cover[s.state] += overlap;
+    }
+    if (cover.busy > 0) cells.push(GLYPH.busy);
+    else if (cover.idle + cover.asleep === 0) cells.push(' ');
+    else cells.push(cover.idle >= cover.asleep ? GLYPH.idle : GLYPH.asleep);
+  }
+  return cells.join('');
+}
+
+const pct = (share: number): string => `${(100 * share).toFixed(0)} %`;
+
+function name(d: DeviceAudit): string {
+  return d.trueLabel ?? d.name;
+}
+
+function busySeconds(t: ActivityTimeline): number {
+  return t.segments.filter((s) => s.state === 'busy').reduce((a, s) => a + s.end - s.start, 0);
+}
+
+export function timelinesText(audit: HomeAudit): string {
+  if (audit.start === null || audit.end === null) return 'Activity: no packets.\n';
+  const start = Math.floor(audit.start / 60) * 60;
+  const end = Math.max(start + 60, Math.ceil(audit.end / 60) * 60);
+  const lines = [
+    `Activity timelines, ${new Date(start * 1000).toISOString().slice(0, 16)} to ${new Date(end * 1000).toISOString().slice(0, 16)} UTC ` +
+      `(${formatDuration(end - start)}, one cell = ${formatDuration((end - start) / STRIP_WIDTH)}; # busy, - idle, . asleep)`,
+  ];
+  for (const d of audit.devices) {
+    lines.push('', `${name(d)} (${d.mac})`);
+    lines.push(
+      `  ${'truth'.padEnd(6)} |${timelineStrip(d.truth, start, end)}| busy ${formatDuration(busySeconds(d.truth))}`,
+    );
+    for (const o of audit.observers) {
+      const r = o.devices.find((x) => x.mac === d.mac);
+      const label = o.view.toUpperCase().padEnd(6);
+      lines.push(
+        `  ${label} |${timelineStrip(r?.inferred ?? null, start, end)}| ` +
+          (r?.identity.className == null
+            ? 'no class'
+            : `as "${r.identity.className}", agreement ${pct(r.activity.agreement)}`),
+      );
+    }
+    const spans = d.truth.spans.filter((s) => !s.routine);
+    const routine = d.truth.spans.filter((s) => s.routine);
+    const top = [...spans].sort((a, b) => b.bytesUp + b.bytesDown - (a.bytesUp + a.bytesDown)).slice(0, 3);
+    for (const s of top) {
+      lines.push(
+        `  busy ${new Date(s.start * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC: ${s.description}`,
+      );
+    }
+    if (spans.length > top.length) lines.push(`  ... ${spans.length - top.length} more busy spans`);
+    if (routine.length > 0) {
+      const periods = [...new Set(routine.map((s) => Math.round(s.routinePeriod ?? 0)))].slice(0, 3);
+      lines.push(
+        `  ${routine.length} routine exchanges (every ${periods.map((p) => formatDuration(p)).join(', ')}) counted as idle`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function exposureText(audit: HomeAudit): string {
+  const columns = [
+    { header: 'device', max: 30 },
+    ...audit.observers.flatMap((o) => [
+      { header: `${o.view.toUpperCase()} named as`, max: 30 },
+      { header: `${o.view.toUpperCase()} recognised`, align: 'right' as const },
+      { header: `${o.view.toUpperCase()} activity`, align: 'right' as const },
+    ]),
+  ];
+  const rows = audit.devices.map((d) => [
+    name(d),
+    ...audit.observers.flatMap((o) => {
+      const r = o.devices.find((x) => x.mac === d.mac);
+      if (r === undefined || r.identity.packets === 0) return ['(not seen)', '-', '-'];
+      return [r.identity.className ?? '-', pct(r.identity.recognisedShare), pct(r.activity.agreement)];
+    }),
+  ]);
+  const means = audit.observers
+    .map(
+      (o) =>
+        `${o.observer} (${o.modelId}): ${pct(o.meanRecognisedShare)} recognised, ${pct(o.meanAgreement)} activity agreement on average`,
+    )
+    .join('; ');
+  return (
+    `Exposure per device ("recognised": share of its packets the observer's model names as the device; ` +
+    `"activity": share of 10-s intervals where the observer's asleep / idle / busy timeline matches the truth)\n` +
+    `${formatTable(columns, rows)}\n${means}\n`
+  );
+}
+
+export function findingsText(findings: readonly Finding[], audit: HomeAudit): string {
+  const names = new Map(audit.devices.map((d) => [d.mac, name(d)]));
+  const lines = [`Findings (${findings.length})`];
+  for (const f of findings) {
+    const where = f.device === null ? 'home' : (names.get(f.device) ?? f.device);
+    lines.push(`  [${f.severity}] ${where}: ${f.title}`);
+    if (f.severity !== 'info') lines.push(`         → ${f.advice}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function whatIfText(audit: HomeAudit): string {
+  if (audit.whatIfs.length === 0) return '';
+  const columns = [
+    { header: 'observer' },
+    { header: 'defence', max: 48 },
+    { header: 'recognised', align: 'right' as const },
+    { header: 'activity', align: 'right' as const },
+    { header: 'extra traffic', align: 'right' as const },
+  ];
+  const rows = [
+    ...audit.observers.map((o) => [
+      o.view.toUpperCase(),
+      'none',
+      pct(o.meanRecognisedShare),
+      pct(o.meanAgreement),
+      '0 %',
+    ]),
+    ...audit.whatIfs.map((w) => [
+      w.view.toUpperCase(),
+      w.description,
+      pct(w.meanRecognisedShare),
+      pct(w.meanAgreement),
+      pct(w.costShare),
+    ]),
+  ];
+  return `Defence what-ifs (same models, home averages)\n${formatTable(columns, rows)}\n`;
+}

@@ -1,0 +1,509 @@
+/**
+ * The privacy audit of a home from capture files: which devices there are, when each slept and
+ * worked (the truth, from the LAN side), and what each outside observer can still tell — which
+ * device each of its packets belongs to (identity exposure) and when each device was busy
+ * (activity exposure) — with and without traffic defences. The CLI (`telltale analyze
+ * --activity --findings`), the app and the report all read this one structure.
+ *
+ * One pass reads the captures through the LAN view and every observer view: the LAN packets give
+ * each device's truth timeline (keyed by MAC, so no labels are needed), each observer view's
+ * packets are labelled by that observer's default model, and the observer's timelines are built
+ * per predicted class — what the observer can attribute to "a Nest camera". A device's activity
+ * exposure compares its truth timeline with the observer's timeline of the class the device is
+ * (from labels.csv when given, else the class the model gives most of its packets). Each defence
+ * what-if is one more pass through one observer view with the defence applied.
+ */
+import { activityConfig, type ActivityConfig } from '../activity/activity-config.ts';
+import type { ActivityTimeline } from '../activity/activity-timeline.ts';
+import { HomeActivity } from '../activity/home-activity.ts';
+import { timelineAgreement } from '../activity/timeline-agreement.ts';
+import { isDeviceMac } from '../devices/address-scope.ts';
+import type { DeviceRecord, InventorySnapshot } from '../devices/device-record.ts';
+import type { GroundTruth } from '../devices/ground-truth.ts';
+import { TrafficMetadata, type DeviceTrafficMetadata } from '../findings/traffic-metadata.ts';
+import { DeviceIdentifier } from '../inference/device-identifier.ts';
+import { classOfDevice, type ModelView } from '../inference/model-manifest.ts';
+import { UNKNOWN_LABEL, type PacketLabels } from '../inference/window-stitching.ts';
+import { DefendedStream, defenceId, describeDefence, type Defence } from '../views/defences.ts';
+import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
+import { Direction, type ViewPacket } from '../views/view-packet.ts';
+import {
+  analyzeCaptures,
+  type AnalysisProgress,
+  type CaptureAnalysis,
+  type FileSummary,
+} from './capture-analysis.ts';
+import { ViewLog } from './view-log.ts';
+
+/** Who stands behind each observer view, for people. */
+export const OBSERVER_NAMES: Readonly<Record<ModelView, string>> = {
+  napt: 'your ISP',
+  vpn: "your VPN's carrier",
+};
+
+/** Devices with fewer packets in a view than this are left out of that view's home averages. */
+export const MIN_PACKETS_FOR_AVERAGE = 20;
+
+export interface IdentityExposure {
+  /** The device's packets in this observer's view. */
+  packets: number;
+  /** The class the device is scored as: its labels.csv device (through the model's classes), or the model's most frequent answer. */
+  className: string | null;
+  classSource: 'labels' | 'model' | null;
+  /** Share of its packets the model names `className` (unknown rule applied). */
+  recognisedShare: number;
+  unknownShare: number;
+  /** The model's most frequent answer for the device's packets ("unknown" included) and its share. */
+  topLabel: string | null;
+  topShare: number;
+  /** Mean confidence of the answers that named `className`. */
+  meanConfidence: number;
+}
+
+export interface ActivityExposure {
+  /** Share of 10-s bins where the observer's timeline has the truth's state (the activity exposure). */
+  agreement: number;
+  busyRecall: number;
+  busyPrecision: number;
+  busyF1: number;
+  truthBusySeconds: number;
+  inferredBusySeconds: number;
+  /** Busy spans of the truth (routine ones left out) that overlap a busy stretch of the observer's timeline. */
+  spansSeen: number;
+  spansTotal: number;
+}
+
+export interface ObserverDeviceAudit {
+  mac: string;
+  identity: IdentityExposure;
+  activity: ActivityExposure;
+  /** The observer's timeline of the device's class; null when the device has no class for it. */
+  inferred: ActivityTimeline | null;
+}
+
+export interface ObserverAudit {
+  view: ModelView;
+  observer: string;
+  modelId: string;
+  labels: readonly string[];
+  unknownThreshold: number;
+  packets: number;
+  devices: ObserverDeviceAudit[];
+  /** Unweighted means over devices with at least MIN_PACKETS_FOR_AVERAGE packets in the view. */
+  meanRecognisedShare: number;
+  meanAgreement: number;
+}
+
+export interface DeviceAudit {
+  mac: string;
+  name: string;
+  vendor: string;
+  /** labels.csv device and category, when given. */
+  trueLabel: string | null;
+  category: string | null;
+  packets: number;
+  bytes: number;
+  /** What the device really did (LAN side). */
+  truth: ActivityTimeline;
+  /** DNS names it looked up and TLS server names it asked for (most frequent first). */
+  dnsNames: string[];
+  sniNames: string[];
+  traffic: DeviceTrafficMetadata | null;
+}
+
+export interface WhatIfDevice {
+  mac: string;
+  recognisedShare: number;
+  agreement: number;
+}
+
+export interface WhatIf {
+  id: string;
+  view: ModelView;
+  observer: string;
+  defence: Defence;
+  description: string;
+  /** Extra bytes the defence costs, as a share of the undefended view's bytes. */
+  costShare: number;
+  extraBytes: number;
+  dummyPackets: number;
+  meanRecognisedShare: number;
+  meanAgreement: number;
+  devices: WhatIfDevice[];
+}
+
+export interface HomeAudit {
+  files: FileSummary[];
+  packets: number;
+  /** Start and end of the captured time. */
+  start: number | null;
+  end: number | null;
+  inventory: InventorySnapshot;
+  devices: DeviceAudit[];
+  observers: ObserverAudit[];
+  whatIfs: WhatIf[];
+}
+
+export interface AuditProgress {
+  stage: string;
+  /** 0..1 within the stage, when known. */
+  fraction: number | null;
+  packets: number;
+}
+
+export interface AuditOptions {
+  modelsDir: string;
+  groundTruth?: GroundTruth | null;
+  observers?: readonly ModelView[];
+  vpnProfile?: TunnelProfileName;
+  /** What-ifs to run (default none). */
+  defences?: readonly Defence[];
+  activity?: Partial<ActivityConfig>;
+  onProgress?: (p: AuditProgress) => void;
+}
+
+const EMPTY_TIMELINE: ActivityTimeline = {
+  start: 0,
+  end: 0,
+  segments: [],
+  spans: [],
+  droppedSegments: 0,
+  droppedSpans: 0,
+};
+
+/** Which home devices count: unicast MACs that are not the gateway or an infrastructure row of the labels. */
+function auditedDevices(inventory: InventorySnapshot): DeviceRecord[] {
+  return inventory.devices.filter(
+    (d) => d.role === 'device' && isDeviceMac(d.mac) && d.label?.infrastructure !== true,
+  );
+}
+
+function busySeconds(t: ActivityTimeline): number {
+  return t.segments.filter((s) => s.state === 'busy').reduce((a, s) => a + s.end - s.start, 0);
+}
+
+/** Activity exposure of one device: its truth against the observer's timeline of its class. */
+export function activityExposure(
+  truth: ActivityTimeline,
+  inferred: ActivityTimeline | null,
+): ActivityExposure {
+  const observed = inferred ?? EMPTY_TIMELINE;
+  const a = timelineAgreement(truth, observed);
+  const busy = observed.segments.filter((s) => s.state === 'busy');
+  const spans = truth.spans.filter((s) => !s.routine);
+  const seen = spans.filter((s) => busy.some((b) => b.start < s.binEnd && s.binStart < b.end)).length;
+  return {
+    agreement: a.agreement,
+    busyRecall: a.busy.recall,
+    busyPrecision: a.busy.precision,
+    busyF1: a.busy.f1,
+    truthBusySeconds: busySeconds(truth),
+    inferredBusySeconds: busySeconds(observed),
+    spansSeen: seen,
+    spansTotal: spans.length,
+  };
+}
+
+/** The observer's labels of one view log, its timelines per answer, and per-device counts. */
+interface LabelledView {
+  labels: PacketLabels;
+  /** Timelines keyed by the model's answer (class index, or UNKNOWN_LABEL). */
+  timelines: Map<number, ActivityTimeline>;
+  /** answers[device][class or classes for unknown] */
+  answers: Map<number, Float64Array>;
+  confidence: Map<number, Float64Array>;
+}
+
+function labelView(
+  log: ViewLog,
+  labels: PacketLabels,
+  classes: number,
+  config: Partial<ActivityConfig>,
+): LabelledView {
+  const home = new HomeActivity<number>(config);
+  const answers = new Map<number, Float64Array>();
+  const confidence = new Map<number, Float64Array>();
+  for (let i = 0; i < log.rows; i++) {
+    const answer = labels.labelIndex[i];
+    home.push(answer, log.ts[i], log.size[i], log.direction[i] as Direction);
+    const d = log.device[i];
+    if (d < 0) continue;
+    let a = answers.get(d);
+    let c = confidence.get(d);
+    if (a === undefined || c === undefined) {
+      a = new Float64Array(classes + 1);
+      c = new Float64Array(classes + 1);
+      answers.set(d, a);
+      confidence.set(d, c);
+    }
+    const k = answer === UNKNOWN_LABEL ? classes : answer;
+    a[k]++;
+    c[k] += labels.confidence[i];
+  }
+  home.flush();
+  return { labels, timelines: home.timelines(), answers, confidence };
+}
+
+function identityOf(
+  identifier: DeviceIdentifier,
+  answers: Float64Array | undefined,
+  confidence: Float64Array | undefined,
+  trueLabel: string | null,
+): IdentityExposure {
+  const classes = identifier.labels;
+  const c = classes.length;
+  const packets = answers === undefined ? 0 : answers.reduce((x, y) => x + y, 0);
+  if (answers === undefined || confidence === undefined || packets === 0) {
+    return {
+      packets: 0,
+      className: null,
+      classSource: null,
+      recognisedShare: 0,
+      unknownShare: 0,
+      topLabel: null,
+      topShare: 0,
+      meanConfidence: 0,
+    };
+  }
+  let top = 0;
+  for (let k = 1; k <= c; k++) if (answers[k] > answers[top]) top = k;
+  let bestKnown = 0;
+  for (let k = 1; k < c; k++) if (answers[k] > answers[bestKnown]) bestKnown = k;
+  const fromLabels = trueLabel === null ? null : classOfDevice(identifier.model, trueLabel);
+  const cls = fromLabels !== null ? classes.indexOf(fromLabels) : answers[bestKnown] > 0 ? bestKnown : -1;
+  return {
+    packets,
+    className: cls < 0 ? null : classes[cls],
+    classSource: cls < 0 ? null : fromLabels !== null ? 'labels' : 'model',
+    recognisedShare: cls < 0 ? 0 : answers[cls] / packets,
+    unknownShare: answers[c] / packets,
+    topLabel: top === c ? 'unknown' : classes[top],
+    topShare: answers[top] / packets,
+    meanConfidence: cls < 0 || answers[cls] === 0 ? 0 : confidence[cls] / answers[cls],
+  };
+}
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** The audit and the file analysis of its first pass (device inventory, per-view counts, read errors). */
+export interface AuditRun {
+  audit: HomeAudit;
+  analysis: CaptureAnalysis;
+}
+
+/** Runs the audit (see the module comment). */
+export async function runHomeAudit(paths: readonly string[], options: AuditOptions): Promise<AuditRun> {
+  const observers = options.observers ?? (['napt', 'vpn'] as const);
+  const config = activityConfig(options.activity ?? {});
+  const groundTruth = options.groundTruth ?? null;
+  const progress = options.onProgress;
+  // Open every model before the long read: a missing or damaged model is reported at once.
+  const identifiers = new Map<ModelView, DeviceIdentifier>();
+  try {
+    for (const view of observers) identifiers.set(view, await DeviceIdentifier.open(options.modelsDir, view));
+
+    const truth = new HomeActivity<string>(config);
+    const metadata = new TrafficMetadata();
+    const logs = new Map<ModelView, ViewLog<ModelView>>(observers.map((v) => [v, new ViewLog<ModelView>(v)]));
+    const onTruth = (vp: ViewPacket): void => {
+      const inner = vp.inner;
+      if (inner === null) return;
+      // A packet inside the home counts for both of its ends; one crossing the router for its home end.
+      if (vp.direction !== Direction.DOWN && inner.srcMac !== null)
+        truth.push(inner.srcMac, vp.ts, vp.size, vp.direction);
+      if (vp.direction !== Direction.UP && inner.dstMac !== null && inner.dstMac !== inner.srcMac)
+        truth.push(inner.dstMac, vp.ts, vp.size, vp.direction);
+    };
+    const analysis = await analyzeCaptures(paths, {
+      groundTruth,
+      views: ['lan', ...observers],
+      viewOptions: { profile: options.vpnProfile },
+      onPacket: (pkt) => {
+        metadata.observe(pkt);
+      },
+      onViewPacket: (view, vp) => {
+        if (view === 'lan') onTruth(vp);
+        else logs.get(view)?.add(vp);
+      },
+      onSegmentStart: (segment) => {
+        for (const log of logs.values()) log.startSegment(segment);
+      },
+      onProgress: (p: AnalysisProgress) => {
+        progress?.({ stage: 'reading captures', fraction: p.fraction, packets: p.packets });
+      },
+    });
+    truth.flush();
+    const inventory = analysis.inventory.toJSON();
+    const records = auditedDevices(inventory);
+    const meta = new Map(metadata.devicesMetadata().map((m) => [m.mac, m]));
+    const truthTimelines = truth.timelines();
+    const devices: DeviceAudit[] = records.map((d) => ({
+      mac: d.mac,
+      name: d.displayName,
+      vendor: d.vendorText,
+      trueLabel: d.label !== null && !d.label.infrastructure ? d.label.device : null,
+      category: d.label?.category ?? null,
+      packets: d.packetsSent + d.packetsReceived,
+      bytes: d.bytesSent + d.bytesReceived,
+      truth: truthTimelines.get(d.mac) ?? EMPTY_TIMELINE,
+      dnsNames: d.names.filter((n) => n.source === 'dns-query').map((n) => n.name),
+      sniNames: d.names.filter((n) => n.source === 'tls-sni').map((n) => n.name),
+      traffic: meta.get(d.mac) ?? null,
+    }));
+
+    const observerAudits: ObserverAudit[] = [];
+    for (const view of observers) {
+      progress?.({
+        stage: `identifying devices as ${OBSERVER_NAMES[view]} would`,
+        fraction: null,
+        packets: 0,
+      });
+      const identifier = identifiers.get(view)!;
+      const log = logs.get(view)!;
+      const labelled = labelView(log, await log.identify(identifier), identifier.labels.length, config);
+      observerAudits.push(observerAudit(view, identifier, log, labelled, devices));
+    }
+
+    const whatIfs: WhatIf[] = [];
+    for (const view of observers) {
+      for (const defence of options.defences ?? []) {
+        progress?.({
+          stage: `what if: ${describeDefence(defence)} (${OBSERVER_NAMES[view]})`,
+          fraction: null,
+          packets: 0,
+        });
+        whatIfs.push(
+          await runWhatIf(
+            paths,
+            view,
+            defence,
+            identifiers.get(view)!,
+            devices,
+            observerAudits,
+            options,
+            config,
+          ),
+        );
+      }
+    }
+    const readable = analysis.files.filter((f) => f.firstTs !== null);
+    const audit: HomeAudit = {
+      files: analysis.files,
+      packets: analysis.packets,
+      start: readable.length === 0 ? null : Math.min(...readable.map((f) => f.firstTs!)),
+      end: readable.length === 0 ? null : Math.max(...readable.map((f) => f.lastTs ?? f.firstTs!)),
+      inventory,
+      devices,
+      observers: observerAudits,
+      whatIfs,
+    };
+    return { audit, analysis };
+  } finally {
+    for (const identifier of identifiers.values()) await identifier.close();
+  }
+}
+
+function observerAudit(
+  view: ModelView,
+  identifier: DeviceIdentifier,
+  log: ViewLog<ModelView>,
+  labelled: LabelledView,
+  devices: readonly DeviceAudit[],
+): ObserverAudit {
+  const rows: ObserverDeviceAudit[] = devices.map((d) => {
+    const index = log.indexOfMac(d.mac);
+    const identity = identityOf(
+      identifier,
+      labelled.answers.get(index),
+      labelled.confidence.get(index),
+      d.trueLabel,
+    );
+    const cls = identity.className === null ? -1 : identifier.labels.indexOf(identity.className);
+    const inferred = cls < 0 ? null : (labelled.timelines.get(cls) ?? null);
+    return { mac: d.mac, identity, activity: activityExposure(d.truth, inferred), inferred };
+  });
+  const counted = rows.filter((r) => r.identity.packets >= MIN_PACKETS_FOR_AVERAGE);
+  return {
+    view,
+    observer: OBSERVER_NAMES[view],
+    modelId: identifier.model.id,
+    labels: identifier.labels,
+    unknownThreshold: identifier.model.unknownThreshold,
+    packets: log.rows,
+    devices: rows,
+    meanRecognisedShare: mean(counted.map((r) => r.identity.recognisedShare)),
+    meanAgreement: mean(counted.map((r) => r.activity.agreement)),
+  };
+}
+
+async function runWhatIf(
+  paths: readonly string[],
+  view: ModelView,
+  defence: Defence,
+  identifier: DeviceIdentifier,
+  devices: readonly DeviceAudit[],
+  baseline: readonly ObserverAudit[],
+  options: AuditOptions,
+  config: Partial<ActivityConfig>,
+): Promise<WhatIf> {
+  const log = new ViewLog<ModelView>(view);
+  const stream = new DefendedStream(defence, view, options.vpnProfile);
+  const add = (vp: ViewPacket): void => {
+    log.add(vp);
+  };
+  await analyzeCaptures(paths, {
+    groundTruth: options.groundTruth ?? null,
+    views: [view],
+    viewOptions: { profile: options.vpnProfile },
+    onViewPacket: (_v, vp) => {
+      stream.push(vp, add);
+    },
+    onSegmentStart: (segment) => {
+      log.startSegment(segment);
+      stream.reset();
+    },
+  });
+  const labelled = labelView(log, await log.identify(identifier), identifier.labels.length, config);
+  const base = baseline.find((o) => o.view === view)!;
+  const rows: WhatIfDevice[] = [];
+  const counted: WhatIfDevice[] = [];
+  for (const d of devices) {
+    const index = log.indexOfMac(d.mac);
+    const identity = identityOf(
+      identifier,
+      labelled.answers.get(index),
+      labelled.confidence.get(index),
+      d.trueLabel,
+    );
+    // The device keeps the class it has without the defence (the observer looks for the same device).
+    const undefended = base.devices.find((r) => r.mac === d.mac)!.identity;
+    const cls = undefended.className === null ? -1 : identifier.labels.indexOf(undefended.className);
+    const answers = labelled.answers.get(index);
+    const recognised =
+      cls < 0 || answers === undefined || identity.packets === 0 ? 0 : answers[cls] / identity.packets;
+    const inferred = cls < 0 ? null : (labelled.timelines.get(cls) ?? null);
+    const row = {
+      mac: d.mac,
+      recognisedShare: recognised,
+      agreement: activityExposure(d.truth, inferred).agreement,
+    };
+    rows.push(row);
+    if (identity.packets >= MIN_PACKETS_FOR_AVERAGE) counted.push(row);
+  }
+  const extra = stream.stats.bytesAfter - stream.stats.bytesBefore;
+  return {
+    id: `${view}-${defenceId(defence)}`,
+    view,
+    observer: OBSERVER_NAMES[view],
+    defence,
+    description: describeDefence(defence),
+    costShare: stream.stats.bytesBefore === 0 ? 0 : extra / stream.stats.bytesBefore,
+    extraBytes: extra,
+    dummyPackets: stream.stats.dummyPackets,
+    meanRecognisedShare: mean(counted.map((r) => r.recognisedShare)),
+    meanAgreement: mean(counted.map((r) => r.agreement)),
+    devices: rows,
+  };
+}

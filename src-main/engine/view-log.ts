@@ -1,0 +1,119 @@
+/**
+ * One observer view's packets kept for identification: the feature rows the view's extractor
+ * writes, with each packet's flow, true label, home device, time, size, direction and capture
+ * segment. A file analysis fills it in one pass, then the observer's model labels every run
+ * (a capture segment) at once, with the flow pooling its manifest asks for.
+ *
+ * Growth doubles the columns; a day of a busy home is a few hundred MB of features, which is why
+ * the live path labels as it goes instead (StreamingLabeler).
+ */
+import { FeatureExtractor } from '../features/feature-extractor.ts';
+import type { DeviceIdentifier } from '../inference/device-identifier.ts';
+import { runLengthsOf, type PacketLabels } from '../inference/window-stitching.ts';
+import { Direction, type ViewName, type ViewPacket } from '../views/view-packet.ts';
+
+/**
+ * The home device a view packet belongs to: the LAN-side MAC of its inner packet (source going
+ * out, destination coming in, the sender inside the home); null for packets the view made.
+ */
+export function homeSideMac(vp: ViewPacket): string | null {
+  const inner = vp.inner;
+  if (inner === null) return null;
+  return vp.direction === Direction.DOWN ? inner.dstMac : inner.srcMac;
+}
+
+export class ViewLog<V extends ViewName = ViewName> {
+  readonly extractor: FeatureExtractor;
+  readonly width: number;
+  features: Float32Array;
+  label = new Int16Array(1024);
+  ts = new Float64Array(1024);
+  segment = new Int32Array(1024);
+  flow = new Int32Array(1024);
+  /** Index into `macs` of the packet's home device; -1 for none (tunnel or cover packets). */
+  device = new Int32Array(1024);
+  size = new Int32Array(1024);
+  direction = new Uint8Array(1024);
+  rows = 0;
+  /** Home device MACs in order of first packet. */
+  readonly macs: string[] = [];
+  private readonly macIndex = new Map<string, number>();
+  private currentSegment = 0;
+
+  constructor(readonly view: V) {
+    this.extractor = new FeatureExtractor(view);
+    this.width = this.extractor.length;
+    this.features = new Float32Array(1024 * this.width);
+  }
+
+  /** A new capture segment: features restart (as the recipe's dataset does) and runs are cut here. */
+  startSegment(segment: number): void {
+    this.currentSegment = segment;
+    this.extractor.reset();
+  }
+
+  add(vp: ViewPacket): void {
+    if (this.rows === this.label.length) this.grow();
+    const row = this.rows++;
+    this.extractor.extract(vp, this.features, row * this.width);
+    this.label[row] = vp.label;
+    this.ts[row] = vp.ts;
+    this.segment[row] = this.currentSegment;
+    this.flow[row] = this.extractor.lastFlowId;
+    this.size[row] = vp.size;
+    this.direction[row] = vp.direction;
+    const mac = homeSideMac(vp);
+    let d = -1;
+    if (mac !== null) {
+      d = this.macIndex.get(mac) ?? -1;
+      if (d < 0) {
+        d = this.macs.length;
+        this.macs.push(mac);
+        this.macIndex.set(mac, d);
+      }
+    }
+    this.device[row] = d;
+  }
+
+  /** Index of a MAC in `macs`, or -1. */
+  indexOfMac(mac: string): number {
+    return this.macIndex.get(mac) ?? -1;
+  }
+
+  /** Runs: the capture's segments (windows and flow pooling never span a gap in the capture). */
+  runLengths(): number[] {
+    const segment = this.segment;
+    return runLengthsOf(this.rows, (a, b) => segment[a] === segment[b]);
+  }
+
+  /** Labels every row with `identifier` (flow ids restart per segment, which is also a run). */
+  identify(identifier: DeviceIdentifier, keepProbabilities = false): Promise<PacketLabels> {
+    const n = this.rows;
+    return identifier.labelRuns(
+      this.features,
+      n,
+      this.runLengths(),
+      keepProbabilities,
+      this.flow.subarray(0, n),
+    );
+  }
+
+  private grow(): void {
+    const capacity = this.label.length * 2;
+    const features = new Float32Array(capacity * this.width);
+    features.set(this.features);
+    this.features = features;
+    this.label = grown(this.label, new Int16Array(capacity));
+    this.ts = grown(this.ts, new Float64Array(capacity));
+    this.segment = grown(this.segment, new Int32Array(capacity));
+    this.flow = grown(this.flow, new Int32Array(capacity));
+    this.device = grown(this.device, new Int32Array(capacity));
+    this.size = grown(this.size, new Int32Array(capacity));
+    this.direction = grown(this.direction, new Uint8Array(capacity));
+  }
+}
+
+function grown<T extends { set(values: ArrayLike<number>): void }>(old: ArrayLike<number>, next: T): T {
+  next.set(old);
+  return next;
+}

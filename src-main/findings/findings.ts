@@ -1,0 +1,284 @@
+/**
+ * Plain-language privacy findings from a home audit: per device and for the home, each with a
+ * severity, the observer it concerns, the evidence behind it and what the person can do.
+ *
+ *  - identity: an observer's model names the device's packets (share, confidence);
+ *  - activity: the observer's timeline shows when the device was busy (with an example span);
+ *  - clouds: the names of the services a device talks to, which the ISP sees without a VPN;
+ *  - clear-text: traffic anyone on the path can read;
+ *  - dns: lookups that leave the home unencrypted;
+ *  - quiet: a device that gave nothing away is said to be quiet, not left out;
+ *  - defence: what each what-if would change, and at what bandwidth cost.
+ *
+ * Severity thresholds: identity high from 80 % of packets recognised (an observer that right on
+ * four packets in five cannot miss the device), medium from 50 %, low from 20 %; activity high
+ * when the observer's timeline catches at least half of the device's busy time, medium when it
+ * catches at least one busy span. They are statements about what a person should worry about, not
+ * tuned numbers.
+ */
+import { formatBytes, formatDuration } from '../activity/activity-timeline.ts';
+import type {
+  DeviceAudit,
+  HomeAudit,
+  ObserverAudit,
+  ObserverDeviceAudit,
+  WhatIf,
+} from '../engine/home-audit.ts';
+import { MIN_PACKETS_FOR_AVERAGE, OBSERVER_NAMES } from '../engine/home-audit.ts';
+import type { ModelView } from '../inference/model-manifest.ts';
+
+export type Severity = 'high' | 'medium' | 'low' | 'info';
+export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low', 'info'];
+export type FindingKind = 'identity' | 'activity' | 'clouds' | 'clear-text' | 'dns' | 'quiet' | 'defence';
+
+export interface Finding {
+  /** Stable id: kind, observer and device. */
+  id: string;
+  kind: FindingKind;
+  severity: Severity;
+  /** The observer it concerns; null for the home as a whole or the LAN side. */
+  observer: ModelView | null;
+  /** The device's MAC; null for home-wide findings. */
+  device: string | null;
+  title: string;
+  evidence: string[];
+  advice: string;
+}
+
+const pct = (share: number): string => `${Math.round(100 * share)} %`;
+
+/** "2023-06-13 19:47–19:52 UTC" (the end's date is repeated only when it differs). */
+export function formatSpanTime(start: number, end: number): string {
+  const a = new Date(start * 1000).toISOString();
+  const b = new Date(end * 1000).toISOString();
+  const endText =
+    a.slice(0, 10) === b.slice(0, 10) ? b.slice(11, 16) : `${b.slice(0, 10)} ${b.slice(11, 16)}`;
+  return `${a.slice(0, 10)} ${a.slice(11, 16)}–${endText} UTC`;
+}
+
+/** The registered domain of a host name, roughly: the last two labels (three under co.uk and the like). */
+export function registeredDomain(name: string): string {
+  const labels = name.toLowerCase().replace(/\.$/, '').split('.');
+  if (labels.length <= 2) return labels.join('.');
+  const second = labels[labels.length - 2];
+  const tld = labels[labels.length - 1];
+  const take =
+    tld.length === 2 && ['co', 'com', 'net', 'org', 'gov', 'ac', 'edu', 'ne', 'or'].includes(second) ? 3 : 2;
+  return labels.slice(-take).join('.');
+}
+
+function deviceName(d: DeviceAudit): string {
+  return d.trueLabel ?? d.name;
+}
+
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`;
+}
+
+function identityFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudit): Finding | null {
+  const id = r.identity;
+  if (id.packets < MIN_PACKETS_FOR_AVERAGE || id.className === null) return null;
+  const share = id.recognisedShare;
+  if (share < 0.2) return null;
+  const severity: Severity = share >= 0.8 ? 'high' : share >= 0.5 ? 'medium' : 'low';
+  const how = share >= 0.8 ? 'can tell' : share >= 0.5 ? 'can often tell' : 'can sometimes tell';
+  const where = o.view === 'napt' ? 'even behind your router' : 'even inside your VPN tunnel';
+  const who = o.view === 'napt' ? 'Your ISP' : "Whoever carries your VPN's traffic";
+  const title =
+    id.classSource === 'labels'
+      ? `${who} ${how} there is ${article(id.className)} in your home (${pct(share)} of its packets are recognised ${where}).`
+      : `${who} ${how} that ${deviceName(d)} is ${article(id.className)} (${pct(share)} of its packets look like one to the model, ${where}).`;
+  return {
+    id: `identity:${o.view}:${d.mac}`,
+    kind: 'identity',
+    severity,
+    observer: o.view,
+    device: d.mac,
+    title,
+    evidence: [
+      `${id.packets} of its packets cross ${o.view === 'napt' ? 'your router' : 'the tunnel'}; the ${o.modelId} model names ${pct(share)} of them "${id.className}" with a mean confidence of ${pct(id.meanConfidence)}.`,
+      `Most frequent answer: ${id.topLabel ?? '-'} (${pct(id.topShare)}); ${pct(id.unknownShare)} of its packets are called unknown.`,
+    ],
+    advice:
+      o.view === 'napt'
+        ? 'A VPN on the router hides which device sent each packet from your ISP far better than NAT does; see the what-ifs for how much padding or cover traffic adds.'
+        : 'A VPN hides ports and addresses but not packet sizes and timing; padding packets or adding cover traffic (see the what-ifs) is what makes devices hard to tell apart.',
+  };
+}
+
+function activityFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudit): Finding | null {
+  const a = r.activity;
+  if (a.spansTotal === 0 || a.spansSeen === 0 || r.inferred === null) return null;
+  const severity: Severity = a.busyRecall >= 0.5 ? 'high' : 'medium';
+  const busy = r.inferred.segments.filter((s) => s.state === 'busy');
+  const seen = d.truth.spans
+    .filter((s) => !s.routine && busy.some((b) => b.start < s.binEnd && s.binStart < b.end))
+    .sort((x, y) => y.bytesUp + y.bytesDown - (x.bytesUp + x.bytesDown));
+  const example = seen[0];
+  const camera = (d.category ?? '').includes('camera') || /camera|doorbell/i.test(deviceName(d));
+  const what = camera && example.bytesUp >= example.bytesDown ? 'uploads' : 'is busy';
+  const who = o.view === 'napt' ? 'Your ISP' : "Anyone on your VPN connection's path";
+  return {
+    id: `activity:${o.view}:${d.mac}`,
+    kind: 'activity',
+    severity,
+    observer: o.view,
+    device: d.mac,
+    title: `${who} can tell when your ${deviceName(d)} ${what} — e.g. ${formatSpanTime(example.start, example.end)} (${example.description}).`,
+    evidence: [
+      `The observer's timeline of "${r.identity.className}" shows ${a.spansSeen} of the device's ${a.spansTotal} busy spans and ${pct(a.busyRecall)} of its busy time (${formatDuration(a.truthBusySeconds)} in all).`,
+      `Its asleep / idle / busy states agree with what the device really did in ${pct(a.agreement)} of 10-second intervals.`,
+    ],
+    advice: camera
+      ? 'A camera uploading tells an outsider that someone is watching or that something moved. Cover traffic at a constant rate hides when it uploads; padding alone does not.'
+      : 'Busy periods show when the device is used. Constant-rate cover traffic hides them; padding alone does not.',
+  };
+}
+
+function cloudsFinding(d: DeviceAudit): Finding | null {
+  const names = [...new Set([...d.sniNames, ...d.dnsNames].map(registeredDomain))];
+  if (names.length === 0) return null;
+  const services = (d.traffic?.services ?? []).slice(0, 5).map((s) => `${s.service} (${s.packets} packets)`);
+  return {
+    id: `clouds:napt:${d.mac}`,
+    kind: 'clouds',
+    severity: 'medium',
+    observer: 'napt',
+    device: d.mac,
+    title: `Your ISP sees that your ${deviceName(d)} talks to ${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''}.`,
+    evidence: [
+      ...(d.sniNames.length > 0
+        ? [`TLS server names it asked for: ${d.sniNames.slice(0, 6).join(', ')}.`]
+        : []),
+      ...(d.dnsNames.length > 0 ? [`DNS names it looked up: ${d.dnsNames.slice(0, 6).join(', ')}.`] : []),
+      ...(services.length > 0 ? [`Services it used: ${services.join(', ')}.`] : []),
+    ],
+    advice:
+      'These names tell the maker and the service. A VPN hides them from your ISP (the VPN provider sees them instead); encrypted DNS hides the lookups but not the TLS server names.',
+  };
+}
+
+function clearTextFinding(d: DeviceAudit): Finding | null {
+  const clear = Object.entries(d.traffic?.clearText ?? {}).filter(([, n]) => (n ?? 0) > 0);
+  if (clear.length === 0) return null;
+  return {
+    id: `clear-text:napt:${d.mac}`,
+    kind: 'clear-text',
+    severity: 'high',
+    observer: 'napt',
+    device: d.mac,
+    title: `Your ${deviceName(d)} sends unencrypted traffic to the internet (${clear.map(([p]) => p.toUpperCase()).join(', ')}): anyone on the path can read it.`,
+    evidence: clear.map(([p, n]) => `${n} ${p.toUpperCase()} packets to or from the internet.`),
+    advice:
+      'Check for a firmware update or a setting that turns on encryption; a VPN keeps the contents from your ISP but not from the VPN provider.',
+  };
+}
+
+function dnsFinding(devices: readonly DeviceAudit[]): Finding | null {
+  const users = devices.filter(
+    (d) => (d.traffic?.dnsQueriesPublic ?? 0) + (d.traffic?.dnsQueriesLocal ?? 0) > 0,
+  );
+  if (users.length === 0) return null;
+  const queries = users.reduce((a, d) => a + d.traffic!.dnsQueriesPublic + d.traffic!.dnsQueriesLocal, 0);
+  const names = new Set(users.flatMap((d) => d.dnsNames));
+  const dot = devices.filter((d) => (d.traffic?.dnsOverTls ?? 0) > 0);
+  return {
+    id: 'dns:napt:home',
+    kind: 'dns',
+    severity: 'medium',
+    observer: 'napt',
+    device: null,
+    title: `Your DNS lookups are not encrypted: your ISP can see the names your devices look up (${queries} lookups from ${users.length} devices).`,
+    evidence: [
+      `${users.filter((d) => d.traffic!.dnsQueriesPublic > 0).length} devices ask a public resolver directly on port 53; ${users.filter((d) => d.traffic!.dnsQueriesLocal > 0).length} ask a resolver in the home, which normally forwards the question to your ISP unencrypted.`,
+      ...(names.size > 0
+        ? [`Names seen: ${[...names].slice(0, 8).join(', ')}${names.size > 8 ? ', …' : ''}.`]
+        : []),
+      ...(dot.length > 0 ? [`${dot.length} devices also use DNS over TLS (port 853).`] : []),
+    ],
+    advice:
+      'Turn on encrypted DNS (DNS over TLS or HTTPS) on the router so it no longer forwards lookups in clear text; a VPN carries them inside the tunnel.',
+  };
+}
+
+function defenceFindings(audit: HomeAudit): Finding[] {
+  const out: Finding[] = [];
+  for (const w of audit.whatIfs) {
+    const base = audit.observers.find((o) => o.view === w.view);
+    if (base === undefined) continue;
+    out.push(defenceFinding(w, base));
+  }
+  return out;
+}
+
+function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
+  const who = w.view === 'napt' ? "your ISP's" : "your VPN carrier's";
+  return {
+    id: `defence:${w.view}:${w.id}`,
+    kind: 'defence',
+    severity: 'info',
+    observer: w.view,
+    device: null,
+    title:
+      `What if: ${w.description} would change ${who} recognition of your devices from ${pct(base.meanRecognisedShare)} to ` +
+      `${pct(w.meanRecognisedShare)} of their packets, and its view of their activity from ${pct(base.meanAgreement)} to ` +
+      `${pct(w.meanAgreement)} agreement, for ${pct(w.costShare)} more traffic.`,
+    evidence: [
+      `Extra traffic: ${formatBytes(w.extraBytes)}${w.dummyPackets > 0 ? ` (${w.dummyPackets} cover packets)` : ''} over the captured time.`,
+      'Measured with the same models, trained on traffic without the defence: an observer that retrains on defended traffic may do better.',
+    ],
+    advice:
+      w.defence.kind === 'padding'
+        ? 'Padding needs support on both ends of a tunnel (e.g. a VPN with padding options).'
+        : 'Cover traffic runs all the time, so its cost is paid every hour of the day.',
+  };
+}
+
+/** All findings of an audit, most severe first (home-wide ones after the devices of the same severity). */
+export function auditFindings(audit: HomeAudit): Finding[] {
+  const findings: Finding[] = [];
+  for (const d of audit.devices) {
+    const own: Finding[] = [];
+    for (const o of audit.observers) {
+      const r = o.devices.find((x) => x.mac === d.mac);
+      if (r === undefined) continue;
+      const identity = identityFinding(d, o, r);
+      if (identity !== null) own.push(identity);
+      const activity = activityFinding(d, o, r);
+      if (activity !== null) own.push(activity);
+    }
+    const clouds = cloudsFinding(d);
+    if (clouds !== null) own.push(clouds);
+    const clear = clearTextFinding(d);
+    if (clear !== null) own.push(clear);
+    if (own.length === 0) own.push(quietFinding(d, audit.observers));
+    findings.push(...own);
+  }
+  const dns = dnsFinding(audit.devices);
+  if (dns !== null) findings.push(dns);
+  findings.push(...defenceFindings(audit));
+  const rank = (f: Finding): number => SEVERITIES.indexOf(f.severity);
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+    .map((x) => x.f);
+}
+
+function quietFinding(d: DeviceAudit, observers: readonly ObserverAudit[]): Finding {
+  const internet = d.traffic?.internetPackets ?? 0;
+  const seen = observers.map((o) => o.devices.find((r) => r.mac === d.mac)?.identity.packets ?? 0);
+  const title =
+    internet === 0
+      ? `Your ${deviceName(d)} is quiet: it only talked inside your home, so nothing of it reaches ${OBSERVER_NAMES.napt}.`
+      : `Your ${deviceName(d)} is quiet: it sent ${internet} packets to the internet, too few or too plain for an outside observer to tell what it is or when it works.`;
+  return {
+    id: `quiet:any:${d.mac}`,
+    kind: 'quiet',
+    severity: 'info',
+    observer: null,
+    device: d.mac,
+    title,
+    evidence: observers.map((o, i) => `${seen[i]} of its packets in the ${o.observer}'s view.`),
+    advice: 'Nothing to do for this device.',
+  };
+}

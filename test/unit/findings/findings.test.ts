@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import type { ActivityTimeline, BusySpan } from '../../../src-main/activity/activity-timeline.ts';
+import type {
+  DeviceAudit,
+  HomeAudit,
+  ObserverAudit,
+  ObserverDeviceAudit,
+} from '../../../src-main/engine/home-audit.ts';
+import { activityExposure } from '../../../src-main/engine/home-audit.ts';
+import { auditFindings, formatSpanTime, registeredDomain } from '../../../src-main/findings/findings.ts';
+
+const T0 = Date.UTC(2023, 5, 13, 19, 0, 0) / 1000;
+
+function span(start: number, end: number, bytesUp: number): BusySpan {
+  return {
+    start,
+    end,
+    duration: end - start,
+    packets: 100,
+    bytesUp,
+    bytesDown: 1000,
+    bytesLocal: 0,
+    peakBytesPerSecond: 1,
+    peakPacketsPerSecond: 1,
+    description: `uploaded ${bytesUp} B`,
+    routine: false,
+    routinePeriod: null,
+    binStart: start,
+    binEnd: end,
+  };
+}
+
+function timeline(busy: [number, number][], spans: BusySpan[] = []): ActivityTimeline {
+  const segments: ActivityTimeline['segments'] = [];
+  let t = T0;
+  for (const [a, b] of busy) {
+    if (a > t) segments.push({ state: 'idle', start: t, end: a });
+    segments.push({ state: 'busy', start: a, end: b });
+    t = b;
+  }
+  segments.push({ state: 'idle', start: t, end: T0 + 3600 });
+  return { start: T0, end: T0 + 3600, segments, spans, droppedSegments: 0, droppedSpans: 0 };
+}
+
+function device(mac: string, label: string, over: Partial<DeviceAudit> = {}): DeviceAudit {
+  return {
+    mac,
+    name: label,
+    vendor: 'Vendor',
+    trueLabel: label,
+    category: null,
+    packets: 1000,
+    bytes: 100_000,
+    truth: timeline([]),
+    dnsNames: [],
+    sniNames: [],
+    traffic: null,
+    ...over,
+  };
+}
+
+function seen(d: DeviceAudit, share: number, inferred: ActivityTimeline | null = null): ObserverDeviceAudit {
+  return {
+    mac: d.mac,
+    identity: {
+      packets: 500,
+      className: d.trueLabel,
+      classSource: 'labels',
+      recognisedShare: share,
+      unknownShare: 0,
+      topLabel: d.trueLabel,
+      topShare: share,
+      meanConfidence: 0.8,
+    },
+    activity: activityExposure(d.truth, inferred),
+    inferred,
+  };
+}
+
+function observer(view: 'napt' | 'vpn', devices: ObserverDeviceAudit[]): ObserverAudit {
+  return {
+    view,
+    observer: view === 'napt' ? 'your ISP' : "your VPN's carrier",
+    modelId: `${view}-model`,
+    labels: [],
+    unknownThreshold: 0.5,
+    packets: 1000,
+    devices,
+    meanRecognisedShare: 0.5,
+    meanAgreement: 0.5,
+  };
+}
+
+function audit(devices: DeviceAudit[], observers: ObserverAudit[]): HomeAudit {
+  return {
+    files: [],
+    packets: 0,
+    start: T0,
+    end: T0 + 3600,
+    inventory: {
+      devices: [],
+      gatewayMac: null,
+      homeDeviceCount: 0,
+      packets: 0,
+      overflow: { untrackedMacPackets: 0, droppedEntries: 0 },
+    },
+    devices,
+    observers,
+    whatIfs: [],
+  };
+}
+
+describe('auditFindings', () => {
+  it('grades identity exposure by the share of packets recognised, and says a quiet device is quiet', () => {
+    const cam = device('00:00:00:00:00:01', 'Nest Camera');
+    const plug = device('00:00:00:00:00:02', 'Amazon Plug');
+    const bulb = device('00:00:00:00:00:03', 'Lifx Bulb');
+    const lock = device('00:00:00:00:00:04', 'Ultraloq Smart Lock');
+    const f = auditFindings(
+      audit(
+        [cam, plug, bulb, lock],
+        [observer('napt', [seen(cam, 0.94), seen(plug, 0.6), seen(bulb, 0.3), seen(lock, 0.1)])],
+      ),
+    );
+    const identity = f.filter((x) => x.kind === 'identity');
+    expect(identity.map((x) => [x.device, x.severity])).toEqual([
+      [cam.mac, 'high'],
+      [plug.mac, 'medium'],
+      [bulb.mac, 'low'],
+    ]);
+    expect(identity[0].title).toBe(
+      'Your ISP can tell there is a Nest Camera in your home (94 % of its packets are recognised even behind your router).',
+    );
+    const quiet = f.find((x) => x.device === lock.mac)!;
+    expect([quiet.kind, quiet.severity]).toEqual(['quiet', 'info']);
+    expect(quiet.title).toMatch(/^Your Ultraloq Smart Lock is quiet/);
+    // most severe first
+    expect(f.map((x) => x.severity)).toEqual(
+      [...f.map((x) => x.severity)].sort(
+        (a, b) => ['high', 'medium', 'low', 'info'].indexOf(a) - ['high', 'medium', 'low', 'info'].indexOf(b),
+      ),
+    );
+  });
+
+  it('tells when a camera uploads, with the largest busy span the observer also saw as the example', () => {
+    const small = span(T0 + 600, T0 + 660, 5_000);
+    const upload = span(T0 + 2820, T0 + 3120, 1_600_000);
+    const cam = device('00:00:00:00:00:01', 'Nest Camera', {
+      category: 'camera',
+      truth: timeline(
+        [
+          [T0 + 600, T0 + 660],
+          [T0 + 2820, T0 + 3120],
+        ],
+        [small, upload],
+      ),
+    });
+    const inferred = timeline([[T0 + 2830, T0 + 3100]]);
+    const f = auditFindings(audit([cam], [observer('vpn', [seen(cam, 0.9, inferred)])]));
+    const activity = f.find((x) => x.kind === 'activity')!;
+    expect(activity.observer).toBe('vpn');
+    expect(activity.title).toBe(
+      "Anyone on your VPN connection's path can tell when your Nest Camera uploads — e.g. 2023-06-13 19:47–19:52 UTC (uploaded 1600000 B).",
+    );
+    expect(activity.evidence[0]).toMatch(/1 of the device's 2 busy spans/);
+  });
+
+  it('names the clouds the ISP sees, clear-text traffic and unencrypted DNS', () => {
+    const plug = device('00:00:00:00:00:02', 'HBN Plug', {
+      sniNames: ['a1.tuyaus.com'],
+      dnsNames: ['m2.tuyaus.com', 'time.google.com'],
+      traffic: {
+        mac: '00:00:00:00:00:02',
+        internetPackets: 10,
+        internetBytes: 1000,
+        services: [{ service: 'tcp/1883', packets: 4, bytes: 400 }],
+        clearText: { mqtt: 4 },
+        dnsQueriesPublic: 0,
+        dnsQueriesLocal: 3,
+        dnsOverTls: 0,
+      },
+    });
+    const f = auditFindings(audit([plug], []));
+    expect(f.find((x) => x.kind === 'clouds')!.title).toBe(
+      'Your ISP sees that your HBN Plug talks to tuyaus.com, google.com.',
+    );
+    expect(f.find((x) => x.kind === 'clear-text')!.severity).toBe('high');
+    const dns = f.find((x) => x.kind === 'dns')!;
+    expect([dns.device, dns.observer]).toEqual([null, 'napt']);
+    expect(dns.title).toMatch(/\(3 lookups from 1 devices\)/);
+  });
+});
+
+describe('finding helpers', () => {
+  it('formats span times in UTC and cuts host names to their registered domain', () => {
+    expect(formatSpanTime(T0 + 47 * 60, T0 + 52 * 60)).toBe('2023-06-13 19:47–19:52 UTC');
+    expect(formatSpanTime(T0 + 4.9 * 3600, T0 + 5.1 * 3600)).toBe('2023-06-13 23:54–2023-06-14 00:06 UTC');
+    expect(registeredDomain('a1.tuyaus.com')).toBe('tuyaus.com');
+    expect(registeredDomain('api.service.co.uk.')).toBe('service.co.uk');
+    expect(registeredDomain('localhost')).toBe('localhost');
+  });
+});
