@@ -20,15 +20,12 @@
  * "Busy minutes during idle" are the false-positive bins × 10 s.
  *
  * The tracker's thresholds are the defaults of activity-config.ts, chosen on MADEA's rate
- * distributions; nothing here feeds back into them.
+ * distributions; nothing here feeds back into them. engine/phase-evaluation.ts runs the cases
+ * through the audit pipeline.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { GroundTruth } from '../devices/ground-truth.ts';
-import { analyzeCaptures } from '../engine/capture-analysis.ts';
-import type { ActivityConfig } from './activity-config.ts';
-import type { ActivityTimeline, BusySpan } from './activity-timeline.ts';
-import { HomeActivity } from './home-activity.ts';
+import type { ActivityTimeline } from './activity-timeline.ts';
 import { binaryScore, statesOnGrid, type BinaryScore } from './timeline-agreement.ts';
 
 /** Length of the busy window of one logged SSI action, seconds. */
@@ -309,72 +306,3 @@ export function activityEvaluationCases(datasets: string): ActivityEvaluationCas
   ];
 }
 
-export interface CaseActivityScore extends BusyDetectionScore {
-  name: string;
-  device: string;
-  devicePackets: number;
-  timeline: ActivityTimeline;
-  spans: BusySpan[];
-}
-
-/**
- * Runs one case through the engine's pipeline (LAN view, true labels) and scores the device's
- * truth timeline.
- */
-export async function evaluateActivityCase(
-  datasets: string,
-  testCase: ActivityEvaluationCase,
-  config: Partial<ActivityConfig> = {},
-): Promise<CaseActivityScore> {
-  const groundTruth = GroundTruth.loadSync(join(datasets, testCase.labels));
-  const target = groundTruth.indexOfLabel(testCase.device);
-  if (target < 0) throw new Error(`${testCase.labels}: no device "${testCase.device}"`);
-  const home = new HomeActivity<number>(config);
-  let devicePackets = 0;
-  const analysis = await analyzeCaptures(
-    testCase.files.map((f) => join(datasets, f)),
-    {
-      groundTruth,
-      views: ['lan'],
-      onViewPacket: (_view, vp) => {
-        if (vp.label < 0) return;
-        if (vp.label === target) devicePackets++;
-        home.push(vp.label, vp.ts, vp.size, vp.direction);
-      },
-    },
-  );
-  const coverage: Coverage[] = [];
-  for (const f of analysis.files)
-    if (f.firstTs !== null && f.lastTs !== null) coverage.push({ start: f.firstTs, end: f.lastTs });
-  if (coverage.length === 0) throw new Error(`${testCase.name}: no packets`);
-  home.flush(Math.max(...coverage.map((c) => c.end)));
-  const timeline = home.tracker(target)?.timeline() ?? {
-    start: 0,
-    end: 0,
-    segments: [],
-    spans: [],
-    droppedSegments: 0,
-    droppedSpans: 0,
-  };
-  const starts = analysis.files.map((f) => f.firstTs ?? 0);
-  const phases = testCase.phases(datasets, starts);
-  return {
-    name: testCase.name,
-    device: testCase.device,
-    devicePackets,
-    timeline,
-    spans: timeline.spans,
-    ...scoreBusyDetection(timeline, phases, coverage),
-  };
-}
-
-/** Every evaluation case, in order. */
-export async function evaluateActivity(
-  datasets: string,
-  config: Partial<ActivityConfig> = {},
-): Promise<CaseActivityScore[]> {
-  const out: CaseActivityScore[] = [];
-  for (const c of activityEvaluationCases(datasets))
-    out.push(await evaluateActivityCase(datasets, c, config));
-  return out;
-}

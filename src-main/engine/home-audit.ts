@@ -152,7 +152,8 @@ export interface AuditProgress {
 }
 
 export interface AuditOptions {
-  modelsDir: string;
+  /** The models folder; needed when there are observers. */
+  modelsDir?: string;
   groundTruth?: GroundTruth | null;
   observers?: readonly ModelView[];
   vpnProfile?: TunnelProfileName;
@@ -302,7 +303,10 @@ export async function runHomeAudit(paths: readonly string[], options: AuditOptio
   // Open every model before the long read: a missing or damaged model is reported at once.
   const identifiers = new Map<ModelView, DeviceIdentifier>();
   try {
-    for (const view of observers) identifiers.set(view, await DeviceIdentifier.open(options.modelsDir, view));
+    for (const view of observers) {
+      if (options.modelsDir === undefined) throw new Error('runHomeAudit: observers need a modelsDir');
+      identifiers.set(view, await DeviceIdentifier.open(options.modelsDir, view));
+    }
 
     const truth = new HomeActivity<string>(config);
     const metadata = new TrafficMetadata();
