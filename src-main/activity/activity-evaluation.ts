@@ -305,4 +305,3 @@ export function activityEvaluationCases(datasets: string): ActivityEvaluationCas
     },
   ];
 }
-

@@ -10,7 +10,7 @@
  */
 import { statSync } from 'node:fs';
 import { openCaptureFile } from '../capture/capture-file.ts';
-import type { CaptureError, RawPacket } from '../capture/packet-source.ts';
+import type { CaptureError, PacketSource, RawPacket, ReplayPacing } from '../capture/packet-source.ts';
 import { decodePacket } from '../decode/decode-packet.ts';
 import type { DecodedPacket } from '../decode/decoded-packet.ts';
 import { DeviceInventory } from '../devices/device-inventory.ts';
@@ -74,6 +74,12 @@ export interface CaptureAnalysisOptions {
   inventory?: DeviceInventory;
   /** Stop early after this many packets (benchmarks); default no limit. */
   maxPackets?: number;
+  /** Replay pacing of every file (default as fast as possible). */
+  pacing?: ReplayPacing;
+  /** Called with each file's source as it opens, so a caller can pause, resume or stop it. */
+  onSource?: (source: PacketSource) => void;
+  /** Checked before each file: true ends the analysis there (the app's stop button). */
+  shouldStop?: () => boolean;
 }
 
 export interface CaptureAnalysis {
@@ -182,10 +188,12 @@ export async function analyzeCaptures(
   };
 
   for (let done = 0; done < order.length && packets < maxPackets; done++) {
+    if (options.shouldStop?.() === true) break;
     const fileIndex = order[done];
     const path = paths[fileIndex];
     const summary = files[fileIndex];
-    const source = openCaptureFile(path);
+    const source = openCaptureFile(path, { pacing: options.pacing });
+    options.onSource?.(source);
     let fileFirst = true;
     for await (const batch of source.batches()) {
       if (fileFirst && batch.length > 0) {

@@ -27,10 +27,13 @@ import { UNKNOWN_LABEL, type PacketLabels } from '../inference/window-stitching.
 import { DefendedStream, defenceId, describeDefence, type Defence } from '../views/defences.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
 import { Direction, type ViewPacket } from '../views/view-packet.ts';
+import { DeviceRates } from '../activity/device-rates.ts';
+import type { ViewName } from '../views/view-packet.ts';
 import {
   analyzeCaptures,
   type AnalysisProgress,
   type CaptureAnalysis,
+  type CaptureAnalysisOptions,
   type FileSummary,
 } from './capture-analysis.ts';
 import { ViewLog } from './view-log.ts';
@@ -294,56 +297,66 @@ export interface AuditRun {
   analysis: CaptureAnalysis;
 }
 
-/** Runs the audit (see the module comment). */
-export async function runHomeAudit(paths: readonly string[], options: AuditOptions): Promise<AuditRun> {
-  const observers = options.observers ?? (['napt', 'vpn'] as const);
-  const config = activityConfig(options.activity ?? {});
-  const groundTruth = options.groundTruth ?? null;
-  const progress = options.onProgress;
-  // Open every model before the long read: a missing or damaged model is reported at once.
-  const identifiers = new Map<ModelView, DeviceIdentifier>();
-  try {
-    for (const view of observers) {
-      if (options.modelsDir === undefined) throw new Error('runHomeAudit: observers need a modelsDir');
-      identifiers.set(view, await DeviceIdentifier.open(options.modelsDir, view));
-    }
+/**
+ * The audit's first pass as something a packet pipeline feeds: pass `hooks()` to analyzeCaptures
+ * (the CLI, a replay in the app), then `finish` with the analysis. While packets flow, `truth`
+ * holds each device's timeline so far and `rates` its traffic per minute.
+ */
+export class HomeAuditCollector {
+  readonly observers: readonly ModelView[];
+  readonly config: ActivityConfig;
+  readonly truth: HomeActivity<string>;
+  readonly metadata = new TrafficMetadata();
+  readonly rates = new DeviceRates();
+  readonly logs: Map<ModelView, ViewLog<ModelView>>;
 
-    const truth = new HomeActivity<string>(config);
-    const metadata = new TrafficMetadata();
-    const logs = new Map<ModelView, ViewLog<ModelView>>(observers.map((v) => [v, new ViewLog<ModelView>(v)]));
-    const onTruth = (vp: ViewPacket): void => {
-      const inner = vp.inner;
-      if (inner === null) return;
-      // A packet inside the home counts for both of its ends; one crossing the router for its home end.
-      if (vp.direction !== Direction.DOWN && inner.srcMac !== null)
-        truth.push(inner.srcMac, vp.ts, vp.size, vp.direction);
-      if (vp.direction !== Direction.UP && inner.dstMac !== null && inner.dstMac !== inner.srcMac)
-        truth.push(inner.dstMac, vp.ts, vp.size, vp.direction);
-    };
-    const analysis = await analyzeCaptures(paths, {
-      groundTruth,
-      views: ['lan', ...observers],
-      viewOptions: { profile: options.vpnProfile },
+  constructor(observers: readonly ModelView[], activity: Partial<ActivityConfig> = {}) {
+    this.observers = observers;
+    this.config = activityConfig(activity);
+    this.truth = new HomeActivity<string>(this.config);
+    this.logs = new Map(observers.map((v) => [v, new ViewLog<ModelView>(v)]));
+  }
+
+  /** Views analyzeCaptures must run for the audit. */
+  get views(): ViewName[] {
+    return ['lan', ...this.observers];
+  }
+
+  hooks(): Required<Pick<CaptureAnalysisOptions, 'onPacket' | 'onViewPacket' | 'onSegmentStart'>> {
+    return {
       onPacket: (pkt) => {
-        metadata.observe(pkt);
+        this.metadata.observe(pkt);
       },
       onViewPacket: (view, vp) => {
-        if (view === 'lan') onTruth(vp);
-        else logs.get(view)?.add(vp);
+        if (view === 'lan') this.addTruth(vp);
+        else this.logs.get(view)?.add(vp);
       },
       onSegmentStart: (segment) => {
-        for (const log of logs.values()) log.startSegment(segment);
+        for (const log of this.logs.values()) log.startSegment(segment);
       },
-      onProgress: (p: AnalysisProgress) => {
-        progress?.({ stage: 'reading captures', fraction: p.fraction, packets: p.packets });
-      },
-    });
-    truth.flush();
+    };
+  }
+
+  /** A LAN packet counts for both of its ends inside the home, or for its home end when it crosses the router. */
+  private addTruth(vp: ViewPacket): void {
+    const inner = vp.inner;
+    if (inner === null) return;
+    if (vp.direction !== Direction.DOWN && inner.srcMac !== null) {
+      this.truth.push(inner.srcMac, vp.ts, vp.size, vp.direction);
+      this.rates.add(inner.srcMac, vp.ts, vp.size, vp.direction);
+    }
+    if (vp.direction !== Direction.UP && inner.dstMac !== null && inner.dstMac !== inner.srcMac) {
+      this.truth.push(inner.dstMac, vp.ts, vp.size, vp.direction);
+      this.rates.add(inner.dstMac, vp.ts, vp.size, vp.direction);
+    }
+  }
+
+  /** The home's devices with their truth so far (timelines end at the latest packet once flushed). */
+  devices(analysis: Pick<CaptureAnalysis, 'inventory'>): DeviceAudit[] {
     const inventory = analysis.inventory.toJSON();
-    const records = auditedDevices(inventory);
-    const meta = new Map(metadata.devicesMetadata().map((m) => [m.mac, m]));
-    const truthTimelines = truth.timelines();
-    const devices: DeviceAudit[] = records.map((d) => ({
+    const meta = new Map(this.metadata.devicesMetadata().map((m) => [m.mac, m]));
+    const truthTimelines = this.truth.timelines();
+    return auditedDevices(inventory).map((d) => ({
       mac: d.mac,
       name: d.displayName,
       vendor: d.vendorText,
@@ -356,23 +369,37 @@ export async function runHomeAudit(paths: readonly string[], options: AuditOptio
       sniNames: d.names.filter((n) => n.source === 'tls-sni').map((n) => n.name),
       traffic: meta.get(d.mac) ?? null,
     }));
+  }
 
+  /**
+   * Ends the pass: flushes the timelines, labels each observer's packets with its model and
+   * measures the exposures; then runs the what-ifs (one more pass over `paths` each).
+   */
+  async finish(
+    analysis: CaptureAnalysis,
+    identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
+    whatIf: { paths: readonly string[]; defences: readonly Defence[]; options: AuditOptions } | null,
+    progress?: (p: AuditProgress) => void,
+  ): Promise<HomeAudit> {
+    this.truth.flush();
+    const inventory = analysis.inventory.toJSON();
+    const devices = this.devices(analysis);
     const observerAudits: ObserverAudit[] = [];
-    for (const view of observers) {
+    for (const view of this.observers) {
       progress?.({
         stage: `identifying devices as ${OBSERVER_NAMES[view]} would`,
         fraction: null,
         packets: 0,
       });
-      const identifier = identifiers.get(view)!;
-      const log = logs.get(view)!;
-      const labelled = labelView(log, await log.identify(identifier), identifier.labels.length, config);
+      const identifier = identifiers.get(view);
+      if (identifier === undefined) throw new Error(`no model open for the ${view} observer`);
+      const log = this.logs.get(view)!;
+      const labelled = labelView(log, await log.identify(identifier), identifier.labels.length, this.config);
       observerAudits.push(observerAudit(view, identifier, log, labelled, devices));
     }
-
     const whatIfs: WhatIf[] = [];
-    for (const view of observers) {
-      for (const defence of options.defences ?? []) {
+    for (const view of whatIf === null ? [] : this.observers) {
+      for (const defence of whatIf!.defences) {
         progress?.({
           stage: `what if: ${describeDefence(defence)} (${OBSERVER_NAMES[view]})`,
           fraction: null,
@@ -380,20 +407,20 @@ export async function runHomeAudit(paths: readonly string[], options: AuditOptio
         });
         whatIfs.push(
           await runWhatIf(
-            paths,
+            whatIf!.paths,
             view,
             defence,
             identifiers.get(view)!,
             devices,
             observerAudits,
-            options,
-            config,
+            whatIf!.options,
+            this.config,
           ),
         );
       }
     }
     const readable = analysis.files.filter((f) => f.firstTs !== null);
-    const audit: HomeAudit = {
+    return {
       files: analysis.files,
       packets: analysis.packets,
       start: readable.length === 0 ? null : Math.min(...readable.map((f) => f.firstTs!)),
@@ -403,6 +430,49 @@ export async function runHomeAudit(paths: readonly string[], options: AuditOptio
       observers: observerAudits,
       whatIfs,
     };
+  }
+}
+
+/** Opens the default model of every observer (before any long read, so a broken model is reported at once). */
+export async function openObserverModels(
+  modelsDir: string | undefined,
+  observers: readonly ModelView[],
+): Promise<Map<ModelView, DeviceIdentifier>> {
+  const identifiers = new Map<ModelView, DeviceIdentifier>();
+  try {
+    for (const view of observers) {
+      if (modelsDir === undefined) throw new Error('observers need a models folder');
+      identifiers.set(view, await DeviceIdentifier.open(modelsDir, view));
+    }
+  } catch (error) {
+    for (const identifier of identifiers.values()) await identifier.close();
+    throw error;
+  }
+  return identifiers;
+}
+
+/** Runs the audit of capture files (see the module comment). */
+export async function runHomeAudit(paths: readonly string[], options: AuditOptions): Promise<AuditRun> {
+  const observers = options.observers ?? (['napt', 'vpn'] as const);
+  const identifiers = await openObserverModels(options.modelsDir, observers);
+  try {
+    const collector = new HomeAuditCollector(observers, options.activity);
+    const analysis = await analyzeCaptures(paths, {
+      groundTruth: options.groundTruth ?? null,
+      views: collector.views,
+      viewOptions: { profile: options.vpnProfile },
+      ...collector.hooks(),
+      onProgress: (p: AnalysisProgress) => {
+        options.onProgress?.({ stage: 'reading captures', fraction: p.fraction, packets: p.packets });
+      },
+    });
+    const defences = options.defences ?? [];
+    const audit = await collector.finish(
+      analysis,
+      identifiers,
+      defences.length === 0 ? null : { paths, defences, options },
+      options.onProgress,
+    );
     return { audit, analysis };
   } finally {
     for (const identifier of identifiers.values()) await identifier.close();
