@@ -62,7 +62,9 @@
  * 3–6 kB) is not told apart from them by rates alone.
  */
 
-export type ActivityState = 'asleep' | 'idle' | 'busy';
+import type { ActivityState } from '../shared/audit-types.ts';
+
+export type { ActivityState };
 /** States in a fixed order (index = state code in agreement matrices). */
 export const ACTIVITY_STATES: readonly ActivityState[] = ['asleep', 'idle', 'busy'];
 

@@ -116,6 +116,10 @@ class CaptureFileSource implements PacketSource {
     this.pacer.pause();
   }
 
+  setSpeed(speed: ReplayPacing['speed']): void {
+    this.pacer.setSpeed(speed);
+  }
+
   resume(): void {
     this.pacer.resume();
   }

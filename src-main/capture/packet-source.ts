@@ -85,6 +85,8 @@ export interface PacketSource {
   /** Pause / resume delivery (pacing clock pauses with it). */
   pause(): void;
   resume(): void;
+  /** Changes the replay speed of a file source (live sources ignore it). */
+  setSpeed(speed: ReplayPacing['speed']): void;
   readonly stats: SourceStats;
   readonly errors: readonly CaptureError[];
 }

@@ -39,7 +39,7 @@ export const systemClock: PacerClock = {
 
 export class ReplayPacer {
   /** Wall-clock milliseconds per second of capture time; 0 when not paced. */
-  private readonly msPerCaptureSecond: number;
+  private msPerCaptureSecond: number;
   private anchorWall = 0;
   private anchorTs = 0;
   private anchored = false;
@@ -55,11 +55,24 @@ export class ReplayPacer {
     pacing: ReplayPacing = { speed: 'max' },
     private readonly clock: PacerClock = systemClock,
   ) {
-    const speed = pacing.speed;
+    this.msPerCaptureSecond = ReplayPacer.msPerSecond(pacing.speed);
+  }
+
+  private static msPerSecond(speed: ReplayPacing['speed']): number {
     if (speed !== 'max' && !(speed > 0 && Number.isFinite(speed))) {
       throw new RangeError(`replay speed must be 'max' or a positive number, not ${speed}`);
     }
-    this.msPerCaptureSecond = speed === 'max' ? 0 : 1000 / speed;
+    return speed === 'max' ? 0 : 1000 / speed;
+  }
+
+  /**
+   * Changes the speed from the next packet on: the schedule is anchored afresh at the next packet
+   * due, so the replay neither jumps ahead nor waits for time already passed.
+   */
+  setSpeed(speed: ReplayPacing['speed']): void {
+    this.msPerCaptureSecond = ReplayPacer.msPerSecond(speed);
+    this.anchored = false;
+    this.wake();
   }
 
   /** True when delivery follows the capture's timestamps. */

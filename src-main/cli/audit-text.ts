@@ -5,8 +5,8 @@
  */
 import type { ActivityState } from '../activity/activity-config.ts';
 import { formatDuration, type ActivityTimeline } from '../activity/activity-timeline.ts';
-import type { DeviceAudit, HomeAudit } from '../engine/home-audit.ts';
-import type { Finding } from '../findings/findings.ts';
+import type { HomeAudit } from '../engine/home-audit.ts';
+import { deviceName, type Finding } from '../findings/findings.ts';
 import { formatTable } from './format-table.ts';
 
 /** Characters per timeline strip. */
@@ -42,10 +42,6 @@ export function timelineStrip(
 
 const pct = (share: number): string => `${(100 * share).toFixed(0)} %`;
 
-function name(d: DeviceAudit): string {
-  return d.trueLabel ?? d.name;
-}
-
 function busySeconds(t: ActivityTimeline): number {
   return t.segments.filter((s) => s.state === 'busy').reduce((a, s) => a + s.end - s.start, 0);
 }
@@ -59,7 +55,7 @@ export function timelinesText(audit: HomeAudit): string {
       `(${formatDuration(end - start)}, one cell = ${formatDuration((end - start) / STRIP_WIDTH)}; # busy, - idle, . asleep)`,
   ];
   for (const d of audit.devices) {
-    lines.push('', `${name(d)} (${d.mac})`);
+    lines.push('', `${deviceName(d)} (${d.mac})`);
     lines.push(
       `  ${'truth'.padEnd(6)} |${timelineStrip(d.truth, start, end)}| busy ${formatDuration(busySeconds(d.truth))}`,
     );
@@ -102,7 +98,7 @@ export function exposureText(audit: HomeAudit): string {
     ]),
   ];
   const rows = audit.devices.map((d) => [
-    name(d),
+    deviceName(d),
     ...audit.observers.flatMap((o) => {
       const r = o.devices.find((x) => x.mac === d.mac);
       if (r === undefined || r.identity.packets === 0) return ['(not seen)', '-', '-'];
@@ -123,7 +119,7 @@ export function exposureText(audit: HomeAudit): string {
 }
 
 export function findingsText(findings: readonly Finding[], audit: HomeAudit): string {
-  const names = new Map(audit.devices.map((d) => [d.mac, name(d)]));
+  const names = new Map(audit.devices.map((d) => [d.mac, deviceName(d)]));
   const lines = [`Findings (${findings.length})`];
   for (const f of findings) {
     const where = f.device === null ? 'home' : (names.get(f.device) ?? f.device);

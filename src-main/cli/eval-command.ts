@@ -565,6 +565,10 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<number> {
     }
     const svgDir = join(args.modelsDir, 'evaluation');
     mkdirSync(svgDir, { recursive: true });
+    // matrices of models no longer in the manifest would be stale
+    const keep = new Set(results.map((r) => svgName(r.model)));
+    for (const f of readdirSync(svgDir))
+      if (/^confusion-.*\.svg$/.test(f) && !keep.has(f)) rmSync(join(svgDir, f));
     for (const r of results) {
       writeFileSync(
         join(svgDir, svgName(r.model)),

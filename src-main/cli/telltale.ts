@@ -16,6 +16,7 @@ import { runAnalyze } from './analyze-command.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
 import { runDataset } from './dataset-command.ts';
 import { runEval } from './eval-command.ts';
+import { parsePort, runServe } from './serve-command.ts';
 import { defaultDatasetsDir, defaultModelsDir } from '../inference/models-dir.ts';
 import { ManifestError, MODEL_VIEWS, type ModelView } from '../inference/model-manifest.ts';
 import { InferenceError } from '../inference/onnx-scorer.ts';
@@ -35,6 +36,9 @@ const USAGE = `Usage:
   telltale dataset <capture...> --labels labels.csv --view lan|napt|vpn --out DIR
                    [--vpn-profile NAME] [--no-progress]
       Per-packet feature vectors, true labels and provenance as NumPy .npy files + meta.json.
+  telltale serve [--port N] [--data DIR] [--models DIR] [capture... [--labels labels.csv]]
+      The app in a browser: serves the UI and the engine on 127.0.0.1 and prints the URL to open
+      (it carries a random access token). Needs the UI built once: npm run build.
   telltale eval [--models DIR] [--datasets DIR] [--work DIR] [--no-progress]
       Builds the validation split from the MADEA captures, runs every bundled model and writes
       DIR/EVALUATION.md with confusion matrices in DIR/evaluation/ (models/ by default).
@@ -115,6 +119,8 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       findings: { type: 'boolean' },
       'what-if': { type: 'string' },
       'no-what-if': { type: 'boolean' },
+      port: { type: 'string' },
+      data: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -241,8 +247,36 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
         progressIo,
       );
     }
+    case 'serve': {
+      for (const unsupported of [
+        'json',
+        'views',
+        'no-views',
+        'view',
+        'out',
+        'datasets',
+        'work',
+        'activity',
+        'findings',
+        'what-if',
+        'no-what-if',
+      ] as const) {
+        if (values[unsupported] !== undefined) throw new UsageError(`serve does not take --${unsupported}`);
+      }
+      if (positionals.length > 0) checkInputFiles(positionals, 'capture file');
+      return runServe(
+        {
+          port: parsePort(values.port),
+          dataDir: values.data ?? null,
+          modelsDir: values.models ?? defaultModelsDir(),
+          captures: positionals,
+          labels: values.labels ?? null,
+        },
+        io,
+      );
+    }
     default:
-      throw new UsageError(`unknown command "${command}" (commands: analyze, dataset, eval)`);
+      throw new UsageError(`unknown command "${command}" (commands: analyze, dataset, eval, serve)`);
   }
 }
 

@@ -100,6 +100,8 @@ export interface ObserverAudit {
 export interface DeviceAudit {
   mac: string;
   name: string;
+  /** The name is one the person gave (it then comes before the labels.csv name). */
+  nameIsUsers: boolean;
   vendor: string;
   /** labels.csv device and category, when given. */
   trueLabel: string | null;
@@ -359,6 +361,7 @@ export class HomeAuditCollector {
     return auditedDevices(inventory).map((d) => ({
       mac: d.mac,
       name: d.displayName,
+      nameIsUsers: d.names.some((n) => n.source === 'user'),
       vendor: d.vendorText,
       trueLabel: d.label !== null && !d.label.infrastructure ? d.label.device : null,
       category: d.label?.category ?? null,
@@ -375,6 +378,16 @@ export class HomeAuditCollector {
    * Ends the pass: flushes the timelines, labels each observer's packets with its model and
    * measures the exposures; then runs the what-ifs (one more pass over `paths` each).
    */
+  whatIfs(
+    devices: readonly DeviceAudit[],
+    observers: readonly ObserverAudit[],
+    identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
+    whatIf: { paths: readonly string[]; defences: readonly Defence[]; options: AuditOptions },
+    progress?: (p: AuditProgress) => void,
+  ): Promise<WhatIf[]> {
+    return defenceWhatIfs(this.config, devices, observers, identifiers, whatIf, progress);
+  }
+
   async finish(
     analysis: CaptureAnalysis,
     identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
@@ -397,28 +410,8 @@ export class HomeAuditCollector {
       const labelled = labelView(log, await log.identify(identifier), identifier.labels.length, this.config);
       observerAudits.push(observerAudit(view, identifier, log, labelled, devices));
     }
-    const whatIfs: WhatIf[] = [];
-    for (const view of whatIf === null ? [] : this.observers) {
-      for (const defence of whatIf!.defences) {
-        progress?.({
-          stage: `what if: ${describeDefence(defence)} (${OBSERVER_NAMES[view]})`,
-          fraction: null,
-          packets: 0,
-        });
-        whatIfs.push(
-          await runWhatIf(
-            whatIf!.paths,
-            view,
-            defence,
-            identifiers.get(view)!,
-            devices,
-            observerAudits,
-            whatIf!.options,
-            this.config,
-          ),
-        );
-      }
-    }
+    const whatIfs =
+      whatIf === null ? [] : await this.whatIfs(devices, observerAudits, identifiers, whatIf, progress);
     const readable = analysis.files.filter((f) => f.firstTs !== null);
     return {
       files: analysis.files,
@@ -431,6 +424,42 @@ export class HomeAuditCollector {
       whatIfs,
     };
   }
+}
+
+/** The defence what-ifs for an audit's devices: one more pass over `paths` per defence and observer. */
+export async function defenceWhatIfs(
+  collectorConfig: Partial<ActivityConfig>,
+  devices: readonly DeviceAudit[],
+  observers: readonly ObserverAudit[],
+  identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
+  whatIf: { paths: readonly string[]; defences: readonly Defence[]; options: AuditOptions },
+  progress?: (p: AuditProgress) => void,
+): Promise<WhatIf[]> {
+  const out: WhatIf[] = [];
+  for (const o of observers) {
+    const identifier = identifiers.get(o.view);
+    if (identifier === undefined) continue;
+    for (const defence of whatIf.defences) {
+      progress?.({
+        stage: `what if: ${describeDefence(defence)} (${OBSERVER_NAMES[o.view]})`,
+        fraction: null,
+        packets: 0,
+      });
+      out.push(
+        await runWhatIf(
+          whatIf.paths,
+          o.view,
+          defence,
+          identifier,
+          devices,
+          observers,
+          whatIf.options,
+          collectorConfig,
+        ),
+      );
+    }
+  }
+  return out;
 }
 
 /** Opens the default model of every observer (before any long read, so a broken model is reported at once). */

@@ -25,25 +25,11 @@ import type {
   WhatIf,
 } from '../engine/home-audit.ts';
 import { MIN_PACKETS_FOR_AVERAGE, OBSERVER_NAMES } from '../engine/home-audit.ts';
-import type { ModelView } from '../inference/model-manifest.ts';
+import type { Finding, Severity } from '../shared/audit-types.ts';
 
-export type Severity = 'high' | 'medium' | 'low' | 'info';
+export type { Finding, FindingKind, Severity } from '../shared/audit-types.ts';
+
 export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low', 'info'];
-export type FindingKind = 'identity' | 'activity' | 'clouds' | 'clear-text' | 'dns' | 'quiet' | 'defence';
-
-export interface Finding {
-  /** Stable id: kind, observer and device. */
-  id: string;
-  kind: FindingKind;
-  severity: Severity;
-  /** The observer it concerns; null for the home as a whole or the LAN side. */
-  observer: ModelView | null;
-  /** The device's MAC; null for home-wide findings. */
-  device: string | null;
-  title: string;
-  evidence: string[];
-  advice: string;
-}
 
 const pct = (share: number): string => `${Math.round(100 * share)} %`;
 
@@ -67,8 +53,9 @@ export function registeredDomain(name: string): string {
   return labels.slice(-take).join('.');
 }
 
-function deviceName(d: DeviceAudit): string {
-  return d.trueLabel ?? d.name;
+/** What to call a device in text: the person's name, else its labels.csv name, else the best name found. */
+export function deviceName(d: DeviceAudit): string {
+  return d.nameIsUsers ? d.name : (d.trueLabel ?? d.name);
 }
 
 function article(word: string): string {

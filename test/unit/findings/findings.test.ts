@@ -46,6 +46,7 @@ function device(mac: string, label: string, over: Partial<DeviceAudit> = {}): De
   return {
     mac,
     name: label,
+    nameIsUsers: false,
     vendor: 'Vendor',
     trueLabel: label,
     category: null,

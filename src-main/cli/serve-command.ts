@@ -1,0 +1,71 @@
+/**
+ * `telltale serve [--port N] [--data DIR] [--models DIR] [capture...]`: the app in a browser.
+ * Runs the engine with its HTTP + WebSocket server on 127.0.0.1 and prints the URL to open (it
+ * carries a random token; keep it to yourself). Capture files given on the command line are
+ * opened at once. Runs until interrupted (Ctrl-C).
+ */
+import { join } from 'node:path';
+import { defaultDataDir } from '../engine/data-dir.ts';
+import { startEngineServer, type RunningServer } from '../engine/engine-server.ts';
+import { packageRoot } from '../inference/models-dir.ts';
+import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
+
+export interface ServeArgs {
+  port: number;
+  dataDir: string | null;
+  modelsDir: string;
+  captures: string[];
+  labels: string | null;
+  /** Resolves when the server should close (default: SIGINT or SIGTERM). */
+  until?: (server: RunningServer) => Promise<void>;
+}
+
+export function parsePort(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port: "${text}" is not a port (0-65535)`);
+  return port;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
+
+export async function runServe(args: ServeArgs, io: CliIo): Promise<number> {
+  const root = packageRoot();
+  let server: RunningServer;
+  try {
+    server = await startEngineServer({
+      dataDir: args.dataDir ?? defaultDataDir(),
+      modelsDir: args.modelsDir,
+      rendererDir: join(root, 'dist', 'renderer'),
+      port: args.port,
+      version: process.env.npm_package_version ?? '0.1.0',
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`--port ${args.port}: the port is in use`);
+    if (code === 'EACCES')
+      throw new UsageError(`--port ${args.port}: not allowed to listen there (try a port above 1023)`);
+    throw error;
+  }
+  io.stdout(
+    `Telltale is running at ${server.url}\n(open it in a browser on this machine; Ctrl-C stops it)\n`,
+  );
+  if (args.captures.length > 0) {
+    const r = await server.engine.handle('capture.openFiles', { paths: args.captures, labels: args.labels });
+    if (!r.ok) io.stderr(`telltale: ${r.error.message}\n`);
+  }
+  await (args.until ?? untilSignal)(server);
+  await server.close();
+  return ExitCode.OK;
+}

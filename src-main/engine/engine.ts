@@ -1,0 +1,668 @@
+/**
+ * The engine behind the app: one capture session at a time (capture files replayed, or a live
+ * interface), the audit of what it saw, the person's device names and types, the settings — and
+ * the route table that answers every request of the IPC contract. Plain Node: the same engine
+ * runs in Electron's utilityProcess, behind `telltale serve`, and in tests.
+ *
+ * A session's snapshot goes out at most once a second while it runs (and once when it changes
+ * state), stamped with the session id so the UI drops stale ones. When the packets are read the
+ * observers' models label them and the findings are made; the defence what-ifs follow (they read
+ * the files again), and the snapshot is sent again when they are done.
+ */
+import { randomUUID } from 'node:crypto';
+import { accessSync, constants, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { PacketSource } from '../capture/packet-source.ts';
+import { isDeviceMac, normalizeMac } from '../devices/address-scope.ts';
+import { DeviceInventory } from '../devices/device-inventory.ts';
+import type { DeviceRecord } from '../devices/device-record.ts';
+import { GroundTruth, GroundTruthError } from '../devices/ground-truth.ts';
+import { auditFindings } from '../findings/findings.ts';
+import type { DeviceIdentifier } from '../inference/device-identifier.ts';
+import { loadManifest, MODEL_VIEWS, type ModelView } from '../inference/model-manifest.ts';
+import {
+  ENGINE_CHANNELS,
+  fail,
+  ok,
+  type AppInfo,
+  type DeviceDetail,
+  type DeviceRow,
+  type ErrorCode,
+  type Finding,
+  type ModelInfo,
+  type Problem,
+  type ReplaySpeed,
+  type RequestChannel,
+  type RequestOf,
+  type ResponseOf,
+  type Result,
+  type Snapshot,
+  type SourceInfo,
+} from '../shared/ipc-contract.ts';
+import { SettingsStore } from '../store/settings-store.ts';
+import { UserOverrides } from '../store/user-overrides.ts';
+import { DEFAULT_DEFENCES } from '../views/defences.ts';
+import { analyzeCaptures } from './capture-analysis.ts';
+import { HomeAuditCollector, openObserverModels, type HomeAudit } from './home-audit.ts';
+
+/** A request the engine refuses, with the code the UI sees. */
+export class EngineError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface EngineOptions {
+  dataDir: string;
+  modelsDir: string;
+  mode: AppInfo['mode'];
+  version: string;
+  /** Sends an event to the UI. */
+  emit: (event: 'snapshot', payload: Snapshot) => void;
+  /** Minimum milliseconds between two snapshots (default 1000). */
+  snapshotIntervalMs?: number;
+}
+
+type EngineRoutes = {
+  [K in RequestChannel]?: (payload: RequestOf<K>) => Promise<ResponseOf<K>> | ResponseOf<K>;
+};
+
+const IDLE_PROGRESS: Snapshot['progress'] = {
+  packets: 0,
+  bytes: 0,
+  fraction: null,
+  packetsPerSecond: 0,
+  etaSeconds: null,
+  captureStart: null,
+  captureNow: null,
+  elapsedSeconds: 0,
+};
+
+function checkSpeed(speed: unknown): ReplaySpeed {
+  if (speed === 'max') return 'max';
+  if (typeof speed === 'number' && speed > 0 && speed <= 10_000 && Number.isFinite(speed)) return speed;
+  throw new EngineError('bad-request', 'speed must be "max" or a number of times real time (up to 10000)');
+}
+
+function checkMac(mac: unknown): string {
+  const m = typeof mac === 'string' ? normalizeMac(mac) : null;
+  if (m === null) throw new EngineError('bad-request', `"${String(mac)}" is not a MAC address`);
+  return m;
+}
+
+/** One capture session: its source, its pipeline state and, once read, its audit. */
+class Session {
+  readonly id = randomUUID();
+  readonly inventory = new DeviceInventory();
+  readonly collector: HomeAuditCollector;
+  status: Snapshot['status'] = 'idle';
+  source: PacketSource | null = null;
+  stopRequested = false;
+  problems: Problem[] = [];
+  audit: HomeAudit | null = null;
+  packets = 0;
+  bytesRead = 0;
+  fraction: number | null = null;
+  captureStart: number | null = null;
+  captureNow: number | null = null;
+  readonly startedAt = Date.now();
+  finishedAt: number | null = null;
+  rateMark = { at: Date.now(), packets: 0 };
+  packetsPerSecond = 0;
+  done: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly info: SourceInfo,
+    readonly paths: readonly string[],
+    observers: readonly ModelView[],
+  ) {
+    this.collector = new HomeAuditCollector(observers);
+  }
+}
+
+export class Engine {
+  private readonly settings: SettingsStore;
+  private readonly overrides: UserOverrides;
+  private identifiers: Map<ModelView, DeviceIdentifier> | null = null;
+  private modelsProblem: string | null = null;
+  private session: Session | null = null;
+  private seq = 0;
+  private lastSnapshotAt = 0;
+  private snapshotTimer: NodeJS.Timeout | null = null;
+  private ticker: NodeJS.Timeout | null = null;
+  private readonly interval: number;
+  private readonly routes: EngineRoutes;
+
+  constructor(private readonly options: EngineOptions) {
+    this.settings = new SettingsStore(options.dataDir);
+    this.overrides = new UserOverrides(options.dataDir);
+    this.interval = options.snapshotIntervalMs ?? 1000;
+    this.routes = {
+      'app.info': () => this.appInfo(),
+      'capture.interfaces': () => {
+        throw new EngineError('unavailable', 'live capture is not available in this build yet');
+      },
+      'capture.openFiles': (p) => this.openFiles(p.paths, p.speed, p.labels ?? null),
+      'capture.startLive': () => {
+        throw new EngineError('unavailable', 'live capture is not available in this build yet');
+      },
+      'capture.pause': () => this.pause(),
+      'capture.resume': () => this.resume(),
+      'capture.stop': () => this.stop(),
+      'capture.setSpeed': (p) => this.setSpeed(p.speed),
+      'session.snapshot': () => this.snapshot(),
+      'session.export': () => this.exportSession(),
+      'device.detail': (p) => this.deviceDetail(checkMac(p.mac)),
+      'device.rename': (p) => this.rename(checkMac(p.mac), p.name),
+      'device.setCategory': (p) => this.setCategory(checkMac(p.mac), p.category),
+      'settings.get': () => this.settings.get(),
+      'settings.update': (p) => {
+        try {
+          return this.settings.update(p);
+        } catch (error) {
+          throw new EngineError('bad-request', (error as Error).message);
+        }
+      },
+    };
+  }
+
+  /** Answers one request of the contract; never throws (errors come back as data). */
+  async handle(channel: RequestChannel, payload: unknown): Promise<Result<unknown>> {
+    if (!ENGINE_CHANNELS.includes(channel)) return fail('unavailable', `${channel} is not an engine request`);
+    const route = this.routes[channel] as ((p: unknown) => unknown) | undefined;
+    if (route === undefined) return fail('unavailable', `${channel} is not available`);
+    try {
+      if (typeof payload !== 'object' && payload !== null)
+        return fail('bad-request', `${channel}: the payload must be an object or null`);
+      return ok(await route(payload));
+    } catch (error) {
+      if (error instanceof EngineError) return fail(error.code, error.message);
+      if (error instanceof TypeError) return fail('bad-request', `${channel}: ${error.message}`);
+      return fail('internal', `${channel}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Stops the session and the models' worker threads. */
+  async close(): Promise<void> {
+    if (this.ticker !== null) clearInterval(this.ticker);
+    if (this.snapshotTimer !== null) clearTimeout(this.snapshotTimer);
+    const s = this.session;
+    if (s !== null) {
+      s.stopRequested = true;
+      s.source?.stop();
+      await s.done;
+    }
+    for (const identifier of this.identifiers?.values() ?? []) await identifier.close();
+  }
+
+  private appInfo(): AppInfo {
+    let models: ModelInfo[] = [];
+    let problem = this.modelsProblem;
+    try {
+      const manifest = loadManifest(this.options.modelsDir);
+      models = manifest.models.map((m) => ({
+        id: m.id,
+        view: m.view,
+        kind: m.kind,
+        isDefault: manifest.defaults[m.view] === m.id,
+        labels: [...m.labels],
+        window: m.window,
+        featureSpecVersion: m.featureSpecVersion,
+        macroRecall:
+          typeof m.metrics.validation?.macroRecall === 'number' ? m.metrics.validation.macroRecall : null,
+        sizeBytes: m.sizeBytes,
+        sha256: m.sha256,
+      }));
+    } catch (error) {
+      problem = (error as Error).message;
+    }
+    return {
+      version: this.options.version,
+      mode: this.options.mode,
+      dataDir: this.options.dataDir,
+      models,
+      modelsProblem: problem,
+      liveCapture: { available: false, reason: 'live capture is not available in this build yet' },
+    };
+  }
+
+  /** The observers' models, opened once; on failure identification is off and the reason is kept. */
+  private async models(): Promise<Map<ModelView, DeviceIdentifier>> {
+    if (this.identifiers !== null) return this.identifiers;
+    try {
+      this.identifiers = await openObserverModels(this.options.modelsDir, MODEL_VIEWS);
+      this.modelsProblem = null;
+    } catch (error) {
+      this.identifiers = new Map();
+      this.modelsProblem = `device identification is off: ${(error as Error).message}`;
+    }
+    return this.identifiers;
+  }
+
+  private async openFiles(paths: unknown, speedIn: unknown, labels: string | null): Promise<SourceInfo> {
+    if (!Array.isArray(paths) || paths.length === 0 || !paths.every((p) => typeof p === 'string'))
+      throw new EngineError('bad-request', 'capture.openFiles needs a list of file paths');
+    for (const path of paths) {
+      let isFile: boolean;
+      try {
+        isFile = statSync(path).isFile();
+      } catch {
+        throw new EngineError('not-found', `${path}: no such file`);
+      }
+      if (!isFile) throw new EngineError('unreadable', `${path}: not a regular file`);
+      try {
+        accessSync(path, constants.R_OK);
+      } catch {
+        throw new EngineError('permission', `${path}: permission denied (cannot read the file)`);
+      }
+    }
+    const speed = checkSpeed(speedIn ?? this.settings.get().defaultSpeed);
+    let groundTruth: GroundTruth | null = null;
+    if (labels !== null) {
+      try {
+        groundTruth = await GroundTruth.load(labels);
+      } catch (error) {
+        if (error instanceof GroundTruthError) throw new EngineError('bad-request', error.message);
+        throw new EngineError('not-found', `${labels}: ${(error as Error).message}`);
+      }
+    }
+    await this.endSession();
+    const identifiers = await this.models();
+    const info: SourceInfo = { kind: 'files', names: paths.map((p) => basename(p)), speed };
+    const s = new Session(info, paths, [...identifiers.keys()]);
+    for (const [mac, o] of this.overrides.all())
+      if (o.name !== undefined) s.inventory.setUserName(mac, o.name);
+    if (this.modelsProblem !== null) s.problems.push({ severity: 'warning', message: this.modelsProblem });
+    s.status = 'replaying';
+    this.session = s;
+    this.startTicker();
+    s.done = this.runFiles(s, groundTruth, identifiers).catch((error: unknown) => {
+      s.status = 'error';
+      s.problems.push({ severity: 'error', message: `the session failed: ${(error as Error).message}` });
+      this.pushSnapshot(true);
+    });
+    this.pushSnapshot(true);
+    return info;
+  }
+
+  private async runFiles(
+    s: Session,
+    groundTruth: GroundTruth | null,
+    identifiers: Map<ModelView, DeviceIdentifier>,
+  ): Promise<void> {
+    const hooks = s.collector.hooks();
+    const analysis = await analyzeCaptures(s.paths, {
+      groundTruth,
+      views: s.collector.views,
+      inventory: s.inventory,
+      pacing: { speed: s.info.speed },
+      onSource: (source) => {
+        s.source = source;
+        if (s.status === 'paused') source.pause();
+      },
+      shouldStop: () => s.stopRequested,
+      onViewPacket: hooks.onViewPacket,
+      onSegmentStart: hooks.onSegmentStart,
+      onProgress: (p) => {
+        s.packets = p.packets;
+        s.fraction = p.fraction;
+      },
+      onPacket: (pkt) => {
+        hooks.onPacket(pkt);
+        s.bytesRead += pkt.raw.origLen;
+        if (s.captureStart === null) s.captureStart = pkt.raw.ts;
+        s.captureNow = pkt.raw.ts;
+      },
+    });
+    s.source = null;
+    for (const f of analysis.files) {
+      for (const e of f.errors) {
+        s.problems.push({
+          severity: e.fatal && f.packets === 0 ? 'error' : 'warning',
+          message:
+            e.fatal && f.packets > 0
+              ? `${e.message} (the ${f.packets} packets before it were used)`
+              : e.message,
+        });
+      }
+    }
+    s.packets = analysis.packets;
+    if (this.session !== s) return;
+    s.status = 'analysing';
+    this.pushSnapshot(true);
+    s.audit = await s.collector.finish(analysis, identifiers, null);
+    const stopped = s.stopRequested;
+    s.status = stopped ? 'stopped' : 'done';
+    s.finishedAt = Date.now();
+    this.pushSnapshot(true);
+    if (stopped || identifiers.size === 0 || this.session !== s) return;
+    const audit = s.audit;
+    audit.whatIfs = await s.collector.whatIfs(audit.devices, audit.observers, identifiers, {
+      paths: s.paths,
+      defences: DEFAULT_DEFENCES,
+      options: { groundTruth },
+    });
+    this.pushSnapshot(true);
+  }
+
+  private requireSession(): Session {
+    if (this.session === null)
+      throw new EngineError('not-found', 'no capture session: open a capture file first');
+    return this.session;
+  }
+
+  private pause(): null {
+    const s = this.requireSession();
+    if (s.status !== 'replaying' && s.status !== 'capturing') return null;
+    s.source?.pause();
+    s.status = 'paused';
+    this.pushSnapshot(true);
+    return null;
+  }
+
+  private resume(): null {
+    const s = this.requireSession();
+    if (s.status !== 'paused') return null;
+    s.source?.resume();
+    s.status = s.info.kind === 'live' ? 'capturing' : 'replaying';
+    this.pushSnapshot(true);
+    return null;
+  }
+
+  private stop(): null {
+    const s = this.requireSession();
+    if (s.status === 'done' || s.status === 'stopped' || s.status === 'error') return null;
+    s.stopRequested = true;
+    s.source?.resume();
+    s.source?.stop();
+    return null;
+  }
+
+  private setSpeed(speed: unknown): null {
+    const s = this.requireSession();
+    const v = checkSpeed(speed);
+    (s.info as { speed: ReplaySpeed }).speed = v;
+    s.source?.setSpeed(v);
+    this.pushSnapshot(true);
+    return null;
+  }
+
+  private async endSession(): Promise<void> {
+    const s = this.session;
+    if (s === null) return;
+    s.stopRequested = true;
+    s.source?.resume();
+    s.source?.stop();
+    this.session = null;
+    await s.done;
+  }
+
+  // --- snapshots -------------------------------------------------------------------------------
+
+  private startTicker(): void {
+    if (this.ticker !== null) return;
+    this.ticker = setInterval(() => {
+      const s = this.session;
+      if (s === null) return;
+      const now = Date.now();
+      const dt = (now - s.rateMark.at) / 1000;
+      if (dt > 0) s.packetsPerSecond = (s.packets - s.rateMark.packets) / dt;
+      s.rateMark = { at: now, packets: s.packets };
+      if (s.status === 'replaying' || s.status === 'capturing' || s.status === 'analysing')
+        this.pushSnapshot(false);
+    }, this.interval);
+    this.ticker.unref();
+  }
+
+  /**
+   * Sends a snapshot now if the last one is at least the interval old, else once it is (a state
+   * change is never lost, but two snapshots are never closer than the interval).
+   */
+  private pushSnapshot(stateChanged: boolean): void {
+    const wait = this.lastSnapshotAt + this.interval - Date.now();
+    if (wait <= 0) {
+      this.sendSnapshot();
+      return;
+    }
+    if (stateChanged && this.snapshotTimer === null) {
+      this.snapshotTimer = setTimeout(() => {
+        this.snapshotTimer = null;
+        this.sendSnapshot();
+      }, wait);
+    }
+  }
+
+  private sendSnapshot(): void {
+    this.lastSnapshotAt = Date.now();
+    this.options.emit('snapshot', this.snapshot());
+  }
+
+  private findings(s: Session): Finding[] {
+    if (s.audit === null) return [];
+    // rebuilt on every snapshot so a rename shows in the findings at once
+    const byMac = new Map(s.inventory.devices().map((d) => [d.mac, d]));
+    const devices = s.audit.devices.map((d) => {
+      const r = byMac.get(d.mac);
+      return r === undefined
+        ? d
+        : { ...d, name: r.displayName, nameIsUsers: r.names.some((n) => n.source === 'user') };
+    });
+    return auditFindings({ ...s.audit, devices });
+  }
+
+  private row(s: Session, d: DeviceRecord, findings: readonly Finding[]): DeviceRow {
+    const o = this.overrides.get(d.mac);
+    const audit = s.audit;
+    const exposure: DeviceRow['exposure'] = { napt: null, vpn: null };
+    for (const obs of audit?.observers ?? []) {
+      const r = obs.devices.find((x) => x.mac === d.mac);
+      if (r === undefined || r.identity.packets === 0) continue;
+      exposure[obs.view] = {
+        className: r.identity.className,
+        recognisedShare: r.identity.recognisedShare,
+        agreement: r.activity.agreement,
+        busyRecall: r.activity.busyRecall,
+        packets: r.identity.packets,
+      };
+    }
+    const label = d.label !== null && !d.label.infrastructure ? d.label : null;
+    // the ISP's model names the type only when it is sure of the device (most of its packets)
+    const sure = [exposure.napt, exposure.vpn].find((e) => e !== null && e.recognisedShare >= 0.5);
+    const modelClass = sure?.className ?? null;
+    const category = o.category ?? label?.category ?? modelClass;
+    const own = findings.filter((f) => f.device === d.mac);
+    const rank = ['high', 'medium', 'low', 'info'];
+    const top =
+      own.length === 0
+        ? null
+        : own.reduce((a, b) => (rank.indexOf(b.severity) < rank.indexOf(a.severity) ? b : a));
+    const autoName = d.names.find((n) => n.source !== 'user')?.name ?? label?.device ?? d.displayName;
+    return {
+      mac: d.mac,
+      name: o.name ?? label?.device ?? d.displayName,
+      nameSource: o.name !== undefined ? 'user' : 'auto',
+      autoName: label?.device ?? autoName,
+      vendor: d.vendorText,
+      category,
+      categorySource:
+        o.category !== undefined ? 'user' : label !== null ? 'labels' : modelClass !== null ? 'model' : null,
+      trueLabel: label?.device ?? null,
+      addresses: d.addresses.map((a) => a.address),
+      state: s.collector.truth.tracker(d.mac)?.state ?? null,
+      packets: d.packetsSent + d.packetsReceived,
+      bytesSent: d.bytesSent,
+      bytesReceived: d.bytesReceived,
+      firstSeen: d.firstSeen,
+      lastSeen: d.lastSeen,
+      exposure,
+      findings: own.length,
+      topSeverity: top?.severity ?? null,
+    };
+  }
+
+  private records(s: Session): DeviceRecord[] {
+    return s.inventory
+      .devices()
+      .filter((d) => d.role === 'device' && isDeviceMac(d.mac) && d.label?.infrastructure !== true);
+  }
+
+  snapshot(): Snapshot {
+    const s = this.session;
+    if (s === null) {
+      return {
+        sessionId: 'none',
+        seq: ++this.seq,
+        status: 'idle',
+        source: null,
+        progress: IDLE_PROGRESS,
+        problems: this.modelsProblem === null ? [] : [{ severity: 'warning', message: this.modelsProblem }],
+        devices: [],
+        observers: null,
+        findings: [],
+        whatIfs: [],
+      };
+    }
+    const findings = this.findings(s);
+    const elapsed = ((s.finishedAt ?? Date.now()) - s.startedAt) / 1000;
+    const running = s.status === 'replaying' || s.status === 'paused';
+    const f = s.fraction;
+    return {
+      sessionId: s.id,
+      seq: ++this.seq,
+      status: s.status,
+      source: { ...s.info },
+      progress: {
+        packets: s.packets,
+        bytes: s.bytesRead,
+        fraction: s.status === 'done' ? 1 : f,
+        packetsPerSecond: running ? s.packetsPerSecond : 0,
+        etaSeconds:
+          running && f !== null && f > 0.01 && s.status !== 'paused' ? (elapsed * (1 - f)) / f : null,
+        captureStart: s.captureStart,
+        captureNow: s.captureNow,
+        elapsedSeconds: elapsed,
+      },
+      problems: [...s.problems],
+      devices: this.records(s)
+        .map((d) => this.row(s, d, findings))
+        .sort((a, b) => b.packets - a.packets),
+      observers:
+        s.audit === null
+          ? null
+          : s.audit.observers.map((o) => ({
+              view: o.view,
+              observer: o.observer,
+              modelId: o.modelId,
+              meanRecognisedShare: o.meanRecognisedShare,
+              meanAgreement: o.meanAgreement,
+            })),
+      findings,
+      whatIfs: (s.audit?.whatIfs ?? []).map((w) => ({
+        id: w.id,
+        view: w.view,
+        description: w.description,
+        meanRecognisedShare: w.meanRecognisedShare,
+        meanAgreement: w.meanAgreement,
+        costShare: w.costShare,
+        extraBytes: w.extraBytes,
+      })),
+    };
+  }
+
+  private deviceDetail(mac: string): DeviceDetail {
+    const s = this.requireSession();
+    const record = this.records(s).find((d) => d.mac === mac);
+    if (record === undefined) throw new EngineError('not-found', `no device ${mac} in this session`);
+    const findings = this.findings(s);
+    const audit = s.audit;
+    const auditDevice = audit?.devices.find((d) => d.mac === mac);
+    const truth = auditDevice?.truth ?? s.collector.truth.tracker(mac)?.timeline() ?? null;
+    const inferred: DeviceDetail['inferred'] = { napt: null, vpn: null };
+    for (const o of audit?.observers ?? [])
+      inferred[o.view] = o.devices.find((r) => r.mac === mac)?.inferred ?? null;
+    const traffic = s.collector.metadata.devicesMetadata().find((m) => m.mac === mac);
+    return {
+      row: this.row(s, record, findings),
+      truth: truth ?? { start: 0, end: 0, segments: [], spans: [], droppedSegments: 0, droppedSpans: 0 },
+      inferred,
+      rates: s.collector.rates.of(mac),
+      destinations: {
+        names: record.names
+          .filter((n) => n.source === 'dns-query' || n.source === 'tls-sni')
+          .map((n) => ({
+            name: n.name,
+            source: n.source === 'tls-sni' ? ('sni' as const) : ('dns' as const),
+          })),
+        services: traffic?.services ?? [],
+        remotePeerCount: record.remotePeerCount,
+      },
+      findings: findings.filter((f) => f.device === mac),
+      whatIfs: (audit?.whatIfs ?? []).flatMap((w) => {
+        const r = w.devices.find((x) => x.mac === mac);
+        return r === undefined
+          ? []
+          : [
+              {
+                id: w.id,
+                view: w.view,
+                description: w.description,
+                recognisedShare: r.recognisedShare,
+                agreement: r.agreement,
+                costShare: w.costShare,
+              },
+            ];
+      }),
+    };
+  }
+
+  private rename(mac: string, name: unknown): DeviceRow {
+    if (name !== null && typeof name !== 'string')
+      throw new EngineError('bad-request', 'name must be text or null');
+    const kept = this.overrides.setName(mac, name);
+    const s = this.session;
+    s?.inventory.setUserName(mac, kept);
+    return this.rowAfterEdit(mac);
+  }
+
+  private setCategory(mac: string, category: unknown): DeviceRow {
+    if (category !== null && typeof category !== 'string')
+      throw new EngineError('bad-request', 'category must be text or null');
+    this.overrides.setCategory(mac, category);
+    return this.rowAfterEdit(mac);
+  }
+
+  private rowAfterEdit(mac: string): DeviceRow {
+    const s = this.requireSession();
+    const record = this.records(s).find((d) => d.mac === mac);
+    if (record === undefined) throw new EngineError('not-found', `no device ${mac} in this session`);
+    this.pushSnapshot(true);
+    return this.row(s, record, this.findings(s));
+  }
+
+  private exportSession(): { fileName: string; json: string } {
+    const s = this.requireSession();
+    const snapshot = this.snapshot();
+    const doc = {
+      format: 'telltale-session',
+      formatVersion: 1,
+      telltaleVersion: this.options.version,
+      exportedAt: new Date().toISOString(),
+      source: s.info,
+      status: s.status,
+      progress: snapshot.progress,
+      problems: s.problems,
+      devices: snapshot.devices,
+      inventory: s.inventory.toJSON(),
+      audit: s.audit,
+      findings: snapshot.findings,
+    };
+    const stamp = new Date((s.captureStart ?? Date.now() / 1000) * 1000)
+      .toISOString()
+      .slice(0, 16)
+      .replace(/[:T]/g, '-');
+    return { fileName: `telltale-session-${stamp}.json`, json: `${JSON.stringify(doc, null, 1)}\n` };
+  }
+}

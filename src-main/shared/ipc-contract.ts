@@ -1,0 +1,290 @@
+/**
+ * The one contract between the UI and the engine: request channels with their request and
+ * response types, event channels with their payloads, and the API object both transports give the
+ * renderer (Electron's preload over IPC, browser mode over a WebSocket). Errors cross as data
+ * (`Result`), never as exceptions. Plain types and constants only: both sides import this file.
+ */
+import type { ActivityState, ActivityTimeline, Finding, ObserverView } from './audit-types.ts';
+
+export type { ActivityState, ActivityTimeline, Finding, ObserverView, Severity } from './audit-types.ts';
+
+/** Every request channel, in one list (the route tables and the API object are built from it). */
+export const REQUEST_CHANNELS = [
+  'app.info',
+  'capture.interfaces',
+  'capture.openFiles',
+  'capture.startLive',
+  'capture.pause',
+  'capture.resume',
+  'capture.stop',
+  'capture.setSpeed',
+  'session.snapshot',
+  'session.export',
+  'device.detail',
+  'device.rename',
+  'device.setCategory',
+  'settings.get',
+  'settings.update',
+  'dialog.openCaptures',
+] as const;
+export type RequestChannel = (typeof REQUEST_CHANNELS)[number];
+
+/** Channels the engine answers (the rest are the desktop shell's own: native dialogs). */
+export const ENGINE_CHANNELS: readonly RequestChannel[] = REQUEST_CHANNELS.filter(
+  (c) => c !== 'dialog.openCaptures',
+);
+
+export const EVENT_CHANNELS = ['snapshot', 'engine.status'] as const;
+export type EventChannel = (typeof EVENT_CHANNELS)[number];
+
+export type ErrorCode =
+  | 'bad-request' // the request does not fit the contract
+  | 'not-found' // no such device, file or interface
+  | 'unreadable' // a capture file cannot be read
+  | 'permission' // live capture not permitted (the message says how to grant it)
+  | 'unavailable' // not possible in this mode or on this machine
+  | 'busy' // another capture is running
+  | 'cancelled' // the person closed a dialog
+  | 'internal'; // a bug: the message says what failed
+
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export type ReplaySpeed = 'max' | number;
+
+export interface ModelInfo {
+  id: string;
+  view: ObserverView;
+  kind: string;
+  isDefault: boolean;
+  labels: string[];
+  window: number;
+  featureSpecVersion: number;
+  macroRecall: number | null;
+  sizeBytes: number | null;
+  sha256: string;
+}
+
+export interface AppInfo {
+  version: string;
+  mode: 'desktop' | 'browser';
+  dataDir: string;
+  models: ModelInfo[];
+  /** Models could not be loaded: the message says why (identification is then off). */
+  modelsProblem: string | null;
+  liveCapture: { available: boolean; reason: string | null };
+}
+
+export interface CaptureInterface {
+  name: string;
+  description: string | null;
+  addresses: string[];
+  loopback: boolean;
+  /** What capturing here shows (e.g. only this computer's traffic on a switched network). */
+  sees: string;
+}
+
+export interface Settings {
+  theme: 'system' | 'light' | 'dark';
+  defaultSpeed: ReplaySpeed;
+  defaultInterface: string | null;
+  captureFilter: string;
+}
+
+export type SessionStatus =
+  'idle' | 'replaying' | 'capturing' | 'paused' | 'analysing' | 'done' | 'stopped' | 'error';
+
+export interface SourceInfo {
+  kind: 'files' | 'live';
+  /** File names (not paths) or the interface name. */
+  names: string[];
+  speed: ReplaySpeed;
+}
+
+export interface Progress {
+  packets: number;
+  bytes: number;
+  /** 0..1 of the input read, when known (files). */
+  fraction: number | null;
+  packetsPerSecond: number;
+  /** Seconds until the input is read, when it can be told. */
+  etaSeconds: number | null;
+  /** Capture time of the first and the latest packet. */
+  captureStart: number | null;
+  captureNow: number | null;
+  elapsedSeconds: number;
+}
+
+export interface Problem {
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+export interface DeviceExposure {
+  /** The class the observer's model gives the device. */
+  className: string | null;
+  /** Share of its packets so named. */
+  recognisedShare: number;
+  /** Share of 10-s intervals where the observer's timeline matches what the device did. */
+  agreement: number;
+  busyRecall: number;
+  packets: number;
+}
+
+export interface DeviceRow {
+  mac: string;
+  /** The name shown: the person's, else the best name Telltale found. */
+  name: string;
+  nameSource: 'user' | 'auto';
+  autoName: string;
+  vendor: string;
+  /** Device type: the person's correction, else labels.csv, else what the ISP's model says. */
+  category: string | null;
+  categorySource: 'user' | 'labels' | 'model' | null;
+  trueLabel: string | null;
+  addresses: string[];
+  /** Its state at the latest packet; null before it sent anything. */
+  state: ActivityState | null;
+  packets: number;
+  bytesSent: number;
+  bytesReceived: number;
+  firstSeen: number;
+  lastSeen: number;
+  exposure: Record<ObserverView, DeviceExposure | null>;
+  findings: number;
+  topSeverity: Finding['severity'] | null;
+}
+
+export interface ObserverSummary {
+  view: ObserverView;
+  observer: string;
+  modelId: string;
+  meanRecognisedShare: number;
+  meanAgreement: number;
+}
+
+export interface WhatIfSummary {
+  id: string;
+  view: ObserverView;
+  description: string;
+  meanRecognisedShare: number;
+  meanAgreement: number;
+  costShare: number;
+  extraBytes: number;
+}
+
+export interface Snapshot {
+  sessionId: string;
+  /** Increases with every snapshot of a session. */
+  seq: number;
+  status: SessionStatus;
+  source: SourceInfo | null;
+  progress: Progress;
+  problems: Problem[];
+  devices: DeviceRow[];
+  /** Null until the observers' models have labelled the session. */
+  observers: ObserverSummary[] | null;
+  findings: Finding[];
+  whatIfs: WhatIfSummary[];
+}
+
+export interface RatePoint {
+  t: number;
+  packets: number;
+  bytesUp: number;
+  bytesDown: number;
+  bytesLocal: number;
+}
+
+export interface DeviceDetail {
+  row: DeviceRow;
+  truth: ActivityTimeline;
+  inferred: Record<ObserverView, ActivityTimeline | null>;
+  rates: RatePoint[];
+  destinations: {
+    names: { name: string; source: 'dns' | 'sni' }[];
+    services: { service: string; packets: number; bytes: number }[];
+    remotePeerCount: number;
+  };
+  findings: Finding[];
+  whatIfs: {
+    id: string;
+    view: ObserverView;
+    description: string;
+    recognisedShare: number;
+    agreement: number;
+    costShare: number;
+  }[];
+}
+
+export interface EngineStatus {
+  state: 'running' | 'restarting' | 'failed';
+  message: string | null;
+}
+
+export interface RequestMap {
+  'app.info': { request: null; response: AppInfo };
+  'capture.interfaces': { request: null; response: CaptureInterface[] };
+  'capture.openFiles': {
+    request: { paths: string[]; speed?: ReplaySpeed; labels?: string | null };
+    response: SourceInfo;
+  };
+  'capture.startLive': { request: { interface: string; filter?: string }; response: SourceInfo };
+  'capture.pause': { request: null; response: null };
+  'capture.resume': { request: null; response: null };
+  'capture.stop': { request: null; response: null };
+  'capture.setSpeed': { request: { speed: ReplaySpeed }; response: null };
+  'session.snapshot': { request: null; response: Snapshot };
+  /** The whole session as JSON text (the person saves it). */
+  'session.export': { request: null; response: { fileName: string; json: string } };
+  'device.detail': { request: { mac: string }; response: DeviceDetail };
+  'device.rename': { request: { mac: string; name: string | null }; response: DeviceRow };
+  'device.setCategory': { request: { mac: string; category: string | null }; response: DeviceRow };
+  'settings.get': { request: null; response: Settings };
+  'settings.update': { request: Partial<Settings>; response: Settings };
+  /** Desktop only: a native dialog to choose capture files; the paths chosen. */
+  'dialog.openCaptures': { request: null; response: string[] };
+}
+
+export interface EventMap {
+  snapshot: Snapshot;
+  'engine.status': EngineStatus;
+}
+
+export type RequestOf<K extends RequestChannel> = RequestMap[K]['request'];
+export type ResponseOf<K extends RequestChannel> = RequestMap[K]['response'];
+
+/** The API object the renderer gets (window.telltale in the desktop app, a WebSocket client in a browser). */
+export interface TelltaleApi {
+  request<K extends RequestChannel>(channel: K, payload: RequestOf<K>): Promise<Result<ResponseOf<K>>>;
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<E extends EventChannel>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+  /** Paths the engine can read for files the person dropped or picked (uploads them in browser mode). */
+  pathsForFiles(files: readonly File[]): Promise<Result<string[]>>;
+}
+
+/** Wire messages (Electron MessagePort and WebSocket alike). */
+export type WireMessage =
+  | { type: 'request'; id: number; channel: RequestChannel; payload: unknown }
+  | { type: 'response'; id: number; result: Result<unknown> }
+  | { type: 'event'; event: EventChannel; payload: unknown };
+
+export function isRequestChannel(value: unknown): value is RequestChannel {
+  return typeof value === 'string' && (REQUEST_CHANNELS as readonly string[]).includes(value);
+}
+
+export function isEventChannel(value: unknown): value is EventChannel {
+  return typeof value === 'string' && (EVENT_CHANNELS as readonly string[]).includes(value);
+}
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+export function fail<T = never>(code: ErrorCode, message: string): Result<T> {
+  return { ok: false, error: { code, message } };
+}

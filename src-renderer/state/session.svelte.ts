@@ -1,0 +1,167 @@
+/**
+ * The UI's picture of the engine: the latest snapshot of the capture session, the app's facts and
+ * settings, and the connection, fed by engine events. Snapshots of another session than the one
+ * the UI started, or older than the one shown, are dropped (the engine stamps each one). Every
+ * action returns the engine's answer as data; the state keeps the last error to show.
+ */
+import type {
+  ApiError,
+  AppInfo,
+  DeviceDetail,
+  DeviceRow,
+  EngineStatus,
+  ReplaySpeed,
+  Result,
+  Settings,
+  Snapshot,
+  TelltaleApi,
+} from '../../src-main/shared/ipc-contract.ts';
+import type { ConnectionState } from '../lib/ws-client.ts';
+
+export class SessionState {
+  snapshot = $state<Snapshot | null>(null);
+  info = $state<AppInfo | null>(null);
+  settings = $state<Settings | null>(null);
+  connection = $state<ConnectionState>('connecting');
+  engine = $state<EngineStatus>({ state: 'running', message: null });
+  error = $state<ApiError | null>(null);
+  /** The session the UI asked for last: snapshots of older sessions are ignored. */
+  private wantedSession: string | null = null;
+
+  readonly devices = $derived(this.snapshot?.devices ?? []);
+  readonly findings = $derived(this.snapshot?.findings ?? []);
+  readonly status = $derived(this.snapshot?.status ?? 'idle');
+  readonly running = $derived(
+    this.status === 'replaying' || this.status === 'capturing' || this.status === 'paused',
+  );
+
+  constructor(private api: TelltaleApi | null = null) {}
+
+  /** Connects the state to an API: subscribes to events and loads the first facts. */
+  async attach(api: TelltaleApi): Promise<void> {
+    this.api = api;
+    api.on('snapshot', (s) => this.accept(s));
+    api.on('engine.status', (s) => {
+      this.engine = s;
+      if (s.state === 'restarting') {
+        this.forgetSession();
+        this.snapshot = null;
+      }
+    });
+    const [info, settings, snapshot] = await Promise.all([
+      api.request('app.info', null),
+      api.request('settings.get', null),
+      api.request('session.snapshot', null),
+    ]);
+    if (info.ok) this.info = info.value;
+    else this.error = info.error;
+    if (settings.ok) this.settings = settings.value;
+    if (snapshot.ok) this.accept(snapshot.value);
+  }
+
+  /**
+   * Takes a snapshot unless it is stale: older than the one shown (the engine numbers snapshots
+   * across sessions), or of another session than the one the UI asked for last.
+   */
+  accept(s: Snapshot): boolean {
+    const current = this.snapshot;
+    if (current !== null && s.seq <= current.seq) return false;
+    if (this.wantedSession !== null && s.sessionId !== this.wantedSession) return false;
+    this.snapshot = s;
+    return true;
+  }
+
+  /** After an engine restart the session is reopened under a new id: take whatever comes next. */
+  private forgetSession(): void {
+    this.wantedSession = null;
+  }
+
+  private async call<T>(promise: Promise<Result<T>> | undefined): Promise<T | null> {
+    if (promise === undefined) return null;
+    const r = await promise;
+    if (!r.ok) {
+      this.error = r.error;
+      return null;
+    }
+    this.error = null;
+    return r.value;
+  }
+
+  clearError(): void {
+    this.error = null;
+  }
+
+  async openPaths(paths: string[], speed: ReplaySpeed): Promise<boolean> {
+    const r = await this.call(this.api?.request('capture.openFiles', { paths, speed }));
+    if (r === null) return false;
+    const s = await this.call(this.api?.request('session.snapshot', null));
+    if (s !== null) {
+      this.wantedSession = s.sessionId;
+      this.accept(s);
+    }
+    return true;
+  }
+
+  async openFiles(files: readonly File[], speed: ReplaySpeed): Promise<boolean> {
+    const paths = await this.call(this.api?.pathsForFiles(files));
+    return paths === null ? false : this.openPaths(paths, speed);
+  }
+
+  /** Desktop only: the native open dialog. */
+  async chooseFiles(speed: ReplaySpeed): Promise<boolean> {
+    const paths = await this.call(this.api?.request('dialog.openCaptures', null));
+    return paths === null || paths.length === 0 ? false : this.openPaths(paths, speed);
+  }
+
+  pause(): Promise<unknown> {
+    return this.call(this.api?.request('capture.pause', null));
+  }
+
+  resume(): Promise<unknown> {
+    return this.call(this.api?.request('capture.resume', null));
+  }
+
+  stop(): Promise<unknown> {
+    return this.call(this.api?.request('capture.stop', null));
+  }
+
+  setSpeed(speed: ReplaySpeed): Promise<unknown> {
+    return this.call(this.api?.request('capture.setSpeed', { speed }));
+  }
+
+  /** Renames a device (null: back to the found name); the row in the snapshot follows at once. */
+  async rename(mac: string, name: string | null): Promise<DeviceRow | null> {
+    const row = await this.call(this.api?.request('device.rename', { mac, name }));
+    if (row !== null) this.replaceRow(row);
+    return row;
+  }
+
+  async setCategory(mac: string, category: string | null): Promise<DeviceRow | null> {
+    const row = await this.call(this.api?.request('device.setCategory', { mac, category }));
+    if (row !== null) this.replaceRow(row);
+    return row;
+  }
+
+  private replaceRow(row: DeviceRow): void {
+    const s = this.snapshot;
+    if (s === null) return;
+    this.snapshot = { ...s, devices: s.devices.map((d) => (d.mac === row.mac ? row : d)) };
+  }
+
+  detail(mac: string): Promise<DeviceDetail | null> {
+    return this.call(this.api?.request('device.detail', { mac }));
+  }
+
+  async updateSettings(patch: Partial<Settings>): Promise<void> {
+    const s = await this.call(this.api?.request('settings.update', patch));
+    if (s !== null) this.settings = s;
+  }
+
+  exportSession(): Promise<{ fileName: string; json: string } | null> {
+    return this.call(this.api?.request('session.export', null));
+  }
+
+  device(mac: string): DeviceRow | undefined {
+    return this.devices.find((d) => d.mac === mac);
+  }
+}
