@@ -422,12 +422,13 @@ export class Engine {
    * change is never lost, but two snapshots are never closer than the interval).
    */
   private pushSnapshot(stateChanged: boolean): void {
+    if (this.snapshotTimer !== null) return; // one is due already and will carry the latest state
     const wait = this.lastSnapshotAt + this.interval - Date.now();
     if (wait <= 0) {
       this.sendSnapshot();
       return;
     }
-    if (stateChanged && this.snapshotTimer === null) {
+    if (stateChanged) {
       this.snapshotTimer = setTimeout(() => {
         this.snapshotTimer = null;
         this.sendSnapshot();
@@ -436,8 +437,8 @@ export class Engine {
   }
 
   private sendSnapshot(): void {
-    this.lastSnapshotAt = Date.now();
     this.options.emit('snapshot', this.snapshot());
+    this.lastSnapshotAt = Date.now(); // after building it: the interval is between deliveries
   }
 
   private findings(s: Session): Finding[] {

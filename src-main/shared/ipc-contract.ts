@@ -8,6 +8,10 @@ import type { ActivityState, ActivityTimeline, Finding, ObserverView } from './a
 
 export type { ActivityState, ActivityTimeline, Finding, ObserverView, Severity } from './audit-types.ts';
 
+/** The two Electron IPC channels all of it travels on (requests with invoke, events with send). */
+export const IPC_REQUEST = 'telltale:request';
+export const IPC_EVENT = 'telltale:event';
+
 /** Every request channel, in one list (the route tables and the API object are built from it). */
 export const REQUEST_CHANNELS = [
   'app.info',

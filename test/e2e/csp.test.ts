@@ -52,7 +52,7 @@ function wsOpens(url: string, headers: Record<string, string> = {}): Promise<boo
 describe('the policy in the source', () => {
   it('index.html carries the shared policy (without frame-ancestors, which only works as a header)', () => {
     const html = readFileSync(join(ROOT, 'src-renderer/index.html'), 'utf8');
-    const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1];
     expect(meta).toBe(META_CONTENT_SECURITY_POLICY);
     expect(CONTENT_SECURITY_POLICY).toBe(`${META_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`);
     expect(META_CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-inline|unsafe-eval/);

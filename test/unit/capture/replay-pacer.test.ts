@@ -85,6 +85,24 @@ describe('ReplayPacer', () => {
     expect(clock.sleeps).toEqual([250, 750]);
   });
 
+  it('changes speed from the next packet on, without jumping ahead or waiting for time passed', async () => {
+    const clock = new FakeClock();
+    const pacer = new ReplayPacer({ speed: 1 }, clock);
+    const runs = await replay(pacer, clock, [packets(0, 1)]);
+    pacer.setSpeed(10);
+    runs.push(...(await replay(pacer, clock, [packets(2, 12)])));
+    pacer.setSpeed('max');
+    runs.push(...(await replay(pacer, clock, [packets(100, 1000)])));
+    expect(runs).toEqual([
+      [0, [0]],
+      [1000, [1]],
+      [1000, [0]], // anchored afresh at the next packet
+      [2000, [1]], // 10 s of capture at 10x
+      [2000, [0, 1]],
+    ]);
+    expect(() => { pacer.setSpeed(0); }).toThrow(RangeError);
+  });
+
   it('keeps one schedule across batches', async () => {
     const clock = new FakeClock();
     const pacer = new ReplayPacer({ speed: 10 }, clock);

@@ -1,0 +1,119 @@
+/**
+ * The desktop app's IPC route table and the rules around it (no `electron` import): which
+ * request channels the main process answers itself (native dialogs) and which go to the engine
+ * process, the check every message's sender must pass, the engine's request bookkeeping over its
+ * MessagePort, and what is remembered so a restarted engine reopens the session.
+ */
+import {
+  fail,
+  isRequestChannel,
+  REQUEST_CHANNELS,
+  type RequestChannel,
+  type RequestOf,
+  type Result,
+  type WireMessage,
+} from '../shared/ipc-contract.ts';
+import { isAppUrl } from './security.ts';
+
+/** Requests the main process answers itself. */
+export const MAIN_CHANNELS: readonly RequestChannel[] = ['dialog.openCaptures'];
+
+export type Route = 'main' | 'engine';
+
+/** The route table: every channel of the contract, to the main process or to the engine. */
+export const ROUTES: Readonly<Record<RequestChannel, Route>> = Object.fromEntries(
+  REQUEST_CHANNELS.map((c) => [c, MAIN_CHANNELS.includes(c) ? 'main' : 'engine']),
+) as Record<RequestChannel, Route>;
+
+/**
+ * Whether an IPC message may be answered: it must come from the app's own window, from a frame
+ * showing the app's own UI, on a channel of the contract.
+ */
+export function checkRequest(
+  sender: { isAppWindow: boolean; frameUrl: string | undefined },
+  channel: unknown,
+): Result<RequestChannel> {
+  if (!sender.isAppWindow || !isAppUrl(sender.frameUrl)) {
+    return fail('permission', 'request refused: it does not come from the Telltale window');
+  }
+  if (!isRequestChannel(channel)) return fail('bad-request', `unknown request "${String(channel)}"`);
+  return { ok: true, value: channel };
+}
+
+interface Pending {
+  resolve: (r: Result<unknown>) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** The main side of the engine's MessagePort: numbered requests and their answers. */
+export class EngineRequests {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly timeoutMs = 10 * 60_000) {}
+
+  /** Sends a request with `post`; resolves with the engine's answer, or an error as data. */
+  send(post: (m: WireMessage) => void, channel: RequestChannel, payload: unknown): Promise<Result<unknown>> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve(fail('unavailable', `${channel}: the engine did not answer`));
+      }, this.timeoutMs);
+      timer.unref();
+      this.pending.set(id, { resolve, timer });
+      try {
+        post({ type: 'request', id, channel, payload });
+      } catch (error) {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        resolve(fail('unavailable', `the engine is not running (${(error as Error).message})`));
+      }
+    });
+  }
+
+  /** An answer from the engine. */
+  receive(id: number, result: Result<unknown>): void {
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    clearTimeout(p.timer);
+    this.pending.delete(id);
+    p.resolve(result);
+  }
+
+  /** The engine went away: every open request fails. */
+  failAll(message: string): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.resolve(fail('unavailable', message));
+      this.pending.delete(id);
+    }
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+}
+
+/** What a restarted engine needs to reopen the session: the last capture request that succeeded. */
+export class SessionMemory {
+  private last: RequestOf<'capture.openFiles'> | null = null;
+
+  /** Notes a request and its answer. */
+  note(channel: RequestChannel, payload: unknown, result: Result<unknown>): void {
+    if (channel === 'capture.openFiles' && result.ok) this.last = payload as RequestOf<'capture.openFiles'>;
+  }
+
+  /** The request that reopens the session (as fast as possible: the files were read once already). */
+  reopenRequest(): RequestOf<'capture.openFiles'> | null {
+    return this.last === null ? null : { ...this.last, speed: 'max' };
+  }
+}
+
+/** Milliseconds before restart attempt `n` (0-based): 0.5 s doubling to 30 s. */
+export function restartDelay(attempt: number): number {
+  return Math.min(30_000, 500 * 2 ** attempt);
+}
+
+/** Crashes within this many milliseconds of a start count as repeated (the back-off grows). */
+export const CRASH_WINDOW_MS = 60_000;

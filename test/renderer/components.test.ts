@@ -1,0 +1,86 @@
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { tick } from 'svelte';
+import { describe, expect, it } from 'vitest';
+import FindingCard from '../../src-renderer/components/FindingCard.svelte';
+import Timeline from '../../src-renderer/components/Timeline.svelte';
+import Devices from '../../src-renderer/pages/Devices.svelte';
+import { SessionState } from '../../src-renderer/state/session.svelte.ts';
+import { FakeApi, finding, row, snapshot } from './fixtures.ts';
+
+describe('FindingCard', () => {
+  it('shows severity, device, observer, title, evidence and advice', () => {
+    render(FindingCard, { finding: finding(), deviceName: 'Porch camera' });
+    expect(screen.getByText('High')).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Porch camera' }).getAttribute('href')).toBe(
+      '#/device/aa%3Abb%3Acc%3A00%3A00%3A01',
+    );
+    expect(screen.getByText('Your ISP can tell there is a Nest Camera in your home.')).toBeTruthy();
+    expect(screen.getByText('900 of its packets cross your router.')).toBeTruthy();
+  });
+});
+
+describe('Timeline', () => {
+  it('draws one rectangle per visible segment in each row, coloured by state', () => {
+    const t0 = 1_700_000_000;
+    const truth = {
+      start: t0,
+      end: t0 + 600,
+      segments: [
+        { state: 'idle' as const, start: t0, end: t0 + 300 },
+        { state: 'busy' as const, start: t0 + 300, end: t0 + 360 },
+        { state: 'asleep' as const, start: t0 + 360, end: t0 + 600 },
+      ],
+      spans: [],
+      droppedSegments: 0,
+      droppedSpans: 0,
+    };
+    const { container } = render(Timeline, {
+      rows: [
+        { id: 'truth', label: 'What it did', timeline: truth },
+        { id: 'napt', label: 'Your ISP', timeline: null },
+      ],
+      start: t0,
+      end: t0 + 600,
+      viewStart: t0,
+      viewEnd: t0 + 600,
+    });
+    const segs = [...container.querySelectorAll('g[data-row=truth] rect.seg')];
+    expect(segs.map((r) => r.getAttribute('data-state'))).toEqual(['idle', 'busy', 'asleep']);
+    expect(container.querySelectorAll('g[data-row=napt] rect.seg')).toHaveLength(0);
+    expect(container.querySelector('g[data-row=napt] text.none')?.textContent).toMatch(/appear when/);
+  });
+});
+
+describe('Devices page', () => {
+  it('lists devices, sorts on a header click and renames on Enter', async () => {
+    const api = new FakeApi({
+      'device.rename': (p) => ({
+        ok: true,
+        value: row({ name: (p as { name: string }).name, nameSource: 'user' }),
+      }),
+    });
+    const session = new SessionState(api);
+    session.snapshot = snapshot({
+      devices: [
+        row(),
+        row({ mac: 'aa:bb:cc:00:00:02', name: 'Amazon Plug', bytesSent: 10, bytesReceived: 10 }),
+      ],
+    });
+    const { container } = render(Devices, { session });
+    const names = () => [...container.querySelectorAll('tbody tr td.name a')].map((a) => a.textContent);
+    expect(names()).toEqual(['Nest Camera', 'Amazon Plug']); // most traffic first
+    await fireEvent.click(screen.getByRole('button', { name: /^Name/ }));
+    expect(names()).toEqual(['Amazon Plug', 'Nest Camera']);
+    await fireEvent.click(screen.getByRole('button', { name: 'Rename Nest Camera' }));
+    const input = screen.getByRole('textbox', { name: 'New name for Nest Camera' });
+    await fireEvent.input(input, { target: { value: 'Porch camera' } });
+    await fireEvent.keyDown(input, { key: 'Enter' });
+    await tick();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(api.calls.at(-1)).toEqual({
+      channel: 'device.rename',
+      payload: { mac: 'aa:bb:cc:00:00:01', name: 'Porch camera' },
+    });
+    expect(names()).toContain('Porch camera');
+  });
+});

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatDuration, formatPercent, timeTicks } from '../../src-renderer/lib/format.ts';
+import { WebSocketApi } from '../../src-renderer/lib/ws-client.ts';
+import { sortDevices } from '../../src-renderer/state/device-sort.ts';
+import { href, parseRoute } from '../../src-renderer/state/router.svelte.ts';
+import { row } from './fixtures.ts';
+
+describe('routes', () => {
+  it('parse and print both ways', () => {
+    for (const r of [
+      { page: 'home' },
+      { page: 'capture' },
+      { page: 'devices' },
+      { page: 'device', mac: 'aa:bb:cc:dd:ee:ff' },
+      { page: 'findings' },
+      { page: 'findings', device: 'aa:bb:cc:dd:ee:ff' },
+      { page: 'settings' },
+    ] as const) {
+      expect(parseRoute(href(r))).toEqual(r);
+    }
+    expect(parseRoute('#/nowhere')).toEqual({ page: 'home' });
+    expect(parseRoute('#/device/')).toEqual({ page: 'devices' });
+  });
+});
+
+describe('device sorting', () => {
+  it('sorts by any column, ties in MAC order, without changing the input', () => {
+    const a = row({ mac: '01', name: 'b', bytesSent: 5, state: 'idle' });
+    const b = row({ mac: '02', name: 'a', bytesSent: 50, state: 'busy' });
+    const c = row({ mac: '03', name: 'a', bytesSent: 1, state: null, exposure: { napt: null, vpn: null } });
+    const rows = [a, b, c];
+    expect(sortDevices(rows, 'name', true).map((r) => r.mac)).toEqual(['02', '03', '01']);
+    expect(sortDevices(rows, 'traffic', false).map((r) => r.mac)).toEqual(['02', '01', '03']);
+    expect(sortDevices(rows, 'state', false).map((r) => r.mac)).toEqual(['02', '01', '03']);
+    expect(sortDevices(rows, 'napt', true)[0].mac).toBe('03');
+    expect(rows.map((r) => r.mac)).toEqual(['01', '02', '03']);
+  });
+});
+
+describe('formatting', () => {
+  it('writes sizes, shares, durations and round time ticks', () => {
+    expect([formatBytes(999), formatBytes(1500), formatBytes(2.5e6), formatBytes(3e9)]).toEqual([
+      '999 B',
+      '1.5 kB',
+      '2.5 MB',
+      '3.00 GB',
+    ]);
+    expect([formatPercent(0.944), formatPercent(null)]).toEqual(['94 %', '–']);
+    expect([formatDuration(42), formatDuration(125), formatDuration(7260)]).toEqual([
+      '42 s',
+      '2 min 5 s',
+      '2 h 1 min',
+    ]);
+    expect(timeTicks(0, 3600, 8)).toEqual([0, 600, 1200, 1800, 2400, 3000]);
+  });
+});
+
+/** A WebSocket stand-in the test drives by hand. */
+class FakeSocket {
+  static last: FakeSocket | null = null;
+  readyState = 0;
+  sent: string[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((e: { data: string }) => void) | null = null;
+  onclose: (() => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.last = this;
+  }
+  send(text: string): void {
+    this.sent.push(text);
+  }
+  close(): void {
+    this.readyState = 3;
+    this.onclose?.();
+  }
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+}
+
+describe('WebSocketApi', () => {
+  it('queues requests until open, matches answers by id, passes events, and fails requests when the connection drops', async () => {
+    const states: string[] = [];
+    const api = new WebSocketApi({
+      url: 'ws://127.0.0.1:1/api?token=t',
+      uploadUrl: 'http://127.0.0.1:1/upload?token=t',
+      onConnection: (s) => states.push(s),
+      WebSocketImpl: FakeSocket as unknown as typeof WebSocket,
+    });
+    const ws = FakeSocket.last!;
+    const info = api.request('app.info', null);
+    expect(ws.sent).toEqual([]);
+    ws.open();
+    const sent = JSON.parse(ws.sent[0]) as { id: number; channel: string };
+    expect(sent.channel).toBe('app.info');
+    ws.onmessage?.({
+      data: JSON.stringify({ type: 'response', id: sent.id, result: { ok: true, value: 42 } }),
+    });
+    await expect(info).resolves.toEqual({ ok: true, value: 42 });
+    const got: unknown[] = [];
+    api.on('snapshot', (s) => got.push(s));
+    ws.onmessage?.({ data: JSON.stringify({ type: 'event', event: 'snapshot', payload: { seq: 3 } }) });
+    ws.onmessage?.({ data: 'not json' });
+    expect(got).toEqual([{ seq: 3 }]);
+    const pending = api.request('session.snapshot', null);
+    api.close();
+    await expect(pending).resolves.toMatchObject({ ok: false, error: { code: 'unavailable' } });
+    expect(states).toEqual(['connecting', 'open']);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { SessionState } from '../../src-renderer/state/session.svelte.ts';
+import { FakeApi, row, snapshot } from './fixtures.ts';
+
+function api(): FakeApi {
+  return new FakeApi({
+    'app.info': () => ({ ok: true, value: { mode: 'browser' } }),
+    'settings.get': () => ({
+      ok: true,
+      value: { theme: 'system', defaultSpeed: 'max', defaultInterface: null, captureFilter: '' },
+    }),
+    'session.snapshot': () => ({ ok: true, value: snapshot({ sessionId: 's2', seq: 10 }) }),
+    'capture.openFiles': () => ({ ok: true, value: { kind: 'files', names: ['x.pcap'], speed: 'max' } }),
+    'device.rename': (p) => ({
+      ok: true,
+      value: row({ name: (p as { name: string }).name, nameSource: 'user' }),
+    }),
+    'capture.pause': () => ({ ok: false, error: { code: 'not-found', message: 'no capture session' } }),
+  });
+}
+
+describe('SessionState', () => {
+  it('drops stale snapshots: older ones, and ones of a session it did not ask for', async () => {
+    const a = api();
+    const s = new SessionState();
+    await s.attach(a);
+    expect(s.snapshot?.sessionId).toBe('s2');
+    expect(s.accept(snapshot({ sessionId: 's2', seq: 9 }))).toBe(false);
+    expect(s.accept(snapshot({ sessionId: 's2', seq: 11, status: 'analysing' }))).toBe(true);
+    expect(s.status).toBe('analysing');
+    // opening files makes the new session the wanted one; events of the old one are dropped
+    await s.openPaths(['/x.pcap'], 'max');
+    a.emit('snapshot', snapshot({ sessionId: 's1', seq: 50 }));
+    expect(s.snapshot?.sessionId).toBe('s2');
+    a.emit('snapshot', snapshot({ sessionId: 's2', seq: 51, devices: [] }));
+    expect(s.devices).toEqual([]);
+  });
+
+  it('takes the next session after the engine restarts, and forgets what it showed', async () => {
+    const a = api();
+    const s = new SessionState();
+    await s.attach(a);
+    a.emit('engine.status', { state: 'restarting', message: 'exited' });
+    expect(s.snapshot).toBeNull();
+    expect(s.engine.state).toBe('restarting');
+    a.emit('snapshot', snapshot({ sessionId: 's9', seq: 100 }));
+    expect(s.snapshot?.sessionId).toBe('s9');
+  });
+
+  it('puts a renamed row in place at once and keeps the last error as data', async () => {
+    const a = api();
+    const s = new SessionState();
+    await s.attach(a);
+    await s.rename('aa:bb:cc:00:00:01', 'Porch camera');
+    expect(s.devices[0].name).toBe('Porch camera');
+    expect(a.calls.at(-1)).toEqual({
+      channel: 'device.rename',
+      payload: { mac: 'aa:bb:cc:00:00:01', name: 'Porch camera' },
+    });
+    await s.pause();
+    expect(s.error).toEqual({ code: 'not-found', message: 'no capture session' });
+    s.clearError();
+    expect(s.error).toBeNull();
+  });
+
+  it('uploads dropped files and opens them by path', async () => {
+    const a = api();
+    const s = new SessionState();
+    await s.attach(a);
+    await s.openFiles([new File(['x'], 'home.pcap')], 10);
+    expect(a.calls.find((c) => c.channel === 'capture.openFiles')?.payload).toEqual({
+      paths: ['/uploads/home.pcap'],
+      speed: 10,
+    });
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  checkRequest,
+  EngineRequests,
+  MAIN_CHANNELS,
+  restartDelay,
+  ROUTES,
+  SessionMemory,
+} from '../../../src-main/app/ipc-routes.ts';
+import {
+  ENGINE_CHANNELS,
+  REQUEST_CHANNELS,
+  type WireMessage,
+} from '../../../src-main/shared/ipc-contract.ts';
+
+describe('the IPC route table', () => {
+  it('routes every channel of the contract, dialogs to main and the rest to the engine', () => {
+    expect(Object.keys(ROUTES).sort()).toEqual([...REQUEST_CHANNELS].sort());
+    for (const c of REQUEST_CHANNELS) expect(ROUTES[c]).toBe(MAIN_CHANNELS.includes(c) ? 'main' : 'engine');
+    expect(ENGINE_CHANNELS.filter((c) => ROUTES[c] !== 'engine')).toEqual([]);
+  });
+
+  it('checks every message’s sender: the app window, a frame of the app, a channel of the contract', () => {
+    const ok = { isAppWindow: true, frameUrl: 'app://telltale/index.html' };
+    expect(checkRequest(ok, 'session.snapshot')).toEqual({ ok: true, value: 'session.snapshot' });
+    expect(checkRequest({ ...ok, isAppWindow: false }, 'session.snapshot')).toMatchObject({
+      ok: false,
+      error: { code: 'permission' },
+    });
+    expect(checkRequest({ ...ok, frameUrl: 'https://evil.example/' }, 'session.snapshot')).toMatchObject({
+      ok: false,
+      error: { code: 'permission' },
+    });
+    expect(checkRequest({ ...ok, frameUrl: undefined }, 'session.snapshot')).toMatchObject({ ok: false });
+    expect(checkRequest(ok, 'fs.readFile')).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+  });
+});
+
+describe('EngineRequests', () => {
+  it('matches answers to requests by id and fails open ones when the engine goes away', async () => {
+    const sent: WireMessage[] = [];
+    const r = new EngineRequests();
+    const a = r.send((m) => sent.push(m), 'app.info', null);
+    const b = r.send((m) => sent.push(m), 'session.snapshot', null);
+    expect(sent.map((m) => m.type === 'request' && m.channel)).toEqual(['app.info', 'session.snapshot']);
+    const ids = sent.map((m) => (m.type === 'request' ? m.id : -1));
+    r.receive(ids[1], { ok: true, value: 'snap' });
+    await expect(b).resolves.toEqual({ ok: true, value: 'snap' });
+    r.failAll('gone');
+    await expect(a).resolves.toEqual({ ok: false, error: { code: 'unavailable', message: 'gone' } });
+    expect(r.size).toBe(0);
+  });
+
+  it('fails a request the engine never answers, and one it cannot send', async () => {
+    vi.useFakeTimers();
+    try {
+      const r = new EngineRequests(1000);
+      const p = r.send(() => undefined, 'app.info', null);
+      vi.advanceTimersByTime(1001);
+      await expect(p).resolves.toMatchObject({ ok: false, error: { code: 'unavailable' } });
+      const q = r.send(
+        () => {
+          throw new Error('port closed');
+        },
+        'app.info',
+        null,
+      );
+      await expect(q).resolves.toMatchObject({
+        ok: false,
+        error: { message: expect.stringContaining('port closed') as string },
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('engine restarts', () => {
+  it('remembers the last capture that opened, to reopen it at full speed', () => {
+    const m = new SessionMemory();
+    expect(m.reopenRequest()).toBeNull();
+    m.note('capture.openFiles', { paths: ['/a.pcap'], speed: 10 }, { ok: true, value: null });
+    m.note(
+      'capture.openFiles',
+      { paths: ['/bad.pcap'] },
+      { ok: false, error: { code: 'not-found', message: 'x' } },
+    );
+    m.note('session.snapshot', null, { ok: true, value: null });
+    expect(m.reopenRequest()).toEqual({ paths: ['/a.pcap'], speed: 'max' });
+  });
+
+  it('backs off from half a second to thirty', () => {
+    expect([0, 1, 2, 3, 10].map(restartDelay)).toEqual([500, 1000, 2000, 4000, 30_000]);
+  });
+});
