@@ -119,7 +119,13 @@ if (!app.requestSingleInstanceLock()) {
     if (p === null)
       return Promise.resolve(fail('unavailable', 'the engine is restarting; try again in a moment'));
     return requests
-      .send((m) => { p.postMessage(m); }, channel, payload)
+      .send(
+        (m) => {
+          p.postMessage(m);
+        },
+        channel,
+        payload,
+      )
       .then((result) => {
         memory.note(channel, payload, result);
         return result;
@@ -162,7 +168,9 @@ if (!app.requestSingleInstanceLock()) {
       if (url.startsWith('https://')) void shell.openExternal(url);
       return { action: 'deny' };
     });
-    contents.on('will-attach-webview', (e) => { e.preventDefault(); });
+    contents.on('will-attach-webview', (e) => {
+      e.preventDefault();
+    });
     void window.loadURL(APP_START_URL);
     window.on('closed', () => {
       window = null;
@@ -220,7 +228,9 @@ if (!app.requestSingleInstanceLock()) {
 
   void app.whenReady().then(() => {
     const ses = session.defaultSession;
-    ses.setPermissionRequestHandler((_wc, _permission, callback) => { callback(false); });
+    ses.setPermissionRequestHandler((_wc, _permission, callback) => {
+      callback(false);
+    });
     ses.setPermissionCheckHandler(() => false);
     ses.webRequest.onBeforeRequest((details, callback) => {
       callback({ cancel: !isAllowedRequest(details.url) });

@@ -80,6 +80,11 @@ export interface CaptureAnalysisOptions {
   onSource?: (source: PacketSource) => void;
   /** Checked before each file: true ends the analysis there (the app's stop button). */
   shouldStop?: () => boolean;
+  /**
+   * Opens each input instead of reading it as a capture file (a live interface); the inputs are
+   * then taken in the order given, not by their first packet.
+   */
+  openSource?: (input: string) => PacketSource;
 }
 
 export interface CaptureAnalysis {
@@ -150,8 +155,9 @@ export async function analyzeCaptures(
     };
   });
 
-  const order = await orderByFirstPacket(paths);
-  const sizes = paths.map(fileSize);
+  const openSource = options.openSource;
+  const order = openSource === undefined ? await orderByFirstPacket(paths) : paths.map((_, i) => i);
+  const sizes = paths.map((p) => (openSource === undefined ? fileSize(p) : null));
   const knownSizes = sizes.every((s) => s !== null);
   const totalSize = sizes.reduce<number>((sum, s) => sum + (s ?? 0), 0);
   let doneSize = 0;
@@ -192,7 +198,8 @@ export async function analyzeCaptures(
     const fileIndex = order[done];
     const path = paths[fileIndex];
     const summary = files[fileIndex];
-    const source = openCaptureFile(path, { pacing: options.pacing });
+    const source =
+      openSource === undefined ? openCaptureFile(path, { pacing: options.pacing }) : openSource(path);
     options.onSource?.(source);
     let fileFirst = true;
     for await (const batch of source.batches()) {

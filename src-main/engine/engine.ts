@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { listInterfaces, LiveCaptureSource } from '../capture/live-capture.ts';
 import type { PacketSource } from '../capture/packet-source.ts';
 import { isDeviceMac, normalizeMac } from '../devices/address-scope.ts';
 import { DeviceInventory } from '../devices/device-inventory.ts';
@@ -25,6 +26,7 @@ import {
   fail,
   ok,
   type AppInfo,
+  type CaptureInterface,
   type DeviceDetail,
   type DeviceRow,
   type ErrorCode,
@@ -142,13 +144,9 @@ export class Engine {
     this.interval = options.snapshotIntervalMs ?? 1000;
     this.routes = {
       'app.info': () => this.appInfo(),
-      'capture.interfaces': () => {
-        throw new EngineError('unavailable', 'live capture is not available in this build yet');
-      },
+      'capture.interfaces': () => this.interfaces(),
       'capture.openFiles': (p) => this.openFiles(p.paths, p.speed, p.labels ?? null),
-      'capture.startLive': () => {
-        throw new EngineError('unavailable', 'live capture is not available in this build yet');
-      },
+      'capture.startLive': (p) => this.startLive(p.interface, p.filter),
       'capture.pause': () => this.pause(),
       'capture.resume': () => this.resume(),
       'capture.stop': () => this.stop(),
@@ -225,8 +223,62 @@ export class Engine {
       dataDir: this.options.dataDir,
       models,
       modelsProblem: problem,
-      liveCapture: { available: false, reason: 'live capture is not available in this build yet' },
+      liveCapture: this.liveCapture(),
     };
+  }
+
+  private liveCapture(): AppInfo['liveCapture'] {
+    try {
+      listInterfaces();
+      return { available: true, reason: null };
+    } catch (error) {
+      return { available: false, reason: (error as Error).message };
+    }
+  }
+
+  private interfaces(): CaptureInterface[] {
+    try {
+      return listInterfaces();
+    } catch (error) {
+      throw new EngineError('unavailable', (error as Error).message);
+    }
+  }
+
+  private async startLive(iface: unknown, filter: unknown): Promise<SourceInfo> {
+    if (typeof iface !== 'string' || iface === '')
+      throw new EngineError('bad-request', 'capture.startLive needs an interface name');
+    if (filter !== undefined && typeof filter !== 'string')
+      throw new EngineError('bad-request', 'the filter must be text');
+    const known = this.interfaces();
+    if (!known.some((i) => i.name === iface)) {
+      throw new EngineError(
+        'not-found',
+        `no interface "${iface}" (there are: ${known.map((i) => i.name).join(', ')})`,
+      );
+    }
+    await this.endSession();
+    const identifiers = await this.models();
+    const info: SourceInfo = { kind: 'live', names: [iface], speed: 'max' };
+    const s = new Session(info, [iface], [...identifiers.keys()]);
+    this.beginSession(s, 'capturing');
+    s.done = this.runSession(
+      s,
+      null,
+      identifiers,
+      (name) => new LiveCaptureSource(name, { filter: filter ?? this.settings.get().captureFilter }),
+    );
+    return info;
+  }
+
+  /** Makes `s` the session: the person's names, the models' problem, the ticker, a first snapshot. */
+  private beginSession(s: Session, status: Snapshot['status']): void {
+    for (const [mac, o] of this.overrides.all())
+      if (o.name !== undefined) s.inventory.setUserName(mac, o.name);
+    if (this.modelsProblem !== null) s.problems.push({ severity: 'warning', message: this.modelsProblem });
+    s.status = status;
+    this.session = s;
+    this.startTicker();
+    this.pushSnapshot(true);
   }
 
   /** The observers' models, opened once; on failure identification is off and the reason is kept. */
@@ -273,25 +325,36 @@ export class Engine {
     const identifiers = await this.models();
     const info: SourceInfo = { kind: 'files', names: paths.map((p) => basename(p)), speed };
     const s = new Session(info, paths, [...identifiers.keys()]);
-    for (const [mac, o] of this.overrides.all())
-      if (o.name !== undefined) s.inventory.setUserName(mac, o.name);
-    if (this.modelsProblem !== null) s.problems.push({ severity: 'warning', message: this.modelsProblem });
-    s.status = 'replaying';
-    this.session = s;
-    this.startTicker();
-    s.done = this.runFiles(s, groundTruth, identifiers).catch((error: unknown) => {
-      s.status = 'error';
-      s.problems.push({ severity: 'error', message: `the session failed: ${(error as Error).message}` });
-      this.pushSnapshot(true);
-    });
-    this.pushSnapshot(true);
+    this.beginSession(s, 'replaying');
+    s.done = this.runSession(s, groundTruth, identifiers, undefined);
     return info;
   }
 
-  private async runFiles(
+  /**
+   * Reads the session's inputs (files, or a live interface through `openSource`) to the end or
+   * the stop, then audits what was read; for files the what-ifs follow. Failures end the session
+   * in the error state with the reason among its problems.
+   */
+  private async runSession(
     s: Session,
     groundTruth: GroundTruth | null,
     identifiers: Map<ModelView, DeviceIdentifier>,
+    openSource: ((input: string) => PacketSource) | undefined,
+  ): Promise<void> {
+    try {
+      await this.readAndAudit(s, groundTruth, identifiers, openSource);
+    } catch (error) {
+      s.status = 'error';
+      s.problems.push({ severity: 'error', message: `the session failed: ${(error as Error).message}` });
+      this.pushSnapshot(true);
+    }
+  }
+
+  private async readAndAudit(
+    s: Session,
+    groundTruth: GroundTruth | null,
+    identifiers: Map<ModelView, DeviceIdentifier>,
+    openSource: ((input: string) => PacketSource) | undefined,
   ): Promise<void> {
     const hooks = s.collector.hooks();
     const analysis = await analyzeCaptures(s.paths, {
@@ -299,6 +362,7 @@ export class Engine {
       views: s.collector.views,
       inventory: s.inventory,
       pacing: { speed: s.info.speed },
+      openSource,
       onSource: (source) => {
         s.source = source;
         if (s.status === 'paused') source.pause();
@@ -331,6 +395,12 @@ export class Engine {
     }
     s.packets = analysis.packets;
     if (this.session !== s) return;
+    if (analysis.packets === 0 && s.problems.some((p) => p.severity === 'error')) {
+      s.status = 'error';
+      s.finishedAt = Date.now();
+      this.pushSnapshot(true);
+      return;
+    }
     s.status = 'analysing';
     this.pushSnapshot(true);
     s.audit = await s.collector.finish(analysis, identifiers, null);
@@ -338,7 +408,7 @@ export class Engine {
     s.status = stopped ? 'stopped' : 'done';
     s.finishedAt = Date.now();
     this.pushSnapshot(true);
-    if (stopped || identifiers.size === 0 || this.session !== s) return;
+    if (stopped || identifiers.size === 0 || this.session !== s || s.info.kind === 'live') return;
     const audit = s.audit;
     audit.whatIfs = await s.collector.whatIfs(audit.devices, audit.observers, identifiers, {
       paths: s.paths,
@@ -411,6 +481,8 @@ export class Engine {
       const dt = (now - s.rateMark.at) / 1000;
       if (dt > 0) s.packetsPerSecond = (s.packets - s.rateMark.packets) / dt;
       s.rateMark = { at: now, packets: s.packets };
+      // a live session's silent devices move on with the clock (asleep after a while)
+      if (s.status === 'capturing') s.collector.truth.advanceTo(now / 1000);
       if (s.status === 'replaying' || s.status === 'capturing' || s.status === 'analysing')
         this.pushSnapshot(false);
     }, this.interval);
@@ -528,7 +600,7 @@ export class Engine {
     }
     const findings = this.findings(s);
     const elapsed = ((s.finishedAt ?? Date.now()) - s.startedAt) / 1000;
-    const running = s.status === 'replaying' || s.status === 'paused';
+    const running = s.status === 'replaying' || s.status === 'capturing' || s.status === 'paused';
     const f = s.fraction;
     return {
       sessionId: s.id,

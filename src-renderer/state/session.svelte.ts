@@ -7,6 +7,7 @@
 import type {
   ApiError,
   AppInfo,
+  CaptureInterface,
   DeviceDetail,
   DeviceRow,
   EngineStatus,
@@ -93,7 +94,11 @@ export class SessionState {
 
   async openPaths(paths: string[], speed: ReplaySpeed): Promise<boolean> {
     const r = await this.call(this.api?.request('capture.openFiles', { paths, speed }));
-    if (r === null) return false;
+    return r !== null && (await this.adoptNewSession());
+  }
+
+  /** After starting a capture: its session is the one to show from now on. */
+  private async adoptNewSession(): Promise<boolean> {
     const s = await this.call(this.api?.request('session.snapshot', null));
     if (s !== null) {
       this.wantedSession = s.sessionId;
@@ -111,6 +116,15 @@ export class SessionState {
   async chooseFiles(speed: ReplaySpeed): Promise<boolean> {
     const paths = await this.call(this.api?.request('dialog.openCaptures', null));
     return paths === null || paths.length === 0 ? false : this.openPaths(paths, speed);
+  }
+
+  async interfaces(): Promise<CaptureInterface[]> {
+    return (await this.call(this.api?.request('capture.interfaces', null))) ?? [];
+  }
+
+  async startLive(iface: string, filter: string): Promise<boolean> {
+    const r = await this.call(this.api?.request('capture.startLive', { interface: iface, filter }));
+    return r !== null && (await this.adoptNewSession());
   }
 
   pause(): Promise<unknown> {

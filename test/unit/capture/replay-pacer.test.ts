@@ -100,7 +100,9 @@ describe('ReplayPacer', () => {
       [2000, [1]], // 10 s of capture at 10x
       [2000, [0, 1]],
     ]);
-    expect(() => { pacer.setSpeed(0); }).toThrow(RangeError);
+    expect(() => {
+      pacer.setSpeed(0);
+    }).toThrow(RangeError);
   });
 
   it('keeps one schedule across batches', async () => {

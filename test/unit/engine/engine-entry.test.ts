@@ -12,9 +12,16 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 
 function asElectronPort(port: MessagePort): EnginePort {
   return {
-    postMessage: (m) => { port.postMessage(m); },
-    on: (_event, listener) => port.on('message', (data: unknown) => { listener({ data }); }),
-    start: () => { port.start(); },
+    postMessage: (m) => {
+      port.postMessage(m);
+    },
+    on: (_event, listener) =>
+      port.on('message', (data: unknown) => {
+        listener({ data });
+      }),
+    start: () => {
+      port.start();
+    },
   };
 }
 

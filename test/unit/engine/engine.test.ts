@@ -3,6 +3,7 @@
  * a replay to the end, snapshots at most once per interval and stamped with the session id, and a
  * rename that is kept on disk for the next engine.
  */
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -110,9 +111,9 @@ describe('Engine', () => {
       expect(d.rates.length).toBeGreaterThan(0);
     }
     const exported = await e.handle('session.export', null);
-    expect(exported.ok && (JSON.parse((exported.value as { json: string }).json) as { format: string }).format).toBe(
-      'telltale-session',
-    );
+    expect(
+      exported.ok && (JSON.parse((exported.value as { json: string }).json) as { format: string }).format,
+    ).toBe('telltale-session');
   });
 
   it('keeps a rename per MAC on disk, for the next engine and the next session', async () => {
@@ -135,6 +136,31 @@ describe('Engine', () => {
       ok: true,
       value: { nameSource: 'auto' },
     });
+  });
+
+  it('captures live on loopback until stopped, then audits what it saw (or says capturing is not permitted)', async () => {
+    const { e, snapshots } = engine();
+    await expect(e.handle('capture.startLive', { interface: 'no-such-if0' })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
+    const port = 46_000 + (process.pid % 900);
+    const started = await e.handle('capture.startLive', { interface: 'lo', filter: `udp port ${port}` });
+    expect(started).toEqual({ ok: true, value: { kind: 'live', names: ['lo'], speed: 'max' } });
+    await new Promise((r) => setTimeout(r, 300));
+    const socket = createSocket('udp4');
+    for (let i = 0; i < 5; i++) socket.send(Buffer.alloc(100), port, '127.0.0.1');
+    await new Promise((r) => setTimeout(r, 500));
+    socket.close();
+    await e.handle('capture.stop', null);
+    await until(() => ['stopped', 'error'].includes(snapshots.at(-1)!.s.status));
+    const last = snapshots.at(-1)!.s;
+    if (last.status === 'error') {
+      expect(last.problems.map((p) => p.message).join(' ')).toMatch(/not permitted: run Telltale as root/);
+    } else {
+      expect(last.progress.packets).toBe(5);
+      expect(last.observers?.map((o) => o.view)).toEqual(['napt', 'vpn']);
+    }
   });
 
   it('stops a paced replay, and a new session gets a new id', async () => {
