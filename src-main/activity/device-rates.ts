@@ -3,16 +3,10 @@
  * chart of a device's page. Bounded: at most `maxMinutes` minutes per device (the oldest are
  * dropped, 48 hours by default) and `maxDevices` devices.
  */
+import type { RatePoint } from '../shared/ipc-contract.ts';
 import { Direction } from '../views/view-packet.ts';
 
-export interface RatePoint {
-  /** Start of the minute, seconds since the epoch. */
-  t: number;
-  packets: number;
-  bytesUp: number;
-  bytesDown: number;
-  bytesLocal: number;
-}
+export type { RatePoint };
 
 export const RATE_BUCKET_SECONDS = 60;
 

@@ -9,8 +9,8 @@
  * every network request that is not the app's own files is cancelled: the app makes no network
  * connection of its own.
  */
-import { extname, join, normalize, sep } from 'node:path';
-import { CONTENT_SECURITY_POLICY } from '../shared/security-policy.ts';
+import { join, normalize, sep } from 'node:path';
+import { CONTENT_SECURITY_POLICY, contentType } from '../shared/security-policy.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'telltale';
@@ -51,20 +51,10 @@ export function secureWebPreferences(preload: string): Record<string, unknown> {
   };
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.map': 'application/json',
-  '.woff2': 'font/woff2',
-};
-
 /** Headers of every file the app:// protocol serves. */
 export function responseHeaders(file: string): Record<string, string> {
   return {
-    'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'Content-Type': contentType(file),
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,
     'X-Content-Type-Options': 'nosniff',
   };

@@ -93,6 +93,27 @@ function checkInputFiles(paths: readonly string[], what: string): void {
   }
 }
 
+/** The options each command takes (every other option of the parser is refused for it). */
+const COMMAND_OPTIONS = {
+  analyze: [
+    'labels',
+    'json',
+    'views',
+    'no-views',
+    'view',
+    'vpn-profile',
+    'models',
+    'no-progress',
+    'activity',
+    'findings',
+    'what-if',
+    'no-what-if',
+  ],
+  dataset: ['labels', 'view', 'out', 'vpn-profile', 'no-progress'],
+  eval: ['models', 'datasets', 'work', 'vpn-profile', 'no-progress'],
+  serve: ['port', 'data', 'models', 'labels', 'no-progress'],
+} as const;
+
 async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -128,15 +149,20 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout(`${USAGE}\n`);
     return ExitCode.OK;
   }
+  const allowed = COMMAND_OPTIONS[command as keyof typeof COMMAND_OPTIONS] as readonly string[] | undefined;
+  if (allowed !== undefined) {
+    for (const [name, value] of Object.entries(values)) {
+      if (value !== undefined && name !== 'help' && !allowed.includes(name)) {
+        throw new UsageError(`${command} does not take --${name}`);
+      }
+    }
+  }
   const progressIo: CliIo = values['no-progress'] === true ? { ...io, progress: undefined } : io;
   const vpnProfile = parseProfile(values['vpn-profile']);
   if (values.labels !== undefined) checkInputFiles([values.labels], 'labels file');
 
   switch (command) {
     case 'analyze': {
-      for (const unsupported of ['out', 'datasets', 'work'] as const) {
-        if (values[unsupported] !== undefined) throw new UsageError(`analyze does not take --${unsupported}`);
-      }
       const auditing = values.activity === true || values.findings === true;
       if (values.models !== undefined && values.view === undefined && !auditing) {
         throw new UsageError('--models needs --view napt|vpn, --activity or --findings');
@@ -192,20 +218,6 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       );
     }
     case 'dataset': {
-      for (const unsupported of [
-        'json',
-        'views',
-        'no-views',
-        'models',
-        'datasets',
-        'work',
-        'activity',
-        'findings',
-        'what-if',
-        'no-what-if',
-      ] as const) {
-        if (values[unsupported] !== undefined) throw new UsageError(`dataset does not take --${unsupported}`);
-      }
       if (values.labels === undefined) throw new UsageError('dataset needs --labels labels.csv');
       if (values.view === undefined) throw new UsageError(`dataset needs --view (${VIEW_NAMES.join(', ')})`);
       if (values.out === undefined) throw new UsageError('dataset needs --out DIR');
@@ -222,20 +234,6 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       );
     }
     case 'eval': {
-      for (const unsupported of [
-        'json',
-        'views',
-        'no-views',
-        'view',
-        'out',
-        'labels',
-        'activity',
-        'findings',
-        'what-if',
-        'no-what-if',
-      ] as const) {
-        if (values[unsupported] !== undefined) throw new UsageError(`eval does not take --${unsupported}`);
-      }
       if (positionals.length > 0) throw new UsageError('eval takes no capture files');
       return runEval(
         {
@@ -248,21 +246,6 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       );
     }
     case 'serve': {
-      for (const unsupported of [
-        'json',
-        'views',
-        'no-views',
-        'view',
-        'out',
-        'datasets',
-        'work',
-        'activity',
-        'findings',
-        'what-if',
-        'no-what-if',
-      ] as const) {
-        if (values[unsupported] !== undefined) throw new UsageError(`serve does not take --${unsupported}`);
-      }
       if (positionals.length > 0) checkInputFiles(positionals, 'capture file');
       return runServe(
         {

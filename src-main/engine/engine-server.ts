@@ -12,7 +12,7 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
@@ -22,7 +22,7 @@ import {
   type Result,
   type WireMessage,
 } from '../shared/ipc-contract.ts';
-import { CONTENT_SECURITY_POLICY } from '../shared/security-policy.ts';
+import { CONTENT_SECURITY_POLICY, contentType } from '../shared/security-policy.ts';
 import { Engine, type EngineOptions } from './engine.ts';
 
 export interface EngineServerOptions extends Omit<EngineOptions, 'emit' | 'mode'> {
@@ -41,17 +41,6 @@ export interface RunningServer {
   engine: Engine;
   close(): Promise<void>;
 }
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-};
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
@@ -141,7 +130,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<R
       return;
     }
     res.writeHead(200, {
-      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Content-Type': contentType(file),
       'Cache-Control': relative === 'index.html' ? 'no-store' : 'max-age=3600',
       ...SECURITY_HEADERS,
     });

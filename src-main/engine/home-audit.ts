@@ -149,6 +149,13 @@ export interface HomeAudit {
   whatIfs: WhatIf[];
 }
 
+/** What the what-ifs read again: the captures, the defences to try, the audit's options. */
+export interface WhatIfRequest {
+  paths: readonly string[];
+  defences: readonly Defence[];
+  options: AuditOptions;
+}
+
 export interface AuditProgress {
   stage: string;
   /** 0..1 within the stage, when known. */
@@ -374,24 +381,49 @@ export class HomeAuditCollector {
     }));
   }
 
-  /**
-   * Ends the pass: flushes the timelines, labels each observer's packets with its model and
-   * measures the exposures; then runs the what-ifs (one more pass over `paths` each).
-   */
-  whatIfs(
+  /** The defence what-ifs for an audit's devices: one more pass over the files per defence and observer. */
+  async whatIfs(
     devices: readonly DeviceAudit[],
     observers: readonly ObserverAudit[],
     identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
-    whatIf: { paths: readonly string[]; defences: readonly Defence[]; options: AuditOptions },
+    whatIf: WhatIfRequest,
     progress?: (p: AuditProgress) => void,
   ): Promise<WhatIf[]> {
-    return defenceWhatIfs(this.config, devices, observers, identifiers, whatIf, progress);
+    const out: WhatIf[] = [];
+    for (const o of observers) {
+      const identifier = identifiers.get(o.view);
+      if (identifier === undefined) continue;
+      for (const defence of whatIf.defences) {
+        progress?.({
+          stage: `what if: ${describeDefence(defence)} (${OBSERVER_NAMES[o.view]})`,
+          fraction: null,
+          packets: 0,
+        });
+        out.push(
+          await runWhatIf(
+            whatIf.paths,
+            o.view,
+            defence,
+            identifier,
+            devices,
+            observers,
+            whatIf.options,
+            this.config,
+          ),
+        );
+      }
+    }
+    return out;
   }
 
+  /**
+   * Ends the pass: flushes the timelines, labels each observer's packets with its model and
+   * measures the exposures; then runs the what-ifs, when asked for.
+   */
   async finish(
     analysis: CaptureAnalysis,
     identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
-    whatIf: { paths: readonly string[]; defences: readonly Defence[]; options: AuditOptions } | null,
+    whatIf: WhatIfRequest | null,
     progress?: (p: AuditProgress) => void,
   ): Promise<HomeAudit> {
     this.truth.flush();
@@ -424,42 +456,6 @@ export class HomeAuditCollector {
       whatIfs,
     };
   }
-}
-
-/** The defence what-ifs for an audit's devices: one more pass over `paths` per defence and observer. */
-export async function defenceWhatIfs(
-  collectorConfig: Partial<ActivityConfig>,
-  devices: readonly DeviceAudit[],
-  observers: readonly ObserverAudit[],
-  identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
-  whatIf: { paths: readonly string[]; defences: readonly Defence[]; options: AuditOptions },
-  progress?: (p: AuditProgress) => void,
-): Promise<WhatIf[]> {
-  const out: WhatIf[] = [];
-  for (const o of observers) {
-    const identifier = identifiers.get(o.view);
-    if (identifier === undefined) continue;
-    for (const defence of whatIf.defences) {
-      progress?.({
-        stage: `what if: ${describeDefence(defence)} (${OBSERVER_NAMES[o.view]})`,
-        fraction: null,
-        packets: 0,
-      });
-      out.push(
-        await runWhatIf(
-          whatIf.paths,
-          o.view,
-          defence,
-          identifier,
-          devices,
-          observers,
-          whatIf.options,
-          collectorConfig,
-        ),
-      );
-    }
-  }
-  return out;
 }
 
 /** Opens the default model of every observer (before any long read, so a broken model is reported at once). */

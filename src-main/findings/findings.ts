@@ -58,8 +58,9 @@ export function deviceName(d: DeviceAudit): string {
   return d.nameIsUsers ? d.name : (d.trueLabel ?? d.name);
 }
 
+/** "a Nest Camera", "an Amazon Plug", "an HBN Plug" (an initialism read letter by letter). */
 function article(word: string): string {
-  return /^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`;
+  return /^[aeiou]/i.test(word) || /^[FHLMNRSX][A-Z]/.test(word) ? `an ${word}` : `a ${word}`;
 }
 
 function identityFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudit): Finding | null {

@@ -11,7 +11,7 @@
  * file or a finished session, which is how an ISP with flow logs works too. The live path pools
  * what it has seen so far ({@link CausalFlowPooler}).
  */
-import { UNKNOWN_LABEL, type PacketLabels } from './window-stitching.ts';
+export { labelsFromProbabilities } from './window-stitching.ts';
 
 export interface FlowPooling {
   kind: 'flow';
@@ -79,37 +79,6 @@ export function poolOverFlows(
     runStart = runEnd;
   }
   return out;
-}
-
-/** Argmax (first on a tie), confidence and the unknown rule over probability rows. */
-export function labelsFromProbabilities(
-  probabilities: Float32Array,
-  classCount: number,
-  unknownThreshold: number,
-  keepProbabilities: boolean,
-): PacketLabels {
-  const c = classCount;
-  const n = Math.floor(probabilities.length / c);
-  const labelIndex = new Int32Array(n);
-  const bestIndex = new Int32Array(n);
-  const confidence = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    let bestValue = -Infinity;
-    for (let k = 0; k < c; k++) {
-      const v = probabilities[i * c + k];
-      if (v > bestValue) {
-        bestValue = v;
-        best = k;
-      }
-    }
-    bestIndex[i] = best;
-    confidence[i] = bestValue;
-    labelIndex[i] = bestValue < unknownThreshold ? UNKNOWN_LABEL : best;
-  }
-  return keepProbabilities
-    ? { labelIndex, bestIndex, confidence, probabilities }
-    : { labelIndex, bestIndex, confidence };
 }
 
 /**

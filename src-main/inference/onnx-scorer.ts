@@ -27,6 +27,8 @@ export interface OnnxScorerOptions {
   threads?: number;
 }
 
+/** Stack of the inference worker thread (Node's default for workers is 4 MB). */
+const WORKER_STACK_MB = 64;
 /** A model that could not be opened or run. */
 export class InferenceError extends Error {
   override name = 'InferenceError';
@@ -82,7 +84,12 @@ export class OnnxScorer implements WindowScorer {
       inputShape: options.window === 1 ? [options.featureCount] : [options.window, options.featureCount],
       threads: options.threads ?? Math.min(4, availableParallelism()),
     };
-    const worker = new Worker(workerEntry(), { workerData: data });
+    // onnxruntime recurses deeply while it loads a large tree ensemble; a worker's default 4 MB
+    // stack is not always enough (seen as a segfault in the worker), so give it room.
+    const worker = new Worker(workerEntry(), {
+      workerData: data,
+      resourceLimits: { stackSizeMb: WORKER_STACK_MB },
+    });
     const scorer = new OnnxScorer(worker, options);
     await new Promise<void>((resolve, reject) => {
       const onMessage = (reply: WorkerReply): void => {

@@ -82,6 +82,40 @@ export function runLengthsOf(n: number, sameRun: (a: number, b: number) => boole
   return lengths;
 }
 
+/**
+ * Argmax (the first on a tie, as numpy's argmax), confidence (the maximum) and the unknown rule
+ * over probability rows [n, classCount]; the rows are kept in the result when asked for.
+ */
+export function labelsFromProbabilities(
+  probabilities: Float32Array,
+  classCount: number,
+  unknownThreshold: number,
+  keepProbabilities: boolean,
+): PacketLabels {
+  const c = classCount;
+  const n = Math.floor(probabilities.length / c);
+  const labelIndex = new Int32Array(n);
+  const bestIndex = new Int32Array(n);
+  const confidence = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    let bestValue = -Infinity;
+    for (let k = 0; k < c; k++) {
+      const v = probabilities[i * c + k];
+      if (v > bestValue) {
+        bestValue = v;
+        best = k;
+      }
+    }
+    bestIndex[i] = best;
+    confidence[i] = bestValue;
+    labelIndex[i] = bestValue < unknownThreshold ? UNKNOWN_LABEL : best;
+  }
+  return keepProbabilities
+    ? { labelIndex, bestIndex, confidence, probabilities }
+    : { labelIndex, bestIndex, confidence };
+}
+
 /** Per-packet running sums of window probabilities, then means, argmax and confidence. */
 export class ProbabilityStitcher {
   private readonly sums: Float64Array;
@@ -113,33 +147,16 @@ export class ProbabilityStitcher {
   /** Means, predictions and confidences of packets [from, to). Every packet must be covered. */
   finish(from: number, to: number, unknownThreshold: number, keepProbabilities: boolean): PacketLabels {
     const c = this.classCount;
-    const n = to - from;
-    const labelIndex = new Int32Array(n);
-    const bestIndex = new Int32Array(n);
-    const confidence = new Float32Array(n);
-    const probabilities = keepProbabilities ? new Float32Array(n * c) : undefined;
-    for (let i = 0; i < n; i++) {
-      const packet = from + i;
+    const means = new Float32Array((to - from) * c);
+    for (let packet = from; packet < to; packet++) {
       const count = this.counts[packet];
       if (count === 0) throw new Error(`packet ${packet} is covered by no window`);
       const base = packet * c;
-      let best = 0;
-      let bestValue = -Infinity;
-      for (let k = 0; k < c; k++) {
-        const mean = Math.fround(this.sums[base + k] / count); // float32, as the recipe's stitching
-        if (probabilities !== undefined) probabilities[i * c + k] = mean;
-        if (mean > bestValue) {
-          bestValue = mean;
-          best = k;
-        }
-      }
-      bestIndex[i] = best;
-      confidence[i] = bestValue;
-      labelIndex[i] = bestValue < unknownThreshold ? UNKNOWN_LABEL : best;
+      const out = (packet - from) * c;
+      // float32 means, as the recipe's stitching
+      for (let k = 0; k < c; k++) means[out + k] = this.sums[base + k] / count;
     }
-    return probabilities === undefined
-      ? { labelIndex, bestIndex, confidence }
-      : { labelIndex, bestIndex, confidence, probabilities };
+    return labelsFromProbabilities(means, c, unknownThreshold, keepProbabilities);
   }
 }
 
@@ -360,36 +377,19 @@ export class StreamingLabeler {
   /** Emits packets [emitted, upTo) of the current run and drops rows no open window needs. */
   private emit(upTo: number): StreamLabels {
     const from = this.emitted - this.base;
-    const to = upTo - this.base;
-    const n = Math.max(0, to - from);
-    const labelIndex = new Int32Array(n);
-    const bestIndex = new Int32Array(n);
-    const confidence = new Float32Array(n);
-    const probabilities = this.keep ? new Float32Array(n * this.c) : undefined;
+    const n = Math.max(0, upTo - this.base - from);
+    const c = this.c;
+    const means = new Float32Array(n * c);
     for (let i = 0; i < n; i++) {
       const slot = from + i;
       const count = this.counts[slot];
       if (count === 0) throw new Error(`stream packet ${this.emitted + i} is covered by no window`);
-      let best = 0;
-      let bestValue = -Infinity;
-      for (let k = 0; k < this.c; k++) {
-        const mean = Math.fround(this.sums[slot * this.c + k] / count);
-        if (probabilities !== undefined) probabilities[i * this.c + k] = mean;
-        if (mean > bestValue) {
-          bestValue = mean;
-          best = k;
-        }
-      }
-      bestIndex[i] = best;
-      confidence[i] = bestValue;
-      labelIndex[i] = bestValue < this.threshold ? UNKNOWN_LABEL : best;
+      for (let k = 0; k < c; k++) means[i * c + k] = this.sums[slot * c + k] / count;
     }
     const first = this.streamOffset + this.emitted;
     this.emitted = Math.max(this.emitted, upTo);
     this.compact();
-    return probabilities === undefined
-      ? { first, labelIndex, bestIndex, confidence }
-      : { first, labelIndex, bestIndex, confidence, probabilities };
+    return { first, ...labelsFromProbabilities(means, c, this.threshold, this.keep) };
   }
 
   /** Drops rows before both the first unemitted packet and the next window's start. */

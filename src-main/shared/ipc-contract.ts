@@ -196,7 +196,9 @@ export interface Snapshot {
   whatIfs: WhatIfSummary[];
 }
 
+/** A device's traffic in one minute. */
 export interface RatePoint {
+  /** Start of the minute, seconds since the epoch. */
   t: number;
   packets: number;
   bytesUp: number;

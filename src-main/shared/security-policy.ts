@@ -21,3 +21,23 @@ export const META_CONTENT_SECURITY_POLICY = POLICY.join('; ');
 
 /** The policy as a response header (the server of browser mode, the desktop app's protocol). */
 export const CONTENT_SECURITY_POLICY = [...POLICY, "frame-ancestors 'none'"].join('; ');
+
+/** Content types of the built UI's files, by extension (both servers of the UI use them). */
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  ico: 'image/x-icon',
+  json: 'application/json',
+  map: 'application/json',
+  woff2: 'font/woff2',
+};
+
+export function contentType(path: string): string {
+  const dot = path.lastIndexOf('.');
+  return (
+    (dot < 0 ? undefined : CONTENT_TYPES[path.slice(dot + 1).toLowerCase()]) ?? 'application/octet-stream'
+  );
+}
