@@ -454,7 +454,7 @@ export class Engine {
   private setSpeed(speed: unknown): null {
     const s = this.requireSession();
     const v = checkSpeed(speed);
-    (s.info as { speed: ReplaySpeed }).speed = v;
+    s.info.speed = v;
     s.source?.setSpeed(v);
     this.pushSnapshot(true);
     return null;

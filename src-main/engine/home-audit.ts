@@ -26,9 +26,8 @@ import { classOfDevice, type ModelView } from '../inference/model-manifest.ts';
 import { UNKNOWN_LABEL, type PacketLabels } from '../inference/window-stitching.ts';
 import { DefendedStream, defenceId, describeDefence, type Defence } from '../views/defences.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
-import { Direction, type ViewPacket } from '../views/view-packet.ts';
+import { Direction, type ViewName, type ViewPacket } from '../views/view-packet.ts';
 import { DeviceRates } from '../activity/device-rates.ts';
-import type { ViewName } from '../views/view-packet.ts';
 import {
   analyzeCaptures,
   type AnalysisProgress,
