@@ -102,7 +102,12 @@ export function exposureText(audit: HomeAudit): string {
     ...audit.observers.flatMap((o) => {
       const r = o.devices.find((x) => x.mac === d.mac);
       if (r === undefined || r.identity.packets === 0) return ['(not seen)', '-', '-'];
-      return [r.identity.className ?? '-', pct(r.identity.recognisedShare), pct(r.activity.agreement)];
+      const name = r.identity.className ?? '-';
+      return [
+        r.identity.classSource === 'lookalike' ? `${name} (look-alike)` : name,
+        pct(r.identity.recognisedShare),
+        pct(r.activity.agreement),
+      ];
     }),
   ]);
   const means = audit.observers

@@ -535,6 +535,7 @@ export class Engine {
       if (r === undefined || r.identity.packets === 0) continue;
       exposure[obs.view] = {
         className: r.identity.className,
+        classSource: r.identity.classSource,
         recognisedShare: r.identity.recognisedShare,
         agreement: r.activity.agreement,
         busyRecall: r.activity.busyRecall,
@@ -543,7 +544,9 @@ export class Engine {
     }
     const label = d.label !== null && !d.label.infrastructure ? d.label : null;
     // the ISP's model names the type only when it is sure of the device (most of its packets)
-    const sure = [exposure.napt, exposure.vpn].find((e) => e !== null && e.recognisedShare >= 0.5);
+    const sure = [exposure.napt, exposure.vpn].find(
+      (e) => e !== null && e.classSource !== 'lookalike' && e.recognisedShare >= 0.5,
+    );
     const modelClass = sure?.className ?? null;
     const category = o.category ?? label?.category ?? modelClass;
     const own = findings.filter((f) => f.device === d.mac);

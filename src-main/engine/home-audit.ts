@@ -49,9 +49,14 @@ export const MIN_PACKETS_FOR_AVERAGE = 20;
 export interface IdentityExposure {
   /** The device's packets in this observer's view. */
   packets: number;
-  /** The class the device is scored as: its labels.csv device (through the model's classes), or the model's most frequent answer. */
+  /**
+   * The class the device is scored as: its labels.csv device (through the model's classes), or
+   * the model's most frequent answer — `model` when the device's kind is not known (no labels),
+   * `lookalike` when labels.csv names a device the model has no class for (the answer is then a
+   * look-alike, not a recognition).
+   */
   className: string | null;
-  classSource: 'labels' | 'model' | null;
+  classSource: 'labels' | 'model' | 'lookalike' | null;
   /** Share of its packets the model names `className` (unknown rule applied). */
   recognisedShare: number;
   unknownShare: number;
@@ -286,7 +291,7 @@ function identityOf(
   return {
     packets,
     className: cls < 0 ? null : classes[cls],
-    classSource: cls < 0 ? null : fromLabels !== null ? 'labels' : 'model',
+    classSource: cls < 0 ? null : fromLabels !== null ? 'labels' : trueLabel !== null ? 'lookalike' : 'model',
     recognisedShare: cls < 0 ? 0 : answers[cls] / packets,
     unknownShare: answers[c] / packets,
     topLabel: top === c ? 'unknown' : classes[top],

@@ -68,6 +68,7 @@ function identityFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudi
   if (id.packets < MIN_PACKETS_FOR_AVERAGE || id.className === null) return null;
   const share = id.recognisedShare;
   if (share < 0.2) return null;
+  if (id.classSource === 'lookalike') return lookalikeFinding(d, o, r);
   const severity: Severity = share >= 0.8 ? 'high' : share >= 0.5 ? 'medium' : 'low';
   const how = share >= 0.8 ? 'can tell' : share >= 0.5 ? 'can often tell' : 'can sometimes tell';
   const where = o.view === 'napt' ? 'even behind your router' : 'even inside your VPN tunnel';
@@ -91,6 +92,32 @@ function identityFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudi
       o.view === 'napt'
         ? 'A VPN on the router hides which device sent each packet from your ISP far better than NAT does; see the what-ifs for how much padding or cover traffic adds.'
         : 'A VPN hides ports and addresses but not packet sizes and timing; padding packets or adding cover traffic (see the what-ifs) is what makes devices hard to tell apart.',
+  };
+}
+
+/**
+ * A device of a kind the model was never trained on, whose packets it still gives mostly one
+ * class: not a recognition, but a sign that the traffic is distinctive enough for an observer who
+ * trained on such devices to recognise it.
+ */
+function lookalikeFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudit): Finding | null {
+  const id = r.identity;
+  if (id.recognisedShare < 0.5 || id.className === null) return null;
+  const who = o.view === 'napt' ? "Your ISP's model" : "The VPN carrier's model";
+  return {
+    id: `identity:${o.view}:${d.mac}`,
+    kind: 'identity',
+    severity: id.recognisedShare >= 0.8 ? 'medium' : 'low',
+    observer: o.view,
+    device: d.mac,
+    title:
+      `${who} was never trained on a device like your ${deviceName(d)}, but takes ${pct(id.recognisedShare)} of its ` +
+      `packets for ${article(id.className)}: its traffic is distinctive, and an observer who trained on such devices could recognise it.`,
+    evidence: [
+      `${id.packets} of its packets are in this observer's view; ${pct(id.unknownShare)} of them are called unknown.`,
+      `The labels name it "${d.trueLabel ?? d.name}", which is not one of the ${o.modelId} model's classes.`,
+    ],
+    advice: 'Padding and cover traffic blur such fingerprints (see the what-ifs).',
   };
 }
 

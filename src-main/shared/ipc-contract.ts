@@ -131,6 +131,8 @@ export interface Problem {
 export interface DeviceExposure {
   /** The class the observer's model gives the device. */
   className: string | null;
+  /** `lookalike`: the device is of a kind the model does not know, so the class is a look-alike. */
+  classSource: 'labels' | 'model' | 'lookalike' | null;
   /** Share of its packets so named. */
   recognisedShare: number;
   /** Share of 10-s intervals where the observer's timeline matches what the device did. */

@@ -29,12 +29,20 @@ export function row(over: Partial<DeviceRow> = {}): DeviceRow {
     exposure: {
       napt: {
         className: 'Nest Camera',
+        classSource: 'labels',
         recognisedShare: 0.94,
         agreement: 0.9,
         busyRecall: 0.8,
         packets: 900,
       },
-      vpn: { className: 'Nest Camera', recognisedShare: 0.55, agreement: 0.7, busyRecall: 0.6, packets: 900 },
+      vpn: {
+        className: 'Nest Camera',
+        classSource: 'labels',
+        recognisedShare: 0.55,
+        agreement: 0.7,
+        busyRecall: 0.6,
+        packets: 900,
+      },
     },
     findings: 1,
     topSeverity: 'high',

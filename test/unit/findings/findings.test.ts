@@ -143,6 +143,21 @@ describe('auditFindings', () => {
     );
   });
 
+  it('calls a device of a kind the model does not know a look-alike, not a recognition', () => {
+    const plug = device('00:00:00:00:00:09', 'Tuya Smart Power Plug');
+    const r = seen(plug, 0.99);
+    r.identity = { ...r.identity, className: 'HBN Plug / Lumiman Bulb', classSource: 'lookalike' };
+    const [f] = auditFindings(audit([plug], [observer('napt', [r])])).filter((x) => x.kind === 'identity');
+    expect(f.severity).toBe('medium');
+    expect(f.title).toBe(
+      "Your ISP's model was never trained on a device like your Tuya Smart Power Plug, but takes 99 % of its packets for an HBN Plug / Lumiman Bulb: its traffic is distinctive, and an observer who trained on such devices could recognise it.",
+    );
+    r.identity = { ...r.identity, recognisedShare: 0.3 };
+    expect(auditFindings(audit([plug], [observer('napt', [r])])).some((x) => x.kind === 'identity')).toBe(
+      false,
+    );
+  });
+
   it('tells when a camera uploads, with the largest busy span the observer also saw as the example', () => {
     const small = span(T0 + 600, T0 + 660, 5_000);
     const upload = span(T0 + 2820, T0 + 3120, 1_600_000);

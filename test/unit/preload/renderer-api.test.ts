@@ -11,7 +11,12 @@ function fakeBridge(answer: (channel: string, payload: unknown) => unknown) {
     },
     pathForFile: (f) => (f.name === 'not-a-file' ? '' : `/home/me/${f.name}`),
   };
-  return { bridge, emit: (e: unknown, p: unknown) => { emit(e, p); } };
+  return {
+    bridge,
+    emit: (e: unknown, p: unknown) => {
+      emit(e, p);
+    },
+  };
 }
 
 describe('the preload API', () => {
