@@ -5,6 +5,7 @@
  * and look at every page at 1280×800, 1920×1080 and in the dark theme — with no console error and
  * no CSP violation anywhere. Screenshots: test-results/e2e/.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +132,23 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
     expect(await page.locator('article.finding').count()).toBeLessThanOrEqual(Number(all!.split(' ')[0]));
     await page.getByLabel('Observer').selectOption('any');
     await shot(page, '06-findings');
+  });
+
+  it('exports the session as JSON from the settings page', async () => {
+    await go('#/settings');
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export this session as JSON' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^telltale-session-2024-04-16-\d\d-\d\d\.json$/);
+    const doc = JSON.parse(readFileSync((await file.path())!, 'utf8')) as {
+      format: string;
+      devices: { mac: string; name: string }[];
+      findings: unknown[];
+    };
+    expect(doc.format).toBe('telltale-session');
+    expect(doc.devices.find((d) => d.mac === PLUG)?.name).toBe('Kitchen plug');
+    expect(doc.findings.length).toBeGreaterThan(0);
+    await shot(page, '07-settings-export');
   });
 
   it('keeps the name after the engine restarts (it is kept per MAC on disk)', async () => {
