@@ -140,7 +140,7 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
     await page.getByRole('button', { name: 'Export this session as JSON' }).click();
     const file = await download;
     expect(file.suggestedFilename()).toMatch(/^telltale-session-2024-04-16-\d\d-\d\d\.json$/);
-    const doc = JSON.parse(readFileSync((await file.path())!, 'utf8')) as {
+    const doc = JSON.parse(readFileSync((await file.path()), 'utf8')) as {
       format: string;
       devices: { mac: string; name: string }[];
       findings: unknown[];
