@@ -52,9 +52,20 @@ export interface TimelineAgreement {
   busy: BinaryScore;
 }
 
+/** A stretch of time the capture covers, [start, end) seconds. */
+export interface CoveredTime {
+  start: number;
+  end: number;
+}
+
 export interface AgreementOptions {
   /** Grid width in seconds; default 10. */
   resolution?: number;
+  /**
+   * The time the capture covers; bins outside it (gaps between capture files) are not scored,
+   * since neither timeline knows what happened there. Default: all of the truth's span.
+   */
+  coverage?: readonly CoveredTime[];
 }
 
 /** Precision, recall and F1 from counts (see BinaryScore for the empty cases). */
@@ -105,6 +116,13 @@ export function timelineAgreement(
   const count = Math.max(0, Math.ceil(truth.end / resolution) - firstBin);
   const t = statesOnGrid(truth, firstBin, count, resolution);
   const p = statesOnGrid(inferred, firstBin, count, resolution);
+  const coverage = options.coverage;
+  if (coverage !== undefined) {
+    for (let i = 0; i < count; i++) {
+      const mid = (firstBin + i + 0.5) * resolution;
+      if (!coverage.some((c) => mid >= c.start && mid < c.end)) t[i] = UNCOVERED;
+    }
+  }
   const confusion = ACTIVITY_STATES.map(() => ACTIVITY_STATES.map(() => 0));
   let bins = 0;
   let agreeing = 0;

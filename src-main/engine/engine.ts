@@ -410,7 +410,7 @@ export class Engine {
     this.pushSnapshot(true);
     if (stopped || identifiers.size === 0 || this.session !== s || s.info.kind === 'live') return;
     const audit = s.audit;
-    audit.whatIfs = await s.collector.whatIfs(audit.devices, audit.observers, identifiers, {
+    audit.whatIfs = await s.collector.whatIfs(audit.devices, audit.observers, identifiers, audit.coverage, {
       paths: s.paths,
       defences: DEFAULT_DEFENCES,
       options: { groundTruth },
@@ -660,8 +660,11 @@ export class Engine {
     for (const o of audit?.observers ?? [])
       inferred[o.view] = o.devices.find((r) => r.mac === mac)?.inferred ?? null;
     const traffic = s.collector.metadata.devicesMetadata().find((m) => m.mac === mac);
+    const soFar =
+      s.captureStart === null || s.captureNow === null ? [] : [{ start: s.captureStart, end: s.captureNow }];
     return {
       row: this.row(s, record, findings),
+      coverage: audit?.coverage ?? soFar,
       truth: truth ?? { start: 0, end: 0, segments: [], spans: [], droppedSegments: 0, droppedSpans: 0 },
       inferred,
       rates: s.collector.rates.of(mac),

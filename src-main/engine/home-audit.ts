@@ -16,7 +16,7 @@
 import { activityConfig, type ActivityConfig } from '../activity/activity-config.ts';
 import type { ActivityTimeline } from '../activity/activity-timeline.ts';
 import { HomeActivity } from '../activity/home-activity.ts';
-import { timelineAgreement } from '../activity/timeline-agreement.ts';
+import { timelineAgreement, type CoveredTime } from '../activity/timeline-agreement.ts';
 import { isDeviceMac } from '../devices/address-scope.ts';
 import type { DeviceRecord, InventorySnapshot } from '../devices/device-record.ts';
 import type { GroundTruth } from '../devices/ground-truth.ts';
@@ -144,9 +144,10 @@ export interface WhatIf {
 export interface HomeAudit {
   files: FileSummary[];
   packets: number;
-  /** Start and end of the captured time. */
+  /** Start and end of the captured time, and the stretches the capture covers in between. */
   start: number | null;
   end: number | null;
+  coverage: CoveredTime[];
   inventory: InventorySnapshot;
   devices: DeviceAudit[];
   observers: ObserverAudit[];
@@ -188,6 +189,25 @@ const EMPTY_TIMELINE: ActivityTimeline = {
   droppedSpans: 0,
 };
 
+/** Gaps between capture files shorter than this are inside one covered stretch (as capture-analysis segments). */
+const COVERAGE_GAP_SECONDS = 300;
+
+/** The time the capture files cover: their [first, last packet] spans, merged across short gaps. */
+export function captureCoverage(files: readonly FileSummary[]): CoveredTime[] {
+  const spans = files
+    .filter((f) => f.firstTs !== null)
+    .map((f) => ({ start: f.firstTs!, end: (f.lastTs ?? f.firstTs!) + 1 }))
+    .sort((a, b) => a.start - b.start);
+  const out: CoveredTime[] = [];
+  for (const s of spans) {
+    const last = out.at(-1);
+    if (last !== undefined && s.start <= last.end + COVERAGE_GAP_SECONDS)
+      last.end = Math.max(last.end, s.end);
+    else out.push({ ...s });
+  }
+  return out;
+}
+
 /** Which home devices count: unicast MACs that are not the gateway or an infrastructure row of the labels. */
 function auditedDevices(inventory: InventorySnapshot): DeviceRecord[] {
   return inventory.devices.filter(
@@ -199,13 +219,17 @@ function busySeconds(t: ActivityTimeline): number {
   return t.segments.filter((s) => s.state === 'busy').reduce((a, s) => a + s.end - s.start, 0);
 }
 
-/** Activity exposure of one device: its truth against the observer's timeline of its class. */
+/**
+ * Activity exposure of one device: its truth against the observer's timeline of its class, scored
+ * only where the capture covers (default: everywhere).
+ */
 export function activityExposure(
   truth: ActivityTimeline,
   inferred: ActivityTimeline | null,
+  coverage?: readonly CoveredTime[],
 ): ActivityExposure {
   const observed = inferred ?? EMPTY_TIMELINE;
-  const a = timelineAgreement(truth, observed);
+  const a = timelineAgreement(truth, observed, { coverage });
   const busy = observed.segments.filter((s) => s.state === 'busy');
   const spans = truth.spans.filter((s) => !s.routine);
   const seen = spans.filter((s) => busy.some((b) => b.start < s.binEnd && s.binStart < b.end)).length;
@@ -390,6 +414,7 @@ export class HomeAuditCollector {
     devices: readonly DeviceAudit[],
     observers: readonly ObserverAudit[],
     identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
+    coverage: readonly CoveredTime[],
     whatIf: WhatIfRequest,
     progress?: (p: AuditProgress) => void,
   ): Promise<WhatIf[]> {
@@ -411,6 +436,7 @@ export class HomeAuditCollector {
             identifier,
             devices,
             observers,
+            coverage,
             whatIf.options,
             this.config,
           ),
@@ -433,6 +459,7 @@ export class HomeAuditCollector {
     this.truth.flush();
     const inventory = analysis.inventory.toJSON();
     const devices = this.devices(analysis);
+    const coverage = captureCoverage(analysis.files);
     const observerAudits: ObserverAudit[] = [];
     for (const view of this.observers) {
       progress?.({
@@ -444,16 +471,19 @@ export class HomeAuditCollector {
       if (identifier === undefined) throw new Error(`no model open for the ${view} observer`);
       const log = this.logs.get(view)!;
       const labelled = labelView(log, await log.identify(identifier), identifier.labels.length, this.config);
-      observerAudits.push(observerAudit(view, identifier, log, labelled, devices));
+      observerAudits.push(observerAudit(view, identifier, log, labelled, devices, coverage));
     }
     const whatIfs =
-      whatIf === null ? [] : await this.whatIfs(devices, observerAudits, identifiers, whatIf, progress);
+      whatIf === null
+        ? []
+        : await this.whatIfs(devices, observerAudits, identifiers, coverage, whatIf, progress);
     const readable = analysis.files.filter((f) => f.firstTs !== null);
     return {
       files: analysis.files,
       packets: analysis.packets,
       start: readable.length === 0 ? null : Math.min(...readable.map((f) => f.firstTs!)),
       end: readable.length === 0 ? null : Math.max(...readable.map((f) => f.lastTs ?? f.firstTs!)),
+      coverage,
       inventory,
       devices,
       observers: observerAudits,
@@ -514,6 +544,7 @@ function observerAudit(
   log: ViewLog<ModelView>,
   labelled: LabelledView,
   devices: readonly DeviceAudit[],
+  coverage: readonly CoveredTime[],
 ): ObserverAudit {
   const rows: ObserverDeviceAudit[] = devices.map((d) => {
     const index = log.indexOfMac(d.mac);
@@ -525,7 +556,7 @@ function observerAudit(
     );
     const cls = identity.className === null ? -1 : identifier.labels.indexOf(identity.className);
     const inferred = cls < 0 ? null : (labelled.timelines.get(cls) ?? null);
-    return { mac: d.mac, identity, activity: activityExposure(d.truth, inferred), inferred };
+    return { mac: d.mac, identity, activity: activityExposure(d.truth, inferred, coverage), inferred };
   });
   const counted = rows.filter((r) => r.identity.packets >= MIN_PACKETS_FOR_AVERAGE);
   return {
@@ -548,6 +579,7 @@ async function runWhatIf(
   identifier: DeviceIdentifier,
   devices: readonly DeviceAudit[],
   baseline: readonly ObserverAudit[],
+  coverage: readonly CoveredTime[],
   options: AuditOptions,
   config: Partial<ActivityConfig>,
 ): Promise<WhatIf> {
@@ -590,7 +622,7 @@ async function runWhatIf(
     const row = {
       mac: d.mac,
       recognisedShare: recognised,
-      agreement: activityExposure(d.truth, inferred).agreement,
+      agreement: activityExposure(d.truth, inferred, coverage).agreement,
     };
     rows.push(row);
     if (identity.packets >= MIN_PACKETS_FOR_AVERAGE) counted.push(row);

@@ -210,6 +210,8 @@ export interface RatePoint {
 
 export interface DeviceDetail {
   row: DeviceRow;
+  /** The stretches of time the capture covers (between them nothing is known). */
+  coverage: { start: number; end: number }[];
   truth: ActivityTimeline;
   inferred: Record<ObserverView, ActivityTimeline | null>;
   rates: RatePoint[];

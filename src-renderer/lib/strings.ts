@@ -115,6 +115,7 @@ export const S = {
     zoomIn: 'Zoom in',
     zoomOut: 'Zoom out',
     zoomReset: 'Whole capture',
+    noCapture: 'no capture',
     rates: 'Traffic per minute',
     destinations: 'Where it talks to',
     services: 'Services',

@@ -51,6 +51,18 @@ describe('timelineAgreement', () => {
     expect(a.agreement).toBeCloseTo((10 + 25 + 5) / 60, 10);
   });
 
+  it('scores only the time the capture covers', () => {
+    // the observer sees nothing (all asleep); the truth's first 100 s are asleep too
+    const empty = timeline([{ state: 'asleep', start: 0, end: 600 }]);
+    const whole = timelineAgreement(truth, empty, { resolution: 10 });
+    expect(whole.bins).toBe(60);
+    expect(whole.agreement).toBeCloseTo(10 / 60, 10);
+    // a capture gap over the asleep stretch leaves only bins where the observer is wrong
+    const covered = timelineAgreement(truth, empty, { resolution: 10, coverage: [{ start: 100, end: 600 }] });
+    expect(covered.bins).toBe(50);
+    expect(covered.agreement).toBe(0);
+  });
+
   it('marks a grid bin busy when a busy segment only touches part of it', () => {
     const t = timeline([
       { state: 'idle', start: 0, end: 12 },

@@ -6,7 +6,7 @@ import type {
   ObserverAudit,
   ObserverDeviceAudit,
 } from '../../../src-main/engine/home-audit.ts';
-import { activityExposure } from '../../../src-main/engine/home-audit.ts';
+import { activityExposure, captureCoverage } from '../../../src-main/engine/home-audit.ts';
 import { auditFindings, formatSpanTime, registeredDomain } from '../../../src-main/findings/findings.ts';
 
 const T0 = Date.UTC(2023, 5, 13, 19, 0, 0) / 1000;
@@ -98,6 +98,7 @@ function audit(devices: DeviceAudit[], observers: ObserverAudit[]): HomeAudit {
     packets: 0,
     start: T0,
     end: T0 + 3600,
+    coverage: [{ start: T0, end: T0 + 3600 }],
     inventory: {
       devices: [],
       gatewayMac: null,
@@ -214,5 +215,27 @@ describe('finding helpers', () => {
     expect(registeredDomain('a1.tuyaus.com')).toBe('tuyaus.com');
     expect(registeredDomain('api.service.co.uk.')).toBe('service.co.uk');
     expect(registeredDomain('localhost')).toBe('localhost');
+  });
+});
+
+describe('captureCoverage', () => {
+  it('merges the files’ spans across gaps of up to five minutes', () => {
+    const file = (firstTs: number | null, lastTs: number | null) => ({
+      path: 'x',
+      fileIndex: 0,
+      packets: 1,
+      bytes: 1,
+      firstTs,
+      lastTs,
+      errors: [],
+      decodeTruncated: 0,
+      decodeMalformed: 0,
+    });
+    expect(captureCoverage([file(1000, 1100), file(1200, 1300), file(5000, 5050), file(null, null)])).toEqual(
+      [
+        { start: 1000, end: 1301 },
+        { start: 5000, end: 5051 },
+      ],
+    );
   });
 });
