@@ -538,6 +538,17 @@ export async function runHomeAudit(paths: readonly string[], options: AuditOptio
   }
 }
 
+/** A device's identity exposure in one labelled view log. */
+function deviceIdentity(
+  identifier: DeviceIdentifier,
+  log: ViewLog<ModelView>,
+  labelled: LabelledView,
+  d: DeviceAudit,
+): IdentityExposure {
+  const index = log.indexOfMac(d.mac);
+  return identityOf(identifier, labelled.answers.get(index), labelled.confidence.get(index), d.trueLabel);
+}
+
 function observerAudit(
   view: ModelView,
   identifier: DeviceIdentifier,
@@ -547,13 +558,7 @@ function observerAudit(
   coverage: readonly CoveredTime[],
 ): ObserverAudit {
   const rows: ObserverDeviceAudit[] = devices.map((d) => {
-    const index = log.indexOfMac(d.mac);
-    const identity = identityOf(
-      identifier,
-      labelled.answers.get(index),
-      labelled.confidence.get(index),
-      d.trueLabel,
-    );
+    const identity = deviceIdentity(identifier, log, labelled, d);
     const cls = identity.className === null ? -1 : identifier.labels.indexOf(identity.className);
     const inferred = cls < 0 ? null : (labelled.timelines.get(cls) ?? null);
     return { mac: d.mac, identity, activity: activityExposure(d.truth, inferred, coverage), inferred };
@@ -605,17 +610,11 @@ async function runWhatIf(
   const rows: WhatIfDevice[] = [];
   const counted: WhatIfDevice[] = [];
   for (const d of devices) {
-    const index = log.indexOfMac(d.mac);
-    const identity = identityOf(
-      identifier,
-      labelled.answers.get(index),
-      labelled.confidence.get(index),
-      d.trueLabel,
-    );
+    const identity = deviceIdentity(identifier, log, labelled, d);
     // The device keeps the class it has without the defence (the observer looks for the same device).
     const undefended = base.devices.find((r) => r.mac === d.mac)!.identity;
     const cls = undefended.className === null ? -1 : identifier.labels.indexOf(undefended.className);
-    const answers = labelled.answers.get(index);
+    const answers = labelled.answers.get(log.indexOfMac(d.mac));
     const recognised =
       cls < 0 || answers === undefined || identity.packets === 0 ? 0 : answers[cls] / identity.packets;
     const inferred = cls < 0 ? null : (labelled.timelines.get(cls) ?? null);
