@@ -32,6 +32,7 @@ export type { Finding, FindingKind, Severity } from '../shared/audit-types.ts';
 export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low', 'info'];
 
 const pct = (share: number): string => `${Math.round(100 * share)} %`;
+const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** "2023-06-13 19:47–19:52 UTC" (the end's date is repeated only when it differs). */
 export function formatSpanTime(start: number, end: number): string {
@@ -76,7 +77,7 @@ function identityFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudi
   const title =
     id.classSource === 'labels'
       ? `${who} ${how} there is ${article(id.className)} in your home (${pct(share)} of its packets are recognised ${where}).`
-      : `${who} ${how} that ${deviceName(d)} is ${article(id.className)} (${pct(share)} of its packets look like one to the model, ${where}).`;
+      : `${who} takes ${pct(share)} of your ${deviceName(d)}'s packets for ${article(id.className)}, ${where}: if that is what it is, it is recognised.`;
   return {
     id: `identity:${o.view}:${d.mac}`,
     kind: 'identity',
@@ -203,7 +204,7 @@ function dnsFinding(devices: readonly DeviceAudit[]): Finding | null {
     severity: 'medium',
     observer: 'napt',
     device: null,
-    title: `Your DNS lookups are not encrypted: your ISP can see the names your devices look up (${queries} lookups from ${users.length} devices).`,
+    title: `Your DNS lookups are not encrypted: your ISP can see the names your devices look up (${count(queries, 'lookup')} from ${count(users.length, 'device')}).`,
     evidence: [
       `${users.filter((d) => d.traffic!.dnsQueriesPublic > 0).length} devices ask a public resolver directly on port 53; ${users.filter((d) => d.traffic!.dnsQueriesLocal > 0).length} ask a resolver in the home, which normally forwards the question to your ISP unencrypted.`,
       ...(names.size > 0

@@ -204,7 +204,7 @@ describe('auditFindings', () => {
     expect(f.find((x) => x.kind === 'clear-text')!.severity).toBe('high');
     const dns = f.find((x) => x.kind === 'dns')!;
     expect([dns.device, dns.observer]).toEqual([null, 'napt']);
-    expect(dns.title).toMatch(/\(3 lookups from 1 devices\)/);
+    expect(dns.title).toMatch(/\(3 lookups from 1 device\)/);
   });
 });
 
