@@ -4,8 +4,8 @@
  * fakes). Requests go to the main process, which routes them; events arrive on one channel.
  */
 import {
+  EventListeners,
   fail,
-  isEventChannel,
   type EventChannel,
   type EventMap,
   type RequestChannel,
@@ -28,10 +28,9 @@ function isResult(v: unknown): v is Result<unknown> {
 }
 
 export function createRendererApi(bridge: PreloadBridge): TelltaleApi {
-  const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
+  const listeners = new EventListeners();
   bridge.onEvent((event, payload) => {
-    if (!isEventChannel(event)) return;
-    for (const l of listeners.get(event) ?? []) l(payload);
+    listeners.dispatch(event, payload);
   });
   return Object.freeze({
     async request<K extends RequestChannel>(
@@ -46,16 +45,7 @@ export function createRendererApi(bridge: PreloadBridge): TelltaleApi {
       }
     },
     on<E extends EventChannel>(event: E, listener: (payload: EventMap[E]) => void): () => void {
-      let set = listeners.get(event);
-      if (set === undefined) {
-        set = new Set();
-        listeners.set(event, set);
-      }
-      const l = listener as (payload: unknown) => void;
-      set.add(l);
-      return () => {
-        set.delete(l);
-      };
+      return listeners.on(event, listener);
     },
     pathsForFiles(files: readonly File[]): Promise<Result<string[]>> {
       const paths = files.map((f) => bridge.pathForFile(f));

@@ -291,6 +291,32 @@ export function isEventChannel(value: unknown): value is EventChannel {
   return typeof value === 'string' && (EVENT_CHANNELS as readonly string[]).includes(value);
 }
 
+/**
+ * Subscribers per event channel, shared by the two transports (preload IPC and WebSocket):
+ * `on` returns the unsubscribe function, `dispatch` ignores names that are not event channels.
+ */
+export class EventListeners {
+  private readonly byChannel = new Map<EventChannel, Set<(payload: unknown) => void>>();
+
+  on<E extends EventChannel>(event: E, listener: (payload: EventMap[E]) => void): () => void {
+    let set = this.byChannel.get(event);
+    if (set === undefined) {
+      set = new Set();
+      this.byChannel.set(event, set);
+    }
+    const l = listener as (payload: unknown) => void;
+    set.add(l);
+    return () => {
+      set.delete(l);
+    };
+  }
+
+  dispatch(event: unknown, payload: unknown): void {
+    if (!isEventChannel(event)) return;
+    for (const l of this.byChannel.get(event) ?? []) l(payload);
+  }
+}
+
 export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
 }

@@ -4,8 +4,8 @@
  * drops, failing the requests that were in flight with an error as data (never a rejection).
  */
 import {
+  EventListeners,
   fail,
-  isEventChannel,
   type EventChannel,
   type EventMap,
   type RequestChannel,
@@ -41,7 +41,7 @@ export class WebSocketApi implements TelltaleApi {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly queue: string[] = [];
-  private readonly listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
+  private readonly listeners = new EventListeners();
   private retryMs = 250;
   private closed = false;
 
@@ -92,8 +92,8 @@ export class WebSocketApi implements TelltaleApi {
       this.pending.delete(m.id);
       clearTimeout(p.timer);
       p.resolve(m.result);
-    } else if (m.type === 'event' && isEventChannel(m.event)) {
-      for (const l of this.listeners.get(m.event) ?? []) l(m.payload);
+    } else if (m.type === 'event') {
+      this.listeners.dispatch(m.event, m.payload);
     }
   }
 
@@ -113,14 +113,7 @@ export class WebSocketApi implements TelltaleApi {
   }
 
   on<E extends EventChannel>(event: E, listener: (payload: EventMap[E]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(event, set);
-    }
-    const l = listener as (payload: unknown) => void;
-    set.add(l);
-    return () => set.delete(l);
+    return this.listeners.on(event, listener);
   }
 
   async pathsForFiles(files: readonly File[]): Promise<Result<string[]>> {
