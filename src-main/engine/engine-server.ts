@@ -235,11 +235,15 @@ export async function startEngineServer(options: EngineServerOptions): Promise<R
     close: async () => {
       for (const ws of clients) ws.terminate();
       wss.close();
-      await new Promise<void>((r) =>
+      const closed = new Promise<void>((r) =>
         server.close(() => {
           r();
         }),
       );
+      // close() waits for every open socket; a browser's speculative pre-connection or a
+      // keep-alive socket that never sends a request would hold it until the headers timeout.
+      server.closeAllConnections();
+      await closed;
       await engine.close();
     },
   };

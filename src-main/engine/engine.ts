@@ -414,6 +414,7 @@ export class Engine {
       paths: s.paths,
       defences: DEFAULT_DEFENCES,
       options: { groundTruth },
+      shouldStop: () => s.stopRequested,
     });
     this.pushSnapshot(true);
   }

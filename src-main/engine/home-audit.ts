@@ -159,6 +159,8 @@ export interface WhatIfRequest {
   paths: readonly string[];
   defences: readonly Defence[];
   options: AuditOptions;
+  /** Checked between defences: true ends the what-ifs early with those already run. */
+  shouldStop?: () => boolean;
 }
 
 export interface AuditProgress {
@@ -423,6 +425,7 @@ export class HomeAuditCollector {
       const identifier = identifiers.get(o.view);
       if (identifier === undefined) continue;
       for (const defence of whatIf.defences) {
+        if (whatIf.shouldStop?.() === true) return out;
         progress?.({
           stage: `what if: ${describeDefence(defence)} (${OBSERVER_NAMES[o.view]})`,
           fraction: null,

@@ -65,6 +65,7 @@ export class OnnxScorer implements WindowScorer {
   private nextId = 1;
   private failure: Error | null = null;
   private closed = false;
+  private exited = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -146,6 +147,7 @@ export class OnnxScorer implements WindowScorer {
       this.failAll(new InferenceError(`inference worker crashed: ${error.message}`));
     });
     this.worker.on('exit', (code: number) => {
+      this.exited = true;
       if (!this.closed || this.pending.size > 0) {
         this.failAll(new InferenceError(`inference worker exited (code ${code})`));
       }
@@ -181,6 +183,8 @@ export class OnnxScorer implements WindowScorer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // A worker that already died (crash, out of memory) would never emit 'exit' again.
+    if (this.exited) return;
     const exited = new Promise<void>((resolve) => {
       this.worker.once('exit', () => {
         resolve();
