@@ -56,6 +56,11 @@
  * ratio of 2 allows for a sync's payload growing or shrinking a little, not for a different kind
  * of exchange. Periods from 2 min (shorter ones are one activity, joined by the exit hold) to 6 h.
  *
+ * `npx tsx test/bench/activity-calibration.ts [--config JSON]` reruns that measurement (busy time,
+ * busy and routine spans and routine jitter per MADEA device) for the defaults or any override.
+ * Tried and rejected on it: a tighter routine tolerance (2 %) doubles the Amazon plug's busy
+ * time (its hourly sync drifts by up to 2 minutes), so 5 % stays.
+ *
  * Known limits: an activity that fills more than 1 % of the remembered bins becomes part of the
  * envelope, so the same transfer repeated within a few hours may not start a new busy span; a
  * device's part in an action as small as its routine reconnects (a Tuya plug's on / off command,
