@@ -9,47 +9,53 @@
  *   IPv4-compatible addresses in mixed notation as glibc's inet_ntop writes them (RFC 5952 §5);
  *   that is what tshark prints.
  *
- * The caches are bounded: the MAC and IPv4 maps are cleared when they reach their size limit;
- * the IPv6 cache is direct-mapped (a new address simply replaces the slot's old one).
+ * The caches are bounded: the IPv4 map is cleared when it reaches its size limit; the MAC and
+ * IPv6 caches are direct-mapped (a new address simply replaces the slot's old one).
  */
 
 const MAX_CACHED = 4096;
 
-const macCache = new Map<number, string>();
 const ipv4Cache = new Map<number, string>();
 
 const HEX2: string[] = [];
 for (let i = 0; i < 256; i++) HEX2.push(i.toString(16).padStart(2, '0'));
 
+// Direct-mapped MAC cache: slot i holds the address as two int32 halves and its text. Keys stay
+// small integers (no heap-allocated double per lookup, which a 48-bit Map key would cost).
+const MAC_SLOTS = 4096;
+const macHi = new Int32Array(MAC_SLOTS);
+const macLo = new Int32Array(MAC_SLOTS);
+const macTexts: (string | null)[] = new Array<string | null>(MAC_SLOTS).fill(null);
+
 /** Interned MAC address text for `b[off, off+6)`; the caller has checked the bounds. */
 export function macText(b: Uint8Array, off: number): string {
-  // 48 bits fit exactly in a double: hi * 2^32 + lo is a unique key.
-  const key =
-    ((b[off] << 8) | b[off + 1]) * 0x1_0000_0000 +
-    (((b[off + 2] << 24) | (b[off + 3] << 16) | (b[off + 4] << 8) | b[off + 5]) >>> 0);
-  let text = macCache.get(key);
-  if (text === undefined) {
-    text =
-      HEX2[b[off]] +
-      ':' +
-      HEX2[b[off + 1]] +
-      ':' +
-      HEX2[b[off + 2]] +
-      ':' +
-      HEX2[b[off + 3]] +
-      ':' +
-      HEX2[b[off + 4]] +
-      ':' +
-      HEX2[b[off + 5]];
-    if (macCache.size >= MAX_CACHED) macCache.clear();
-    macCache.set(key, text);
-  }
+  const hi = (b[off] << 8) | b[off + 1];
+  const lo = (b[off + 2] << 24) | (b[off + 3] << 16) | (b[off + 4] << 8) | b[off + 5];
+  const slot = (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 20) & (MAC_SLOTS - 1);
+  const cached = macTexts[slot];
+  if (cached !== null && macHi[slot] === hi && macLo[slot] === lo) return cached;
+  const text =
+    HEX2[b[off]] +
+    ':' +
+    HEX2[b[off + 1]] +
+    ':' +
+    HEX2[b[off + 2]] +
+    ':' +
+    HEX2[b[off + 3]] +
+    ':' +
+    HEX2[b[off + 4]] +
+    ':' +
+    HEX2[b[off + 5]];
+  macHi[slot] = hi;
+  macLo[slot] = lo;
+  macTexts[slot] = text;
   return text;
 }
 
 /** Interned dotted-quad text for the IPv4 address at `b[off, off+4)`; the caller has checked the bounds. */
 export function ipv4Text(b: Uint8Array, off: number): string {
-  const key = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
+  // A signed 32-bit key stays a small integer in the Map (an unsigned one above 2^31 would not).
+  const key = (b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3];
   let text = ipv4Cache.get(key);
   if (text === undefined) {
     text = `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;

@@ -3,8 +3,8 @@
  * port packed together), for the per-packet flow tables. Number keys avoid building and hashing
  * a string per packet.
  *
- * The two numbers are mixed into one 53-bit Map key; entries keep their exact numbers and a lookup
- * compares them, probing the following keys on the (astronomically rare) collision. Probing
+ * The two numbers are mixed into one 32-bit Map key; entries keep their exact numbers and a lookup
+ * compares them, probing the following keys on a (rare) collision. Probing
  * never stops early at a gap, only after the longest displacement ever used, so deletions cannot
  * hide an entry.
  *
@@ -21,11 +21,13 @@ export interface FlowMapEntry {
   stamp: number;
 }
 
-const TWO_POW_21 = 2097152;
 const TWO_POW_32 = 4294967296;
-const KEY_LIMIT = 9007199254740992; // 2^53
 
-/** Mixes two exact numbers (< 2^53) into a 53-bit key. */
+/**
+ * Mixes two exact numbers (< 2^53) into a signed 32-bit key: a small integer that V8 keeps
+ * unboxed, so a lookup allocates nothing (a 53-bit key would be a heap number per packet).
+ * Collisions are resolved by probing and comparing the exact numbers.
+ */
 export function mixFlowKey(hi: number, lo: number): number {
   const hiLow = hi | 0;
   const hiHigh = (hi / TWO_POW_32) | 0;
@@ -34,10 +36,9 @@ export function mixFlowKey(hi: number, lo: number): number {
   let a = Math.imul(hiLow ^ Math.imul(loHigh, 0x85ebca6b), 0x9e3779b1) ^ loLow;
   a = Math.imul(a ^ (a >>> 16), 0x7feb352d);
   a ^= a >>> 15;
-  let b = Math.imul(hiHigh ^ Math.imul(loLow, 0xc2b2ae35), 0x27d4eb2f) ^ lo;
+  let b = Math.imul(hiHigh ^ Math.imul(loLow, 0xc2b2ae35), 0x27d4eb2f) ^ a;
   b = Math.imul(b ^ (b >>> 15), 0x846ca68b);
-  b ^= b >>> 16;
-  return (a >>> 0) * TWO_POW_21 + (b & 0x1fffff);
+  return (b ^ (b >>> 16)) | 0;
 }
 
 export class FlowMap<T extends FlowMapEntry> {
@@ -59,7 +60,7 @@ export class FlowMap<T extends FlowMapEntry> {
   find(hi: number, lo: number): T | undefined {
     const key = mixFlowKey(hi, lo);
     for (let d = 0; d <= this.maxProbe; d++) {
-      const slot = d === 0 ? key : (key + d) % KEY_LIMIT;
+      const slot = (key + d) | 0;
       const entry = this.map.get(slot);
       if (entry !== undefined && entry.keyHi === hi && entry.keyLo === lo) {
         if (this.clock - entry.stamp > this.freshWindow) {
@@ -84,7 +85,7 @@ export class FlowMap<T extends FlowMapEntry> {
     let slot = key;
     while (this.map.has(slot)) {
       d++;
-      slot = (key + d) % KEY_LIMIT;
+      slot = (key + d) | 0;
     }
     if (d > this.maxProbe) this.maxProbe = d;
     entry.slot = slot;

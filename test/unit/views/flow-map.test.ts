@@ -13,13 +13,13 @@ interface Entry extends FlowMapEntry {
 const entry = (keyHi: number, keyLo: number, id: number): Entry => ({ keyHi, keyLo, slot: 0, stamp: 0, id });
 
 describe('FlowMap', () => {
-  it('packs exact keys below 2^53 and mixes them into 53-bit map keys', () => {
+  it('packs exact keys below 2^53 and mixes them into 32-bit map keys', () => {
     const hi = packEndpoint(3, 0xffffffff, 65535);
     const lo = packAddressPort(0xffffffff, 65535);
     expect(Number.isSafeInteger(hi) && Number.isSafeInteger(lo)).toBe(true);
     expect(packAddressPort(1, -1)).not.toBe(packAddressPort(0, 131071 - 1));
     const k = mixFlowKey(hi, lo);
-    expect(Number.isSafeInteger(k) && k >= 0).toBe(true);
+    expect(k).toBe(k | 0);
     expect(mixFlowKey(hi, lo + 1)).not.toBe(k);
   });
 
@@ -36,6 +36,27 @@ describe('FlowMap', () => {
     map.remove(e!);
     expect(map.find(e!.keyHi, e!.keyLo)).toBeUndefined();
     expect(map.size).toBe(49);
+  });
+
+  it('finds every entry when 32-bit keys collide (birthday bound: a few among 200 000)', () => {
+    const n = 200_000;
+    const map = new FlowMap<Entry>(n);
+    const keys = new Set<number>();
+    let collisions = 0;
+    for (let i = 0; i < n; i++) {
+      const hi = packEndpoint(1, 0x0a000000 + i, 40000 + (i % 7));
+      const lo = packAddressPort(0x08080808 + (i % 13), 443);
+      const k = mixFlowKey(hi, lo);
+      if (keys.has(k)) collisions++;
+      keys.add(k);
+      map.insert(entry(hi, lo, i));
+    }
+    expect(collisions).toBeGreaterThan(0);
+    for (let i = 0; i < n; i++) {
+      const hi = packEndpoint(1, 0x0a000000 + i, 40000 + (i % 7));
+      const lo = packAddressPort(0x08080808 + (i % 13), 443);
+      expect(map.find(hi, lo)?.id).toBe(i);
+    }
   });
 
   it('evicts the least recently used entry when full', () => {
