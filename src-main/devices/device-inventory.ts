@@ -14,6 +14,7 @@ import { LABEL_NONE } from '../views/view-packet.ts';
 import {
   IpScope,
   ipScope,
+  ipv4ScopeOf,
   isCanonicalMac,
   isGroupMac,
   isHostAddressScope,
@@ -244,8 +245,11 @@ export class DeviceInventory {
 
     const srcIp = pkt.srcIp;
     const dstIp = pkt.dstIp;
-    const srcScope = srcIp === null ? IpScope.INVALID : ipScope(srcIp);
-    const dstScope = dstIp === null ? IpScope.INVALID : ipScope(dstIp);
+    // IPv4 scopes from the decoded numbers (arithmetic only); text for IPv6.
+    const srcScope =
+      srcIp === null ? IpScope.INVALID : pkt.srcIpv4 >= 0 ? ipv4ScopeOf(pkt.srcIpv4) : ipScope(srcIp);
+    const dstScope =
+      dstIp === null ? IpScope.INVALID : pkt.dstIpv4 >= 0 ? ipv4ScopeOf(pkt.dstIpv4) : ipScope(dstIp);
 
     if (src !== null) {
       src.packetsSent++;

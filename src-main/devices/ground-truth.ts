@@ -184,6 +184,13 @@ export class GroundTruth {
   /** Label index by MAC; infrastructure MACs are absent. */
   private readonly labelByMac: Map<string, number>;
   private readonly entryByMac: Map<string, GroundTruthEntry>;
+  /** The last two (source, destination) MAC pairs labelOf answered (undefined: none yet). */
+  private pairSrcA: string | null | undefined = undefined;
+  private pairDstA: string | null | undefined = undefined;
+  private pairLabelA = LABEL_NONE;
+  private pairSrcB: string | null | undefined = undefined;
+  private pairDstB: string | null | undefined = undefined;
+  private pairLabelB = LABEL_NONE;
 
   constructor(rows: readonly GroundTruthRow[], source = 'labels') {
     this.source = source;
@@ -264,11 +271,25 @@ export class GroundTruth {
    */
   labelOf(pkt: DecodedPacket): number {
     const src = pkt.srcMac;
+    const dst = pkt.dstMac;
+    // A conversation alternates (a, b) and (b, a): two remembered pairs answer most packets.
+    if (src === this.pairSrcA && dst === this.pairDstA) return this.pairLabelA;
+    if (src === this.pairSrcB && dst === this.pairDstB) return this.pairLabelB;
+    const label = this.lookUpLabel(src, dst);
+    this.pairSrcB = this.pairSrcA;
+    this.pairDstB = this.pairDstA;
+    this.pairLabelB = this.pairLabelA;
+    this.pairSrcA = src;
+    this.pairDstA = dst;
+    this.pairLabelA = label;
+    return label;
+  }
+
+  private lookUpLabel(src: string | null, dst: string | null): number {
     if (src !== null) {
       const label = this.labelByMac.get(src);
       if (label !== undefined) return label;
     }
-    const dst = pkt.dstMac;
     if (dst !== null) {
       const label = this.labelByMac.get(dst);
       if (label !== undefined) return label;
