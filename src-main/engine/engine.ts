@@ -66,7 +66,15 @@ export interface EngineOptions {
   emit: (event: 'snapshot', payload: Snapshot) => void;
   /** Minimum milliseconds between two snapshots (default 1000). */
   snapshotIntervalMs?: number;
+  /** How often a live session's observers are re-analysed while it captures (default 30 000 ms). */
+  liveAuditIntervalMs?: number;
 }
+
+/**
+ * Packets each observer's log keeps in a live session (about 110 MB for NAPT, 65 MB for VPN);
+ * beyond it the oldest half goes, so memory stays bounded however long the capture runs.
+ */
+const LIVE_MAX_LOG_ROWS = 1 << 19;
 
 type EngineRoutes = {
   [K in RequestChannel]?: (payload: RequestOf<K>) => Promise<ResponseOf<K>> | ResponseOf<K>;
@@ -115,13 +123,20 @@ class Session {
   rateMark = { at: Date.now(), packets: 0 };
   packetsPerSecond = 0;
   done: Promise<void> = Promise.resolve();
+  /** A live session's interim audit in progress (null when none), and when the last one began. */
+  interim: Promise<void> | null = null;
+  interimAt = Date.now();
 
   constructor(
     readonly info: SourceInfo,
     readonly paths: readonly string[],
     observers: readonly ModelView[],
   ) {
-    this.collector = new HomeAuditCollector(observers);
+    this.collector = new HomeAuditCollector(
+      observers,
+      {},
+      info.kind === 'live' ? LIVE_MAX_LOG_ROWS : Infinity,
+    );
   }
 }
 
@@ -136,12 +151,14 @@ export class Engine {
   private snapshotTimer: NodeJS.Timeout | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private readonly interval: number;
+  private readonly liveAuditInterval: number;
   private readonly routes: EngineRoutes;
 
   constructor(private readonly options: EngineOptions) {
     this.settings = new SettingsStore(options.dataDir);
     this.overrides = new UserOverrides(options.dataDir);
     this.interval = options.snapshotIntervalMs ?? 1000;
+    this.liveAuditInterval = options.liveAuditIntervalMs ?? 30_000;
     this.routes = {
       'app.info': () => this.appInfo(),
       'capture.interfaces': () => this.interfaces(),
@@ -403,6 +420,7 @@ export class Engine {
     }
     s.status = 'analysing';
     this.pushSnapshot(true);
+    if (s.interim !== null) await s.interim; // one labelling at a time
     s.audit = await s.collector.finish(analysis, identifiers, null);
     const stopped = s.stopRequested;
     s.status = stopped ? 'stopped' : 'done';
@@ -484,10 +502,49 @@ export class Engine {
       s.rateMark = { at: now, packets: s.packets };
       // a live session's silent devices move on with the clock (asleep after a while)
       if (s.status === 'capturing') s.collector.truth.advanceTo(now / 1000);
+      if (
+        s.info.kind === 'live' &&
+        (s.status === 'capturing' || s.status === 'paused') &&
+        s.interim === null &&
+        now - s.interimAt >= this.liveAuditInterval
+      )
+        this.startInterimAudit(s);
       if (s.status === 'replaying' || s.status === 'capturing' || s.status === 'analysing')
         this.pushSnapshot(false);
     }, this.interval);
     this.ticker.unref();
+  }
+
+  /**
+   * Re-analyses a live session's observers on what it captured so far (their models label the
+   * logs as they are), so the overview and findings fill in while the capture runs.
+   */
+  private startInterimAudit(s: Session): void {
+    const identifiers = this.identifiers;
+    if (identifiers === null || identifiers.size === 0 || s.captureStart === null || s.captureNow === null)
+      return;
+    s.interimAt = Date.now();
+    const coverage = [{ start: s.captureStart, end: s.captureNow + 1 }];
+    s.interim = s.collector
+      .interim(s.inventory, s.packets, coverage, identifiers)
+      .then(
+        (audit) => {
+          // a finished session's own audit wins over an interim one
+          if (s.status === 'capturing' || s.status === 'paused') {
+            s.audit = audit;
+            this.pushSnapshot(true);
+          }
+        },
+        (error: unknown) => {
+          s.problems.push({
+            severity: 'warning',
+            message: `analysing the live capture so far failed: ${(error as Error).message}`,
+          });
+        },
+      )
+      .finally(() => {
+        s.interim = null;
+      });
   }
 
   /**

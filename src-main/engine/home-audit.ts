@@ -266,7 +266,7 @@ function labelView(
   const home = new HomeActivity<number>(config);
   const answers = new Map<number, Float64Array>();
   const confidence = new Map<number, Float64Array>();
-  for (let i = 0; i < log.rows; i++) {
+  for (let i = 0; i < labels.labelIndex.length; i++) {
     const answer = labels.labelIndex[i];
     home.push(answer, log.ts[i], log.size[i], log.direction[i] as Direction);
     const d = log.device[i];
@@ -349,11 +349,19 @@ export class HomeAuditCollector {
   readonly rates = new DeviceRates();
   readonly logs: Map<ModelView, ViewLog<ModelView>>;
 
-  constructor(observers: readonly ModelView[], activity: Partial<ActivityConfig> = {}) {
+  /**
+   * @param maxLogRows most packets each observer's log keeps (live sessions); beyond it the
+   *   oldest half is dropped and the observers' analysis covers the latest packets only.
+   */
+  constructor(
+    observers: readonly ModelView[],
+    activity: Partial<ActivityConfig> = {},
+    maxLogRows = Infinity,
+  ) {
     this.observers = observers;
     this.config = activityConfig(activity);
     this.truth = new HomeActivity<string>(this.config);
-    this.logs = new Map(observers.map((v) => [v, new ViewLog<ModelView>(v)]));
+    this.logs = new Map(observers.map((v) => [v, new ViewLog<ModelView>(v, maxLogRows)]));
   }
 
   /** Views analyzeCaptures must run for the audit. */
@@ -460,22 +468,9 @@ export class HomeAuditCollector {
     progress?: (p: AuditProgress) => void,
   ): Promise<HomeAudit> {
     this.truth.flush();
-    const inventory = analysis.inventory.toJSON();
     const devices = this.devices(analysis);
     const coverage = captureCoverage(analysis.files);
-    const observerAudits: ObserverAudit[] = [];
-    for (const view of this.observers) {
-      progress?.({
-        stage: `identifying devices as ${OBSERVER_NAMES[view]} would`,
-        fraction: null,
-        packets: 0,
-      });
-      const identifier = identifiers.get(view);
-      if (identifier === undefined) throw new Error(`no model open for the ${view} observer`);
-      const log = this.logs.get(view)!;
-      const labelled = labelView(log, await log.identify(identifier), identifier.labels.length, this.config);
-      observerAudits.push(observerAudit(view, identifier, log, labelled, devices, coverage));
-    }
+    const observerAudits = await this.observerAudits(devices, coverage, identifiers, progress);
     const whatIfs =
       whatIf === null
         ? []
@@ -487,12 +482,76 @@ export class HomeAuditCollector {
       start: readable.length === 0 ? null : Math.min(...readable.map((f) => f.firstTs!)),
       end: readable.length === 0 ? null : Math.max(...readable.map((f) => f.lastTs ?? f.firstTs!)),
       coverage,
-      inventory,
+      inventory: analysis.inventory.toJSON(),
       devices,
       observers: observerAudits,
       whatIfs,
     };
   }
+
+  /**
+   * The audit of what was read so far, for a live session while it captures: every timeline stays
+   * open (packets keep coming), the observers' models label their logs as they are now, and no
+   * what-ifs are run. `finish` may follow as usual.
+   */
+  async interim(
+    inventory: CaptureAnalysis['inventory'],
+    packets: number,
+    coverage: readonly CoveredTime[],
+    identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
+  ): Promise<HomeAudit> {
+    const devices = this.devices({ inventory });
+    const observers = await this.observerAudits(devices, coverage, identifiers);
+    return {
+      files: [],
+      packets,
+      start: coverage.length === 0 ? null : coverage[0].start,
+      end: coverage.length === 0 ? null : coverage[coverage.length - 1].end,
+      coverage: [...coverage],
+      inventory: inventory.toJSON(),
+      devices,
+      observers,
+      whatIfs: [],
+    };
+  }
+
+  private async observerAudits(
+    devices: readonly DeviceAudit[],
+    coverage: readonly CoveredTime[],
+    identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
+    progress?: (p: AuditProgress) => void,
+  ): Promise<ObserverAudit[]> {
+    const out: ObserverAudit[] = [];
+    for (const view of this.observers) {
+      progress?.({
+        stage: `identifying devices as ${OBSERVER_NAMES[view]} would`,
+        fraction: null,
+        packets: 0,
+      });
+      const identifier = identifiers.get(view);
+      if (identifier === undefined) throw new Error(`no model open for the ${view} observer`);
+      const log = this.logs.get(view)!;
+      // The log's rows stay put while they are labelled and read (a live capture keeps adding).
+      log.hold();
+      try {
+        const labels = await log.identify(identifier);
+        const labelled = labelView(log, labels, identifier.labels.length, this.config);
+        // Agreement only over the time the log still holds (a live log drops its oldest rows).
+        const held = log.dropped > 0 ? coverageFrom(coverage, log.firstTs) : coverage;
+        out.push(observerAudit(view, identifier, log, labelled, devices, held));
+      } finally {
+        log.release();
+      }
+    }
+    return out;
+  }
+}
+
+/** The parts of `coverage` from `start` on. */
+function coverageFrom(coverage: readonly CoveredTime[], start: number): CoveredTime[] {
+  return coverage
+    .filter((c) => c.end > start)
+    .map((c) => ({ start: Math.max(c.start, start), end: c.end }));
 }
 
 /** Opens the default model of every observer (before any long read, so a broken model is reported at once). */
@@ -573,7 +632,7 @@ function observerAudit(
     modelId: identifier.model.id,
     labels: identifier.labels,
     unknownThreshold: identifier.model.unknownThreshold,
-    packets: log.rows,
+    packets: labelled.labels.labelIndex.length,
     devices: rows,
     meanRecognisedShare: mean(counted.map((r) => r.identity.recognisedShare)),
     meanAgreement: mean(counted.map((r) => r.activity.agreement)),

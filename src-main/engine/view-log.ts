@@ -4,8 +4,9 @@
  * segment. A file analysis fills it in one pass, then the observer's model labels every run
  * (a capture segment) at once, with the flow pooling its manifest asks for.
  *
- * Growth doubles the columns; a day of a busy home is a few hundred MB of features, which is why
- * the live path labels as it goes instead (StreamingLabeler).
+ * Growth doubles the columns; a day of a busy home is a few hundred MB of features. A live
+ * session therefore gives its logs a row limit: once full, the oldest half of the rows is dropped
+ * (never while a reader holds the log), so the observers' analysis covers the latest packets.
  */
 import { FeatureExtractor } from '../features/feature-extractor.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
@@ -39,8 +40,19 @@ export class ViewLog<V extends ViewName = ViewName> {
   readonly macs: string[] = [];
   private readonly macIndex = new Map<string, number>();
   private currentSegment = 0;
+  /** Rows dropped from the front to stay within `maxRows`. */
+  dropped = 0;
+  /** Readers labelling the rows now (compaction waits for them). */
+  private holds = 0;
 
-  constructor(readonly view: V) {
+  /**
+   * @param maxRows most rows kept before the oldest half is dropped (Infinity: keep all); a power
+   *   of two times 1024 keeps growth and the limit aligned.
+   */
+  constructor(
+    readonly view: V,
+    readonly maxRows = Infinity,
+  ) {
     this.extractor = new FeatureExtractor(view);
     this.width = this.extractor.length;
     this.features = new Float32Array(1024 * this.width);
@@ -53,7 +65,10 @@ export class ViewLog<V extends ViewName = ViewName> {
   }
 
   add(vp: ViewPacket): void {
-    if (this.rows === this.label.length) this.grow();
+    if (this.rows === this.label.length) {
+      if (this.rows >= this.maxRows && this.holds === 0) this.dropOldestHalf();
+      else this.grow();
+    }
     const row = this.rows++;
     this.extractor.extract(vp, this.features, row * this.width);
     this.label[row] = vp.label;
@@ -80,22 +95,55 @@ export class ViewLog<V extends ViewName = ViewName> {
     return this.macIndex.get(mac) ?? -1;
   }
 
-  /** Runs: the capture's segments (windows and flow pooling never span a gap in the capture). */
-  runLengths(): number[] {
-    const segment = this.segment;
-    return runLengthsOf(this.rows, (a, b) => segment[a] === segment[b]);
+  /** Keeps every row in place until the matching `release` (for a reader across awaits). */
+  hold(): void {
+    this.holds++;
   }
 
-  /** Labels every row with `identifier` (flow ids restart per segment, which is also a run). */
-  identify(identifier: DeviceIdentifier, keepProbabilities = false): Promise<PacketLabels> {
+  release(): void {
+    if (this.holds > 0) this.holds--;
+  }
+
+  /** Time of the oldest row kept (NaN when empty). */
+  get firstTs(): number {
+    return this.rows === 0 ? NaN : this.ts[0];
+  }
+
+  /** Runs: the capture's segments (windows and flow pooling never span a gap in the capture). */
+  runLengths(n = this.rows): number[] {
+    const segment = this.segment;
+    return runLengthsOf(n, (a, b) => segment[a] === segment[b]);
+  }
+
+  /**
+   * Labels the rows there are now with `identifier` (flow ids restart per segment, which is also
+   * a run). Rows added meanwhile are not labelled, and none is dropped until it is done.
+   */
+  async identify(identifier: DeviceIdentifier, keepProbabilities = false): Promise<PacketLabels> {
     const n = this.rows;
-    return identifier.labelRuns(
-      this.features,
-      n,
-      this.runLengths(),
-      keepProbabilities,
-      this.flow.subarray(0, n),
-    );
+    this.hold();
+    try {
+      return await identifier.labelRuns(
+        this.features,
+        n,
+        this.runLengths(n),
+        keepProbabilities,
+        this.flow.subarray(0, n),
+      );
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Drops the oldest half of the rows (home device indices stay valid). */
+  private dropOldestHalf(): void {
+    const drop = this.rows >>> 1;
+    const n = this.rows;
+    this.features.copyWithin(0, drop * this.width, n * this.width);
+    for (const column of [this.label, this.ts, this.segment, this.flow, this.device, this.size, this.direction])
+      column.copyWithin(0, drop, n);
+    this.rows = n - drop;
+    this.dropped += drop;
   }
 
   private grow(): void {

@@ -60,6 +60,13 @@ export const S = {
     topFindings: 'Top findings',
     allFindings: 'All findings',
     notAnalysed: 'Observer results appear when the capture has been read.',
+    notAnalysedLive: 'Observer results appear within half a minute of capturing, then refresh every 30 s.',
+    live: 'Live: what was captured so far, refreshed every 30 s.',
+    /** "Nest Camera, Ring Doorbell and 3 more" (the first `shown` names). */
+    someNames: (names: readonly string[], shown = 3) =>
+      names.length <= shown
+        ? names.join(', ')
+        : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`,
   },
   capture: {
     title: 'Capture',

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import FindingCard from '../../src-renderer/components/FindingCard.svelte';
 import Timeline from '../../src-renderer/components/Timeline.svelte';
 import Devices from '../../src-renderer/pages/Devices.svelte';
+import Home from '../../src-renderer/pages/Home.svelte';
 import { SessionState } from '../../src-renderer/state/session.svelte.ts';
 import { FakeApi, finding, row, snapshot } from './fixtures.ts';
 
@@ -82,5 +83,43 @@ describe('Devices page', () => {
       payload: { mac: 'aa:bb:cc:00:00:01', name: 'Porch camera' },
     });
     expect(names()).toContain('Porch camera');
+  });
+});
+
+describe('Home page', () => {
+  it('names the devices each observer can identify and watch, and says when results are live', () => {
+    const session = new SessionState(new FakeApi());
+    const plug = row({
+      mac: 'aa:bb:cc:00:00:02',
+      name: 'Amazon Plug',
+      exposure: {
+        napt: {
+          className: 'Amazon Plug',
+          classSource: 'labels',
+          recognisedShare: 0.9,
+          agreement: 0.9,
+          busyRecall: 0.1,
+          packets: 50,
+        },
+        vpn: {
+          className: 'Amazon Plug',
+          classSource: 'labels',
+          recognisedShare: 0.2,
+          agreement: 0.5,
+          busyRecall: 0,
+          packets: 50,
+        },
+      },
+    });
+    session.snapshot = snapshot({
+      status: 'capturing',
+      source: { kind: 'live', names: ['eth0'], speed: 'max' },
+      devices: [row(), plug],
+    });
+    render(Home, { session });
+    expect(screen.getByTestId('identifiable-napt').textContent).toBe('Nest Camera, Amazon Plug');
+    expect(screen.getByTestId('identifiable-vpn').textContent).toBe('Nest Camera');
+    expect(screen.getByTestId('leaking-napt').textContent).toBe('Nest Camera');
+    expect(screen.getAllByText(/^Live: what was captured so far/)).toHaveLength(2);
   });
 });

@@ -23,7 +23,11 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function engine(dataDir = mkdtempSync(join(tmpdir(), 'telltale-engine-')), interval = 50) {
+function engine(
+  dataDir = mkdtempSync(join(tmpdir(), 'telltale-engine-')),
+  interval = 50,
+  liveAuditIntervalMs?: number,
+) {
   dirs.push(dataDir);
   const snapshots: { at: number; s: Snapshot }[] = [];
   const e = new Engine({
@@ -32,6 +36,7 @@ function engine(dataDir = mkdtempSync(join(tmpdir(), 'telltale-engine-')), inter
     mode: 'browser',
     version: 'test',
     snapshotIntervalMs: interval,
+    liveAuditIntervalMs,
     emit: (_event, s) => snapshots.push({ at: Date.now(), s }),
   });
   engines.push(e);
@@ -161,6 +166,38 @@ describe('Engine', () => {
       expect(last.progress.packets).toBe(5);
       expect(last.observers?.map((o) => o.view)).toEqual(['napt', 'vpn']);
     }
+  });
+
+  it('analyses a live capture while it runs, every interval (or says capturing is not permitted)', async () => {
+    const { e, snapshots } = engine(undefined, 50, 300);
+    const port = 47_000 + (process.pid % 900);
+    await e.handle('capture.startLive', { interface: 'lo', filter: `udp port ${port}` });
+    const socket = createSocket('udp4');
+    const sender = setInterval(() => {
+      socket.send(Buffer.alloc(80), port, '127.0.0.1');
+    }, 20);
+    try {
+      await until(
+        () =>
+          snapshots.at(-1)!.s.status === 'error' ||
+          snapshots.some((x) => x.s.status === 'capturing' && x.s.observers !== null),
+        20_000,
+      );
+    } finally {
+      clearInterval(sender);
+      socket.close();
+    }
+    const last = snapshots.at(-1)!.s;
+    if (last.status === 'error') {
+      expect(last.problems.map((p) => p.message).join(' ')).toMatch(/not permitted: run Telltale as root/);
+      return;
+    }
+    const live = snapshots.find((x) => x.s.status === 'capturing' && x.s.observers !== null)!.s;
+    expect(live.observers!.map((o) => o.view)).toEqual(['napt', 'vpn']);
+    expect(live.progress.packets).toBeGreaterThan(0);
+    await e.handle('capture.stop', null);
+    await until(() => snapshots.at(-1)!.s.status === 'stopped');
+    expect(snapshots.at(-1)!.s.observers).not.toBeNull();
   });
 
   it('stops a paced replay, and a new session gets a new id', async () => {

@@ -1,9 +1,11 @@
 /**
- * The audit collector's what-ifs stop between defences when asked, so closing the engine or
- * starting a new session never waits for every defence to be replayed.
+ * The audit collector: its what-ifs stop between defences when asked, so closing the engine or
+ * starting a new session never waits for every defence to be replayed; an interim audit (live
+ * sessions) leaves the final one unchanged.
  */
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DeviceInventory } from '../../../src-main/devices/device-inventory.ts';
 import { analyzeCaptures } from '../../../src-main/engine/capture-analysis.ts';
 import { HomeAuditCollector, openObserverModels } from '../../../src-main/engine/home-audit.ts';
 import type { Defence } from '../../../src-main/views/defences.ts';
@@ -34,6 +36,43 @@ describe('HomeAuditCollector.whatIfs', () => {
       let asked = 0;
       expect(await run(() => ++asked > 1)).toHaveLength(1);
       expect(await run(() => true)).toHaveLength(0);
+    } finally {
+      for (const identifier of identifiers.values()) await identifier.close();
+    }
+  }, 60_000);
+
+  it('an interim audit partway through changes nothing in the final one', async () => {
+    const identifiers = await openObserverModels(MODELS, ['napt', 'vpn']);
+    try {
+      const plain = new HomeAuditCollector(['napt', 'vpn']);
+      const plainAnalysis = await analyzeCaptures([CAPTURE], { views: plain.views, ...plain.hooks() });
+      const expected = await plain.finish(plainAnalysis, identifiers, null);
+
+      const live = new HomeAuditCollector(['napt', 'vpn']);
+      const hooks = live.hooks();
+      const inventory = new DeviceInventory();
+      let packets = 0;
+      let first: number | null = null;
+      let interim: Promise<Awaited<ReturnType<HomeAuditCollector['interim']>>> | null = null;
+      const analysis = await analyzeCaptures([CAPTURE], {
+        views: live.views,
+        ...hooks,
+        onPacket: (pkt) => {
+          hooks.onPacket(pkt);
+          first ??= pkt.raw.ts;
+          if (++packets === 300)
+            interim = live.interim(inventory, packets, [{ start: first, end: pkt.raw.ts + 1 }], identifiers);
+        },
+        inventory,
+      });
+      const mid = await interim!;
+      expect(mid.packets).toBe(300);
+      expect(mid.observers.map((o) => o.view)).toEqual(['napt', 'vpn']);
+      expect(mid.observers[0].packets).toBeGreaterThan(0);
+      expect(mid.observers[0].packets).toBeLessThan(expected.observers[0].packets);
+      const final = await live.finish(analysis, identifiers, null);
+      expect(final.observers).toEqual(expected.observers);
+      expect(final.devices).toEqual(expected.devices);
     } finally {
       for (const identifier of identifiers.values()) await identifier.close();
     }
