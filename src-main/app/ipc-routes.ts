@@ -95,18 +95,37 @@ export class EngineRequests {
   }
 }
 
-/** What a restarted engine needs to reopen the session: the last capture request that succeeded. */
+/** A request that starts a session, as a restarted engine should repeat it. */
+export type ReopenRequest =
+  | { channel: 'capture.openFiles'; payload: RequestOf<'capture.openFiles'> }
+  | { channel: 'capture.startLive'; payload: RequestOf<'capture.startLive'> };
+
+/**
+ * What a restarted engine needs to reopen the session: the last request that started one and
+ * succeeded. Files are read again (as fast as possible: they were read once already); a live
+ * capture starts again on the same interface and filter (the packets before the crash are gone),
+ * unless the person had stopped it.
+ */
 export class SessionMemory {
-  private last: RequestOf<'capture.openFiles'> | null = null;
+  private last: ReopenRequest | null = null;
 
   /** Notes a request and its answer. */
   note(channel: RequestChannel, payload: unknown, result: Result<unknown>): void {
-    if (channel === 'capture.openFiles' && result.ok) this.last = payload as RequestOf<'capture.openFiles'>;
+    if (!result.ok) return;
+    if (channel === 'capture.openFiles')
+      this.last = { channel, payload: payload as RequestOf<'capture.openFiles'> };
+    else if (channel === 'capture.startLive')
+      this.last = { channel, payload: payload as RequestOf<'capture.startLive'> };
+    else if (channel === 'capture.stop' && this.last?.channel === 'capture.startLive') this.last = null;
   }
 
-  /** The request that reopens the session (as fast as possible: the files were read once already). */
-  reopenRequest(): RequestOf<'capture.openFiles'> | null {
-    return this.last === null ? null : { ...this.last, speed: 'max' };
+  /** The request that reopens the session, or null when there is none to reopen. */
+  reopenRequest(): ReopenRequest | null {
+    const last = this.last;
+    if (last === null) return null;
+    if (last.channel === 'capture.openFiles')
+      return { channel: last.channel, payload: { ...last.payload, speed: 'max' } };
+    return { channel: last.channel, payload: { ...last.payload } };
   }
 }
 

@@ -110,7 +110,7 @@ if (!app.requestSingleInstanceLock()) {
         status({ state: 'running', message: null });
       };
       if (request === null) done();
-      else void toEngine('capture.openFiles', request).then(done);
+      else void toEngine(request.channel, request.payload).then(done);
     }
   }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * The `telltale` command line: `analyze`, `dataset` and `eval` today; `serve` and `report` join
- * them with their issues. `main()` takes its arguments and I/O explicitly so tests run it
- * in-process; run as a program, it wires itself to the real process.
+ * The `telltale` command line: `analyze`, `dataset`, `serve` and `eval`. `main()` takes its
+ * arguments and I/O explicitly so tests run it in-process; run as a program, it wires itself to
+ * the real process.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { realpathSync } from 'node:fs';
@@ -170,6 +170,11 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       if (auditing && values.view !== undefined) {
         throw new UsageError(
           '--view cannot be combined with --activity / --findings (they use both observers)',
+        );
+      }
+      if (values.view !== undefined && values.labels === undefined) {
+        throw new UsageError(
+          '--view scores the model per true device and needs --labels labels.csv; without labels, --findings shows what each observer can tell about each device',
         );
       }
       if ((values['what-if'] !== undefined || values['no-what-if'] === true) && values.findings !== true) {

@@ -112,6 +112,9 @@ describe('telltale analyze', () => {
     const badView = await run(['analyze', TUYA, '--views', 'lan,isp']);
     expect(badView.code).toBe(1);
     expect(badView.err).toContain('unknown view "isp"');
+    const noLabels = await run(['analyze', TUYA, '--view', 'napt']);
+    expect(noLabels.code).toBe(1);
+    expect(noLabels.err).toContain('--view scores the model per true device and needs --labels');
     const unknownOption = await run(['analyze', TUYA, '--frobnicate']);
     expect(unknownOption.code).toBe(1);
     const badLabels = join(work, 'bad-labels.csv');

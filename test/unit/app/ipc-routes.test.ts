@@ -86,7 +86,23 @@ describe('engine restarts', () => {
       { ok: false, error: { code: 'not-found', message: 'x' } },
     );
     m.note('session.snapshot', null, { ok: true, value: null });
-    expect(m.reopenRequest()).toEqual({ paths: ['/a.pcap'], speed: 'max' });
+    m.note('capture.stop', null, { ok: true, value: null });
+    expect(m.reopenRequest()).toEqual({
+      channel: 'capture.openFiles',
+      payload: { paths: ['/a.pcap'], speed: 'max' },
+    });
+  });
+
+  it('restarts a live capture that was running, not one the person stopped', () => {
+    const m = new SessionMemory();
+    m.note('capture.openFiles', { paths: ['/a.pcap'] }, { ok: true, value: null });
+    m.note('capture.startLive', { interface: 'eth0', filter: 'tcp' }, { ok: true, value: null });
+    expect(m.reopenRequest()).toEqual({
+      channel: 'capture.startLive',
+      payload: { interface: 'eth0', filter: 'tcp' },
+    });
+    m.note('capture.stop', null, { ok: true, value: null });
+    expect(m.reopenRequest()).toBeNull();
   });
 
   it('backs off from half a second to thirty', () => {
