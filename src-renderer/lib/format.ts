@@ -56,9 +56,10 @@ export function timeTicks(start: number, end: number, max = 8): number[] {
   return ticks;
 }
 
-/** Tick label: time of day, with the date when the span covers days. */
+/** Tick label: time of day, with seconds when the span is a few minutes, with the date when it covers days. */
 export function tickLabel(t: number, span: number): string {
   const d = new Date(t * 1000);
   const clock = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  return span > 86400 ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock}` : clock;
+  if (span > 86400) return `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${clock}`;
+  return span <= 600 ? `${clock}:${pad(d.getSeconds())}` : clock;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatPercent, timeTicks } from '../../src-renderer/lib/format.ts';
+import { formatBytes, formatDuration, formatPercent, tickLabel, timeTicks } from '../../src-renderer/lib/format.ts';
 import { WebSocketApi } from '../../src-renderer/lib/ws-client.ts';
 import { sortDevices } from '../../src-renderer/state/device-sort.ts';
 import { href, parseRoute } from '../../src-renderer/state/router.svelte.ts';
@@ -107,5 +107,14 @@ describe('WebSocketApi', () => {
     api.close();
     await expect(pending).resolves.toMatchObject({ ok: false, error: { code: 'unavailable' } });
     expect(states).toEqual(['connecting', 'open']);
+  });
+});
+
+describe('tick labels', () => {
+  it('show seconds for a few minutes, minutes for hours and the date for days', () => {
+    const t = new Date(2024, 3, 16, 7, 28, 30).getTime() / 1000;
+    expect(tickLabel(t, 40)).toBe('07:28:30');
+    expect(tickLabel(t, 3600)).toBe('07:28');
+    expect(tickLabel(t, 3 * 86400)).toBe('04-16 07:28');
   });
 });
