@@ -4,7 +4,7 @@
  * engine in a utilityProcess that is restarted when it crashes, with its session reopened.
  * Security rules are in security.ts, routing in ipc-routes.ts (both plain, tested under Node).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import {
   app,
   BrowserWindow,
@@ -177,6 +177,24 @@ if (!app.requestSingleInstanceLock()) {
     });
   }
 
+  /** Saves the page on screen as a PDF where the person chooses (File ▸ Save Page as PDF…). */
+  async function savePageAsPdf(): Promise<void> {
+    const win = window;
+    if (win === null) return;
+    const r = await dialog.showSaveDialog(win, {
+      title: 'Save this page as PDF',
+      defaultPath: `telltale-${new Date().toISOString().slice(0, 10)}.pdf`,
+      filters: [{ name: 'PDF', extensions: ['pdf'] }],
+    });
+    if (r.canceled || r.filePath === undefined || r.filePath === '') return;
+    try {
+      const pdf = await win.webContents.printToPDF({ printBackground: true, pageSize: 'A4' });
+      await writeFile(r.filePath, pdf);
+    } catch (error) {
+      dialog.showErrorBox('Could not save the PDF', `${r.filePath}: ${(error as Error).message}`);
+    }
+  }
+
   function buildMenu(): void {
     const open = (): void => {
       void chooseCaptures().then((r) => {
@@ -190,6 +208,13 @@ if (!app.requestSingleInstanceLock()) {
           label: 'File',
           submenu: [
             { label: 'Open Capture…', accelerator: 'CmdOrCtrl+O', click: open },
+            {
+              label: 'Save Page as PDF…',
+              accelerator: 'CmdOrCtrl+P',
+              click: () => {
+                void savePageAsPdf();
+              },
+            },
             { type: 'separator' },
             process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
           ],

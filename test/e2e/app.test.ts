@@ -5,6 +5,7 @@
  * and look at every page at 1280×800, 1920×1080 and in the dark theme — with no console error and
  * no CSP violation anywhere. Screenshots: test-results/e2e/.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -15,6 +16,7 @@ import {
   openPage,
   ROOT,
   shot,
+  SHOTS,
   TestServer,
   type PageProblems,
 } from './browser.ts';
@@ -118,6 +120,27 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
     await shot(page, '05-device-detail');
   });
 
+  it('prints the device page to PDF as the app saves it: the page alone, all of it', async () => {
+    // what File ▸ Save Page as PDF… does in Electron (webContents.printToPDF), here through Chromium
+    const pdf = join(SHOTS, '05-device-detail.pdf');
+    await page.pdf({ path: pdf, format: 'A4', printBackground: true });
+    const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
+    expect(text).toContain('Kitchen plug');
+    expect(text).toContain('What if you used a defence'); // the end of the page, not just the first screen
+    expect(text).not.toContain('What your ISP or VPN can'); // the side bar's tag line is not printed
+    execFileSync('pdftoppm', [
+      '-png',
+      '-r',
+      '60',
+      '-f',
+      '1',
+      '-l',
+      '2',
+      pdf,
+      join(SHOTS, '05-device-detail-pdf'),
+    ]);
+  });
+
   it('filters the findings by severity, device and observer', async () => {
     await go('#/findings');
     const count = page.locator('[data-testid=finding-count]');
@@ -140,7 +163,7 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
     await page.getByRole('button', { name: 'Export this session as JSON' }).click();
     const file = await download;
     expect(file.suggestedFilename()).toMatch(/^telltale-session-2024-04-16-\d\d-\d\d\.json$/);
-    const doc = JSON.parse(readFileSync((await file.path()), 'utf8')) as {
+    const doc = JSON.parse(readFileSync(await file.path(), 'utf8')) as {
       format: string;
       devices: { mac: string; name: string }[];
       findings: unknown[];
