@@ -91,6 +91,15 @@ const ROUTER_IP_WEIGHT = 16;
 const DHCP_SERVER_WEIGHT = 8;
 /** Two public addresses behind one MAC already mean forwarding: a home host rarely holds even one. */
 const GATEWAY_MIN_SCORE = 2;
+/**
+ * Routed packets: sent by a MAC from a public address with a TTL / hop limit below the initial
+ * values hosts use (64, 128, 255; RFC 1700 and the common stacks) — they crossed routers on the
+ * way, so that MAC forwards (a host with its own public address sends at the initial value). A few
+ * of them make one public address enough.
+ */
+const INITIAL_TTLS = new Set([32, 60, 64, 128, 255]);
+const ROUTED_MIN_PACKETS = 3;
+const ROUTED_WEIGHT = 1;
 
 /** DHCP message types (RFC 2132 §9.6). */
 const DHCP_OFFER = 2;
@@ -151,6 +160,8 @@ class DeviceState {
   names: (Map<string, NameState> | undefined)[] | null = null;
   /** DHCP OFFER / ACK packets this MAC sent (it is a DHCP server). */
   dhcpServerPackets = 0;
+  /** Packets this MAC sent from a public address with a TTL below any initial value (forwarded). */
+  routedPackets = 0;
   /** Vendor, looked up once when first needed (undefined: not yet). */
   vendor: string | null | undefined = undefined;
 
@@ -256,7 +267,10 @@ export class DeviceInventory {
       src.bytesSent += bytes;
       src.touch(ts);
       if (srcIp !== null) {
-        if (srcScope === IpScope.PUBLIC) this.notePublicBehind(src, srcIp, ts);
+        if (srcScope === IpScope.PUBLIC) {
+          this.notePublicBehind(src, srcIp, ts);
+          if (pkt.ttl > 0 && !INITIAL_TTLS.has(pkt.ttl)) src.routedPackets++;
+        }
         else if (isHostAddressScope(srcScope)) this.noteAddress(src, srcIp, 'ip-source', ts);
       }
       if (dstScope === IpScope.PUBLIC) this.noteRemotePeer(src, dstIp!, bytes);
@@ -563,6 +577,7 @@ export class DeviceInventory {
       for (const ip of this.routerIps.keys()) if (d.addresses.has(ip)) score += ROUTER_IP_WEIGHT;
     }
     if (d.dhcpServerPackets > 0) score += DHCP_SERVER_WEIGHT;
+    if (d.routedPackets >= ROUTED_MIN_PACKETS) score += ROUTED_WEIGHT;
     return score;
   }
 

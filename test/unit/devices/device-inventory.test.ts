@@ -371,6 +371,24 @@ describe('DeviceInventory: the gateway', () => {
     expect(JSON.parse(JSON.stringify(inv)) as unknown).toEqual(snapshot);
   });
 
+  it('is found from one public address when its packets from it crossed routers (TTL below any initial value)', () => {
+    const exchange = (ttl: number): DecodedPacket[] =>
+      internetTraffic(PLUG, PLUG_IP, 1).flatMap((p, i) =>
+        [0, 1, 2].map((k) => ({
+          ...p,
+          ttl: p.srcMac === GATEWAY ? ttl : 64,
+          raw: { ...p.raw, ts: p.raw.ts + i + k },
+        })),
+      );
+    const routed = new DeviceInventory();
+    feed(routed, exchange(52));
+    expect(routed.gatewayMac()).toBe(GATEWAY);
+    // at an initial TTL the MAC could be a host holding that public address itself
+    const host = new DeviceInventory();
+    feed(host, exchange(64));
+    expect(host.gatewayMac()).toBeNull();
+  });
+
   it('is found from DHCP alone when there is no internet traffic', () => {
     const inv = new DeviceInventory();
     feed(inv, [

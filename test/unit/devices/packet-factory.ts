@@ -19,6 +19,8 @@ export interface PacketSpec {
   srcIp?: string | null;
   dstIp?: string | null;
   proto?: number;
+  /** TTL / hop limit (64 by default). */
+  ttl?: number;
   srcPort?: number;
   dstPort?: number;
   layers?: LayerName[];
@@ -56,7 +58,7 @@ export function packet(spec: PacketSpec = {}): DecodedPacket {
     srcIpv4: ipVersion === 4 && srcIp !== null ? parseIpv4(srcIp) : -1,
     dstIpv4: ipVersion === 4 && dstIp !== null ? parseIpv4(dstIp) : -1,
     ipProto: spec.proto ?? (ipVersion === 0 ? -1 : 17),
-    ttl: 64,
+    ttl: spec.ttl ?? 64,
     fragmentOffset: 0,
     moreFragments: false,
     srcPort: spec.srcPort ?? -1,
