@@ -222,10 +222,19 @@ describe('telltale analyze --view', () => {
   });
 
   it('rejects a view without models and a missing models folder', async () => {
-    const lan = await run(['analyze', TUYA, '--view', 'lan']);
+    const lan = await run(['analyze', TUYA, '--labels', TUYA_LABELS, '--view', 'lan']);
     expect(lan.code).toBe(1);
     expect(lan.err).toMatch(/--view: models exist for napt and vpn, not "lan"/);
-    const missing = await run(['analyze', TUYA, '--view', 'napt', '--models', join(work, 'none')]);
+    const missing = await run([
+      'analyze',
+      TUYA,
+      '--labels',
+      TUYA_LABELS,
+      '--view',
+      'napt',
+      '--models',
+      join(work, 'none'),
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/manifest.json: cannot read the manifest/);
   });
