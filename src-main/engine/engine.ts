@@ -713,7 +713,10 @@ export class Engine {
     const findings = this.findings(s);
     const audit = s.audit;
     const auditDevice = audit?.devices.find((d) => d.mac === mac);
-    const truth = auditDevice?.truth ?? s.collector.truth.tracker(mac)?.timeline() ?? null;
+    // while a live capture runs, its own timeline is newer than the last interim audit's copy
+    const liveNow = s.info.kind === 'live' && (s.status === 'capturing' || s.status === 'paused');
+    const current = s.collector.truth.tracker(mac)?.timeline() ?? null;
+    const truth = (liveNow ? current : auditDevice?.truth) ?? current;
     const inferred: DeviceDetail['inferred'] = { napt: null, vpn: null };
     for (const o of audit?.observers ?? [])
       inferred[o.view] = o.devices.find((r) => r.mac === mac)?.inferred ?? null;
@@ -722,7 +725,7 @@ export class Engine {
       s.captureStart === null || s.captureNow === null ? [] : [{ start: s.captureStart, end: s.captureNow }];
     return {
       row: this.row(s, record, findings),
-      coverage: audit?.coverage ?? soFar,
+      coverage: liveNow ? soFar : (audit?.coverage ?? soFar),
       truth: truth ?? { start: 0, end: 0, segments: [], spans: [], droppedSegments: 0, droppedSpans: 0 },
       inferred,
       rates: s.collector.rates.of(mac),
