@@ -64,7 +64,12 @@ const RECURRENCE_HORIZON_S = 3600;
 const DECAY_SHORT_S = 60;
 const DECAY_LONG_S = 600;
 
-const Needs = { NONE: 0, PACKET: 1, FLOW: 2 } as const;
+/**
+ * Work a feature needs beyond size, direction and timing: the inner packet (PACKET, FLOW — never
+ * under VPN) or the size-recurrence tables (RECURRENCE, what every observer sees); work no feature
+ * of the spec needs is skipped.
+ */
+const Needs = { NONE: 0, PACKET: 1, FLOW: 2, RECURRENCE: 4 } as const;
 
 /** Feature name → raw slot and which inner-packet work it needs. */
 const CATALOGUE = new Map<string, { raw: number; needs: number }>([
@@ -102,10 +107,10 @@ const CATALOGUE = new Map<string, { raw: number; needs: number }>([
   ['flow_bytes', { raw: Raw.FLOW_BYTES, needs: Needs.FLOW }],
   ['flow_age', { raw: Raw.FLOW_AGE, needs: Needs.FLOW }],
   ['flow_first', { raw: Raw.FLOW_FIRST, needs: Needs.FLOW }],
-  ['same_size_dir_since', { raw: Raw.SAME_SIZE_DIR_SINCE, needs: Needs.NONE }],
-  ['same_size_since', { raw: Raw.SAME_SIZE_SINCE, needs: Needs.NONE }],
-  ['same_size_dir_decay_60s', { raw: Raw.SAME_SIZE_DIR_DECAY_60S, needs: Needs.NONE }],
-  ['same_size_dir_decay_600s', { raw: Raw.SAME_SIZE_DIR_DECAY_600S, needs: Needs.NONE }],
+  ['same_size_dir_since', { raw: Raw.SAME_SIZE_DIR_SINCE, needs: Needs.RECURRENCE }],
+  ['same_size_since', { raw: Raw.SAME_SIZE_SINCE, needs: Needs.RECURRENCE }],
+  ['same_size_dir_decay_60s', { raw: Raw.SAME_SIZE_DIR_DECAY_60S, needs: Needs.RECURRENCE }],
+  ['same_size_dir_decay_600s', { raw: Raw.SAME_SIZE_DIR_DECAY_600S, needs: Needs.RECURRENCE }],
 ]);
 
 /** Names every extractor understands (a spec may use any subset, in any order). */
@@ -148,6 +153,7 @@ export class FeatureExtractor {
   private readonly normInvDenominator: Float64Array;
   private readonly needsPacket: boolean;
   private readonly needsFlow: boolean;
+  private readonly needsRecurrence: boolean;
   private readonly raw = new Float64Array(RAW_COUNT);
 
   private readonly flowIdleS: number;
@@ -195,7 +201,7 @@ export class FeatureExtractor {
     defs.forEach((d, i) => {
       const entry = CATALOGUE.get(d.name);
       if (entry === undefined) throw new FeatureSpecError(`views.${view}: unknown feature ${d.name}`);
-      if (view === 'vpn' && entry.needs !== Needs.NONE) {
+      if (view === 'vpn' && (entry.needs & (Needs.PACKET | Needs.FLOW)) !== 0) {
         throw new FeatureSpecError(
           `views.vpn: ${d.name} reads the inner packet, which a VPN carrier cannot see`,
         );
@@ -217,6 +223,7 @@ export class FeatureExtractor {
     });
     this.needsPacket = (needs & Needs.PACKET) !== 0;
     this.needsFlow = (needs & Needs.FLOW) !== 0;
+    this.needsRecurrence = (needs & Needs.RECURRENCE) !== 0;
     this.flowIdleS = options.flowIdleS ?? 120;
     this.maxFlows = options.maxFlows ?? 65536;
     this.flows4 = new FlowMap<FlowRecord>(this.maxFlows);
@@ -290,7 +297,7 @@ export class FeatureExtractor {
     r[Raw.BYTES_1S] = w[0].bytes + w[1].bytes + w[2].bytes;
     r[Raw.PKTS_1S_SAME_DIR] = w[dir].count;
     r[Raw.BYTES_1S_SAME_DIR] = w[dir].bytes;
-    this.measureRecurrence(ts, size, dir, r);
+    if (this.needsRecurrence) this.measureRecurrence(ts, size, dir, r);
   }
 
   /** Time since this size (and direction) was last seen, and its decayed recent counts. */
