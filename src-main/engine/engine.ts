@@ -72,7 +72,7 @@ export interface EngineOptions {
 
 /**
  * Packets each observer's log keeps in a live session (about 110 MB for NAPT, 65 MB for VPN);
- * beyond it the oldest half goes, so memory stays bounded however long the capture runs.
+ * beyond it the oldest go (down to half), so memory stays bounded however long the capture runs.
  */
 const LIVE_MAX_LOG_ROWS = 1 << 19;
 

@@ -351,7 +351,7 @@ export class HomeAuditCollector {
 
   /**
    * @param maxLogRows most packets each observer's log keeps (live sessions); beyond it the
-   *   oldest half is dropped and the observers' analysis covers the latest packets only.
+   *   oldest rows are dropped and the observers' analysis covers the latest packets only.
    */
   constructor(
     observers: readonly ModelView[],

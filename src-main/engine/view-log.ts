@@ -5,8 +5,9 @@
  * (a capture segment) at once, with the flow pooling its manifest asks for.
  *
  * Growth doubles the columns; a day of a busy home is a few hundred MB of features. A live
- * session therefore gives its logs a row limit: once full, the oldest half of the rows is dropped
- * (never while a reader holds the log), so the observers' analysis covers the latest packets.
+ * session therefore gives its logs a row limit: once full, the oldest rows are dropped down to
+ * half the limit (never while a reader holds the log), so the observers' analysis covers the
+ * latest packets.
  */
 import { FeatureExtractor } from '../features/feature-extractor.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
@@ -135,9 +136,12 @@ export class ViewLog<V extends ViewName = ViewName> {
     }
   }
 
-  /** Drops the oldest half of the rows (home device indices stay valid). */
+  /**
+   * Keeps the newest `maxRows / 2` rows (half of them, or fewer when the log grew past its limit
+   * while held); home device indices stay valid.
+   */
   private dropOldestHalf(): void {
-    const drop = this.rows >>> 1;
+    const drop = this.rows - Math.floor(this.maxRows / 2);
     const n = this.rows;
     this.features.copyWithin(0, drop * this.width, n * this.width);
     for (const column of [this.label, this.ts, this.segment, this.flow, this.device, this.size, this.direction])

@@ -53,9 +53,10 @@ describe('ViewLog row limit', () => {
       if (row === 0) log.hold();
       if (row === 2000) log.release();
     });
-    // held through row 2000: grew instead of dropping; after the release the next full log drops
+    // held through row 2000: grew to 2048 instead of dropping; once released and full, it keeps
+    // the newest 512 (half the limit) and then takes the last 352
     expect(log.rows + log.dropped).toBe(2400);
-    expect(log.dropped).toBe(1024);
-    expect(log.rows).toBe(1376);
+    expect(log.dropped).toBe(1536);
+    expect(log.rows).toBe(864);
   });
 });
