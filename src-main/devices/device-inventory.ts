@@ -92,10 +92,10 @@ const DHCP_SERVER_WEIGHT = 8;
 /** Two public addresses behind one MAC already mean forwarding: a home host rarely holds even one. */
 const GATEWAY_MIN_SCORE = 2;
 /**
- * Routed packets: sent by a MAC from a public address with a TTL / hop limit below the initial
- * values hosts use (64, 128, 255; RFC 1700 and the common stacks) — they crossed routers on the
- * way, so that MAC forwards (a host with its own public address sends at the initial value). A few
- * of them make one public address enough.
+ * Routed packets: sent by a MAC from a public address with a TTL / hop limit other than the
+ * initial values of common stacks (32, 60, 64, 128, 255) — they crossed routers on the way, so
+ * that MAC forwards (a host with its own public address sends at the initial value). A few of
+ * them make one public address enough.
  */
 const INITIAL_TTLS = new Set([32, 60, 64, 128, 255]);
 const ROUTED_MIN_PACKETS = 3;
@@ -270,8 +270,7 @@ export class DeviceInventory {
         if (srcScope === IpScope.PUBLIC) {
           this.notePublicBehind(src, srcIp, ts);
           if (pkt.ttl > 0 && !INITIAL_TTLS.has(pkt.ttl)) src.routedPackets++;
-        }
-        else if (isHostAddressScope(srcScope)) this.noteAddress(src, srcIp, 'ip-source', ts);
+        } else if (isHostAddressScope(srcScope)) this.noteAddress(src, srcIp, 'ip-source', ts);
       }
       if (dstScope === IpScope.PUBLIC) this.noteRemotePeer(src, dstIp!, bytes);
     }

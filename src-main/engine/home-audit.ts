@@ -549,9 +549,7 @@ export class HomeAuditCollector {
 
 /** The parts of `coverage` from `start` on. */
 function coverageFrom(coverage: readonly CoveredTime[], start: number): CoveredTime[] {
-  return coverage
-    .filter((c) => c.end > start)
-    .map((c) => ({ start: Math.max(c.start, start), end: c.end }));
+  return coverage.filter((c) => c.end > start).map((c) => ({ start: Math.max(c.start, start), end: c.end }));
 }
 
 /** Opens the default model of every observer (before any long read, so a broken model is reported at once). */

@@ -144,7 +144,15 @@ export class ViewLog<V extends ViewName = ViewName> {
     const drop = this.rows - Math.floor(this.maxRows / 2);
     const n = this.rows;
     this.features.copyWithin(0, drop * this.width, n * this.width);
-    for (const column of [this.label, this.ts, this.segment, this.flow, this.device, this.size, this.direction])
+    for (const column of [
+      this.label,
+      this.ts,
+      this.segment,
+      this.flow,
+      this.device,
+      this.size,
+      this.direction,
+    ])
       column.copyWithin(0, drop, n);
     this.rows = n - drop;
     this.dropped += drop;

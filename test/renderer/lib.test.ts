@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatPercent, tickLabel, timeTicks } from '../../src-renderer/lib/format.ts';
+import {
+  formatBytes,
+  formatDuration,
+  formatPercent,
+  tickLabel,
+  timeTicks,
+} from '../../src-renderer/lib/format.ts';
 import { WebSocketApi } from '../../src-renderer/lib/ws-client.ts';
 import { sortDevices } from '../../src-renderer/state/device-sort.ts';
 import { href, parseRoute } from '../../src-renderer/state/router.svelte.ts';
