@@ -14,7 +14,14 @@ import { createGunzip } from 'node:zlib';
 import { captureError, type ParseFailure } from './capture-error.ts';
 import { isGzip } from './capture-format.ts';
 import { ChunkQueue, type StreamFailure } from './chunk-queue.ts';
-import type { CaptureError, PacketSource, RawPacket, ReplayPacing, SourceStats } from './packet-source.ts';
+import {
+  emptySourceStats,
+  type CaptureError,
+  type PacketSource,
+  type RawPacket,
+  type ReplayPacing,
+  type SourceStats,
+} from './packet-source.ts';
 import { RecordStream } from './record-stream.ts';
 import { ReplayPacer, type PacerClock } from './replay-pacer.ts';
 
@@ -67,14 +74,7 @@ export async function readCaptureFile(
 }
 
 class CaptureFileSource implements PacketSource {
-  readonly stats: SourceStats = {
-    packets: 0,
-    bytes: 0,
-    position: 0,
-    totalBytes: null,
-    filePosition: 0,
-    dropped: 0,
-  };
+  readonly stats: SourceStats = emptySourceStats();
   private readonly errorList: CaptureError[] = [];
   private unlistedErrors = 0;
   private readonly pacer: ReplayPacer;

@@ -14,6 +14,7 @@
 import { createRequire } from 'node:module';
 import { captureError } from './capture-error.ts';
 import {
+  emptySourceStats,
   LinkType,
   type CaptureError,
   type PacketSource,
@@ -137,14 +138,7 @@ export function permissionAdvice(): string {
 const SNAP_LENGTH = 65535;
 
 export class LiveCaptureSource implements PacketSource {
-  readonly stats: SourceStats = {
-    packets: 0,
-    bytes: 0,
-    position: 0,
-    totalBytes: null,
-    filePosition: 0,
-    dropped: 0,
-  };
+  readonly stats: SourceStats = emptySourceStats();
   readonly errors: CaptureError[] = [];
   private handle: CapHandle | null = null;
   /** libpcap writes each packet here; kept alive for the capture's whole life. */

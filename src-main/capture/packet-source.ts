@@ -66,6 +66,11 @@ export interface SourceStats {
   dropped: number;
 }
 
+/** Stats of a source that has read nothing yet. */
+export function emptySourceStats(): SourceStats {
+  return { packets: 0, bytes: 0, position: 0, totalBytes: null, filePosition: 0, dropped: 0 };
+}
+
 export interface ReplayPacing {
   /** 'max' replays as fast as possible; a number paces by the capture's own timestamps (1 = real time, 10 = ten times faster). */
   speed: 'max' | number;

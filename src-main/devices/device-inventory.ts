@@ -97,7 +97,8 @@ const GATEWAY_MIN_SCORE = 2;
  * that MAC forwards (a host with its own public address sends at the initial value). A few of
  * them make one public address enough.
  */
-const INITIAL_TTLS = new Set([32, 60, 64, 128, 255]);
+const INITIAL_TTL = new Uint8Array(256);
+for (const ttl of [32, 60, 64, 128, 255]) INITIAL_TTL[ttl] = 1;
 const ROUTED_MIN_PACKETS = 3;
 const ROUTED_WEIGHT = 1;
 
@@ -269,7 +270,7 @@ export class DeviceInventory {
       if (srcIp !== null) {
         if (srcScope === IpScope.PUBLIC) {
           this.notePublicBehind(src, srcIp, ts);
-          if (pkt.ttl > 0 && !INITIAL_TTLS.has(pkt.ttl)) src.routedPackets++;
+          if (pkt.ttl > 0 && INITIAL_TTL[pkt.ttl] === 0) src.routedPackets++;
         } else if (isHostAddressScope(srcScope)) this.noteAddress(src, srcIp, 'ip-source', ts);
       }
       if (dstScope === IpScope.PUBLIC) this.noteRemotePeer(src, dstIp!, bytes);
