@@ -11,7 +11,8 @@
  *  - **idle**: a regular background heartbeat — enough bins of the window hold a packet
  *    (hysteresis: back to asleep only when at most `asleepEnterActiveBins` do);
  *  - **busy**: working (streaming, uploading, updating, answering a command) — the bin's bytes or
- *    packets are well above the device's own baseline *and* above an absolute floor.
+ *    packets are well above the device's own baseline *and* above an absolute floor, or the bin
+ *    holds packets of kinds the device's background traffic lacks (see "Unusual packets" below).
  *
  * The baseline is the running median (`baselineQuantile`) of the byte and packet counts of the
  * device's last `baselineHistoryBins` non-empty bins. Empty bins are left out so that a device
@@ -47,14 +48,43 @@
  * automations are not: three busy spans of similar size (largest at most `routineVolumeRatio` ×
  * the smallest) whose starts are evenly spaced (the two intervals differ by at most
  * `routinePeriodTolerance` of the period, and at least `routineToleranceMinSeconds`) are a
- * routine; so is any later (or still remembered earlier) pair of similar spans one learned period
- * apart. Routine spans stay in the timeline as evidence (`routine: true`, with their period) but
+ * routine; so is any later span of similar size due on its schedule and, once the routine is
+ * learned, every still remembered earlier pair of similar spans one period apart (its first
+ * firings, or a second timer of the same period, as the NKU plug's two 5-minute syncs a minute
+ * apart). Routine spans stay in the timeline as evidence (`routine: true`, with their period) but
  * their time counts as idle. 5 % because device timers drift by a second or two per period while a
  * person repeating an action every few minutes is off by tens of seconds (on MADEA the two Tuya
  * devices' 25-minute check-ins recur every 1499–1501 s and the Amazon plug's sync every 3600 s:
  * with this rule 76 of HBN's 82 and 32 of Amazon's 41 busy spans are routine); the volume
  * ratio of 2 allows for a sync's payload growing or shrinking a little, not for a different kind
  * of exchange. Periods from 2 min (shorter ones are one activity, joined by the exit hold) to 6 h.
+ *
+ * Unusual packets. Volume misses the small work of small devices: a plug switched from its app
+ * gets one command from the cloud and answers with one status report — 0.5–1 kB, less than two of
+ * its own heartbeats. What gives it away is that its sizes are not the heartbeat's: encrypted IoT
+ * traffic repeats the same few packet sizes while nothing happens. activity/packet-kinds.ts keeps,
+ * per device, in which of its last `noveltyHistoryWindows` 5-minute windows with traffic each kind
+ * of packet (direction × size in `noveltyBucketBytes` buckets) was seen; a kind seen in at least
+ * `noveltyFamiliarShare` of them is background, any other packet is novel. A bin with at least
+ * `noveltyEnterPackets` novel packets carrying at least `noveltyBaselineFactor` × the device's
+ * byte baseline starts a busy span ("…, unlike its usual traffic"); a novel packet keeps one going
+ * like a warm bin. Only packets to or from the internet count: LAN-only packets (DHCP renewals,
+ * mDNS and SSDP announcements, ARP) are the home network's housekeeping and what an outside
+ * observer never sees. The numbers follow from definitions and were checked on MADEA: a window of
+ * 5 min holds one beat of any heartbeat of up to 5 min; 24 windows (2 h of traffic) with a third
+ * of them for familiar make a kind background when it shows at least every 15 minutes or so, and
+ * leave rarer timers (25-minute check-ins, hourly syncs) to the routine rule above, which sees
+ * them once they recur; nothing is novel before 12 windows (an hour) were seen, as a new device
+ * has no background yet; two packets, because one stray packet (a retransmission, a late
+ * acknowledgement) is not an exchange; 8-byte buckets keep one message type's few-byte length
+ * jitter in one kind while telling a 123-byte heartbeat from a 235-byte status report. On MADEA
+ * the byte condition (the novel packets must carry at least a typical bin of the device's
+ * traffic) took the bulbs' hourly DNS and time lookups (2 × 90 B) out, halving the Lumiman bulb's
+ * and HBN plug's busy time (0.5 → 0.3 %, 0.4 → 0.2 %); counting LAN-only packets as well had
+ * multiplied the busy time of quiet devices (DHCP renewals and mDNS bursts; HBN plug 0.2 → 0.8 %,
+ * Roomba 0.2 → 2.1 %). With all of it, plugs, bulbs and sensors stay busy for 0.1–0.9 % of the
+ * time on MADEA (0.1–0.3 % by volume alone; the Amazon plug 3.8 % either way), the Ring doorbell
+ * 1.2 % (0.5 %; the rest is a night it spent without its cloud, retrying).
  *
  * `npx tsx test/bench/activity-calibration.ts [--config JSON]` reruns that measurement (busy time,
  * busy and routine spans and routine jitter per MADEA device) for the defaults or any override.
@@ -121,6 +151,22 @@ export interface ActivityConfig {
   routineMemorySpans: number;
   /** Routine periods remembered per device. */
   routineMaxPeriods: number;
+  /** Packet kinds (direction × size): window of the background history, seconds. */
+  noveltyWindowSeconds: number;
+  /** Windows with traffic remembered per device (1 … 31). */
+  noveltyHistoryWindows: number;
+  /** Share of the remembered windows a familiar kind was seen in. */
+  noveltyFamiliarShare: number;
+  /** Windows remembered before any packet is judged novel. */
+  noveltyMinWindows: number;
+  /** Width of a size bucket of a packet kind, bytes. */
+  noveltyBucketBytes: number;
+  /** Novel packets in one bin that start a busy span (0 turns novelty off) ... */
+  noveltyEnterPackets: number;
+  /** ... when their bytes reach this many times the device's byte baseline (its median non-empty bin). */
+  noveltyBaselineFactor: number;
+  /** Novel packets in one bin that keep a busy span going. */
+  noveltyExitPackets: number;
   /** Most state segments kept per device; the oldest are dropped beyond it. */
   maxSegments: number;
   /** Most busy spans kept per device; the oldest are dropped beyond it. */
@@ -153,6 +199,14 @@ export const DEFAULT_ACTIVITY_CONFIG: Readonly<ActivityConfig> = Object.freeze({
   routineVolumeRatio: 2,
   routineMemorySpans: 32,
   routineMaxPeriods: 8,
+  noveltyWindowSeconds: 300,
+  noveltyHistoryWindows: 24,
+  noveltyFamiliarShare: 1 / 3,
+  noveltyMinWindows: 12,
+  noveltyBucketBytes: 8,
+  noveltyEnterPackets: 2,
+  noveltyBaselineFactor: 1,
+  noveltyExitPackets: 1,
   maxSegments: 4096,
   maxSpans: 1024,
 });
@@ -193,7 +247,24 @@ export function activityConfig(overrides: Partial<ActivityConfig> = {}): Activit
     throw new RangeError(
       'activity config: need asleepEnterActiveBins < idleEnterActiveBins <= activityWindowBins',
     );
+  if (!(c.noveltyWindowSeconds > 0))
+    throw new RangeError('activity config: noveltyWindowSeconds must be > 0');
+  if (!(c.noveltyHistoryWindows >= 1 && c.noveltyHistoryWindows <= 31))
+    throw new RangeError('activity config: noveltyHistoryWindows must be in 1 … 31');
+  if (!(c.noveltyMinWindows >= 1 && c.noveltyMinWindows <= c.noveltyHistoryWindows))
+    throw new RangeError('activity config: need 1 <= noveltyMinWindows <= noveltyHistoryWindows');
+  if (!(c.noveltyFamiliarShare > 0 && c.noveltyFamiliarShare <= 1))
+    throw new RangeError('activity config: noveltyFamiliarShare must be in (0, 1]');
+  if (!(c.noveltyBucketBytes >= 1)) throw new RangeError('activity config: noveltyBucketBytes must be >= 1');
+  if (!(c.noveltyEnterPackets >= 0 && c.noveltyBaselineFactor >= 0))
+    throw new RangeError('activity config: noveltyEnterPackets and noveltyBaselineFactor must be >= 0');
+  if (!(c.noveltyExitPackets >= 1 && c.noveltyExitPackets <= Math.max(1, c.noveltyEnterPackets)))
+    throw new RangeError('activity config: need 1 <= noveltyExitPackets <= noveltyEnterPackets');
   for (const key of [
+    'noveltyHistoryWindows',
+    'noveltyMinWindows',
+    'noveltyEnterPackets',
+    'noveltyExitPackets',
     'baselineHistoryBins',
     'exitHoldBins',
     'activityWindowBins',

@@ -26,16 +26,18 @@ const DOMINANT_SHARE = 2 / 3;
 /**
  * Short description of a busy span from its byte counts: "uploaded …" when at least two thirds
  * went up, "downloaded …" when two thirds came down, "exchanged … on the LAN" when two thirds
- * stayed in the home, else "exchanged …" (all bytes).
+ * stayed in the home, else "exchanged …" (all bytes); `unusual` (a span its packet kinds started,
+ * not its volume) adds ", unlike its usual traffic".
  */
 export function describeSpan(
   bytesUp: number,
   bytesDown: number,
   bytesLocal: number,
   duration: number,
+  unusual = false,
 ): string {
   const total = bytesUp + bytesDown + bytesLocal;
-  const over = `over ${formatDuration(duration)}`;
+  const over = `over ${formatDuration(duration)}${unusual ? ', unlike its usual traffic' : ''}`;
   if (total > 0 && bytesUp >= DOMINANT_SHARE * total) return `uploaded ${formatBytes(bytesUp)} ${over}`;
   if (total > 0 && bytesDown >= DOMINANT_SHARE * total) return `downloaded ${formatBytes(bytesDown)} ${over}`;
   if (total > 0 && bytesLocal >= DOMINANT_SHARE * total)

@@ -23,8 +23,12 @@ import {
   type StateSegment,
 } from './activity-timeline.ts';
 
-const spanBytes = (s: BusySpan): number => s.bytesUp + s.bytesDown + s.bytesLocal;
+import { PacketKindHistory } from './packet-kinds.ts';
 import { RateBaseline } from './rate-baseline.ts';
+
+const spanBytes = (s: BusySpan): number => s.bytesUp + s.bytesDown + s.bytesLocal;
+/** Packet sizes from this on share the last size bucket of a packet kind (above any Ethernet or tunnel MTU). */
+const KIND_MAX_BYTES = 2048;
 
 type QuietState = 'asleep' | 'idle';
 
@@ -33,6 +37,7 @@ export class ActivityTracker {
   private readonly binSeconds: number;
   private readonly bytesBaseline: RateBaseline;
   private readonly packetsBaseline: RateBaseline;
+  private readonly kinds: PacketKindHistory;
   /** 1 for each of the last `activityWindowBins` bins that held a packet. */
   private readonly activeRing: Uint8Array;
   private ringPos = 0;
@@ -49,11 +54,15 @@ export class ActivityTracker {
   private binUp = 0;
   private binDown = 0;
   private binLocal = 0;
+  /** Packets of the open bin whose kind is not part of the device's background. */
+  private binNovel = 0;
+  private binNovelBytes = 0;
   private binFirstTs = 0;
   private binLastTs = 0;
 
   /** Sums of the bin closed last (always the bin just before the open one). */
   private prevPackets = 0;
+  private prevNovel = 0;
   private prevUp = 0;
   private prevDown = 0;
   private prevLocal = 0;
@@ -72,6 +81,9 @@ export class ActivityTracker {
   private spanLastTs = 0;
   private spanPeakBytes = 0;
   private spanPeakPackets = 0;
+  private spanNovel = 0;
+  /** The span was started by packets unlike the device's background, not by its volume. */
+  private spanUnusual = false;
   /** End (seconds) of the span's last warm bin, and the start of its first bin. */
   private spanEnd = 0;
   private spanBinStart = 0;
@@ -84,6 +96,7 @@ export class ActivityTracker {
   private pendLocal = 0;
   private pendPeakBytes = 0;
   private pendPeakPackets = 0;
+  private pendNovel = 0;
 
   private openState: ActivityState = 'asleep';
   private openStart = 0;
@@ -98,6 +111,14 @@ export class ActivityTracker {
     this.bytesBaseline = new RateBaseline(this.config.baselineHistoryBins);
     this.packetsBaseline = new RateBaseline(this.config.baselineHistoryBins);
     this.activeRing = new Uint8Array(this.config.activityWindowBins);
+    this.kinds = new PacketKindHistory({
+      windowSeconds: this.config.noveltyWindowSeconds,
+      historyWindows: this.config.noveltyHistoryWindows,
+      familiarShare: this.config.noveltyFamiliarShare,
+      minWindows: this.config.noveltyMinWindows,
+      bucketBytes: this.config.noveltyBucketBytes,
+      maxBytes: KIND_MAX_BYTES,
+    });
   }
 
   /** State as of the last closed bin (busy while a span is open, hold included). */
@@ -137,6 +158,11 @@ export class ActivityTracker {
       this.binLastTs = ts;
     } else if (ts > this.binLastTs) this.binLastTs = ts;
     this.binPackets++;
+    // LAN-only packets (DHCP, mDNS, SSDP, ARP) are the home network's housekeeping, never seen outside
+    if (direction !== Direction.LOCAL && this.kinds.observe(ts, size, direction)) {
+      this.binNovel++;
+      this.binNovelBytes += size;
+    }
     if (direction === Direction.UP) this.binUp += size;
     else if (direction === Direction.DOWN) this.binDown += size;
     else this.binLocal += size;
@@ -197,6 +223,7 @@ export class ActivityTracker {
   reset(): void {
     this.bytesBaseline.clear();
     this.packetsBaseline.clear();
+    this.kinds.clear();
     this.activeRing.fill(0);
     this.ringPos = 0;
     this.activeCount = 0;
@@ -205,7 +232,7 @@ export class ActivityTracker {
     this.firstTs = 0;
     this.lastTs = 0;
     this.resetBin();
-    this.prevPackets = this.prevUp = this.prevDown = this.prevLocal = this.prevFirstTs = 0;
+    this.prevPackets = this.prevUp = this.prevDown = this.prevLocal = this.prevFirstTs = this.prevNovel = 0;
     this.quiet = 'asleep';
     this.busy = false;
     this.holdBins = 0;
@@ -233,7 +260,7 @@ export class ActivityTracker {
   }
 
   private resetBin(): void {
-    this.binPackets = this.binUp = this.binDown = this.binLocal = 0;
+    this.binPackets = this.binUp = this.binDown = this.binLocal = this.binNovel = this.binNovelBytes = 0;
     this.binFirstTs = this.binLastTs = 0;
   }
 
@@ -293,18 +320,24 @@ export class ActivityTracker {
           envelope * this.envelopeOf(this.packetsBaseline),
           c.enterFloorPackets,
         );
-        if (bytes >= enterBytes || packets >= enterPackets) this.startSpan(false);
+        const novel =
+          c.noveltyEnterPackets > 0 &&
+          this.binNovel >= c.noveltyEnterPackets &&
+          this.binNovelBytes >= c.noveltyBaselineFactor * baseBytes;
+        if (bytes >= enterBytes || packets >= enterPackets) this.startSpan(false, false);
+        else if (novel) this.startSpan(false, true);
         else if (
           this.prevPackets > 0 &&
           (bytes + this.prevUp + this.prevDown + this.prevLocal >= enterBytes ||
             packets + this.prevPackets >= enterPackets)
         )
-          this.startSpan(true);
+          this.startSpan(true, false);
         else this.switchTo(this.quiet, start);
       } else {
         const exitBytes = Math.max(c.exitFactor * baseBytes, c.exitFloorBytes);
         const exitPackets = Math.max(c.exitFactor * basePackets, c.exitFloorPackets);
-        if (bytes >= exitBytes || packets >= exitPackets) this.extendSpan();
+        const novel = c.noveltyEnterPackets > 0 && this.binNovel >= c.noveltyExitPackets;
+        if (bytes >= exitBytes || packets >= exitPackets || novel) this.extendSpan();
         else this.holdSpan();
       }
       this.bytesBaseline.add(bytes);
@@ -315,6 +348,7 @@ export class ActivityTracker {
       this.switchTo(this.quiet, start);
     }
     this.prevPackets = packets;
+    this.prevNovel = this.binNovel;
     this.prevUp = this.binUp;
     this.prevDown = this.binDown;
     this.prevLocal = this.binLocal;
@@ -332,8 +366,11 @@ export class ActivityTracker {
       this.quiet = 'asleep';
   }
 
-  /** Opens a busy span at the open bin, or at the bin before it when that bin is part of the burst. */
-  private startSpan(withPrevious: boolean): void {
+  /**
+   * Opens a busy span at the open bin, or at the bin before it when that bin is part of the burst;
+   * `unusual` when packets unlike the device's background started it, not its volume.
+   */
+  private startSpan(withPrevious: boolean, unusual: boolean): void {
     const bytes = this.binUp + this.binDown + this.binLocal;
     this.busy = true;
     this.holdBins = 0;
@@ -345,6 +382,8 @@ export class ActivityTracker {
     this.spanLastTs = this.binLastTs;
     this.spanPeakBytes = bytes;
     this.spanPeakPackets = this.binPackets;
+    this.spanNovel = this.binNovel;
+    this.spanUnusual = unusual;
     let start = this.bin * this.binSeconds;
     if (withPrevious) {
       this.spanPackets += this.prevPackets;
@@ -354,6 +393,7 @@ export class ActivityTracker {
       this.spanFirstTs = this.prevFirstTs;
       this.spanPeakBytes = Math.max(bytes, this.prevUp + this.prevDown + this.prevLocal);
       this.spanPeakPackets = Math.max(this.binPackets, this.prevPackets);
+      this.spanNovel += this.prevNovel;
       start -= this.binSeconds;
     }
     this.spanEnd = (this.bin + 1) * this.binSeconds;
@@ -372,6 +412,7 @@ export class ActivityTracker {
     this.spanLastTs = this.binLastTs;
     this.spanPeakBytes = Math.max(this.spanPeakBytes, this.pendPeakBytes, bytes);
     this.spanPeakPackets = Math.max(this.spanPeakPackets, this.pendPeakPackets, this.binPackets);
+    this.spanNovel += this.pendNovel + this.binNovel;
     this.spanEnd = (this.bin + 1) * this.binSeconds;
     this.holdBins = 0;
     this.clearPending();
@@ -385,6 +426,7 @@ export class ActivityTracker {
       this.pendUp += this.binUp;
       this.pendDown += this.binDown;
       this.pendLocal += this.binLocal;
+      this.pendNovel += this.binNovel;
       if (bytes > this.pendPeakBytes) this.pendPeakBytes = bytes;
       if (this.binPackets > this.pendPeakPackets) this.pendPeakPackets = this.binPackets;
     }
@@ -394,7 +436,7 @@ export class ActivityTracker {
 
   private clearPending(): void {
     this.pendPackets = this.pendUp = this.pendDown = this.pendLocal = 0;
-    this.pendPeakBytes = this.pendPeakPackets = 0;
+    this.pendPeakBytes = this.pendPeakPackets = this.pendNovel = 0;
   }
 
   /** Closes the busy span at its last warm bin and records its evidence. */
@@ -413,7 +455,8 @@ export class ActivityTracker {
       bytesLocal: this.spanLocal,
       peakBytesPerSecond: this.spanPeakBytes / this.binSeconds,
       peakPacketsPerSecond: this.spanPeakPackets / this.binSeconds,
-      description: describeSpan(this.spanUp, this.spanDown, this.spanLocal, duration),
+      unusualPackets: this.spanNovel,
+      description: describeSpan(this.spanUp, this.spanDown, this.spanLocal, duration, this.spanUnusual),
       routine: false,
       routinePeriod: null,
       binStart: Math.max(this.spanBinStart, this.openStart),
@@ -487,7 +530,32 @@ export class ActivityTracker {
         this.markRoutine(i, period);
         this.markRoutine(j, period);
         this.markRoutine(last, period);
+        this.markEarlierPairs(first, last, period);
         return;
+      }
+    }
+  }
+
+  /**
+   * A routine of `period` was just learned: the same timer (or a second one of the same period)
+   * was already at work among the remembered spans before it was recognised, so every earlier
+   * pair of non-routine spans of similar size one period apart is routine too.
+   */
+  private markEarlierPairs(first: number, last: number, period: number): void {
+    const spans = this.spans;
+    const tol = this.routineTolerance(period);
+    for (let b = last - 1; b > first; b--) {
+      const later = spans[b];
+      if (later.routine) continue;
+      for (let a = b - 1; a >= first; a--) {
+        const earlier = spans[a];
+        const gap = later.start - earlier.start;
+        if (gap > period + tol) break;
+        if (earlier.routine || Math.abs(gap - period) > tol) continue;
+        if (!this.similarVolume(spanBytes(earlier), spanBytes(later))) continue;
+        this.markRoutine(a, period);
+        this.markRoutine(b, period);
+        break;
       }
     }
   }

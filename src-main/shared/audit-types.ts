@@ -30,6 +30,8 @@ export interface BusySpan {
   /** Highest rate over one bin of the span, bytes and packets per second. */
   peakBytesPerSecond: number;
   peakPacketsPerSecond: number;
+  /** Packets of kinds (direction × size) the device's background traffic lacks (activity/packet-kinds.ts). */
+  unusualPackets: number;
   /** e.g. "uploaded 1.6 MB over 5 min". */
   description: string;
   /**

@@ -220,6 +220,20 @@ describe('ActivityTracker', () => {
       expect(byStart.get(2200)).toBe(false); // due, but 4.5 × the routine's size
     });
 
+    it('calls an earlier pair of similar syncs one learned period apart routine once the period is learned', () => {
+      // a second, smaller timer of the same period as the routine, seen twice before the routine is known
+      const tl = syncs([1000, 1060, 1300, 1360, 1660], [8_000, 20_000, 8_000, 20_000, 20_000]);
+      expect(tl.spans.map((s) => [Math.round(s.start - T0), s.routine])).toEqual([
+        [1000, true],
+        [1060, true],
+        [1300, true],
+        [1360, true],
+        [1660, true],
+      ]);
+      expect(secondsIn(tl, 'busy')).toBe(0);
+      expectContiguous(tl);
+    });
+
     it('gives a replay in any chunking the same routine spans', () => {
       const packets = merge(
         heartbeat(T0, T0 + 7200, 30),
@@ -234,6 +248,61 @@ describe('ActivityTracker', () => {
       });
       live.flush(T0 + 7200);
       expect(live.timeline()).toEqual(whole);
+    });
+  });
+
+  describe("packets unlike the device's background (a command, the status report it triggers)", () => {
+    /** A 123-byte heartbeat each way every 60 s for 3 hours, plus `extra` packets. */
+    function plug(extra: SyntheticPacket[], config = {}): ActivityTimeline {
+      return run(
+        merge(heartbeat(T0, T0 + 10_800, 60, 123), extra),
+        T0 + 10_800,
+        new ActivityTracker(config),
+      ).timeline();
+    }
+    /** A 267-byte command from the cloud and the device's 235-byte answer at `t` seconds after T0. */
+    const command = (t: number): SyntheticPacket[] => [
+      { ts: T0 + t, size: 267, direction: Direction.DOWN },
+      { ts: T0 + t + 0.02, size: 235, direction: Direction.UP },
+    ];
+
+    it("makes a 0.5 kB command a short busy span once the device's background is known", () => {
+      const tl = plug(command(7237));
+      expect(tl.spans).toHaveLength(1);
+      const [span] = tl.spans;
+      expect(span.start).toBe(T0 + 7237);
+      expect(span.bytesUp + span.bytesDown).toBe(267 + 235);
+      expect(span.unusualPackets).toBe(2);
+      expect(span.description).toContain('unlike its usual traffic');
+      expect(span.routine).toBe(false);
+      expect(secondsIn(tl, 'busy')).toBe(10);
+      expectContiguous(tl);
+      // by volume alone it is far below the floors
+      expect(plug(command(7237), { noveltyEnterPackets: 0 }).spans).toEqual([]);
+    });
+
+    it('keeps the heartbeat itself, a lone odd packet and the first hour quiet', () => {
+      expect(plug([]).spans).toEqual([]);
+      expect(plug([{ ts: T0 + 7237, size: 267, direction: Direction.DOWN }]).spans).toEqual([]);
+      expect(plug(command(1237)).spans).toEqual([]); // 20 minutes in: no background known yet
+    });
+
+    it("needs the odd packets to carry at least a typical bin of the device's traffic", () => {
+      // 500-byte heartbeats: a median bin of 1 kB; two odd 60-byte packets are less than that
+      const packets = merge(heartbeat(T0, T0 + 10_800, 60, 500), [
+        { ts: T0 + 7237, size: 60, direction: Direction.DOWN },
+        { ts: T0 + 7237.1, size: 60, direction: Direction.UP },
+      ]);
+      expect(run(packets, T0 + 10_800).timeline().spans).toEqual([]);
+    });
+
+    it('keeps a switching session busy while the commands keep coming', () => {
+      const session: SyntheticPacket[] = [];
+      for (const t of [7203, 7211, 7224, 7236, 7249, 7268, 7281]) session.push(...command(t));
+      const tl = plug(session);
+      expect(tl.spans).toHaveLength(1);
+      expect(tl.spans[0].unusualPackets).toBe(14);
+      expect(secondsIn(tl, 'busy')).toBe(90);
     });
   });
 

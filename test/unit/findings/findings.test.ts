@@ -22,6 +22,7 @@ function span(start: number, end: number, bytesUp: number): BusySpan {
     bytesLocal: 0,
     peakBytesPerSecond: 1,
     peakPacketsPerSecond: 1,
+    unusualPackets: 0,
     description: `uploaded ${bytesUp} B`,
     routine: false,
     routinePeriod: null,
