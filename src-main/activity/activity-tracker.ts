@@ -82,7 +82,7 @@ export class ActivityTracker {
   private spanPeakBytes = 0;
   private spanPeakPackets = 0;
   private spanNovel = 0;
-  /** The span was started by packets unlike the device's background, not by its volume. */
+  /** Packets unlike the device's background started the span and no bin of it was loud enough to. */
   private spanUnusual = false;
   /** End (seconds) of the span's last warm bin, and the start of its first bin. */
   private spanEnd = 0;
@@ -308,36 +308,38 @@ export class ActivityTracker {
     if (packets > 0) {
       const baseBytes = this.baselineBytes();
       const basePackets = this.baselinePackets();
+      const envelope = c.envelopeFactor;
+      const enterBytes = Math.max(
+        c.enterFactor * baseBytes,
+        envelope * this.envelopeOf(this.bytesBaseline),
+        c.enterFloorBytes,
+      );
+      const enterPackets = Math.max(
+        c.enterFactor * basePackets,
+        envelope * this.envelopeOf(this.packetsBaseline),
+        c.enterFloorPackets,
+      );
+      const loud = bytes >= enterBytes || packets >= enterPackets;
       if (!this.busy) {
-        const envelope = c.envelopeFactor;
-        const enterBytes = Math.max(
-          c.enterFactor * baseBytes,
-          envelope * this.envelopeOf(this.bytesBaseline),
-          c.enterFloorBytes,
-        );
-        const enterPackets = Math.max(
-          c.enterFactor * basePackets,
-          envelope * this.envelopeOf(this.packetsBaseline),
-          c.enterFloorPackets,
-        );
-        const novel =
-          c.noveltyEnterPackets > 0 &&
-          this.binNovel >= c.noveltyEnterPackets &&
-          this.binNovelBytes >= c.noveltyBaselineFactor * baseBytes;
-        if (bytes >= enterBytes || packets >= enterPackets) this.startSpan(false, false);
-        else if (novel) this.startSpan(false, true);
+        if (loud) this.startSpan(false, false);
         else if (
           this.prevPackets > 0 &&
           (bytes + this.prevUp + this.prevDown + this.prevLocal >= enterBytes ||
             packets + this.prevPackets >= enterPackets)
         )
           this.startSpan(true, false);
+        else if (
+          c.noveltyEnterPackets > 0 &&
+          this.binNovel >= c.noveltyEnterPackets &&
+          this.binNovelBytes >= c.noveltyBaselineFactor * baseBytes
+        )
+          this.startSpan(false, true);
         else this.switchTo(this.quiet, start);
       } else {
         const exitBytes = Math.max(c.exitFactor * baseBytes, c.exitFloorBytes);
         const exitPackets = Math.max(c.exitFactor * basePackets, c.exitFloorPackets);
         const novel = c.noveltyEnterPackets > 0 && this.binNovel >= c.noveltyExitPackets;
-        if (bytes >= exitBytes || packets >= exitPackets || novel) this.extendSpan();
+        if (bytes >= exitBytes || packets >= exitPackets || novel) this.extendSpan(loud);
         else this.holdSpan();
       }
       this.bytesBaseline.add(bytes);
@@ -368,7 +370,8 @@ export class ActivityTracker {
 
   /**
    * Opens a busy span at the open bin, or at the bin before it when that bin is part of the burst;
-   * `unusual` when packets unlike the device's background started it, not its volume.
+   * `unusual` when packets unlike the device's background started it, not its volume (a span whose
+   * volume alone would have started one never is).
    */
   private startSpan(withPrevious: boolean, unusual: boolean): void {
     const bytes = this.binUp + this.binDown + this.binLocal;
@@ -402,8 +405,9 @@ export class ActivityTracker {
     this.switchTo('busy', start);
   }
 
-  /** A warm bin: the held bins and this one join the span. */
-  private extendSpan(): void {
+  /** A warm bin: the held bins and this one join the span (`loud`: its volume alone would start one). */
+  private extendSpan(loud: boolean): void {
+    if (loud) this.spanUnusual = false;
     const bytes = this.binUp + this.binDown + this.binLocal;
     this.spanPackets += this.pendPackets + this.binPackets;
     this.spanUp += this.pendUp + this.binUp;

@@ -296,6 +296,13 @@ describe('ActivityTracker', () => {
       expect(run(packets, T0 + 10_800).timeline().spans).toEqual([]);
     });
 
+    it('does not call a span unusual once its volume alone would have made it busy', () => {
+      const tl = plug(merge(command(7237), transfer(7247 + T0, 7257 + T0, 3000, Direction.DOWN)));
+      expect(tl.spans).toHaveLength(1);
+      expect(tl.spans[0].unusualPackets).toBeGreaterThanOrEqual(2);
+      expect(tl.spans[0].description).toMatch(/^downloaded 3\d\.\d kB over 20 s$/);
+    });
+
     it('keeps a switching session busy while the commands keep coming', () => {
       const session: SyntheticPacket[] = [];
       for (const t of [7203, 7211, 7224, 7236, 7249, 7268, 7281]) session.push(...command(t));
