@@ -34,10 +34,12 @@ export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low', 'info']
 const pct = (share: number): string => `${Math.round(100 * share)} %`;
 const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** "2023-06-13 19:47–19:52 UTC" (the end's date is repeated only when it differs). */
+/** "2023-06-13 19:47–19:52 UTC" (the end's date is repeated only when it differs; seconds within one minute). */
 export function formatSpanTime(start: number, end: number): string {
   const a = new Date(start * 1000).toISOString();
   const b = new Date(end * 1000).toISOString();
+  // within one minute: "19:47:05–19:47:41", not "19:47–19:47"
+  if (a.slice(0, 16) === b.slice(0, 16)) return `${a.slice(0, 10)} ${a.slice(11, 19)}–${b.slice(11, 19)} UTC`;
   const endText =
     a.slice(0, 10) === b.slice(0, 10) ? b.slice(11, 16) : `${b.slice(0, 10)} ${b.slice(11, 16)}`;
   return `${a.slice(0, 10)} ${a.slice(11, 16)}–${endText} UTC`;

@@ -135,6 +135,17 @@ export const S = {
     agreement: 'activity agreement',
     cost: 'extra traffic',
     notAnalysed: 'Observer timelines appear when the capture has been read.',
+    busySpans: 'When it was busy',
+  },
+  spans: {
+    none: 'It was never busy in this capture.',
+    when: 'Started',
+    duration: 'Lasted',
+    what: 'What it did',
+    show: 'Show',
+    more: (n: number) => `… and ${n} earlier busy ${n === 1 ? 'period' : 'periods'}.`,
+    routine: (n: number, minutes: readonly number[]) =>
+      `${n} exchanges on the device's own timer${minutes.length > 0 ? ` (every ${minutes.map((m) => `${m} min`).join(', ')})` : ''} count as idle, not busy.`,
   },
   findings: {
     title: 'Findings',

@@ -1,6 +1,7 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { describe, expect, it } from 'vitest';
+import BusySpans from '../../src-renderer/components/BusySpans.svelte';
 import FindingCard from '../../src-renderer/components/FindingCard.svelte';
 import Timeline from '../../src-renderer/components/Timeline.svelte';
 import Devices from '../../src-renderer/pages/Devices.svelte';
@@ -49,6 +50,54 @@ describe('Timeline', () => {
     expect(segs.map((r) => r.getAttribute('data-state'))).toEqual(['idle', 'busy', 'asleep']);
     expect(container.querySelectorAll('g[data-row=napt] rect.seg')).toHaveLength(0);
     expect(container.querySelector('g[data-row=napt] text.none')?.textContent).toMatch(/appear when/);
+  });
+});
+
+describe('BusySpans', () => {
+  const t0 = 1_700_000_000;
+  const span = (start: number, description: string, routinePeriod: number | null = null) => ({
+    start: t0 + start,
+    end: t0 + start + 4,
+    duration: 4,
+    packets: 6,
+    bytesUp: 500,
+    bytesDown: 400,
+    bytesLocal: 0,
+    peakBytesPerSecond: 90,
+    peakPacketsPerSecond: 0.6,
+    unusualPackets: 2,
+    description,
+    routine: routinePeriod !== null,
+    routinePeriod,
+    binStart: t0 + start - (start % 10),
+    binEnd: t0 + start - (start % 10) + 10,
+  });
+
+  it('lists busy spans newest first, counts the rest and the routine ones, and zooms on Show', async () => {
+    const shown: [number, number][] = [];
+    const { container } = render(BusySpans, {
+      spans: [
+        span(100, 'exchanged 900 B over 4 s, unlike its usual traffic'),
+        span(1600, 'a sync', 1500),
+        span(3100, 'a sync', 1500),
+        span(3700, 'uploaded 1.6 MB over 5 min'),
+        span(4600, 'a sync', 1500),
+      ],
+      limit: 1,
+      onShow: (a: number, b: number) => shown.push([a, b]),
+    });
+    const rows = [...container.querySelectorAll('tbody tr')];
+    expect(rows.map((r) => r.getAttribute('data-start'))).toEqual([String(t0 + 3700)]);
+    expect(screen.getByText('uploaded 1.6 MB over 5 min')).toBeTruthy();
+    expect(screen.getByText('… and 1 earlier busy period.')).toBeTruthy();
+    expect(screen.getByText(/3 exchanges on the device's own timer \(every 25 min\) count as idle/)).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Show' }));
+    expect(shown).toEqual([[t0 + 3700, t0 + 3710]]);
+  });
+
+  it('says so when the device was never busy', () => {
+    render(BusySpans, { spans: [] });
+    expect(screen.getByText('It was never busy in this capture.')).toBeTruthy();
   });
 });
 

@@ -212,6 +212,7 @@ describe('auditFindings', () => {
 describe('finding helpers', () => {
   it('formats span times in UTC and cuts host names to their registered domain', () => {
     expect(formatSpanTime(T0 + 47 * 60, T0 + 52 * 60)).toBe('2023-06-13 19:47–19:52 UTC');
+    expect(formatSpanTime(T0 + 47 * 60 + 5, T0 + 47 * 60 + 41)).toBe('2023-06-13 19:47:05–19:47:41 UTC');
     expect(formatSpanTime(T0 + 4.9 * 3600, T0 + 5.1 * 3600)).toBe('2023-06-13 23:54–2023-06-14 00:06 UTC');
     expect(registeredDomain('a1.tuyaus.com')).toBe('tuyaus.com');
     expect(registeredDomain('api.service.co.uk.')).toBe('service.co.uk');
