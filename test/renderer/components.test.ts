@@ -90,7 +90,9 @@ describe('BusySpans', () => {
     expect(rows.map((r) => r.getAttribute('data-start'))).toEqual([String(t0 + 3700)]);
     expect(screen.getByText('uploaded 1.6 MB over 5 min')).toBeTruthy();
     expect(screen.getByText('… and 1 earlier busy period.')).toBeTruthy();
-    expect(screen.getByText(/3 exchanges on the device's own timer \(every 25 min\) count as idle/)).toBeTruthy();
+    expect(
+      screen.getByText(/3 exchanges on the device's own timer \(every 25 min\) count as idle/),
+    ).toBeTruthy();
     await fireEvent.click(screen.getByRole('button', { name: 'Show' }));
     expect(shown).toEqual([[t0 + 3700, t0 + 3710]]);
   });
