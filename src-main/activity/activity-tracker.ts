@@ -158,8 +158,7 @@ export class ActivityTracker {
       this.binLastTs = ts;
     } else if (ts > this.binLastTs) this.binLastTs = ts;
     this.binPackets++;
-    // LAN-only packets (DHCP, mDNS, SSDP, ARP) are the home network's housekeeping, never seen outside
-    if (direction !== Direction.LOCAL && this.kinds.observe(ts, size, direction)) {
+    if (this.kinds.observe(ts, size, direction)) {
       this.binNovel++;
       this.binNovelBytes += size;
     }

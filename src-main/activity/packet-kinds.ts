@@ -1,9 +1,11 @@
 /**
  * Which kinds of packet are part of a device's background traffic. A packet's kind is its
  * direction and its size rounded down to `bucketBytes` — what any observer sees, also through a
- * tunnel. Encrypted IoT traffic repeats itself: a heartbeat is the same few sizes every minute, a
- * LAN announcement the same size every few seconds, while a command from the cloud, a status
- * report it triggers or a new connection brings sizes the device's quiet hours do not have.
+ * tunnel. Encrypted IoT traffic repeats itself: a heartbeat is the same few sizes every minute,
+ * while a command from the cloud, a status report it triggers or a new connection brings sizes the
+ * device's quiet hours do not have. Only packets to or from the internet have a kind: LAN-only
+ * packets (DHCP renewals, mDNS and SSDP announcements, ARP) are the home network's housekeeping,
+ * never novel, and what an outside observer never sees.
  *
  * Time is cut into windows of `windowSeconds` on the absolute grid; for every kind a bitmask
  * remembers in which of the device's last `historyWindows` windows *with traffic* it was seen (bit
@@ -16,10 +18,10 @@
  * Fixed memory (one 32-bit mask per kind), O(1) per packet and O(kinds) once per window; results
  * depend only on the packets and their order, so a replay gives what the live session gave.
  */
-import type { Direction } from '../views/view-packet.ts';
+import { Direction } from '../views/view-packet.ts';
 
-/** Directions told apart (Direction.UP, DOWN, LOCAL). */
-const DIRECTIONS = 3;
+/** Directions with kinds (Direction.UP and DOWN, 0 and 1). */
+const DIRECTIONS = 2;
 
 function popcount(v: number): number {
   v = v - ((v >>> 1) & 0x55555555);
@@ -84,10 +86,11 @@ export class PacketKindHistory {
   }
 
   /**
-   * Records a packet and says whether its kind is novel (see the module comment). Packets should
-   * come in time order; an older one is counted in the open window.
+   * Records a packet and says whether its kind is novel (see the module comment); LAN-only packets
+   * are ignored. Packets should come in time order; an older one is counted in the open window.
    */
   observe(ts: number, size: number, direction: Direction): boolean {
+    if (direction === Direction.LOCAL) return false;
     const w = Math.floor(ts / this.windowSeconds);
     if (!(w <= this.window)) this.openWindow(w);
     const bucket = Math.min(this.buckets - 1, Math.max(0, Math.floor(size / this.bucketBytes)));

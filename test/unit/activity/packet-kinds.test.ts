@@ -33,13 +33,13 @@ describe('PacketKindHistory', () => {
     expect(kinds.observe(T0 + 13 * W, 999, Direction.DOWN)).toBe(true); // 12 remembered
   });
 
-  it('knows a heartbeat and calls other sizes, or the same size the other way, novel', () => {
+  it('knows a heartbeat, calls other sizes novel and gives LAN-only packets no kind', () => {
     const kinds = new PacketKindHistory(OPTIONS);
     expect(heartbeatWindows(kinds, 0, 30).slice(-20)).toEqual(new Array<boolean>(20).fill(false));
     const t = T0 + 30 * W + 7;
     expect(kinds.observe(t, 267, Direction.DOWN)).toBe(true); // a command from the cloud
     expect(kinds.observe(t + 0.1, 235, Direction.UP)).toBe(true); // the status report it triggers
-    expect(kinds.observe(t + 0.2, 123, Direction.LOCAL)).toBe(true); // heartbeat size, other direction
+    expect(kinds.observe(t + 0.2, 777, Direction.LOCAL)).toBe(false); // LAN-only packets have no kind
     expect(kinds.observe(t + 0.3, 120, Direction.UP)).toBe(false); // same 8-byte bucket as 123
     // seen again in the same window: still judged against the windows before
     expect(kinds.observe(t + 10, 267, Direction.DOWN)).toBe(true);
@@ -59,6 +59,7 @@ describe('PacketKindHistory', () => {
     }
     expect(third.slice(-4)).toEqual([false, false, false, false]);
     expect(fourth.slice(-4)).toEqual([true, true, true, true]);
+    expect(kinds.observe(at(72), 400, Direction.UP)).toBe(true); // a familiar size, the other way
   });
 
   it('needs the share in the windows before the open one: a burst cannot make itself familiar', () => {
