@@ -751,6 +751,7 @@ export class Engine {
                 description: w.description,
                 recognisedShare: r.recognisedShare,
                 agreement: r.agreement,
+                busyRecall: r.busyRecall,
                 costShare: w.costShare,
               },
             ];

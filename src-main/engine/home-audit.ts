@@ -124,6 +124,8 @@ export interface WhatIfDevice {
   mac: string;
   recognisedShare: number;
   agreement: number;
+  /** Share of the device's busy time the observer's timeline still shows busy with the defence. */
+  busyRecall: number;
 }
 
 export interface WhatIf {
@@ -678,10 +680,12 @@ async function runWhatIf(
     const recognised =
       cls < 0 || answers === undefined || identity.packets === 0 ? 0 : answers[cls] / identity.packets;
     const inferred = cls < 0 ? null : (labelled.timelines.get(cls) ?? null);
+    const exposure = activityExposure(d.truth, inferred, coverage);
     const row = {
       mac: d.mac,
       recognisedShare: recognised,
-      agreement: activityExposure(d.truth, inferred, coverage).agreement,
+      agreement: exposure.agreement,
+      busyRecall: exposure.busyRecall,
     };
     rows.push(row);
     if (identity.packets >= MIN_PACKETS_FOR_AVERAGE) counted.push(row);

@@ -23,6 +23,7 @@ import type {
   ObserverAudit,
   ObserverDeviceAudit,
   WhatIf,
+  WhatIfDevice,
 } from '../engine/home-audit.ts';
 import { MIN_PACKETS_FOR_AVERAGE, OBSERVER_NAMES } from '../engine/home-audit.ts';
 import type { Finding, Severity } from '../shared/audit-types.ts';
@@ -66,12 +67,17 @@ function article(word: string): string {
   return /^[aeiou]/i.test(word) || /^[FHLMNRSX][A-Z]/.test(word) ? `an ${word}` : `a ${word}`;
 }
 
-function identityFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudit): Finding | null {
+function identityFinding(
+  d: DeviceAudit,
+  o: ObserverAudit,
+  r: ObserverDeviceAudit,
+  whatIfs: readonly WhatIf[],
+): Finding | null {
   const id = r.identity;
   if (id.packets < MIN_PACKETS_FOR_AVERAGE || id.className === null) return null;
   const share = id.recognisedShare;
   if (share < 0.2) return null;
-  if (id.classSource === 'lookalike') return lookalikeFinding(d, o, r);
+  if (id.classSource === 'lookalike') return lookalikeFinding(d, o, r, whatIfs);
   const severity: Severity = share >= 0.8 ? 'high' : share >= 0.5 ? 'medium' : 'low';
   const how = share >= 0.8 ? 'can tell' : share >= 0.5 ? 'can often tell' : 'can sometimes tell';
   const where = o.view === 'napt' ? 'even behind your router' : 'even inside your VPN tunnel';
@@ -92,9 +98,11 @@ function identityFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudi
       `Most frequent answer: ${id.topLabel ?? '-'} (${pct(id.topShare)}); ${pct(id.unknownShare)} of its packets are called unknown.`,
     ],
     advice:
-      o.view === 'napt'
-        ? 'A VPN on the router hides which device sent each packet from your ISP far better than NAT does; see the what-ifs for how much padding or cover traffic adds.'
-        : 'A VPN hides ports and addresses but not packet sizes and timing; padding packets or adding cover traffic (see the what-ifs) is what makes devices hard to tell apart.',
+      (o.view === 'napt'
+        ? 'A VPN on the router hides which device sent each packet from your ISP far better than NAT does.'
+        : 'A VPN hides ports and addresses but not packet sizes and timing; padding packets or adding cover traffic is what makes devices hard to tell apart.') +
+      ' ' +
+      identityDefenceAdvice(d, o, r, whatIfs),
   };
 }
 
@@ -103,7 +111,12 @@ function identityFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudi
  * class: not a recognition, but a sign that the traffic is distinctive enough for an observer who
  * trained on such devices to recognise it.
  */
-function lookalikeFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudit): Finding | null {
+function lookalikeFinding(
+  d: DeviceAudit,
+  o: ObserverAudit,
+  r: ObserverDeviceAudit,
+  whatIfs: readonly WhatIf[],
+): Finding | null {
   const id = r.identity;
   if (id.recognisedShare < 0.5 || id.className === null) return null;
   const who = o.view === 'napt' ? "Your ISP's model" : "The VPN carrier's model";
@@ -120,11 +133,90 @@ function lookalikeFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAud
       `${id.packets} of its packets are in this observer's view; ${pct(id.unknownShare)} of them are called unknown.`,
       `The labels name it "${d.trueLabel ?? d.name}", which is not one of the ${o.modelId} model's classes.`,
     ],
-    advice: 'Padding and cover traffic blur such fingerprints (see the what-ifs).',
+    advice: `Padding and cover traffic blur such fingerprints. ${identityDefenceAdvice(d, o, r, whatIfs)}`,
   };
 }
 
-function activityFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudit): Finding | null {
+/** The device's row in each what-if of the observer's view. */
+function whatIfsOf(
+  whatIfs: readonly WhatIf[],
+  view: ObserverAudit['view'],
+  mac: string,
+): { w: WhatIf; row: WhatIfDevice }[] {
+  const out: { w: WhatIf; row: WhatIfDevice }[] = [];
+  for (const w of whatIfs) {
+    if (w.view !== view) continue;
+    const row = w.devices.find((x) => x.mac === mac);
+    if (row !== undefined) out.push({ w, row });
+  }
+  return out;
+}
+
+/**
+ * The cheapest what-if among those that leave at most `NEAR_BEST` more of `share` than the one
+ * that leaves the least, or null when none was run for this device and observer.
+ */
+function bestDefence(
+  tried: readonly { w: WhatIf; row: WhatIfDevice }[],
+  share: (row: WhatIfDevice) => number,
+): { w: WhatIf; row: WhatIfDevice } | null {
+  if (tried.length === 0) return null;
+  const least = Math.min(...tried.map((t) => share(t.row)));
+  let best: { w: WhatIf; row: WhatIfDevice } | null = null;
+  for (const t of tried) {
+    if (share(t.row) > least + NEAR_BEST) continue;
+    if (best === null || t.w.costShare < best.w.costShare) best = t;
+  }
+  return best;
+}
+
+/** Shares this close to the best defence's count as as good (the cheaper one is named). */
+const NEAR_BEST = 0.05;
+/** A defence counts as hiding something when it takes at least this share (absolute) off it. */
+const HIDES_AT_LEAST = 0.1;
+
+/** What the what-ifs measured against recognising this device, in one sentence. */
+function identityDefenceAdvice(
+  d: DeviceAudit,
+  o: ObserverAudit,
+  r: ObserverDeviceAudit,
+  whatIfs: readonly WhatIf[],
+): string {
+  const now = r.identity.recognisedShare;
+  const best = bestDefence(whatIfsOf(whatIfs, o.view, d.mac), (x) => x.recognisedShare);
+  if (best === null)
+    return 'The defence what-ifs measure how much padding or cover traffic would change this.';
+  if (now - best.row.recognisedShare < HIDES_AT_LEAST)
+    return `The defences tried change this little: with the best of them, ${best.w.description}, ${pct(best.row.recognisedShare)} of its packets would still be taken for ${article(r.identity.className ?? 'it')} (${pct(now)} without).`;
+  return `Of the defences tried, ${best.w.description} works best here: ${pct(best.row.recognisedShare)} of its packets would still be taken for ${article(r.identity.className ?? 'it')} instead of ${pct(now)}, for ${pct(best.w.costShare)} more traffic.`;
+}
+
+/** What the what-ifs measured against seeing when this device is busy, in one sentence. */
+function activityDefenceAdvice(
+  d: DeviceAudit,
+  o: ObserverAudit,
+  r: ObserverDeviceAudit,
+  whatIfs: readonly WhatIf[],
+): string {
+  const now = r.activity.busyRecall;
+  const best = bestDefence(whatIfsOf(whatIfs, o.view, d.mac), (x) => x.busyRecall);
+  if (best === null)
+    return 'Padding or constant-rate cover traffic may hide its busy periods; the defence what-ifs measure which does for this device.';
+  if (now - best.row.busyRecall < HIDES_AT_LEAST)
+    return `The defences tried change this little: with the best of them, ${best.w.description}, the observer would see ${pct(best.row.busyRecall)} of its busy time (${pct(now)} without).`;
+  const lost =
+    best.row.recognisedShare <= r.identity.recognisedShare / 2
+      ? ` — mostly because models trained on undefended traffic no longer recognise its packets (${pct(r.identity.recognisedShare)} → ${pct(best.row.recognisedShare)})`
+      : '';
+  return `Of the defences tried, ${best.w.description} hides its busy periods best: the observer would see ${pct(best.row.busyRecall)} of its busy time instead of ${pct(now)}${lost}, for ${pct(best.w.costShare)} more traffic.`;
+}
+
+function activityFinding(
+  d: DeviceAudit,
+  o: ObserverAudit,
+  r: ObserverDeviceAudit,
+  whatIfs: readonly WhatIf[],
+): Finding | null {
   const a = r.activity;
   if (a.spansTotal === 0 || a.spansSeen === 0 || r.inferred === null) return null;
   const severity: Severity = a.busyRecall >= 0.5 ? 'high' : 'medium';
@@ -147,9 +239,12 @@ function activityFinding(d: DeviceAudit, o: ObserverAudit, r: ObserverDeviceAudi
       `The observer's timeline of "${r.identity.className}" shows ${a.spansSeen} of the device's ${a.spansTotal} busy spans and ${pct(a.busyRecall)} of its busy time (${formatDuration(a.truthBusySeconds)} in all).`,
       `Its asleep / idle / busy states agree with what the device really did in ${pct(a.agreement)} of 10-second intervals.`,
     ],
-    advice: camera
-      ? 'A camera uploading tells an outsider that someone is watching or that something moved. Cover traffic at a constant rate hides when it uploads; padding alone does not.'
-      : 'Busy periods show when the device is used. Constant-rate cover traffic hides them; padding alone does not.',
+    advice:
+      (camera
+        ? 'A camera uploading tells an outsider that someone is watching or that something moved.'
+        : 'Busy periods show when the device is used.') +
+      ' ' +
+      activityDefenceAdvice(d, o, r, whatIfs),
   };
 }
 
@@ -221,9 +316,27 @@ function dnsFinding(devices: readonly DeviceAudit[]): Finding | null {
 
 function defenceFindings(audit: HomeAudit): Finding[] {
   const out: Finding[] = [];
+  const tooFew = new Set<string>();
   for (const w of audit.whatIfs) {
     const base = audit.observers.find((o) => o.view === w.view);
     if (base === undefined) continue;
+    // the home averages are over devices with enough packets in the view; with none they say nothing
+    if (!base.devices.some((r) => r.identity.packets >= MIN_PACKETS_FOR_AVERAGE)) {
+      if (!tooFew.has(w.view)) {
+        tooFew.add(w.view);
+        out.push({
+          id: `defence:${w.view}:too-few-packets`,
+          kind: 'defence',
+          severity: 'info',
+          observer: w.view,
+          device: null,
+          title: `The defence what-ifs could not be measured for ${w.view === 'napt' ? 'your ISP' : "your VPN's carrier"}: no device has at least ${MIN_PACKETS_FOR_AVERAGE} packets in its view.`,
+          evidence: [`${base.packets} packets of the home reach this observer's view.`],
+          advice: 'Capture for longer (an hour or more) to see what a defence would change.',
+        });
+      }
+      continue;
+    }
     out.push(defenceFinding(w, base));
   }
   return out;
@@ -260,9 +373,9 @@ export function auditFindings(audit: HomeAudit): Finding[] {
     for (const o of audit.observers) {
       const r = o.devices.find((x) => x.mac === d.mac);
       if (r === undefined) continue;
-      const identity = identityFinding(d, o, r);
+      const identity = identityFinding(d, o, r, audit.whatIfs);
       if (identity !== null) own.push(identity);
-      const activity = activityFinding(d, o, r);
+      const activity = activityFinding(d, o, r, audit.whatIfs);
       if (activity !== null) own.push(activity);
     }
     const clouds = cloudsFinding(d);

@@ -227,6 +227,8 @@ export interface DeviceDetail {
     description: string;
     recognisedShare: number;
     agreement: number;
+    /** Share of the device's busy time the observer still sees busy with the defence. */
+    busyRecall: number;
     costShare: number;
   }[];
 }

@@ -133,6 +133,7 @@ export const S = {
     noTimeline: 'No activity recorded yet.',
     recognised: 'recognised',
     agreement: 'activity agreement',
+    busySeen: 'busy time seen',
     cost: 'extra traffic',
     notAnalysed: 'Observer timelines appear when the capture has been read.',
     busySpans: 'When it was busy',

@@ -110,6 +110,15 @@ describe.skipIf(!haveModels)('telltale analyze --activity --findings', () => {
     const base = doc.audit.observers.find((o) => o.view === 'vpn')!;
     expect(mtu.meanRecognisedShare).toBeLessThanOrEqual(base.meanRecognisedShare);
     expect(doc.findings.filter((f) => f.kind === 'defence')).toHaveLength(6);
+    // every device's what-if rows say how much of its busy time the observer still sees, and the
+    // device's findings name a measured defence rather than a rule of thumb
+    const recalls = doc.audit.whatIfs.flatMap((w) => w.devices.map((r) => r.busyRecall));
+    expect(recalls.length).toBeGreaterThan(0);
+    expect(recalls.every((x) => x >= 0 && x <= 1)).toBe(true);
+    const plugFindings = doc.findings.filter((f) => f.kind === 'activity' || f.kind === 'identity');
+    expect(plugFindings.length).toBeGreaterThan(0);
+    for (const f of plugFindings)
+      expect(f.advice).toMatch(/Of the defences tried|The defences tried change this little/);
   });
 
   it('rejects a defence it does not know, naming the forms it takes', async () => {

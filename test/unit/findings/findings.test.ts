@@ -5,6 +5,7 @@ import type {
   HomeAudit,
   ObserverAudit,
   ObserverDeviceAudit,
+  WhatIf,
 } from '../../../src-main/engine/home-audit.ts';
 import { activityExposure, captureCoverage } from '../../../src-main/engine/home-audit.ts';
 import { auditFindings, formatSpanTime, registeredDomain } from '../../../src-main/findings/findings.ts';
@@ -181,6 +182,85 @@ describe('auditFindings', () => {
       "Anyone on your VPN connection's path can tell when your Nest Camera uploads — e.g. 2023-06-13 19:47–19:52 UTC (uploaded 1600000 B).",
     );
     expect(activity.evidence[0]).toMatch(/1 of the device's 2 busy spans/);
+  });
+
+  describe('advice from the what-ifs measured for the device', () => {
+    const upload = span(T0 + 2820, T0 + 3120, 1_600_000);
+    const cam = device('00:00:00:00:00:01', 'Nest Camera', {
+      category: 'camera',
+      truth: timeline([[T0 + 2820, T0 + 3120]], [upload]),
+    });
+    const seenCam = seen(cam, 0.9, timeline([[T0 + 2830, T0 + 3100]]));
+    const whatIf = (
+      id: string,
+      description: string,
+      cost: number,
+      recognised: number,
+      busyRecall: number,
+    ): WhatIf => ({
+      id: `napt-${id}`,
+      view: 'napt',
+      observer: 'your ISP',
+      defence: { kind: 'padding', multiple: 256 },
+      description,
+      costShare: cost,
+      extraBytes: 1000,
+      dummyPackets: 0,
+      meanRecognisedShare: recognised,
+      meanAgreement: 0.5,
+      devices: [{ mac: cam.mac, recognisedShare: recognised, agreement: 0.5, busyRecall }],
+    });
+    const advice = (whatIfs: WhatIf[]): { identity: string; activity: string } => {
+      const f = auditFindings({ ...audit([cam], [observer('napt', [seenCam])]), whatIfs });
+      return {
+        identity: f.find((x) => x.kind === 'identity')!.advice,
+        activity: f.find((x) => x.kind === 'activity')!.advice,
+      };
+    };
+
+    it('names the cheapest defence that hides the device about as well as the best, with its cost', () => {
+      const a = advice([
+        whatIf('pad-16', 'padding to multiples of 16 bytes', 0.05, 0.88, 0.9),
+        whatIf('pad-mtu', 'padding every packet to the full frame size', 9.8, 0, 0),
+        whatIf('pad-256', 'padding to multiples of 256 bytes', 1.1, 0.02, 0.03),
+      ]);
+      expect(seenCam.activity.busyRecall).toBeCloseTo(0.9);
+      expect(a.activity).toContain(
+        'Of the defences tried, padding to multiples of 256 bytes hides its busy periods best: the observer would see 3 % of its busy time instead of 90 % — mostly because models trained on undefended traffic no longer recognise its packets (90 % → 2 %), for 110 % more traffic.',
+      );
+      expect(a.identity).toContain(
+        'Of the defences tried, padding to multiples of 256 bytes works best here: 2 % of its packets would still be taken for a Nest Camera instead of 90 %, for 110 % more traffic.',
+      );
+    });
+
+    it('says when a defence hides the busy periods although the device is still recognised', () => {
+      const a = advice([whatIf('pad-64', 'padding to multiples of 64 bytes', 0.2, 0.85, 0.1)]);
+      expect(a.activity).toContain('would see 10 % of its busy time instead of 90 %, for 20 % more traffic.');
+      expect(a.activity).not.toContain('no longer recognise');
+    });
+
+    it('says so when no defence tried changes much, and points to the what-ifs when none were run', () => {
+      const a = advice([whatIf('pad-16', 'padding to multiples of 16 bytes', 0.05, 0.88, 0.85)]);
+      expect(a.activity).toContain(
+        'The defences tried change this little: with the best of them, padding to multiples of 16 bytes, the observer would see 85 % of its busy time (90 % without).',
+      );
+      expect(a.identity).toContain('The defences tried change this little');
+      const none = advice([]);
+      expect(none.activity).toContain('the defence what-ifs measure which does for this device');
+      expect(none.identity).toContain('The defence what-ifs measure');
+    });
+
+    it('does not report home averages of what-ifs when no device has enough packets in the view', () => {
+      const quiet = { ...seenCam, identity: { ...seenCam.identity, packets: 3 } };
+      const f = auditFindings({
+        ...audit([cam], [observer('napt', [quiet])]),
+        whatIfs: [whatIf('pad-16', 'padding to multiples of 16 bytes', 0.05, 0, 0)],
+      });
+      const defence = f.filter((x) => x.kind === 'defence');
+      expect(defence.map((x) => x.title)).toEqual([
+        'The defence what-ifs could not be measured for your ISP: no device has at least 20 packets in its view.',
+      ]);
+    });
   });
 
   it('names the clouds the ISP sees, clear-text traffic and unencrypted DNS', () => {
