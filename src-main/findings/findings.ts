@@ -342,6 +342,14 @@ function defenceFindings(audit: HomeAudit): Finding[] {
   return out;
 }
 
+/** Views with fewer packets than this get a word on how little their what-if averages rest on. */
+const FEW_PACKETS = 10_000;
+
+/** "3 devices": those the observer's home averages are taken over. */
+function counted(base: ObserverAudit): string {
+  return count(base.devices.filter((r) => r.identity.packets >= MIN_PACKETS_FOR_AVERAGE).length, 'device');
+}
+
 function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
   const who = w.view === 'napt' ? "your ISP's" : "your VPN carrier's";
   return {
@@ -356,6 +364,7 @@ function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
       `${pct(w.meanAgreement)} agreement, for ${pct(w.costShare)} more traffic.`,
     evidence: [
       `Extra traffic: ${formatBytes(w.extraBytes)}${w.dummyPackets > 0 ? ` (${w.dummyPackets} cover packets)` : ''} over the captured time.`,
+      `Averages over ${counted(base)} with at least ${MIN_PACKETS_FOR_AVERAGE} packets in the view (${base.packets} packets in all)${base.packets < FEW_PACKETS ? ': on so short a capture a few packets more or less recognised move them by several points either way' : ''}.`,
       'Measured with the same models, trained on traffic without the defence: an observer that retrains on defended traffic may do better.',
     ],
     advice:

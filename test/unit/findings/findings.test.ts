@@ -250,6 +250,17 @@ describe('auditFindings', () => {
       expect(none.identity).toContain('The defence what-ifs measure');
     });
 
+    it('says how many devices and packets the home averages of a what-if rest on', () => {
+      const f = auditFindings({
+        ...audit([cam], [observer('napt', [seenCam])]),
+        whatIfs: [whatIf('pad-16', 'padding to multiples of 16 bytes', 0.05, 0.88, 0.85)],
+      });
+      const defence = f.find((x) => x.kind === 'defence')!;
+      expect(defence.evidence[1]).toBe(
+        'Averages over 1 device with at least 20 packets in the view (1000 packets in all): on so short a capture a few packets more or less recognised move them by several points either way.',
+      );
+    });
+
     it('does not report home averages of what-ifs when no device has enough packets in the view', () => {
       const quiet = { ...seenCam, identity: { ...seenCam.identity, packets: 3 } };
       const f = auditFindings({
