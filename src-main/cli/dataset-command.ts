@@ -12,6 +12,11 @@
  *   direction.npy     uint8   [N]     0 up, 1 down, 2 local
  *   size.npy          int32   [N]     observer frame size in bytes (unnormalised)
  *   flow.npy          int32   [N]     the observer's flow id (unique per segment); -1 none or no flows in the view
+ *
+ * With `--defence pad-N | pad-mtu | cover-Rpps` the view's packets are written as the home would
+ * send them with that defence (views/defences.ts): padded sizes, or cover packets (label -1)
+ * among them — to score the models against it (`telltale eval` does) or to train an observer
+ * that knows it. meta.json names the defence and what it cost.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -20,6 +25,7 @@ import { analyzeCaptures } from '../engine/capture-analysis.ts';
 import { FeatureExtractor } from '../features/feature-extractor.ts';
 import { FEATURE_SPEC } from '../features/feature-spec.ts';
 import { NpyWriter } from '../store/npy-writer.ts';
+import { DefendedStream, defenceId, type Defence } from '../views/defences.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
 import type { ViewName, ViewPacket } from '../views/view-packet.ts';
 import { type CliIo, ExitCode } from './cli-io.ts';
@@ -32,6 +38,8 @@ export interface DatasetArgs {
   view: ViewName;
   out: string;
   vpnProfile: TunnelProfileName | undefined;
+  /** Write the view as the home would send it with this defence; none when absent. */
+  defence?: Defence | null;
 }
 
 /** Rows buffered before they are handed to the writers. */
@@ -125,6 +133,13 @@ export async function runDataset(args: DatasetArgs, io: CliIo): Promise<number> 
   mkdirSync(args.out, { recursive: true });
   const columns = new DatasetColumns(args.view, args.out);
   const bar = io.progress === undefined ? null : new ProgressBar(io.progress);
+  const defended =
+    args.defence === undefined || args.defence === null
+      ? null
+      : new DefendedStream(args.defence, args.view, args.vpnProfile);
+  const add = (vp: ViewPacket): void => {
+    columns.add(vp);
+  };
   let analysis;
   try {
     analysis = await analyzeCaptures(args.captures, {
@@ -132,11 +147,13 @@ export async function runDataset(args: DatasetArgs, io: CliIo): Promise<number> 
       views: [args.view],
       viewOptions: { profile: args.vpnProfile },
       onViewPacket: (_view, vp) => {
-        columns.add(vp);
+        if (defended === null) columns.add(vp);
+        else defended.push(vp, add);
       },
       onSegmentStart: (segment) => {
         columns.currentSegment = segment;
         columns.extractor.reset();
+        defended?.reset();
       },
       onProgress: (p) => {
         bar?.update({
@@ -157,6 +174,17 @@ export async function runDataset(args: DatasetArgs, io: CliIo): Promise<number> 
     formatVersion: 1,
     view: args.view,
     vpnProfile: args.view === 'vpn' ? (args.vpnProfile ?? 'openvpn-aes-256-gcm') : null,
+    defence:
+      defended === null
+        ? null
+        : {
+            id: defenceId(defended.defence),
+            ...defended.defence,
+            bytesBefore: defended.stats.bytesBefore,
+            bytesAfter: defended.stats.bytesAfter,
+            packetsBefore: defended.stats.packetsBefore,
+            dummyPackets: defended.stats.dummyPackets,
+          },
     featureSpecVersion: FEATURE_SPEC.version,
     featureNames: columns.extractor.names,
     features: FEATURE_SPEC.views[args.view],
@@ -190,7 +218,7 @@ export async function runDataset(args: DatasetArgs, io: CliIo): Promise<number> 
   writeFileSync(join(args.out, 'meta.json'), `${JSON.stringify(meta, null, 1)}\n`);
   reportReadErrors(analysis, io);
   io.stdout(
-    `${args.view}: ${columns.rows} packets x ${columns.extractor.length} features from ${analysis.files.length} file(s) → ${args.out}\n`,
+    `${args.view}${defended === null ? '' : ` with ${defenceId(defended.defence)}`}: ${columns.rows} packets x ${columns.extractor.length} features from ${analysis.files.length} file(s) → ${args.out}\n`,
   );
   return unreadableFiles(analysis) > 0 ? ExitCode.UNREADABLE : ExitCode.OK;
 }

@@ -9,7 +9,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GroundTruthError } from '../devices/ground-truth.ts';
-import { DEFAULT_DEFENCES, defenceId, parseDefence } from '../views/defences.ts';
+import { DEFAULT_DEFENCES, defenceId, parseDefence, type Defence } from '../views/defences.ts';
 import { TUNNEL_PROFILE_NAMES, type TunnelProfileName } from '../views/tunnel-profiles.ts';
 import { VIEW_NAMES, type ViewName } from '../views/view-packet.ts';
 import { runAnalyze } from './analyze-command.ts';
@@ -34,8 +34,9 @@ const USAGE = `Usage:
       --findings: plain-language findings and defence what-ifs (padding pad-N / pad-mtu, cover
       traffic cover-Rpps; default ${DEFAULT_DEFENCES.map(defenceId).join(',')}); --json writes all of it.
   telltale dataset <capture...> --labels labels.csv --view lan|napt|vpn --out DIR
-                   [--vpn-profile NAME] [--no-progress]
-      Per-packet feature vectors, true labels and provenance as NumPy .npy files + meta.json.
+                   [--vpn-profile NAME] [--defence pad-N|pad-mtu|cover-Rpps] [--no-progress]
+      Per-packet feature vectors, true labels and provenance as NumPy .npy files + meta.json;
+      --defence: the view as the home would send it with that defence.
   telltale serve [--port N] [--data DIR] [--models DIR] [capture... [--labels labels.csv]]
       The app in a browser: serves the UI and the engine on 127.0.0.1 and prints the URL to open
       (it carries a random access token). Needs the UI built once: npm run build.
@@ -47,6 +48,14 @@ Captures: pcap or pcapng, plain or gzip-compressed (detected from the content).
 VPN profiles: ${TUNNEL_PROFILE_NAMES.join(', ')} (default openvpn-aes-256-gcm).
 Exit codes: 0 done (damaged files are reported; what was readable is used), 1 bad arguments,
 2 a capture could not be read at all.`;
+
+function parseDefenceOption(text: string, option: string): Defence {
+  try {
+    return parseDefence(text);
+  } catch (error) {
+    throw new UsageError(`${option}: ${(error as Error).message}`);
+  }
+}
 
 function parseViewName(text: string, option: string): ViewName {
   const name = text.trim().toLowerCase();
@@ -109,7 +118,7 @@ const COMMAND_OPTIONS = {
     'what-if',
     'no-what-if',
   ],
-  dataset: ['labels', 'view', 'out', 'vpn-profile', 'no-progress'],
+  dataset: ['labels', 'view', 'out', 'vpn-profile', 'defence', 'no-progress'],
   eval: ['models', 'datasets', 'work', 'vpn-profile', 'no-progress'],
   serve: ['port', 'data', 'models', 'labels', 'no-progress'],
 } as const;
@@ -140,6 +149,7 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       findings: { type: 'boolean' },
       'what-if': { type: 'string' },
       'no-what-if': { type: 'boolean' },
+      defence: { type: 'string' },
       port: { type: 'string' },
       data: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -185,13 +195,7 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
           ? []
           : values['what-if'] === undefined
             ? [...DEFAULT_DEFENCES]
-            : values['what-if'].split(',').map((t) => {
-                try {
-                  return parseDefence(t);
-                } catch (error) {
-                  throw new UsageError(`--what-if: ${(error as Error).message}`);
-                }
-              });
+            : values['what-if'].split(',').map((t) => parseDefenceOption(t, '--what-if'));
       checkInputFiles(positionals, 'capture file');
       const views =
         values['no-views'] === true
@@ -234,6 +238,7 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
           view: parseViewName(values.view, '--view'),
           out: values.out,
           vpnProfile,
+          defence: values.defence === undefined ? null : parseDefenceOption(values.defence, '--defence'),
         },
         progressIo,
       );

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildValidationData,
+  evaluateDefence,
   evaluateModel,
   manifestBlockSeconds,
   type ViewValidation,
@@ -64,4 +65,25 @@ describe.skipIf(skipReason !== '')('runtime reproduces the recipe’s validation
     },
     180_000,
   );
+
+  it('scores the default VPN model on padded traffic: same packets, less recognised, bytes added', async () => {
+    const model = manifest!.models.find((m) => m.id === manifest!.defaults.vpn)!;
+    const plain = await evaluateModel(MODELS, model, data.get('vpn')!);
+    const args = { modelsDir: MODELS, datasetsDir: DATASETS, workDir: work, vpnProfile: undefined };
+    const padded = await evaluateDefence(
+      args,
+      model,
+      { kind: 'padding', multiple: 256 },
+      manifestBlockSeconds(manifest!),
+      work,
+      { stderr: () => undefined },
+    );
+    expect(padded.metrics.packets).toBe(plain.metrics.packets);
+    // padding to 256 bytes leaves a size-and-timing model little to go on
+    expect(padded.metrics.macroRecall).toBeLessThan(plain.metrics.macroRecall - 0.3);
+    expect(padded.bytesAddedPerPacket).toBeGreaterThan(0);
+    expect(padded.bytesAddedPerPacket).toBeLessThan(256);
+    expect(padded.costShare).toBeGreaterThan(0);
+    expect(existsSync(join(work, 'vpn-pad-256'))).toBe(false);
+  }, 180_000);
 });
