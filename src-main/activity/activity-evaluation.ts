@@ -121,7 +121,12 @@ export function parseSsiPlugReadme(text: string): SsiPlugLog {
  * ACTION_SECONDS, the manual switching session one window from its start to its end row, and the
  * whole active capture an idle window (scored only away from the busy ones).
  */
-export function ssiPlugPhases(log: SsiPlugLog, passiveStart: number, activeStart: number): PhaseWindow[] {
+export function ssiPlugPhases(
+  log: SsiPlugLog,
+  passiveStart: number,
+  activeStart: number,
+  actionSeconds = ACTION_SECONDS,
+): PhaseWindow[] {
   const phases: PhaseWindow[] = [];
   const passiveEnd = Math.max(...log.passive.map((r) => r.offset));
   phases.push({ name: 'passive', kind: 'idle', start: passiveStart, end: passiveStart + passiveEnd });
@@ -141,7 +146,7 @@ export function ssiPlugPhases(log: SsiPlugLog, passiveStart: number, activeStart
       name: from === row ? row.description : `${from.description} … ${row.description}`,
       kind: 'busy',
       start: activeStart + from.offset,
-      end: activeStart + row.offset + ACTION_SECONDS,
+      end: activeStart + row.offset + actionSeconds,
     });
   }
   return phases;
@@ -254,6 +259,12 @@ export interface ActivityEvaluationCase {
   labels: string;
   /** Phase windows, given the first packet time of each file (same order as `files`). */
   phases: (datasets: string, fileStarts: readonly number[]) => PhaseWindow[];
+  /** For logs of single time stamps: the phases with each action's window `actionSeconds` long. */
+  phasesWithWindow?: (
+    datasets: string,
+    fileStarts: readonly number[],
+    actionSeconds: number,
+  ) => PhaseWindow[];
 }
 
 function capturesIn(datasets: string, dir: string): string[] {
@@ -301,6 +312,13 @@ export function activityEvaluationCases(datasets: string): ActivityEvaluationCas
           parseSsiPlugReadme(readFileSync(join(d, 'extras/ssi-tuya-plug/README.md'), 'utf8')),
           starts[0],
           starts[1],
+        ),
+      phasesWithWindow: (d, starts, actionSeconds) =>
+        ssiPlugPhases(
+          parseSsiPlugReadme(readFileSync(join(d, 'extras/ssi-tuya-plug/README.md'), 'utf8')),
+          starts[0],
+          starts[1],
+          actionSeconds,
         ),
     },
   ];

@@ -9,7 +9,8 @@
  * block, runs by segment and split, and the runtime's own windowing, stitching and flow pooling. Every number in the
  * output is a function of the data and the models only (no dates, no absolute paths), so a rerun
  * writes identical files. Then each view's default model is scored again on the same split built
- * with each of EVAL_DEFENCES (padding, cover traffic), and the activity timelines on the
+ * with each of EVAL_DEFENCES (padding, cover traffic; each defended dataset is removed once scored,
+ * even under `--work` — `telltale dataset --defence` keeps one), and the activity timelines on the
  * phase-labelled captures.
  */
 import {
@@ -261,12 +262,13 @@ export function defenceSection(
   }
   const pad32 = results.filter((r) => r.defence.kind === 'padding' && r.defence.multiple === 32);
   const published = pad32
-    .map((r) => {
-      const base = undefended.find((u) => u.model.id === r.model.id)!;
-      return (
+    .flatMap((r) => {
+      const base = undefended.find((u) => u.model.id === r.model.id);
+      if (base === undefined) return [];
+      return [
         `${r.model.view.toUpperCase()} ${f3(base.metrics.macroRecall)} → ${f3(r.metrics.macroRecall)} macro recall ` +
-        `(accuracy ${f3(base.metrics.microAccuracy)} → ${f3(r.metrics.microAccuracy)}) with ${r.bytesAddedPerPacket.toFixed(1)} bytes added per packet`
-      );
+          `(accuracy ${f3(base.metrics.microAccuracy)} → ${f3(r.metrics.microAccuracy)}) with ${r.bytesAddedPerPacket.toFixed(1)} bytes added per packet`,
+      ];
     })
     .join('; ');
   return [
@@ -515,6 +517,18 @@ function modelSection(r: ModelEvaluation): string {
 }
 
 /** Busy detection on the phase-labelled captures (truth and both observers) as a Markdown section. */
+/** "Nor is the 30-s window what keeps it there: …" from the SSI case's window sensitivity. */
+function windowSentence(ssi: CaseActivityScore | undefined): string {
+  const v = ssi?.windowSensitivity ?? [];
+  if (v.length === 0) return '';
+  const best = Math.max(...v.map((x) => x.f1));
+  return (
+    `${best < 0.9 ? 'Nor is the 30-s window what keeps it there' : 'The 30-s window matters'}: scored against windows of ` +
+    `${v.map((x) => `${x.actionSeconds} s`).join(' or ')} from each row, the same timeline gets F1 ` +
+    `${v.map((x) => f3(x.f1)).join(' and ')}. `
+  );
+}
+
 export function activitySection(results: readonly CaseActivityScore[] | null): string {
   const lines = ['## Activity timelines: busy detection on phase-labelled captures', ''];
   if (results === null) {
@@ -602,8 +616,8 @@ export function activitySection(results: readonly CaseActivityScore[] | null): s
       "internet other than its heartbeat's two sizes (75 any internet packet at all), so a timeline that is busy " +
       'only where the plug does something different recalls at most about half of them (F1 at most 0.65); ours ' +
       `reaches ${f3(results.find((r) => r.name === 'ssi-plug')?.recall ?? 0)} only by bridging the quiet bins between commands. ` +
-      'Nor is the 30-s window what keeps it there: scored against windows of 10 s or 5 s from each row, the same ' +
-      'timeline gets F1 0.754 and 0.758. Every time stamp of the SSI log but one (a transposed digit, 360 µs off) ' +
+      windowSentence(results.find((r) => r.name === 'ssi-plug')) +
+      'Every time stamp of the SSI log but one (a transposed digit, 360 µs off) ' +
       'is exactly that of a captured packet (the times were read off the capture in Wireshark): each row marks ' +
       'the packet the person took for the action, and for eight of the 22 actions that packet is a heartbeat. ' +
       'Where the misses are. NKU: the false positives are the plug reconnecting to its cloud when the phases switch ' +

@@ -35,7 +35,15 @@ export interface CaseActivityScore extends BusyDetectionScore {
   timeline: ActivityTimeline;
   spans: BusySpan[];
   observers: ObserverBusyScore[];
+  /**
+   * For logs of single time stamps (the SSI plug): the truth timeline's F1 against action windows
+   * of other lengths (WINDOW_VARIANTS), to show how much the 30-s choice matters; empty otherwise.
+   */
+  windowSensitivity: { actionSeconds: number; f1: number }[];
 }
+
+/** Action window lengths, seconds, the truth timeline is also scored against where a log has single time stamps. */
+export const WINDOW_VARIANTS: readonly number[] = [10, 5];
 
 /** Runs one case (see the module comment); observers only when `modelsDir` is given. */
 export async function evaluateActivityCase(
@@ -83,6 +91,17 @@ export async function evaluateActivityCase(
     timeline: device.truth,
     spans: device.truth.spans,
     observers,
+    windowSensitivity:
+      testCase.phasesWithWindow === undefined
+        ? []
+        : WINDOW_VARIANTS.map((actionSeconds) => ({
+            actionSeconds,
+            f1: scoreBusyDetection(
+              device.truth,
+              testCase.phasesWithWindow!(datasets, starts, actionSeconds),
+              coverage,
+            ).f1,
+          })),
     ...scoreBusyDetection(device.truth, phases, coverage),
   };
 }

@@ -183,15 +183,23 @@ function identityDefenceAdvice(
   whatIfs: readonly WhatIf[],
 ): string {
   const now = r.identity.recognisedShare;
+  const as = article(r.identity.className!);
   const best = bestDefence(whatIfsOf(whatIfs, o.view, d.mac), (x) => x.recognisedShare);
   if (best === null)
     return 'The defence what-ifs measure how much padding or cover traffic would change this.';
-  if (now - best.row.recognisedShare < HIDES_AT_LEAST)
-    return `The defences tried change this little: with the best of them, ${best.w.description}, ${pct(best.row.recognisedShare)} of its packets would still be taken for ${article(r.identity.className ?? 'it')} (${pct(now)} without).`;
-  return `Of the defences tried, ${best.w.description} works best here: ${pct(best.row.recognisedShare)} of its packets would still be taken for ${article(r.identity.className ?? 'it')} instead of ${pct(now)}, for ${pct(best.w.costShare)} more traffic.`;
+  const left = best.row.recognisedShare;
+  if (left >= now)
+    return `None of the defences tried lowers this: with the best of them, ${best.w.description}, ${pct(left)} of its packets would be taken for ${as} (${pct(now)} without).`;
+  if (now - left < HIDES_AT_LEAST)
+    return `The defences tried change this little: with the best of them, ${best.w.description}, ${pct(left)} of its packets would still be taken for ${as} (${pct(now)} without).`;
+  return `Of the defences tried, ${best.w.description} works best here: ${pct(left)} of its packets would still be taken for ${as} instead of ${pct(now)}, for ${pct(best.w.costShare)} more traffic.`;
 }
 
-/** What the what-ifs measured against seeing when this device is busy, in one sentence. */
+/**
+ * What the what-ifs measured against seeing when this device is busy, in one sentence: the
+ * defence that leaves the observer the least of its busy time (busy recall; a defence that made
+ * the observer see the device busy all the time would hide it too, and is not what this names).
+ */
 function activityDefenceAdvice(
   d: DeviceAudit,
   o: ObserverAudit,
@@ -199,16 +207,24 @@ function activityDefenceAdvice(
   whatIfs: readonly WhatIf[],
 ): string {
   const now = r.activity.busyRecall;
-  const best = bestDefence(whatIfsOf(whatIfs, o.view, d.mac), (x) => x.busyRecall);
+  const best =
+    r.identity.packets < MIN_PACKETS_FOR_AVERAGE
+      ? null
+      : bestDefence(whatIfsOf(whatIfs, o.view, d.mac), (x) => x.busyRecall);
   if (best === null)
-    return 'Padding or constant-rate cover traffic may hide its busy periods; the defence what-ifs measure which does for this device.';
-  if (now - best.row.busyRecall < HIDES_AT_LEAST)
-    return `The defences tried change this little: with the best of them, ${best.w.description}, the observer would see ${pct(best.row.busyRecall)} of its busy time (${pct(now)} without).`;
+    return 'Padding or constant-rate cover traffic may hide its busy periods; the defence what-ifs measure which does for this device once it has sent enough packets.';
+  const left = best.row.busyRecall;
+  if (left >= now)
+    return `None of the defences tried lowers this: with the best of them, ${best.w.description}, the observer would see ${pct(left)} of its busy time (${pct(now)} without).`;
+  if (now - left < HIDES_AT_LEAST)
+    return `The defences tried change this little: with the best of them, ${best.w.description}, the observer would see ${pct(left)} of its busy time (${pct(now)} without).`;
+  const recognisedNow = r.identity.recognisedShare;
+  const recognisedLeft = best.row.recognisedShare;
   const lost =
-    best.row.recognisedShare <= r.identity.recognisedShare / 2
-      ? ` — mostly because models trained on undefended traffic no longer recognise its packets (${pct(r.identity.recognisedShare)} → ${pct(best.row.recognisedShare)})`
+    recognisedNow - recognisedLeft >= HIDES_AT_LEAST && recognisedLeft <= recognisedNow / 2
+      ? ` — mostly because models trained on undefended traffic no longer recognise its packets (${pct(recognisedNow)} → ${pct(recognisedLeft)})`
       : '';
-  return `Of the defences tried, ${best.w.description} hides its busy periods best: the observer would see ${pct(best.row.busyRecall)} of its busy time instead of ${pct(now)}${lost}, for ${pct(best.w.costShare)} more traffic.`;
+  return `Of the defences tried, ${best.w.description} leaves the observer the least of its busy time: it would see ${pct(left)} instead of ${pct(now)}${lost}, for ${pct(best.w.costShare)} more traffic.`;
 }
 
 function activityFinding(
@@ -330,7 +346,7 @@ function defenceFindings(audit: HomeAudit): Finding[] {
           severity: 'info',
           observer: w.view,
           device: null,
-          title: `The defence what-ifs could not be measured for ${w.view === 'napt' ? 'your ISP' : "your VPN's carrier"}: no device has at least ${MIN_PACKETS_FOR_AVERAGE} packets in its view.`,
+          title: `No home averages of the defence what-ifs for ${OBSERVER_NAMES[w.view]}: no device has at least ${MIN_PACKETS_FOR_AVERAGE} packets in its view.`,
           evidence: [`${base.packets} packets of the home reach this observer's view.`],
           advice: 'Capture for longer (an hour or more) to see what a defence would change.',
         });

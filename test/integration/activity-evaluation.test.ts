@@ -48,6 +48,10 @@ describe.skipIf(!present)('activity timelines on phase-labelled captures', () =>
     expect(ssi.spans.some((s) => !s.routine && s.description.endsWith('unlike its usual traffic'))).toBe(
       true,
     );
+    // Shorter action windows on the SSI log are scored too; phase files with start and end have none.
+    expect(ssi.windowSensitivity.map((w) => w.actionSeconds)).toEqual([10, 5]);
+    for (const w of ssi.windowSensitivity) expect(w.f1).toBeGreaterThan(ssi.f1);
+    expect(results[0].windowSensitivity).toEqual([]);
     const plug = results[0];
     // The NKU plug's block of commands (16:34–16:36 local) is one large span.
     expect(plug.spans.some((s) => s.packets > 1000 && s.duration > 60)).toBe(true);

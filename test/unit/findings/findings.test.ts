@@ -226,7 +226,7 @@ describe('auditFindings', () => {
       ]);
       expect(seenCam.activity.busyRecall).toBeCloseTo(0.9);
       expect(a.activity).toContain(
-        'Of the defences tried, padding to multiples of 256 bytes hides its busy periods best: the observer would see 3 % of its busy time instead of 90 % — mostly because models trained on undefended traffic no longer recognise its packets (90 % → 2 %), for 110 % more traffic.',
+        'Of the defences tried, padding to multiples of 256 bytes leaves the observer the least of its busy time: it would see 3 % instead of 90 % — mostly because models trained on undefended traffic no longer recognise its packets (90 % → 2 %), for 110 % more traffic.',
       );
       expect(a.identity).toContain(
         'Of the defences tried, padding to multiples of 256 bytes works best here: 2 % of its packets would still be taken for a Nest Camera instead of 90 %, for 110 % more traffic.',
@@ -235,8 +235,27 @@ describe('auditFindings', () => {
 
     it('says when a defence hides the busy periods although the device is still recognised', () => {
       const a = advice([whatIf('pad-64', 'padding to multiples of 64 bytes', 0.2, 0.85, 0.1)]);
-      expect(a.activity).toContain('would see 10 % of its busy time instead of 90 %, for 20 % more traffic.');
+      expect(a.activity).toContain('it would see 10 % instead of 90 %, for 20 % more traffic.');
       expect(a.activity).not.toContain('no longer recognise');
+    });
+
+    it('does not blame recognition when the device was hardly recognised to begin with', () => {
+      const unrecognised = seen(cam, 0, timeline([[T0 + 2830, T0 + 3100]]));
+      const f = auditFindings({
+        ...audit([cam], [observer('napt', [unrecognised])]),
+        whatIfs: [whatIf('pad-256', 'padding to multiples of 256 bytes', 1.1, 0, 0)],
+      });
+      const activity = f.find((x) => x.kind === 'activity')!.advice;
+      expect(activity).toContain('it would see 0 % instead of 90 %, for 110 % more traffic.');
+      expect(activity).not.toContain('no longer recognise');
+    });
+
+    it('says so when every defence tried leaves the observer more, not less', () => {
+      const a = advice([whatIf('pad-64', 'padding to multiples of 64 bytes', 0.2, 0.95, 1)]);
+      expect(a.activity).toContain(
+        'None of the defences tried lowers this: with the best of them, padding to multiples of 64 bytes, the observer would see 100 % of its busy time (90 % without).',
+      );
+      expect(a.identity).toContain('None of the defences tried lowers this');
     });
 
     it('says so when no defence tried changes much, and points to the what-ifs when none were run', () => {
@@ -269,8 +288,12 @@ describe('auditFindings', () => {
       });
       const defence = f.filter((x) => x.kind === 'defence');
       expect(defence.map((x) => x.title)).toEqual([
-        'The defence what-ifs could not be measured for your ISP: no device has at least 20 packets in its view.',
+        'No home averages of the defence what-ifs for your ISP: no device has at least 20 packets in its view.',
       ]);
+      // nor does the device's own advice rest on what-ifs of three packets
+      expect(f.find((x) => x.kind === 'activity')!.advice).toContain(
+        'the defence what-ifs measure which does for this device once it has sent enough packets',
+      );
     });
   });
 
