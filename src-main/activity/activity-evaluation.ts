@@ -276,6 +276,13 @@ function capturesIn(datasets: string, dir: string): string[] {
 
 /** The three evaluation sets: NKU plug (full 68-min capture), NKU camera (phase files), SSI plug. */
 export function activityEvaluationCases(datasets: string): ActivityEvaluationCase[] {
+  const ssiPhases = (d: string, starts: readonly number[], actionSeconds: number): PhaseWindow[] =>
+    ssiPlugPhases(
+      parseSsiPlugReadme(readFileSync(join(d, 'extras/ssi-tuya-plug/README.md'), 'utf8')),
+      starts[0],
+      starts[1],
+      actionSeconds,
+    );
   return [
     {
       name: 'nku-plug',
@@ -307,19 +314,8 @@ export function activityEvaluationCases(datasets: string): ActivityEvaluationCas
         'extras/ssi-tuya-plug/2-smartPowerPlugActiveMeasurements.pcap.gz',
       ],
       labels: 'extras/ssi-tuya-plug/labels.csv',
-      phases: (d, starts) =>
-        ssiPlugPhases(
-          parseSsiPlugReadme(readFileSync(join(d, 'extras/ssi-tuya-plug/README.md'), 'utf8')),
-          starts[0],
-          starts[1],
-        ),
-      phasesWithWindow: (d, starts, actionSeconds) =>
-        ssiPlugPhases(
-          parseSsiPlugReadme(readFileSync(join(d, 'extras/ssi-tuya-plug/README.md'), 'utf8')),
-          starts[0],
-          starts[1],
-          actionSeconds,
-        ),
+      phases: (d, starts) => ssiPhases(d, starts, ACTION_SECONDS),
+      phasesWithWindow: ssiPhases,
     },
   ];
 }
