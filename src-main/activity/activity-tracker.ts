@@ -59,6 +59,18 @@ export class ActivityTracker {
   private binNovelBytes = 0;
   private binFirstTs = 0;
   private binLastTs = 0;
+  /** Direction of the open bin's first packet to or from the internet (-1: none yet), and the previous bin's. */
+  private binFirstDir = -1;
+  private prevFirstDir = -1;
+  /** The bin before the previous one had a packet to or from the internet. */
+  private prevPrevInternet = false;
+  /**
+   * Who spoke first in the open span, when it started out of silence (no internet packet in the
+   * bin before it): the device (UP) or the far end (DOWN); -1 when that cannot be told.
+   */
+  private spanFirstDir = -1;
+  /** The same for each closed span (a device's own timer is the device speaking first). */
+  private readonly initiator = new WeakMap<BusySpan, number>();
 
   /** Sums of the bin closed last (always the bin just before the open one). */
   private prevPackets = 0;
@@ -158,6 +170,7 @@ export class ActivityTracker {
       this.binLastTs = ts;
     } else if (ts > this.binLastTs) this.binLastTs = ts;
     this.binPackets++;
+    if (this.binFirstDir < 0 && direction !== Direction.LOCAL) this.binFirstDir = direction;
     if (this.kinds.observe(ts, size, direction)) {
       this.binNovel++;
       this.binNovelBytes += size;
@@ -232,6 +245,8 @@ export class ActivityTracker {
     this.lastTs = 0;
     this.resetBin();
     this.prevPackets = this.prevUp = this.prevDown = this.prevLocal = this.prevFirstTs = this.prevNovel = 0;
+    this.prevFirstDir = this.spanFirstDir = -1;
+    this.prevPrevInternet = false;
     this.quiet = 'asleep';
     this.busy = false;
     this.holdBins = 0;
@@ -261,6 +276,7 @@ export class ActivityTracker {
   private resetBin(): void {
     this.binPackets = this.binUp = this.binDown = this.binLocal = this.binNovel = this.binNovelBytes = 0;
     this.binFirstTs = this.binLastTs = 0;
+    this.binFirstDir = -1;
   }
 
   /**
@@ -354,6 +370,8 @@ export class ActivityTracker {
     this.prevDown = this.binDown;
     this.prevLocal = this.binLocal;
     this.prevFirstTs = this.binFirstTs;
+    this.prevPrevInternet = this.prevFirstDir >= 0;
+    this.prevFirstDir = this.binFirstDir;
   }
 
   /** Slides the activity window by one bin and applies the asleep / idle hysteresis. */
@@ -381,6 +399,8 @@ export class ActivityTracker {
     this.spanDown = this.binDown;
     this.spanLocal = this.binLocal;
     this.spanFirstTs = this.binFirstTs;
+    // who spoke first is known only when the span starts out of silence
+    this.spanFirstDir = this.prevFirstDir >= 0 ? -1 : this.binFirstDir;
     this.spanLastTs = this.binLastTs;
     this.spanPeakBytes = bytes;
     this.spanPeakPackets = this.binPackets;
@@ -393,6 +413,11 @@ export class ActivityTracker {
       this.spanDown += this.prevDown;
       this.spanLocal += this.prevLocal;
       this.spanFirstTs = this.prevFirstTs;
+      this.spanFirstDir = this.prevPrevInternet
+        ? -1
+        : this.prevFirstDir >= 0
+          ? this.prevFirstDir
+          : this.binFirstDir;
       this.spanPeakBytes = Math.max(bytes, this.prevUp + this.prevDown + this.prevLocal);
       this.spanPeakPackets = Math.max(this.binPackets, this.prevPackets);
       this.spanNovel += this.prevNovel;
@@ -465,6 +490,7 @@ export class ActivityTracker {
       binStart: Math.max(this.spanBinStart, this.openStart),
       binEnd: this.spanEnd,
     });
+    this.initiator.set(this.spans[this.spans.length - 1], this.spanFirstDir);
     if (this.spans.length > this.config.maxSpans) {
       const drop = this.spans.length - this.config.maxSpans;
       this.spans.splice(0, drop);
@@ -472,6 +498,14 @@ export class ActivityTracker {
     }
     this.switchTo(this.quiet, this.spanEnd);
     this.recognizeRoutine();
+  }
+
+  /**
+   * The span may be the device's own timer: it did not start with the far end speaking out of
+   * silence (a command pushed by its cloud is someone else's doing, however regular).
+   */
+  private ownTimer(span: BusySpan): boolean {
+    return this.initiator.get(span) !== Direction.DOWN;
   }
 
   private routineTolerance(period: number): number {
@@ -494,6 +528,7 @@ export class ActivityTracker {
     const spans = this.spans;
     const last = spans.length - 1;
     const s = spans[last];
+    if (!this.ownTimer(s)) return;
     const volume = spanBytes(s);
     // forget routines that have not shown for 8 periods
     for (let r = this.routines.length - 1; r >= 0; r--) {
@@ -519,13 +554,14 @@ export class ActivityTracker {
       const period = s.start - b.start;
       if (period > c.routineMaxPeriodSeconds + this.routineTolerance(c.routineMaxPeriodSeconds)) break;
       if (b.routine || period < c.routineMinPeriodSeconds || period > c.routineMaxPeriodSeconds) continue;
+      if (!this.ownTimer(b)) continue;
       if (!this.similarVolume(volume, spanBytes(b))) continue;
       const tol = this.routineTolerance(period);
       for (let i = j - 1; i >= first; i--) {
         const a = spans[i];
         const before = b.start - a.start;
         if (before > period + tol) break;
-        if (a.routine || Math.abs(before - period) > tol) continue;
+        if (a.routine || Math.abs(before - period) > tol || !this.ownTimer(a)) continue;
         if (!this.similarVolume(volume, spanBytes(a)) || !this.similarVolume(spanBytes(a), spanBytes(b)))
           continue;
         this.routines.unshift({ period, last: s.start, volume });
@@ -549,12 +585,12 @@ export class ActivityTracker {
     const tol = this.routineTolerance(period);
     for (let b = last - 1; b > first; b--) {
       const later = spans[b];
-      if (later.routine) continue;
+      if (later.routine || !this.ownTimer(later)) continue;
       for (let a = b - 1; a >= first; a--) {
         const earlier = spans[a];
         const gap = later.start - earlier.start;
         if (gap > period + tol) break;
-        if (earlier.routine || Math.abs(gap - period) > tol) continue;
+        if (earlier.routine || Math.abs(gap - period) > tol || !this.ownTimer(earlier)) continue;
         if (!this.similarVolume(spanBytes(earlier), spanBytes(later))) continue;
         this.markRoutine(a, period);
         this.markRoutine(b, period);

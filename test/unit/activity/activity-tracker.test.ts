@@ -234,6 +234,26 @@ describe('ActivityTracker', () => {
       expectContiguous(tl);
     });
 
+    it('takes only exchanges the device starts for its own timer: evenly spaced pushes from its cloud stay busy', () => {
+      // a minute's heartbeat, so the 10 s before each exchange are silent and who spoke first is known
+      const at = [1005, 1305, 1605, 1905];
+      const timeline = (deviceFirst: boolean): ActivityTimeline => {
+        const packets = heartbeat(T0, T0 + 7200, 60);
+        for (const t of at) {
+          if (deviceFirst) packets.push({ ts: T0 + t, size: 300, direction: Direction.UP });
+          packets.push(...transfer(T0 + t + 0.1, T0 + t + 8, 2000, Direction.DOWN));
+        }
+        return run(merge(packets), T0 + 7200).timeline();
+      };
+      const own = timeline(true);
+      expect(own.spans).toHaveLength(4);
+      expect(own.spans.every((s) => s.routine && Math.abs((s.routinePeriod ?? 0) - 300) < 1)).toBe(true);
+      const pushed = timeline(false);
+      expect(pushed.spans).toHaveLength(4);
+      expect(pushed.spans.filter((s) => s.routine)).toEqual([]);
+      expect(secondsIn(pushed, 'busy')).toBeGreaterThan(0);
+    });
+
     it('gives a replay in any chunking the same routine spans', () => {
       const packets = merge(
         heartbeat(T0, T0 + 7200, 30),
