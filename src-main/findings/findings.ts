@@ -137,13 +137,15 @@ function lookalikeFinding(
   };
 }
 
+/** One what-if and the device's row in it. */
+interface TriedDefence {
+  w: WhatIf;
+  row: WhatIfDevice;
+}
+
 /** The device's row in each what-if of the observer's view. */
-function whatIfsOf(
-  whatIfs: readonly WhatIf[],
-  view: ObserverAudit['view'],
-  mac: string,
-): { w: WhatIf; row: WhatIfDevice }[] {
-  const out: { w: WhatIf; row: WhatIfDevice }[] = [];
+function whatIfsOf(whatIfs: readonly WhatIf[], view: ObserverAudit['view'], mac: string): TriedDefence[] {
+  const out: TriedDefence[] = [];
   for (const w of whatIfs) {
     if (w.view !== view) continue;
     const row = w.devices.find((x) => x.mac === mac);
@@ -157,12 +159,12 @@ function whatIfsOf(
  * that leaves the least, or null when none was run for this device and observer.
  */
 function bestDefence(
-  tried: readonly { w: WhatIf; row: WhatIfDevice }[],
+  tried: readonly TriedDefence[],
   share: (row: WhatIfDevice) => number,
-): { w: WhatIf; row: WhatIfDevice } | null {
+): TriedDefence | null {
   if (tried.length === 0) return null;
   const least = Math.min(...tried.map((t) => share(t.row)));
-  let best: { w: WhatIf; row: WhatIfDevice } | null = null;
+  let best: TriedDefence | null = null;
   for (const t of tried) {
     if (share(t.row) > least + NEAR_BEST) continue;
     if (best === null || t.w.costShare < best.w.costShare) best = t;

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src-main/cli/telltale.ts';
+import { readNpy } from '../../src-main/inference/validation-split.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'test/fixtures');
@@ -180,73 +181,51 @@ print('ok', X.shape[0])
   });
 
   it('writes the view as the home would send it with a defence, and says what it cost', async () => {
-    const npy = (file: string): Buffer => {
-      const b = readFileSync(file);
-      return b.subarray(10 + b.readUInt16LE(8));
-    };
-    const int32 = (b: Buffer): Int32Array =>
-      new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
-    const int16 = (b: Buffer): Int16Array =>
-      new Int16Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
     type Meta = {
       rows: number;
       defence: { id: string; bytesBefore: number; bytesAfter: number; dummyPackets: number } | null;
     };
-    const plain = join(work, 'ds-plain');
-    expect(
-      (await run(['dataset', TUYA, '--labels', TUYA_LABELS, '--view', 'napt', '--out', plain])).code,
-    ).toBe(0);
-    const plainMeta = JSON.parse(readFileSync(join(plain, 'meta.json'), 'utf8')) as Meta;
-    expect(plainMeta.defence).toBeNull();
+    /** `telltale dataset` of the Tuya fixture's NAPT view into work/name, with `extra` options. */
+    const dataset = async (name: string, ...extra: string[]) => {
+      const out = join(work, name);
+      const r = await run([
+        'dataset',
+        TUYA,
+        '--labels',
+        TUYA_LABELS,
+        '--view',
+        'napt',
+        ...extra,
+        '--out',
+        out,
+      ]);
+      expect(r.code).toBe(0);
+      const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8')) as Meta;
+      const column = (file: string): number[] => Array.from(readNpy(join(out, file)).data);
+      return { r, meta, column };
+    };
+    const plain = await dataset('ds-plain');
+    expect(plain.meta.defence).toBeNull();
 
-    const padded = join(work, 'ds-pad');
-    const r = await run([
-      'dataset',
-      TUYA,
-      '--labels',
-      TUYA_LABELS,
-      '--view',
-      'napt',
-      '--defence',
-      'pad-64',
-      '--out',
-      padded,
-    ]);
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^napt with pad-64: \d+ packets/);
-    const meta = JSON.parse(readFileSync(join(padded, 'meta.json'), 'utf8')) as Meta;
-    expect(meta.rows).toBe(plainMeta.rows);
+    const padded = await dataset('ds-pad', '--defence', 'pad-64');
+    expect(padded.r.out).toMatch(/^napt with pad-64: \d+ packets/);
+    const meta = padded.meta;
+    expect(meta.rows).toBe(plain.meta.rows);
     expect(meta.defence!.id).toBe('pad-64');
-    const before = int32(npy(join(plain, 'size.npy')));
-    const after = int32(npy(join(padded, 'size.npy')));
+    const before = plain.column('size.npy');
+    const after = padded.column('size.npy');
     expect(after.every((size, i) => size >= before[i] && (size % 64 === 0 || size === 1514))).toBe(true);
     expect(meta.defence!.bytesBefore).toBe(before.reduce((a, b) => a + b, 0));
     expect(meta.defence!.bytesAfter).toBe(after.reduce((a, b) => a + b, 0));
 
-    const covered = join(work, 'ds-cover');
-    expect(
-      (
-        await run([
-          'dataset',
-          TUYA,
-          '--labels',
-          TUYA_LABELS,
-          '--view',
-          'napt',
-          '--defence',
-          'cover-5pps',
-          '--out',
-          covered,
-        ])
-      ).code,
-    ).toBe(0);
-    const coverMeta = JSON.parse(readFileSync(join(covered, 'meta.json'), 'utf8')) as Meta;
+    const covered = await dataset('ds-cover', '--defence', 'cover-5pps');
+    const coverMeta = covered.meta;
     expect(coverMeta.defence!.dummyPackets).toBeGreaterThan(0);
-    expect(coverMeta.rows).toBe(plainMeta.rows + coverMeta.defence!.dummyPackets);
-    const labels = int16(npy(join(covered, 'labels.npy')));
-    const plainLabels = int16(npy(join(plain, 'labels.npy')));
-    const none = (l: Int16Array): number => l.filter((x) => x === -1).length;
-    expect(none(labels) - none(plainLabels)).toBe(coverMeta.defence!.dummyPackets);
+    expect(coverMeta.rows).toBe(plain.meta.rows + coverMeta.defence!.dummyPackets);
+    const none = (labels: number[]): number => labels.filter((x) => x === -1).length;
+    expect(none(covered.column('labels.npy')) - none(plain.column('labels.npy'))).toBe(
+      coverMeta.defence!.dummyPackets,
+    );
 
     const bad = await run([
       'dataset',
