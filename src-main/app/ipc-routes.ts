@@ -1,8 +1,9 @@
 /**
  * The desktop app's IPC route table and the rules around it (no `electron` import): which
  * request channels the main process answers itself (native dialogs) and which go to the engine
- * process, the check every message's sender must pass, the engine's request bookkeeping over its
- * MessagePort, and what is remembered so a restarted engine reopens the session.
+ * process, the check every message's sender and payload must pass (files: only those the person
+ * picked or dropped), the engine's request bookkeeping over its MessagePort, and what is
+ * remembered so a restarted engine reopens the session.
  */
 import {
   fail,
@@ -13,6 +14,9 @@ import {
   type Result,
   type WireMessage,
 } from '../shared/ipc-contract.ts';
+import { isAbsolute } from 'node:path';
+import { checkClientRequest, FileGrants } from '../engine/file-grants.ts';
+import { MAX_PATH_LENGTH, MAX_PATHS } from '../shared/request-validation.ts';
 import { isAppUrl } from './security.ts';
 
 /** Requests the main process answers itself. */
@@ -29,15 +33,55 @@ export const ROUTES: Readonly<Record<RequestChannel, Route>> = Object.fromEntrie
  * Whether an IPC message may be answered: it must come from the app's own window, from a frame
  * showing the app's own UI, on a channel of the contract.
  */
-export function checkRequest(
-  sender: { isAppWindow: boolean; frameUrl: string | undefined },
-  channel: unknown,
-): Result<RequestChannel> {
+export function checkRequest(sender: IpcSender, channel: unknown): Result<RequestChannel> {
   if (!sender.isAppWindow || !isAppUrl(sender.frameUrl)) {
     return fail('permission', 'request refused: it does not come from the Telltale window');
   }
   if (!isRequestChannel(channel)) return fail('bad-request', `unknown request "${String(channel)}"`);
   return { ok: true, value: channel };
+}
+
+/** Who sent an IPC message (the main process fills it in from the event). */
+export interface IpcSender {
+  isAppWindow: boolean;
+  frameUrl: string | undefined;
+}
+
+/**
+ * A request from the window made safe to answer: sender and channel checked (`checkRequest`),
+ * the payload checked against the contract, and every path in it one the person chose (`grants`:
+ * picked in a dialog or dropped on the window). Refusals are errors as data.
+ */
+export function checkIpcRequest(
+  sender: IpcSender,
+  channel: unknown,
+  payload: unknown,
+  grants: FileGrants,
+): Result<{ channel: RequestChannel; payload: unknown }> {
+  const checked = checkRequest(sender, channel);
+  if (!checked.ok) return checked;
+  return checkClientRequest(checked.value, payload, (path, what) => grants.check(path, what));
+}
+
+/**
+ * The preload's grant of files the person dropped or picked in the page: from the app's window,
+ * a list of at most MAX_PATHS absolute paths of regular files; each is then granted.
+ */
+export function grantDroppedFiles(sender: IpcSender, paths: unknown, grants: FileGrants): Result<null> {
+  if (!sender.isAppWindow || !isAppUrl(sender.frameUrl))
+    return fail('permission', 'request refused: it does not come from the Telltale window');
+  if (!Array.isArray(paths) || paths.length > MAX_PATHS || !paths.every((p) => typeof p === 'string'))
+    return fail('bad-request', 'the dropped files must be a list of paths');
+  for (const path of paths) {
+    if (path.length > MAX_PATH_LENGTH || !isAbsolute(path)) return fail('bad-request', 'not a file path');
+  }
+  for (const path of paths) grants.allowFile(path);
+  return { ok: true, value: null };
+}
+
+/** The desktop app's grants: what the person picked in a dialog or dropped on the window. */
+export function desktopGrants(): FileGrants {
+  return new FileGrants('open it with File ▸ Open Capture… or drop it on the window');
 }
 
 interface Pending {

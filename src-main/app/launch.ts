@@ -37,6 +37,13 @@ if (binary === null) {
   process.exit(1);
 }
 const child = spawn(binary, [packageRoot()], { stdio: 'inherit' });
+child.on('error', (error) => {
+  process.stderr.write(
+    `telltale: Electron could not be started (${error.message}).\n` +
+      '  Reinstall it with npm ci, or use the same app in a browser: npm run serve.\n',
+  );
+  process.exit(1);
+});
 child.on('exit', (code, signal) => {
   process.exit(code ?? (signal === null ? 0 : 1));
 });

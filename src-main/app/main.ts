@@ -22,6 +22,7 @@ import {
 import {
   fail,
   IPC_EVENT,
+  IPC_GRANT_FILES,
   IPC_REQUEST,
   type EngineStatus,
   type Result,
@@ -29,12 +30,15 @@ import {
 } from '../shared/ipc-contract.ts';
 import { appPaths } from './app-paths.ts';
 import {
-  checkRequest,
+  checkIpcRequest,
   CRASH_WINDOW_MS,
+  desktopGrants,
   EngineRequests,
+  grantDroppedFiles,
   restartDelay,
   ROUTES,
   SessionMemory,
+  type IpcSender,
 } from './ipc-routes.ts';
 import {
   APP_HOST,
@@ -61,6 +65,8 @@ if (!app.requestSingleInstanceLock()) {
   let window: BrowserWindow | null = null;
   const requests = new EngineRequests();
   const memory = new SessionMemory();
+  /** The files the person picked in a dialog or dropped: the only ones the window may have opened. */
+  const grants = desktopGrants();
   let engine: UtilityProcess | null = null;
   let port: MessagePortMain | null = null;
   let quitting = false;
@@ -142,7 +148,9 @@ if (!app.requestSingleInstanceLock()) {
         { name: 'All files', extensions: ['*'] },
       ],
     });
-    return r.canceled ? fail('cancelled', 'no file chosen') : { ok: true, value: r.filePaths };
+    if (r.canceled) return fail('cancelled', 'no file chosen');
+    for (const path of r.filePaths) grants.allowFile(path);
+    return { ok: true, value: r.filePaths };
   }
 
   function createWindow(): void {
@@ -157,6 +165,24 @@ if (!app.requestSingleInstanceLock()) {
     });
     window.once('ready-to-show', () => window?.show());
     const contents = window.webContents;
+    // a renderer that fails before its first layout never fires ready-to-show: show the window
+    // anyway, so the person sees what happened instead of an app with no window
+    const showAnyway = (): void => {
+      if (window !== null && !window.isDestroyed() && !window.isVisible()) window.show();
+    };
+    setTimeout(showAnyway, 5000).unref();
+    contents.on('did-fail-load', (_e, code, description, url) => {
+      showAnyway();
+      dialog.showErrorBox('Telltale could not show its window', `${url}: ${description} (${code})`);
+    });
+    contents.on('render-process-gone', (_e, details) => {
+      showAnyway();
+      if (details.reason !== 'clean-exit')
+        dialog.showErrorBox(
+          'Telltale’s window stopped',
+          `The window’s page ended (${details.reason}). View ▸ Reload shows it again; your capture is kept by the engine.`,
+        );
+    });
     contents.on('will-navigate', (e, url) => {
       if (!isAppUrl(url)) e.preventDefault();
     });
@@ -241,6 +267,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('second-instance', () => {
     if (window === null) return;
     if (window.isMinimized()) window.restore();
+    if (!window.isVisible()) window.show();
     window.focus();
   });
 
@@ -270,17 +297,19 @@ if (!app.requestSingleInstanceLock()) {
         return new Response('not found', { status: 404 });
       }
     });
-    ipcMain.handle(IPC_REQUEST, async (event, channel: unknown, payload: unknown) => {
-      const checked = checkRequest(
-        {
-          isAppWindow: window !== null && event.sender === window.webContents,
-          frameUrl: event.senderFrame?.url,
-        },
-        channel,
-      );
-      if (!checked.ok) return checked;
-      return ROUTES[checked.value] === 'main' ? chooseCaptures() : toEngine(checked.value, payload);
+    const senderOf = (event: Electron.IpcMainInvokeEvent): IpcSender => ({
+      isAppWindow: window !== null && event.sender === window.webContents,
+      frameUrl: event.senderFrame?.url,
     });
+    ipcMain.handle(IPC_REQUEST, async (event, channel: unknown, payload: unknown) => {
+      const checked = checkIpcRequest(senderOf(event), channel, payload, grants);
+      if (!checked.ok) return checked;
+      const { channel: c, payload: p } = checked.value;
+      return ROUTES[c] === 'main' ? chooseCaptures() : toEngine(c, p);
+    });
+    ipcMain.handle(IPC_GRANT_FILES, (event, paths: unknown) =>
+      grantDroppedFiles(senderOf(event), paths, grants),
+    );
     buildMenu();
     startEngine(false);
     createWindow();

@@ -52,8 +52,11 @@ export function detectFormat(head: Uint8Array): FormatVerdict {
   } else if (KNOWN_MAGICS.some((m) => prefixMatches(head, m))) {
     return { kind: 'too-short' };
   }
-  const hex = Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  return { kind: 'unknown', detail: `not a pcap, pcapng or gzip file (starts with ${hex})` };
+  // the bytes themselves are not quoted: a file that is not a capture must not show its content
+  return {
+    kind: 'unknown',
+    detail: 'not a pcap, pcapng or gzip file (its first bytes match none of their signatures)',
+  };
 }
 
 function prefixMatches(head: Uint8Array, magic: number): boolean {

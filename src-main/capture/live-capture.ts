@@ -66,12 +66,32 @@ function loadCap(): CapModule {
     capModule = createRequire(import.meta.url)('cap') as CapModule;
     return capModule;
   } catch (error) {
-    throw new LiveCaptureUnavailable(
-      `the capture library could not be loaded (${(error as Error).message.split('\n')[0]}); ` +
-        'install libpcap (apt-get install libpcap-dev) and run npm ci again',
-      { cause: error },
-    );
+    throw new LiveCaptureUnavailable(capLoadAdvice((error as Error).message, process.versions.electron), {
+      cause: error,
+    });
   }
+}
+
+/**
+ * What to do when `cap` cannot be loaded, from the loader's whole message: built for another
+ * runtime (Node vs Electron: each needs its own build, and one build serves only one of them),
+ * or not built / libpcap missing.
+ */
+export function capLoadAdvice(message: string, electronVersion: string | undefined): string {
+  const detail = message.replace(/\s+/g, ' ').trim();
+  if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version/i.test(message)) {
+    return electronVersion !== undefined
+      ? `the capture library is built for Node, not for this app (${detail}). Rebuild it for the app ` +
+          'with: npx electron-builder install-app-deps. That build serves only the app: the command ' +
+          'line and browser mode capture live again after npm rebuild cap'
+      : `the capture library is built for the desktop app, not for Node (${detail}). Rebuild it for ` +
+          'the command line and browser mode with: npm rebuild cap (the desktop app then needs ' +
+          'npx electron-builder install-app-deps again before it can capture live)';
+  }
+  return (
+    `the capture library could not be loaded (${detail}); install libpcap and a C/C++ compiler ` +
+    '(Debian / Ubuntu: sudo apt-get install libpcap-dev g++ make python3), then npm rebuild cap'
+  );
 }
 
 export interface LiveInterface {
@@ -127,11 +147,31 @@ export interface LiveCaptureOptions {
   bufferBytes?: number;
 }
 
-/** What the person must do when capturing is not permitted. */
-export function permissionAdvice(): string {
+/**
+ * What the person must do when capturing is not permitted. Node (command line, browser mode) can
+ * be given the capture capabilities once; the desktop app's Electron binary must never be (on
+ * Linux a binary with file capabilities runs in secure mode, no longer finds the libraries beside
+ * it, and Electron then does not start at all).
+ */
+export function permissionAdvice(
+  electronVersion: string | undefined = process.versions.electron,
+  platform: string = process.platform,
+  execPath: string = process.execPath,
+): string {
+  const base = 'capturing here is not permitted';
+  if (platform === 'darwin')
+    return `${base}: give your user read access to /dev/bpf* (Wireshark's ChmodBPF does it once), or run as root`;
+  if (platform === 'win32') return `${base}: install Npcap (npcap.com) and run Telltale again`;
+  if (electronVersion !== undefined)
+    return (
+      `${base} for the desktop app. Record with tcpdump and open the file (sudo tcpdump -i IFACE -w ` +
+      'home.pcap, then Capture ▸ Choose files…), or capture in browser mode: give Node the capture ' +
+      'rights once (sudo setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(which node)")") and ' +
+      'run npm run serve. Do not setcap the Electron binary: the app then fails to start'
+    );
   return (
-    'capturing here is not permitted: run Telltale as root, or give the program the capture ' +
-    `capabilities once: sudo setcap cap_net_raw,cap_net_admin=eip ${process.execPath}`
+    `${base}: give Node the capture rights once (sudo setcap cap_net_raw,cap_net_admin=eip ${execPath}), ` +
+    'or run Telltale as root'
   );
 }
 

@@ -1,5 +1,6 @@
 /**
- * `telltale serve [--port N] [--data DIR] [--models DIR] [capture...]`: the app in a browser.
+ * `telltale serve [--port N] [--data DIR] [--models DIR] [--allow DIR…] [--upload-quota SIZE]
+ * [capture...]`: the app in a browser.
  * Runs the engine with its HTTP + WebSocket server on 127.0.0.1 and prints the URL to open (it
  * carries a random token; keep it to yourself). Capture files given on the command line are
  * opened at once. Runs until interrupted (Ctrl-C).
@@ -16,6 +17,9 @@ export interface ServeArgs {
   modelsDir: string;
   captures: string[];
   labels: string | null;
+  /** Folders whose files the page may open (--allow). */
+  allowFolders: string[];
+  uploadQuotaBytes: number;
   /** Resolves when the server should close (default: SIGINT or SIGTERM). */
   until?: (server: RunningServer) => Promise<void>;
 }
@@ -50,14 +54,20 @@ export async function runServe(args: ServeArgs, io: CliIo): Promise<number> {
       rendererDir: join(root, 'dist', 'renderer'),
       port: args.port,
       version: process.env.npm_package_version ?? '0.1.0',
+      allowFolders: args.allowFolders,
+      allowFiles: args.labels === null ? args.captures : [...args.captures, args.labels],
+      uploadQuotaBytes: args.uploadQuotaBytes,
     });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UsageError(`--port ${args.port}: the port is in use`);
-    if (code === 'EACCES')
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') throw new UsageError(`--port ${args.port}: the port is in use`);
+    if (e.code === 'EACCES' && e.syscall === 'listen')
       throw new UsageError(`--port ${args.port}: not allowed to listen there (try a port above 1023)`);
+    if (e.path !== undefined && e.syscall !== 'listen')
+      throw new UsageError(`the data folder cannot be used (${e.message}); choose another with --data DIR`);
     throw error;
   }
+  for (const notice of server.engine.notices) io.stderr(`telltale: ${notice}\n`);
   io.stdout(
     `Telltale is running at ${server.url}\n(open it in a browser on this machine; Ctrl-C stops it)\n`,
   );

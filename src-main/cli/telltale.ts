@@ -37,17 +37,24 @@ const USAGE = `Usage:
                    [--vpn-profile NAME] [--defence pad-N|pad-mtu|cover-Rpps] [--no-progress]
       Per-packet feature vectors, true labels and provenance as NumPy .npy files + meta.json;
       --defence: the view as the home would send it with that defence.
-  telltale serve [--port N] [--data DIR] [--models DIR] [capture... [--labels labels.csv]]
+  telltale serve [--port N] [--data DIR] [--models DIR] [--allow DIR ...] [--upload-quota SIZE]
+                 [capture... [--labels labels.csv]]
       The app in a browser: serves the UI and the engine on 127.0.0.1 and prints the URL to open
-      (it carries a random access token). Needs the UI built once: npm run build.
+      (it carries a random access token). Needs the UI built once: npm run build. The page opens
+      files it uploads, the captures given here, and files under each --allow folder; uploads
+      may hold --upload-quota in all (default 8G; K, M, G suffixes).
   telltale eval [--models DIR] [--datasets DIR] [--work DIR] [--no-progress]
       Builds the validation split from the MADEA captures, runs every bundled model and writes
       DIR/EVALUATION.md with confusion matrices in DIR/evaluation/ (models/ by default).
 
 Captures: pcap or pcapng, plain or gzip-compressed (detected from the content).
 VPN profiles: ${TUNNEL_PROFILE_NAMES.join(', ')} (default openvpn-aes-256-gcm).
-Exit codes: 0 done (damaged files are reported; what was readable is used), 1 bad arguments,
-2 a capture could not be read at all.`;
+Exit codes: 0 done (damaged files are reported; what was readable is used), 1 bad arguments
+or input files (the message says which), 2 a capture could not be read at all, 70 an internal
+error (a bug in Telltale: the message and stack trace say where; please report them).`;
+
+/** Where a usage error points for the whole usage (printed only when asked for). */
+const USAGE_HINT = 'run "telltale --help" for every command and option';
 
 function parseDefenceOption(text: string, option: string): Defence {
   try {
@@ -102,6 +109,29 @@ function checkInputFiles(paths: readonly string[], what: string): void {
   }
 }
 
+/** `--allow DIR`: an existing folder. */
+function checkFolder(path: string): string {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw new UsageError(`--allow ${path}: no such folder`);
+  }
+  if (!isDir) throw new UsageError(`--allow ${path}: not a folder`);
+  return path;
+}
+
+/** `8G`, `500M`, `1024K` or a number of bytes; undefined when the option is absent. */
+export function parseByteSize(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/i.exec(text.trim());
+  const units: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+  const bytes = m === null ? NaN : Number(m[1]) * units[m[2].toUpperCase()];
+  if (!Number.isFinite(bytes) || bytes < 1)
+    throw new UsageError(`${option}: "${text}" is not a size (a number with K, M or G, e.g. 8G)`);
+  return Math.floor(bytes);
+}
+
 /** The options each command takes (every other option of the parser is refused for it). */
 const COMMAND_OPTIONS = {
   analyze: [
@@ -120,7 +150,7 @@ const COMMAND_OPTIONS = {
   ],
   dataset: ['labels', 'view', 'out', 'vpn-profile', 'defence', 'no-progress'],
   eval: ['models', 'datasets', 'work', 'vpn-profile', 'no-progress'],
-  serve: ['port', 'data', 'models', 'labels', 'no-progress'],
+  serve: ['port', 'data', 'models', 'labels', 'allow', 'upload-quota', 'no-progress'],
 } as const;
 
 async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -152,6 +182,8 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       defence: { type: 'string' },
       port: { type: 'string' },
       data: { type: 'string' },
+      allow: { type: 'string', multiple: true },
+      'upload-quota': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -264,6 +296,8 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
           modelsDir: values.models ?? defaultModelsDir(),
           captures: positionals,
           labels: values.labels ?? null,
+          allowFolders: (values.allow ?? []).map(checkFolder),
+          uploadQuotaBytes: parseByteSize(values['upload-quota'], '--upload-quota') ?? 8 * 1024 ** 3,
         },
         io,
       );
@@ -279,7 +313,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return await runCommand(argv, io);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      io.stderr(`telltale: ${(error as Error).message}\n\n${USAGE}\n`);
+      io.stderr(`telltale: ${(error as Error).message}\n(${USAGE_HINT})\n`);
       return ExitCode.USAGE;
     }
     if (

@@ -8,8 +8,8 @@
  * D-LinkDoorSensor and D-LinkHomeHub, HueSwitch and HueBridge — a radio-side child seen through
  * its hub) the first row owns the MAC and the later device is recorded as its alias.
  */
-import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { DecodedPacket } from '../decode/decoded-packet.ts';
 import { LABEL_NONE } from '../views/view-packet.ts';
 import { isGroupMac, normalizeMac } from './address-scope.ts';
@@ -128,6 +128,15 @@ function parseCsv(text: string, source: string): CsvRecord[] {
   return records;
 }
 
+/** Largest labels file read (a home's labels are a few kB; this keeps a wrong file from filling memory). */
+export const MAX_LABELS_BYTES = 4 * 1024 * 1024;
+
+/** The text of a labels file read into `buffer`; throws when it is larger than the limit. */
+function labelsText(buffer: Buffer, bytesRead: number): string {
+  if (bytesRead > MAX_LABELS_BYTES) throw new Error(`larger than ${MAX_LABELS_BYTES / 1024 / 1024} MiB`);
+  return buffer.toString('utf8', 0, bytesRead);
+}
+
 /**
  * Parses the text of a labels file into rows, checking the header and every MAC.
  * `source` names the file in errors.
@@ -145,7 +154,9 @@ export function parseLabelsCsv(text: string, source: string): GroundTruthRow[] {
     throw new GroundTruthError(
       source,
       records[0].line,
-      `the header must name a "mac" and a "device" column, found "${records[0].fields.join(',')}"`,
+      // the line is not quoted: a file that is not a labels file must not show its content
+      `the header must name a "mac" and a "device" column (its first line has ${records[0].fields.length} ` +
+        'fields and names neither; is this a labels file?)',
     );
   }
   const rows: GroundTruthRow[] = [];
@@ -162,7 +173,12 @@ export function parseLabelsCsv(text: string, source: string): GroundTruthRow[] {
     const device = (fields[deviceColumn] ?? '').trim();
     const category = categoryColumn >= 0 ? (fields[categoryColumn] ?? '').trim() : '';
     const mac = normalizeMac(macText);
-    if (mac === null) throw new GroundTruthError(source, line, `"${macText}" is not a MAC address`);
+    if (mac === null)
+      throw new GroundTruthError(
+        source,
+        line,
+        `"${macText.length > 40 ? `${macText.slice(0, 40)}…` : macText}" is not a MAC address`,
+      );
     if (isGroupMac(mac))
       throw new GroundTruthError(source, line, `${mac} is a multicast / broadcast MAC, not a device`);
     if (device === '') throw new GroundTruthError(source, line, `no device name for ${mac}`);
@@ -235,11 +251,19 @@ export class GroundTruth {
     return new GroundTruth(parseLabelsCsv(text, source), source);
   }
 
-  /** Reads and parses a labels file. */
+  /** Reads and parses a labels file (a regular file of at most MAX_LABELS_BYTES). */
   static async load(path: string): Promise<GroundTruth> {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      const file = await open(path, 'r');
+      try {
+        if (!(await file.stat()).isFile()) throw new Error('not a regular file');
+        const buffer = Buffer.alloc(MAX_LABELS_BYTES + 1);
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+        text = labelsText(buffer, bytesRead);
+      } finally {
+        await file.close();
+      }
     } catch (err) {
       throw new GroundTruthError(
         path,
@@ -254,7 +278,14 @@ export class GroundTruth {
   static loadSync(path: string): GroundTruth {
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      const fd = openSync(path, 'r');
+      try {
+        if (!fstatSync(fd).isFile()) throw new Error('not a regular file');
+        const buffer = Buffer.alloc(MAX_LABELS_BYTES + 1);
+        text = labelsText(buffer, readSync(fd, buffer, 0, buffer.length, 0));
+      } finally {
+        closeSync(fd);
+      }
     } catch (err) {
       throw new GroundTruthError(
         path,

@@ -6,6 +6,7 @@
  *   main: utilityProcess.fork(engine-entry.js) → postMessage({ dataDir, modelsDir, version }, [port])
  */
 import { isRequestChannel, fail, type WireMessage } from '../shared/ipc-contract.ts';
+import { quoteValue } from '../shared/request-validation.ts';
 import { Engine } from './engine.ts';
 
 /** The part of a MessagePortMain the entry uses (so it is tested with a Node MessageChannel). */
@@ -31,12 +32,16 @@ export function serveEngine(port: EnginePort, start: EngineStart): Engine {
     },
   });
   port.on('message', (e) => {
-    const m = e.data as Partial<Extract<WireMessage, { type: 'request' }>>;
-    if (m?.type !== 'request' || typeof m.id !== 'number') return;
+    // only the main process writes to this port, and it checked the request (ipc-routes.ts);
+    // still, a message of the wrong shape is answered or dropped, never thrown on
+    const m = (typeof e.data === 'object' && e.data !== null ? e.data : {}) as Partial<
+      Record<'type' | 'id' | 'channel' | 'payload', unknown>
+    >;
+    if (m.type !== 'request' || typeof m.id !== 'number') return;
     const id = m.id;
     const reply = isRequestChannel(m.channel)
       ? engine.handle(m.channel, m.payload ?? null)
-      : Promise.resolve(fail('bad-request', `unknown request "${String(m.channel)}"`));
+      : Promise.resolve(fail('bad-request', `unknown request ${quoteValue(m.channel)}`));
     void reply.then((result) => {
       port.postMessage({ type: 'response', id, result });
     });

@@ -7,31 +7,38 @@
  * requests whose Host is not this server (DNS rebinding) or whose Origin is another site. The
  * static UI is served with the same Content-Security-Policy as the desktop app. Nothing here
  * connects anywhere.
+ *
+ * Even a client with the token is not trusted (the API is a trust boundary):
+ * - no message can stop the server: a frame the WebSocket protocol refuses closes that one
+ *   connection, anything that is not a well-formed request gets an error reply;
+ * - a client opens only files it uploaded, files given on the command line, and files under the
+ *   folders given with `--allow`; errors never quote a file that is not a capture;
+ * - uploads share one quota and are deleted when no session reads them (and at start-up).
  */
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  fail,
-  isRequestChannel,
-  type EventChannel,
-  type Result,
-  type WireMessage,
-} from '../shared/ipc-contract.ts';
+import { fail, type EventChannel, type Result, type WireMessage } from '../shared/ipc-contract.ts';
 import { CONTENT_SECURITY_POLICY, contentType } from '../shared/security-policy.ts';
 import { Engine, type EngineOptions } from './engine.ts';
+import { checkClientRequest, FileGrants } from './file-grants.ts';
+import { UploadError, UploadStore } from './upload-store.ts';
 
-export interface EngineServerOptions extends Omit<EngineOptions, 'emit' | 'mode'> {
+export interface EngineServerOptions extends Omit<EngineOptions, 'emit' | 'mode' | 'onSessionFiles'> {
   /** Folder of the built UI (index.html and assets). */
   rendererDir: string;
   /** 0 picks a free port. */
   port?: number;
-  /** Largest upload accepted, bytes (default 8 GiB). */
-  maxUploadBytes?: number;
+  /** Most bytes all uploads together may hold (default 8 GiB). */
+  uploadQuotaBytes?: number;
+  /** Folders whose files clients may open without uploading them (`telltale serve --allow DIR`). */
+  allowFolders?: readonly string[];
+  /** Files clients may open (the captures and labels given on the command line). */
+  allowFiles?: readonly string[];
 }
 
 export interface RunningServer {
@@ -39,6 +46,8 @@ export interface RunningServer {
   port: number;
   token: string;
   engine: Engine;
+  /** The uploads folder's bookkeeping (tests look at what it keeps). */
+  uploads: UploadStore;
   close(): Promise<void>;
 }
 
@@ -51,6 +60,15 @@ const SECURITY_HEADERS = {
   'X-Frame-Options': 'DENY',
 };
 
+/** Most WebSocket clients at once (a browser tab is one; the rest are refused with 503). */
+export const MAX_CLIENTS = 32;
+/** Largest WebSocket message accepted; a larger one closes the connection (1009). */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/** How a client is told to give the engine a file it may open. */
+const FILE_ADVICE =
+  'open it with "Choose files…" (it is uploaded), or start telltale serve with --allow DIR for the folder that holds it';
+
 function sameToken(given: string | null, token: string): boolean {
   if (given === null) return false;
   const a = Buffer.from(given);
@@ -58,11 +76,27 @@ function sameToken(given: string | null, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** A file name safe to keep: letters, digits, dot, dash, underscore; at most 100 characters. */
-export function safeFileName(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? '';
-  const cleaned = base.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '');
-  return (cleaned === '' ? 'capture' : cleaned).slice(0, 100);
+/** Answers an HTTP request with a short text or JSON body and the security headers (every status). */
+function reply(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, {
+    'Content-Type': body.startsWith('{') ? 'application/json' : 'text/plain; charset=utf-8',
+    ...SECURITY_HEADERS,
+    ...headers,
+  });
+  res.end(body);
+}
+
+function replyResult(res: ServerResponse, status: number, result: Result<unknown>): void {
+  reply(res, status, JSON.stringify(result));
 }
 
 export async function startEngineServer(options: EngineServerOptions): Promise<RunningServer> {
@@ -72,16 +106,25 @@ export async function startEngineServer(options: EngineServerOptions): Promise<R
     const text = JSON.stringify({ type: 'event', event, payload } satisfies WireMessage);
     for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
   };
+  const uploads = new UploadStore(
+    join(options.dataDir, 'uploads'),
+    options.uploadQuotaBytes ?? 8 * 1024 ** 3,
+  );
+  const grants = new FileGrants(FILE_ADVICE);
+  for (const folder of options.allowFolders ?? []) grants.allowFolder(folder);
+  for (const file of options.allowFiles ?? []) grants.allowFile(file);
   const engine = new Engine({
     ...options,
     mode: 'browser',
     emit: (event, payload) => {
       broadcast(event, payload);
     },
+    // the uploads no session reads any more are deleted
+    onSessionFiles: (paths) => {
+      uploads.sweep(new Set(paths));
+    },
   });
   const rendererDir = resolve(options.rendererDir);
-  const uploads = join(options.dataDir, 'uploads');
-  const maxUpload = options.maxUploadBytes ?? 8 * 1024 ** 3;
   let port = 0;
 
   const hostAllowed = (req: IncomingMessage): boolean => {
@@ -97,15 +140,18 @@ export async function startEngineServer(options: EngineServerOptions): Promise<R
 
   const server: Server = createServer((req, res) => {
     handleHttp(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`internal error: ${(error as Error).message}\n`);
+      reply(res, 500, `internal error: ${(error as Error).message}\n`);
     });
+  });
+  // a malformed request (bad headers, a reset socket) is that client's problem, never the server's
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
   });
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(req) || !originAllowed(req)) {
-      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('forbidden: this server answers http://127.0.0.1 only\n');
+      reply(res, 403, 'forbidden: this server answers http://127.0.0.1 only\n');
       return;
     }
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
@@ -114,15 +160,21 @@ export async function startEngineServer(options: EngineServerOptions): Promise<R
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD' });
-      res.end();
+      reply(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' });
       return;
     }
-    const relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    let relative: string;
+    try {
+      relative = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+    } catch {
+      reply(res, 400, 'bad request: the path is not valid percent-encoding\n');
+      return;
+    }
     const file = normalize(join(rendererDir, relative));
     if (!file.startsWith(rendererDir + sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS });
-      res.end(
+      reply(
+        res,
+        404,
         existsSync(join(rendererDir, 'index.html'))
           ? 'not found\n'
           : `the UI is not built: run "npm run build" (no ${join(rendererDir, 'index.html')})\n`,
@@ -142,59 +194,85 @@ export async function startEngineServer(options: EngineServerOptions): Promise<R
   }
 
   async function handleUpload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const reply = (status: number, result: Result<unknown>): void => {
-      res.writeHead(status, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(result));
-    };
     if (!sameToken(url.searchParams.get('token'), token)) {
-      reply(401, fail('permission', 'missing or wrong token'));
+      replyResult(res, 401, fail('permission', 'missing or wrong token'));
       return;
     }
     if (req.method !== 'POST') {
-      reply(405, fail('bad-request', 'uploads are POST requests'));
+      replyResult(res, 405, fail('bad-request', 'uploads are POST requests'));
       return;
     }
     const length = Number(req.headers['content-length'] ?? NaN);
-    if (Number.isFinite(length) && length > maxUpload) {
-      reply(413, fail('bad-request', `the file is larger than ${maxUpload} bytes`));
-      return;
-    }
-    // one folder per upload keeps the file's own name (the UI shows it) without clashes
-    const dir = join(uploads, randomUUID());
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, safeFileName(url.searchParams.get('name') ?? 'capture'));
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > maxUpload) req.destroy(new Error('upload too large'));
-    });
     try {
-      await pipeline(req, createWriteStream(path));
+      const path = await uploads.receive(
+        url.searchParams.get('name') ?? 'capture',
+        req,
+        Number.isFinite(length) ? length : null,
+      );
+      replyResult(res, 200, { ok: true, value: { path } });
     } catch (error) {
-      reply(400, fail('unreadable', `the upload failed: ${(error as Error).message}`));
-      return;
+      if (!(error instanceof UploadError)) throw error;
+      // the connection closes after the answer: what is left of the body is dropped
+      res.setHeader('Connection', 'close');
+      replyResult(
+        res,
+        error.status,
+        fail(error.status === 413 ? 'bad-request' : 'unreadable', error.message),
+      );
     }
-    reply(200, { ok: true, value: { path } });
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  /** The real path of a file a client names, if it uploaded it or the person allowed it. */
+  function clientPath(path: string, what: string): Result<string> {
+    if (uploads.has(path)) return { ok: true, value: path };
+    return grants.check(path, what);
+  }
+
+  /** A request from a client, its paths checked against what the person chose, then the engine's answer. */
+  async function answerRequest(channel: unknown, payload: unknown): Promise<Result<unknown>> {
+    const checked = checkClientRequest(channel, payload, clientPath);
+    if (!checked.ok) return checked;
+    return engine.handle(checked.value.channel, checked.value.payload);
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  wss.on('error', () => undefined); // errors of one connection are handled on that connection
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    socket.on('error', () => socket.destroy());
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
     if (
       url.pathname !== '/api' ||
       !hostAllowed(req) ||
       !originAllowed(req) ||
       !sameToken(url.searchParams.get('token'), token)
     ) {
-      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-      socket.destroy();
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    if (clients.size >= MAX_CLIENTS) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       ws.on('close', () => clients.delete(ws));
+      // a frame the protocol refuses (invalid UTF-8, too large, bad opcode) closes this
+      // connection with the matching code; the server and the other clients go on
+      ws.on('error', () => {
+        clients.delete(ws);
+        ws.terminate();
+      });
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-        if (isBinary) return;
+        if (isBinary) {
+          ws.close(1003, 'text frames only');
+          return;
+        }
         const text = Array.isArray(data)
           ? Buffer.concat(data).toString('utf8')
           : Buffer.from(data as ArrayBuffer).toString('utf8');
@@ -203,20 +281,30 @@ export async function startEngineServer(options: EngineServerOptions): Promise<R
     });
   });
 
+  /** Answers one message; anything but a well-formed request gets an error reply (id 0 when it has none). */
   async function answer(ws: WebSocket, text: string): Promise<void> {
-    let message: unknown;
+    let id = 0;
+    let result: Result<unknown>;
     try {
-      message = JSON.parse(text);
-    } catch {
-      return;
+      const m = JSON.parse(text) as unknown;
+      const r = (typeof m === 'object' && m !== null ? m : {}) as Partial<
+        Record<'type' | 'id' | 'channel' | 'payload', unknown>
+      >;
+      if (typeof r.id === 'number' && Number.isSafeInteger(r.id)) id = r.id;
+      if (r.type !== 'request' || id !== r.id)
+        result = fail(
+          'bad-request',
+          'a message must be a request: {"type":"request","id":N,"channel":…,"payload":…}',
+        );
+      else result = await answerRequest(r.channel, r.payload ?? null);
+    } catch (error) {
+      result =
+        error instanceof SyntaxError
+          ? fail('bad-request', 'the message is not JSON')
+          : fail('internal', `the request failed: ${(error as Error).message}`);
     }
-    const m = message as Partial<Extract<WireMessage, { type: 'request' }>>;
-    if (m.type !== 'request' || typeof m.id !== 'number') return;
-    const result = isRequestChannel(m.channel)
-      ? await engine.handle(m.channel, m.payload ?? null)
-      : fail('bad-request', `unknown request "${String(m.channel)}"`);
     if (ws.readyState === ws.OPEN)
-      ws.send(JSON.stringify({ type: 'response', id: m.id, result } satisfies WireMessage));
+      ws.send(JSON.stringify({ type: 'response', id, result } satisfies WireMessage));
   }
 
   await new Promise<void>((resolveListen, reject) => {
@@ -227,11 +315,15 @@ export async function startEngineServer(options: EngineServerOptions): Promise<R
     });
   });
   port = (server.address() as AddressInfo).port;
+  server.on('error', (error) => {
+    process.stderr.write(`telltale: the server: ${error.message}\n`);
+  });
   return {
     url: `http://127.0.0.1:${port}/?token=${token}`,
     port,
     token,
     engine,
+    uploads,
     close: async () => {
       for (const ws of clients) ws.terminate();
       wss.close();
@@ -245,6 +337,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<R
       server.closeAllConnections();
       await closed;
       await engine.close();
+      uploads.clear();
     },
   };
 }

@@ -24,6 +24,7 @@ import { loadManifest, MODEL_VIEWS, type ModelView } from '../inference/model-ma
 import {
   ENGINE_CHANNELS,
   fail,
+  isRequestChannel,
   ok,
   type AppInfo,
   type CaptureInterface,
@@ -41,6 +42,7 @@ import {
   type Snapshot,
   type SourceInfo,
 } from '../shared/ipc-contract.ts';
+import { checkPayload, quoteValue } from '../shared/request-validation.ts';
 import { SettingsStore } from '../store/settings-store.ts';
 import { UserOverrides } from '../store/user-overrides.ts';
 import { DEFAULT_DEFENCES } from '../views/defences.ts';
@@ -68,6 +70,11 @@ export interface EngineOptions {
   snapshotIntervalMs?: number;
   /** How often a live session's observers are re-analysed while it captures (default 30 000 ms). */
   liveAuditIntervalMs?: number;
+  /**
+   * Called with the files the engine may still read whenever that changes: a session's inputs
+   * when it opens, none when it ends (browser mode deletes the uploads no session reads).
+   */
+  onSessionFiles?: (paths: readonly string[]) => void;
 }
 
 /**
@@ -91,15 +98,9 @@ const IDLE_PROGRESS: Snapshot['progress'] = {
   elapsedSeconds: 0,
 };
 
-function checkSpeed(speed: unknown): ReplaySpeed {
-  if (speed === 'max') return 'max';
-  if (typeof speed === 'number' && speed > 0 && speed <= 10_000 && Number.isFinite(speed)) return speed;
-  throw new EngineError('bad-request', 'speed must be "max" or a number of times real time (up to 10000)');
-}
-
-function checkMac(mac: unknown): string {
-  const m = typeof mac === 'string' ? normalizeMac(mac) : null;
-  if (m === null) throw new EngineError('bad-request', `"${String(mac)}" is not a MAC address`);
+function checkMac(mac: string): string {
+  const m = normalizeMac(mac);
+  if (m === null) throw new EngineError('bad-request', `${quoteValue(mac)} is not a MAC address`);
   return m;
 }
 
@@ -153,10 +154,13 @@ export class Engine {
   private readonly interval: number;
   private readonly liveAuditInterval: number;
   private readonly routes: EngineRoutes;
+  /** What was done at start-up that the person should know (a damaged data file moved aside). */
+  readonly notices: readonly string[];
 
   constructor(private readonly options: EngineOptions) {
     this.settings = new SettingsStore(options.dataDir);
     this.overrides = new UserOverrides(options.dataDir);
+    this.notices = [this.settings.notice, this.overrides.notice].filter((n): n is string => n !== null);
     this.interval = options.snapshotIntervalMs ?? 1000;
     this.liveAuditInterval = options.liveAuditIntervalMs ?? 30_000;
     this.routes = {
@@ -184,15 +188,20 @@ export class Engine {
     };
   }
 
-  /** Answers one request of the contract; never throws (errors come back as data). */
+  /**
+   * Answers one request of the contract; never throws (errors come back as data). The payload
+   * is checked against the contract first. Paths in it are trusted: a transport that serves a
+   * client checks them against what the person chose before they reach here.
+   */
   async handle(channel: RequestChannel, payload: unknown): Promise<Result<unknown>> {
+    if (!isRequestChannel(channel)) return fail('bad-request', `unknown request ${quoteValue(channel)}`);
     if (!ENGINE_CHANNELS.includes(channel)) return fail('unavailable', `${channel} is not an engine request`);
     const route = this.routes[channel] as ((p: unknown) => unknown) | undefined;
     if (route === undefined) return fail('unavailable', `${channel} is not available`);
+    const checked = checkPayload(channel, payload);
+    if (!checked.ok) return checked;
     try {
-      if (typeof payload !== 'object' && payload !== null)
-        return fail('bad-request', `${channel}: the payload must be an object or null`);
-      return ok(await route(payload));
+      return ok(await route(checked.value));
     } catch (error) {
       if (error instanceof EngineError) return fail(error.code, error.message);
       if (error instanceof TypeError) return fail('bad-request', `${channel}: ${error.message}`);
@@ -204,12 +213,8 @@ export class Engine {
   async close(): Promise<void> {
     if (this.ticker !== null) clearInterval(this.ticker);
     if (this.snapshotTimer !== null) clearTimeout(this.snapshotTimer);
-    const s = this.session;
-    if (s !== null) {
-      s.stopRequested = true;
-      s.source?.stop();
-      await s.done;
-    }
+    await this.endSession();
+    this.options.onSessionFiles?.([]);
     for (const identifier of this.identifiers?.values() ?? []) await identifier.close();
   }
 
@@ -238,6 +243,7 @@ export class Engine {
       version: this.options.version,
       mode: this.options.mode,
       dataDir: this.options.dataDir,
+      notices: [...this.notices],
       models,
       modelsProblem: problem,
       liveCapture: this.liveCapture(),
@@ -261,16 +267,12 @@ export class Engine {
     }
   }
 
-  private async startLive(iface: unknown, filter: unknown): Promise<SourceInfo> {
-    if (typeof iface !== 'string' || iface === '')
-      throw new EngineError('bad-request', 'capture.startLive needs an interface name');
-    if (filter !== undefined && typeof filter !== 'string')
-      throw new EngineError('bad-request', 'the filter must be text');
+  private async startLive(iface: string, filter: string | undefined): Promise<SourceInfo> {
     const known = this.interfaces();
     if (!known.some((i) => i.name === iface)) {
       throw new EngineError(
         'not-found',
-        `no interface "${iface}" (there are: ${known.map((i) => i.name).join(', ')})`,
+        `no interface ${quoteValue(iface)} (there are: ${known.map((i) => i.name).join(', ')})`,
       );
     }
     await this.endSession();
@@ -291,9 +293,11 @@ export class Engine {
   private beginSession(s: Session, status: Snapshot['status']): void {
     for (const [mac, o] of this.overrides.all())
       if (o.name !== undefined) s.inventory.setUserName(mac, o.name);
+    for (const message of this.notices) s.problems.push({ severity: 'warning', message });
     if (this.modelsProblem !== null) s.problems.push({ severity: 'warning', message: this.modelsProblem });
     s.status = status;
     this.session = s;
+    this.options.onSessionFiles?.(s.info.kind === 'files' ? s.paths : []);
     this.startTicker();
     this.pushSnapshot(true);
   }
@@ -311,9 +315,11 @@ export class Engine {
     return this.identifiers;
   }
 
-  private async openFiles(paths: unknown, speedIn: unknown, labels: string | null): Promise<SourceInfo> {
-    if (!Array.isArray(paths) || paths.length === 0 || !paths.every((p) => typeof p === 'string'))
-      throw new EngineError('bad-request', 'capture.openFiles needs a list of file paths');
+  private async openFiles(
+    paths: readonly string[],
+    speedIn: ReplaySpeed | undefined,
+    labels: string | null,
+  ): Promise<SourceInfo> {
     for (const path of paths) {
       let isFile: boolean;
       try {
@@ -328,7 +334,7 @@ export class Engine {
         throw new EngineError('permission', `${path}: permission denied (cannot read the file)`);
       }
     }
-    const speed = checkSpeed(speedIn ?? this.settings.get().defaultSpeed);
+    const speed = speedIn ?? this.settings.get().defaultSpeed;
     let groundTruth: GroundTruth | null = null;
     if (labels !== null) {
       try {
@@ -470,11 +476,10 @@ export class Engine {
     return null;
   }
 
-  private setSpeed(speed: unknown): null {
+  private setSpeed(speed: ReplaySpeed): null {
     const s = this.requireSession();
-    const v = checkSpeed(speed);
-    s.info.speed = v;
-    s.source?.setSpeed(v);
+    s.info.speed = speed;
+    s.source?.setSpeed(speed);
     this.pushSnapshot(true);
     return null;
   }
@@ -652,7 +657,12 @@ export class Engine {
         status: 'idle',
         source: null,
         progress: IDLE_PROGRESS,
-        problems: this.modelsProblem === null ? [] : [{ severity: 'warning', message: this.modelsProblem }],
+        problems: [
+          ...this.notices.map((message) => ({ severity: 'warning' as const, message })),
+          ...(this.modelsProblem === null
+            ? []
+            : [{ severity: 'warning' as const, message: this.modelsProblem }]),
+        ],
         devices: [],
         observers: null,
         findings: [],
@@ -708,8 +718,7 @@ export class Engine {
 
   private deviceDetail(mac: string): DeviceDetail {
     const s = this.requireSession();
-    const record = this.records(s).find((d) => d.mac === mac);
-    if (record === undefined) throw new EngineError('not-found', `no device ${mac} in this session`);
+    const record = this.deviceRecord(s, mac);
     const findings = this.findings(s);
     const audit = s.audit;
     const auditDevice = audit?.devices.find((d) => d.mac === mac);
@@ -759,28 +768,30 @@ export class Engine {
     };
   }
 
-  private rename(mac: string, name: unknown): DeviceRow {
-    if (name !== null && typeof name !== 'string')
-      throw new EngineError('bad-request', 'name must be text or null');
-    const kept = this.overrides.setName(mac, name);
-    const s = this.session;
-    s?.inventory.setUserName(mac, kept);
-    return this.rowAfterEdit(mac);
-  }
-
-  private setCategory(mac: string, category: unknown): DeviceRow {
-    if (category !== null && typeof category !== 'string')
-      throw new EngineError('bad-request', 'category must be text or null');
-    this.overrides.setCategory(mac, category);
-    return this.rowAfterEdit(mac);
-  }
-
-  private rowAfterEdit(mac: string): DeviceRow {
-    const s = this.requireSession();
+  /** The session's device `mac`, checked before an edit is kept (a refused edit saves nothing). */
+  private deviceRecord(s: Session, mac: string): DeviceRecord {
     const record = this.records(s).find((d) => d.mac === mac);
     if (record === undefined) throw new EngineError('not-found', `no device ${mac} in this session`);
+    return record;
+  }
+
+  private rename(mac: string, name: string | null): DeviceRow {
+    const s = this.requireSession();
+    this.deviceRecord(s, mac);
+    s.inventory.setUserName(mac, this.overrides.setName(mac, name));
+    return this.rowAfterEdit(s, mac);
+  }
+
+  private setCategory(mac: string, category: string | null): DeviceRow {
+    const s = this.requireSession();
+    this.deviceRecord(s, mac);
+    this.overrides.setCategory(mac, category);
+    return this.rowAfterEdit(s, mac);
+  }
+
+  private rowAfterEdit(s: Session, mac: string): DeviceRow {
     this.pushSnapshot(true);
-    return this.row(s, record, this.findings(s));
+    return this.row(s, this.deviceRecord(s, mac), this.findings(s));
   }
 
   private exportSession(): { fileName: string; json: string } {

@@ -3,7 +3,7 @@
  * It exposes exactly one object, `window.telltale`, the typed API of the IPC contract.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { IPC_EVENT, IPC_REQUEST } from '../shared/ipc-contract.ts';
+import { IPC_EVENT, IPC_GRANT_FILES, IPC_REQUEST } from '../shared/ipc-contract.ts';
 import { createRendererApi } from './renderer-api.ts';
 
 const api = createRendererApi({
@@ -16,6 +16,7 @@ const api = createRendererApi({
     return () => ipcRenderer.off(IPC_EVENT, handler);
   },
   pathForFile: (file) => webUtils.getPathForFile(file),
+  grantFiles: (paths) => ipcRenderer.invoke(IPC_GRANT_FILES, paths),
 });
 
 contextBridge.exposeInMainWorld('telltale', api);

@@ -21,6 +21,8 @@ export interface PreloadBridge {
   onEvent(listener: (event: unknown, payload: unknown) => void): () => void;
   /** The file system path of a File the person dropped or picked (webUtils.getPathForFile). */
   pathForFile(file: File): string;
+  /** Tells the main process the person chose these files (the engine may then read them). */
+  grantFiles(paths: string[]): Promise<unknown>;
 }
 
 function isResult(v: unknown): v is Result<unknown> {
@@ -47,12 +49,17 @@ export function createRendererApi(bridge: PreloadBridge): TelltaleApi {
     on<E extends EventChannel>(event: E, listener: (payload: EventMap[E]) => void): () => void {
       return listeners.on(event, listener);
     },
-    pathsForFiles(files: readonly File[]): Promise<Result<string[]>> {
+    async pathsForFiles(files: readonly File[]): Promise<Result<string[]>> {
       const paths = files.map((f) => bridge.pathForFile(f));
-      if (paths.some((p) => p === '')) {
-        return Promise.resolve(fail('unreadable', 'a dropped item is not a file on this computer'));
+      if (paths.some((p) => p === ''))
+        return fail('unreadable', 'a dropped item is not a file on this computer');
+      try {
+        const granted = await bridge.grantFiles(paths);
+        if (isResult(granted) && !granted.ok) return granted;
+      } catch (error) {
+        return fail('internal', `the files could not be opened: ${(error as Error).message}`);
       }
-      return Promise.resolve({ ok: true, value: paths });
+      return { ok: true, value: paths };
     },
   });
 }

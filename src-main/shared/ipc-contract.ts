@@ -11,6 +11,12 @@ export type { ActivityState, ActivityTimeline, Finding, ObserverView, Severity }
 /** The two Electron IPC channels all of it travels on (requests with invoke, events with send). */
 export const IPC_REQUEST = 'telltale:request';
 export const IPC_EVENT = 'telltale:event';
+/**
+ * The preload's own channel (not part of the API the page sees): the paths of files the person
+ * dropped on the window or picked in the page's file input, which the main process then lets the
+ * engine read. Only the preload sends on it, with paths `webUtils.getPathForFile` gave it.
+ */
+export const IPC_GRANT_FILES = 'telltale:grant-files';
 
 /** Every request channel, in one list (the route tables and the API object are built from it). */
 export const REQUEST_CHANNELS = [
@@ -77,6 +83,8 @@ export interface AppInfo {
   version: string;
   mode: 'desktop' | 'browser';
   dataDir: string;
+  /** What the engine did at start-up that the person should know (a damaged data file moved aside). */
+  notices: string[];
   models: ModelInfo[];
   /** Models could not be loaded: the message says why (identification is then off). */
   modelsProblem: string | null;

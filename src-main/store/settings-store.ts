@@ -1,7 +1,7 @@
 /** The app's settings (`settings.json` in the data folder), validated field by field on load and update. */
 import { join } from 'node:path';
 import type { ReplaySpeed, Settings } from '../shared/ipc-contract.ts';
-import { readJsonFile, writeJsonFile } from './json-file.ts';
+import { isJsonObject, readJsonDocument, writeJsonFile } from './json-file.ts';
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   theme: 'system',
@@ -48,14 +48,17 @@ export function mergeSettings(base: Settings, input: Partial<Record<keyof Settin
 
 export class SettingsStore {
   readonly path: string;
+  /** What was done about a damaged settings file (null when it was fine). */
+  readonly notice: string | null;
   private current: Settings;
 
   constructor(dataDir: string) {
     this.path = join(dataDir, 'settings.json');
-    const doc = readJsonFile(this.path, {});
+    const doc = readJsonDocument(this.path, {}, isJsonObject);
+    this.notice = doc.notice;
     let loaded: Settings = { ...DEFAULT_SETTINGS };
-    if (typeof doc === 'object' && doc !== null) {
-      for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    if (isJsonObject(doc.value)) {
+      for (const [k, v] of Object.entries(doc.value)) {
         try {
           loaded = mergeSettings(loaded, { [k]: v });
         } catch {

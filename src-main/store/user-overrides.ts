@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { normalizeMac } from '../devices/address-scope.ts';
-import { readJsonFile, writeJsonFile } from './json-file.ts';
+import { isJsonObject, readJsonDocument, writeJsonFile } from './json-file.ts';
 
 export interface DeviceOverride {
   name?: string;
@@ -28,14 +28,20 @@ function clean(text: string | null): string | null {
 export class UserOverrides {
   private readonly byMac = new Map<string, DeviceOverride>();
   readonly path: string;
+  /** What was done about a damaged devices file (null when it was fine). */
+  readonly notice: string | null;
 
   constructor(dataDir: string) {
     this.path = join(dataDir, 'devices.json');
-    const doc = readJsonFile(this.path, { devices: {} });
-    const devices =
-      typeof doc === 'object' && doc !== null ? (doc as { devices?: unknown }).devices : undefined;
-    if (typeof devices === 'object' && devices !== null) {
-      for (const [mac, value] of Object.entries(devices as Record<string, unknown>)) {
+    const doc = readJsonDocument(
+      this.path,
+      { devices: {} },
+      (v) => isJsonObject(v) && (v.devices === undefined || isJsonObject(v.devices)),
+    );
+    this.notice = doc.notice;
+    const devices = isJsonObject(doc.value) ? doc.value.devices : undefined;
+    if (isJsonObject(devices)) {
+      for (const [mac, value] of Object.entries(devices)) {
         const m = normalizeMac(mac);
         if (m === null || typeof value !== 'object' || value === null) continue;
         const v = value as Record<string, unknown>;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src-main/cli/telltale.ts';
+import { main, parseByteSize } from '../../src-main/cli/telltale.ts';
 import { readNpy } from '../../src-main/inference/validation-split.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -124,6 +124,35 @@ describe('telltale analyze', () => {
     expect(labels.code).toBe(1);
     expect(labels.err).toMatch(/bad-labels\.csv:2/);
     expect((await run(['frobnicate'])).code).toBe(1);
+  });
+
+  it('names the problem in one line and points at --help instead of printing the whole usage', async () => {
+    const r = await run(['analyze', TUYA, '--frobnicate']);
+    expect(r.err).toBe(
+      `telltale: Unknown option '--frobnicate'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- "--frobnicate"\n(run "telltale --help" for every command and option)\n`,
+    );
+    expect(r.err).not.toContain('Usage:');
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Usage:');
+    // every exit code the program uses is documented in the usage
+    expect(help.out).toMatch(/Exit codes: 0 .* 1 .* 2 .* 70 an internal\s+error/s);
+  });
+});
+
+describe('telltale serve arguments', () => {
+  it('refuses an --allow that is not a folder and an --upload-quota that is not a size', async () => {
+    const notDir = await run(['serve', '--allow', join(work, 'no-such-folder')]);
+    expect(notDir.code).toBe(1);
+    expect(notDir.err).toContain('--allow');
+    expect(notDir.err).toContain('no such folder');
+    const quota = await run(['serve', '--upload-quota', 'lots']);
+    expect(quota.code).toBe(1);
+    expect(quota.err).toContain('--upload-quota: "lots" is not a size');
+    expect(parseByteSize('8G', 'x')).toBe(8 * 1024 ** 3);
+    expect(parseByteSize('500 MiB', 'x')).toBe(500 * 1024 ** 2);
+    expect(parseByteSize('1024', 'x')).toBe(1024);
+    expect(() => parseByteSize('0', 'x')).toThrow(/not a size/);
   });
 });
 

@@ -20,6 +20,7 @@ interface Config {
   asar: boolean;
   asarUnpack: string[];
   linux: { target: string[]; files: string[] };
+  deb: { depends: string[] };
   mac: { target: string[]; files: string[] };
   win: { target: string[]; files: string[] };
 }
@@ -28,6 +29,8 @@ const config = load(readFileSync(join(ROOT, 'electron-builder.yml'), 'utf8')) as
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   main: string;
   dependencies: Record<string, string>;
+  author?: { name?: string; email?: string };
+  homepage?: string;
 };
 
 /** A glob of the config matches a path (enough of glob for these patterns: ** , * and {a,b}). */
@@ -114,5 +117,21 @@ describe('electron-builder.yml', () => {
         expect(excluded, `${name} build ${other === name ? 'keeps' : 'drops'} ${dir}`).toBe(other !== name);
       }
     }
+  });
+
+  it('gives the deb what it needs to build: a maintainer with an email and a homepage', () => {
+    expect(pkg.author?.name).toBeTruthy();
+    expect(pkg.author?.email).toMatch(/^[^@\s]+@[^@\s]+$/);
+    expect(pkg.homepage).toMatch(/^https:\/\//);
+  });
+
+  it('keeps electron-builder’s own deb dependencies (its list is replaced, not extended) and adds libpcap', async () => {
+    // electron-builder's default list, read from the installed version so an upgrade is noticed
+    const fpm = (await import('app-builder-lib/out/targets/FpmTarget.js')) as unknown as {
+      default: { prototype: { getDefaultDepends(this: unknown, target: string): string[] } };
+    };
+    const defaults = fpm.default.prototype.getDefaultDepends.call({}, 'deb');
+    expect(defaults).toContain('libnss3');
+    expect(config.deb.depends).toEqual(expect.arrayContaining([...defaults, 'libpcap0.8']));
   });
 });

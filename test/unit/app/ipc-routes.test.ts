@@ -1,6 +1,12 @@
-import { describe, expect, it, vi } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
+  checkIpcRequest,
   checkRequest,
+  desktopGrants,
+  grantDroppedFiles,
   EngineRequests,
   MAIN_CHANNELS,
   restartDelay,
@@ -33,6 +39,90 @@ describe('the IPC route table', () => {
     });
     expect(checkRequest({ ...ok, frameUrl: undefined }, 'session.snapshot')).toMatchObject({ ok: false });
     expect(checkRequest(ok, 'fs.readFile')).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+  });
+});
+
+describe('what the window may ask the engine to read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'telltale-ipc-'));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const app = { isAppWindow: true, frameUrl: 'app://telltale/index.html' };
+  const picked = join(dir, 'picked.pcap');
+  const dropped = join(dir, 'dropped.pcap');
+  const other = join(dir, 'other.pcap');
+  for (const f of [picked, dropped, other]) writeFileSync(f, 'x');
+  mkdirSync(join(dir, 'sub'));
+  symlinkSync(picked, join(dir, 'sub', 'link.pcap'));
+
+  it('opens only files picked in a dialog or dropped on the window (by their real path)', () => {
+    const grants = desktopGrants();
+    grants.allowFile(picked); // what chooseCaptures does with the dialog's answer
+    expect(grantDroppedFiles(app, [dropped], grants)).toEqual({ ok: true, value: null });
+    expect(checkIpcRequest(app, 'capture.openFiles', { paths: [picked, dropped] }, grants)).toEqual({
+      ok: true,
+      value: { channel: 'capture.openFiles', payload: { paths: [picked, dropped] } },
+    });
+    // a link to a picked file is the picked file
+    expect(
+      checkIpcRequest(app, 'capture.openFiles', { paths: [join(dir, 'sub', 'link.pcap')] }, grants),
+    ).toMatchObject({
+      ok: true,
+      value: { payload: { paths: [picked] } },
+    });
+    for (const request of [
+      { paths: [other] },
+      { paths: [picked], labels: other },
+      { paths: ['/etc/shadow'] },
+      { paths: ['/proc/self/environ'] },
+      { paths: [`${dir}/../${dir.split('/').pop()!}/other.pcap`] },
+    ]) {
+      const r = checkIpcRequest(app, 'capture.openFiles', request, grants);
+      expect(r, JSON.stringify(request)).toMatchObject({ ok: false, error: { code: 'permission' } });
+      expect(!r.ok && r.error.message).toMatch(/open it with File ▸ Open Capture… or drop it on the window/);
+    }
+  });
+
+  it('checks every payload against the contract, whatever the channel', () => {
+    const grants = desktopGrants();
+    const bad: [string, unknown][] = [
+      ['capture.openFiles', { paths: 'x' }],
+      ['capture.openFiles', { paths: [picked], colour: 1 }],
+      ['capture.setSpeed', { speed: -1 }],
+      ['device.rename', { mac: 1, name: 'x' }],
+      ['device.detail', null],
+      ['settings.update', ['theme']],
+      ['dialog.openCaptures', { title: 'x' }],
+      ['app.info', 'hello'],
+    ];
+    for (const [channel, payload] of bad)
+      expect(checkIpcRequest(app, channel, payload, grants), channel).toMatchObject({
+        ok: false,
+        error: { code: 'bad-request' },
+      });
+    expect(
+      checkIpcRequest(app, 'device.rename', { mac: 'aa:bb:cc:dd:ee:ff', name: null }, grants),
+    ).toMatchObject({ ok: true });
+    expect(checkIpcRequest({ ...app, isAppWindow: false }, 'app.info', null, grants)).toMatchObject({
+      ok: false,
+      error: { code: 'permission' },
+    });
+  });
+
+  it('takes dropped files only from the app’s window, as a list of absolute paths', () => {
+    const grants = desktopGrants();
+    expect(grantDroppedFiles({ ...app, frameUrl: 'https://evil.example/' }, [other], grants)).toMatchObject({
+      ok: false,
+      error: { code: 'permission' },
+    });
+    for (const paths of ['x', [1], ['relative.pcap'], Array(2000).fill(other), ['/'.repeat(5000)]])
+      expect(grantDroppedFiles(app, paths, grants)).toMatchObject({
+        ok: false,
+        error: { code: 'bad-request' },
+      });
+    expect(checkIpcRequest(app, 'capture.openFiles', { paths: [other] }, grants)).toMatchObject({
+      ok: false,
+    });
   });
 });
 

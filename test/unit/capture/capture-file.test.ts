@@ -139,7 +139,7 @@ describe('capture file problems', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ kind: 'bad-magic', offset: 0, fatal: true });
     expect(errors[0].message).toBe(
-      `${path} at byte offset 0: not a pcap, pcapng or gzip file (starts with 74 68 65 73)`,
+      `${path} at byte offset 0: not a pcap, pcapng or gzip file (its first bytes match none of their signatures)`,
     );
   });
 

@@ -7,7 +7,12 @@
 import { createSocket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import { LinkType, type RawPacket } from '../../../src-main/capture/packet-source.ts';
-import { listInterfaces, LiveCaptureSource } from '../../../src-main/capture/live-capture.ts';
+import {
+  capLoadAdvice,
+  listInterfaces,
+  LiveCaptureSource,
+  permissionAdvice,
+} from '../../../src-main/capture/live-capture.ts';
 import { decodePacket } from '../../../src-main/decode/decode-packet.ts';
 
 const PORT = 47_000 + (process.pid % 900);
@@ -38,7 +43,7 @@ describe('live capture on loopback', () => {
       await reading;
       expect(source.errors[0]).toMatchObject({ kind: 'permission', fatal: true });
       expect(source.errors[0].message).toMatch(
-        /^lo: capturing here is not permitted: run Telltale as root, or .*setcap cap_net_raw/,
+        /^lo: capturing here is not permitted: give Node the capture rights once \(sudo setcap cap_net_raw/,
       );
       return;
     }
@@ -69,5 +74,34 @@ describe('live capture on loopback', () => {
       expect(source.errors[0].fatal).toBe(true);
       expect(source.errors[0].message).toMatch(pattern);
     }
+  });
+});
+
+describe('what Telltale says when live capture cannot work', () => {
+  it('never tells the desktop app’s users to setcap Electron, and says how each runtime gets capture rights', () => {
+    const electron = permissionAdvice('41.10.0', 'linux', '/opt/Telltale/telltale');
+    expect(electron).toMatch(/tcpdump -i IFACE -w home\.pcap/);
+    expect(electron).toMatch(/Do not setcap the Electron binary/);
+    expect(electron).not.toContain('/opt/Telltale/telltale');
+    const node = permissionAdvice(undefined, 'linux', '/usr/bin/node');
+    expect(node).toContain('sudo setcap cap_net_raw,cap_net_admin=eip /usr/bin/node');
+    expect(permissionAdvice(undefined, 'darwin')).toMatch(/\/dev\/bpf/);
+    expect(permissionAdvice(undefined, 'win32')).toMatch(/Npcap/);
+  });
+
+  it('keeps the whole loader message and names the rebuild for the runtime that failed', () => {
+    const abi =
+      "The module '/x/cap/build/Release/cap.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 115. This version of Node.js requires\nNODE_MODULE_VERSION 139.";
+    const inApp = capLoadAdvice(abi, '41.10.0');
+    expect(inApp).toContain(
+      'NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 139',
+    );
+    expect(inApp).toContain('npx electron-builder install-app-deps');
+    expect(inApp).toMatch(/capture live again after npm rebuild cap/);
+    expect(inApp).not.toContain('npm ci');
+    expect(capLoadAdvice(abi, undefined)).toMatch(/built for the desktop app, not for Node.*npm rebuild cap/);
+    expect(capLoadAdvice('libpcap.so.0.8: cannot open shared object file', undefined)).toMatch(
+      /libpcap.so.0.8: cannot open shared object file.*apt-get install libpcap-dev/,
+    );
   });
 });

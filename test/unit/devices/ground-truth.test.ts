@@ -1,8 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GroundTruth, GroundTruthError, parseLabelsCsv } from '../../../src-main/devices/ground-truth.ts';
+import {
+  GroundTruth,
+  GroundTruthError,
+  MAX_LABELS_BYTES,
+  parseLabelsCsv,
+} from '../../../src-main/devices/ground-truth.ts';
 import { LABEL_NONE } from '../../../src-main/views/view-packet.ts';
 import { packet } from './packet-factory.ts';
 
@@ -83,6 +88,31 @@ describe('labels.csv parsing', () => {
     );
     expect(gt.labels).toEqual(['Phone']);
     expect(gt.labelOfMac('02:00:00:00:00:02')).toBe(0);
+  });
+
+  it('never quotes the first line of a file that is not a labels file, and cuts a long field short', () => {
+    const secret = 'root:$6$TELLTALE-SECRET$abc:19000:0:99999:7:::';
+    const header = errorOf(() => parseLabelsCsv(`${secret}\nbin:x:1:1\n`, 'shadow'));
+    expect(header.message).toMatch(
+      /header must name a "mac" and a "device" column .*is this a labels file\?/,
+    );
+    expect(header.message).not.toContain('TELLTALE-SECRET');
+    const long = errorOf(() => parseLabelsCsv(`mac,device\n${'y'.repeat(500)},x\n`, 'l.csv'));
+    expect(long.message.length).toBeLessThan(120);
+  });
+
+  it('reads at most MAX_LABELS_BYTES, and only from a regular file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'telltale-labels-'));
+    try {
+      const big = path.join(dir, 'big.csv');
+      writeFileSync(big, `mac,device\n${'#'.repeat(MAX_LABELS_BYTES)}\n`);
+      await expect(GroundTruth.load(big)).rejects.toThrow(/cannot be read \(larger than 4 MiB\)/);
+      expect(() => GroundTruth.loadSync(big)).toThrow(/larger than 4 MiB/);
+      await expect(GroundTruth.load(dir)).rejects.toThrow(/cannot be read/);
+      await expect(GroundTruth.load('/dev/zero')).rejects.toThrow(/not a regular file/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([

@@ -4,7 +4,7 @@
  * rename that is kept on disk for the next engine.
  */
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -119,6 +119,66 @@ describe('Engine', () => {
     expect(
       exported.ok && (JSON.parse((exported.value as { json: string }).json) as { format: string }).format,
     ).toBe('telltale-session');
+  });
+
+  it('saves nothing when a rename or a type correction is refused', async () => {
+    const { e, snapshots, dataDir } = engine();
+    await expect(e.handle('device.rename', { mac: PLUG, name: 'Desk lamp' })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'not-found', message: 'no capture session: open a capture file first' },
+    });
+    await expect(e.handle('device.setCategory', { mac: PLUG, category: 'plug' })).resolves.toMatchObject({
+      ok: false,
+    });
+    await e.handle('capture.openFiles', { paths: [CAPTURE] });
+    await until(() => snapshots.some((x) => x.s.status === 'done'));
+    await expect(
+      e.handle('device.rename', { mac: 'aa:bb:cc:dd:ee:ff', name: 'Ghost' }),
+    ).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
+    expect(existsSync(join(dataDir, 'devices.json'))).toBe(false);
+  });
+
+  it('starts with a damaged data file moved aside, and says so in the app info and every session', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'telltale-engine-'));
+    writeFileSync(join(dataDir, 'devices.json'), '{"devices": {');
+    writeFileSync(join(dataDir, 'settings.json'), '[]');
+    const { e, snapshots } = engine(dataDir);
+    expect(e.notices).toHaveLength(2);
+    const info = await e.handle('app.info', null);
+    expect(info.ok && (info.value as { notices: string[] }).notices).toEqual(e.notices);
+    expect(e.snapshot().problems.map((p) => p.message)).toEqual(expect.arrayContaining([...e.notices]));
+    await e.handle('capture.openFiles', { paths: [CAPTURE] });
+    await until(() => snapshots.some((x) => x.s.status === 'done'));
+    expect(snapshots.at(-1)!.s.problems.map((p) => p.message)).toEqual(
+      expect.arrayContaining([...e.notices]),
+    );
+    expect(readdirSync(dataDir).filter((f) => f.includes('.damaged-'))).toHaveLength(2);
+  });
+
+  it('checks every payload against the contract before any work', async () => {
+    const { e } = engine();
+    const bad: [string, unknown][] = [
+      ['capture.openFiles', { paths: ['/x'], extra: 1 }],
+      ['capture.openFiles', { paths: [42] }],
+      ['capture.openFiles', { paths: ['/x'], speed: 0 }],
+      ['capture.openFiles', { paths: ['/x\u0000y'] }],
+      ['capture.openFiles', 'paths'],
+      ['capture.startLive', { interface: '' }],
+      ['capture.setSpeed', { speed: 'warp' }],
+      ['device.rename', { mac: PLUG, name: 'x'.repeat(5000) }],
+      ['device.rename', { mac: [PLUG], name: 'x' }],
+      ['settings.update', { theme: 'dark', colour: 'red' }],
+      ['session.snapshot', [1, 2]],
+      ['no.such.channel', null],
+    ];
+    for (const [channel, payload] of bad)
+      await expect(e.handle(channel as 'app.info', payload), channel).resolves.toMatchObject({
+        ok: false,
+        error: { code: 'bad-request' },
+      });
   });
 
   it('keeps a rename per MAC on disk, for the next engine and the next session', async () => {

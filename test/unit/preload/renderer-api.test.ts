@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createRendererApi, type PreloadBridge } from '../../../src-main/preload/renderer-api.ts';
 
-function fakeBridge(answer: (channel: string, payload: unknown) => unknown) {
+function fakeBridge(
+  answer: (channel: string, payload: unknown) => unknown,
+  grant: (paths: string[]) => unknown = () => ({ ok: true, value: null }),
+) {
   let emit: (event: unknown, payload: unknown) => void = () => undefined;
   const bridge: PreloadBridge = {
     invoke: (channel, payload) => Promise.resolve(answer(channel, payload)),
@@ -10,6 +13,7 @@ function fakeBridge(answer: (channel: string, payload: unknown) => unknown) {
       return () => undefined;
     },
     pathForFile: (f) => (f.name === 'not-a-file' ? '' : `/home/me/${f.name}`),
+    grantFiles: (paths) => Promise.resolve(grant(paths)),
   };
   return {
     bridge,
@@ -59,12 +63,34 @@ describe('the preload API', () => {
     expect(got).toEqual([{ seq: 1 }]);
   });
 
-  it('gives the paths of dropped files, and refuses items that are not files', async () => {
-    const api = createRendererApi(fakeBridge(() => null).bridge);
+  it('gives the paths of dropped files once the main process granted them, and refuses items that are not files', async () => {
+    const granted: string[][] = [];
+    const api = createRendererApi(
+      fakeBridge(
+        () => null,
+        (paths) => {
+          granted.push(paths);
+          return { ok: true, value: null };
+        },
+      ).bridge,
+    );
     await expect(api.pathsForFiles([new File([], 'a.pcap')])).resolves.toEqual({
       ok: true,
       value: ['/home/me/a.pcap'],
     });
+    expect(granted).toEqual([['/home/me/a.pcap']]);
     await expect(api.pathsForFiles([new File([], 'not-a-file')])).resolves.toMatchObject({ ok: false });
+    expect(granted).toHaveLength(1);
+  });
+
+  it('passes a refused grant on as the error', async () => {
+    const refused = { ok: false, error: { code: 'permission', message: 'not from the window' } };
+    const api = createRendererApi(
+      fakeBridge(
+        () => null,
+        () => refused,
+      ).bridge,
+    );
+    await expect(api.pathsForFiles([new File([], 'a.pcap')])).resolves.toEqual(refused);
   });
 });

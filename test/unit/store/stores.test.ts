@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readJsonDocument } from '../../../src-main/store/json-file.ts';
 import { DEFAULT_SETTINGS, SettingsStore } from '../../../src-main/store/settings-store.ts';
 import { MAX_OVERRIDE_LENGTH, UserOverrides } from '../../../src-main/store/user-overrides.ts';
 
@@ -30,11 +31,21 @@ describe('UserOverrides', () => {
     expect(() => b.setName('not a mac', 'x')).toThrow(/not a MAC address/);
   });
 
-  it('reports a damaged file instead of replacing it', () => {
-    const d = dir();
-    writeFileSync(join(d, 'devices.json'), '{"devices": ');
-    expect(() => new UserOverrides(d)).toThrow(/devices\.json: not valid JSON/);
-    expect(readFileSync(join(d, 'devices.json'), 'utf8')).toBe('{"devices": ');
+  it('moves a damaged file aside, starts with no names, says so, and loses nothing', () => {
+    for (const damaged of ['{"devices": ', '[1, 2]', '{"devices": "all of them"}', '\u0000\u0001binary']) {
+      const d = dir();
+      writeFileSync(join(d, 'devices.json'), damaged);
+      const o = new UserOverrides(d);
+      expect(o.all().size).toBe(0);
+      const aside = readdirSync(d).filter((f) => f.startsWith('devices.json.damaged-'));
+      expect(aside, damaged).toHaveLength(1);
+      expect(readFileSync(join(d, aside[0]), 'utf8')).toBe(damaged);
+      expect(o.notice).toContain(`moved it aside to ${join(d, aside[0])}`);
+      // what the person does next is kept in a new file
+      o.setName('aa:bb:cc:dd:ee:ff', 'Lamp');
+      expect(new UserOverrides(d).get('aa:bb:cc:dd:ee:ff')).toEqual({ name: 'Lamp' });
+      expect(new UserOverrides(d).notice).toBeNull();
+    }
   });
 });
 
@@ -47,6 +58,32 @@ describe('SettingsStore', () => {
     expect(() => s.update({ defaultSpeed: 0 })).toThrow(/defaultSpeed/);
     expect(() => s.update({ colour: 'red' } as never)).toThrow(/unknown setting "colour"/);
     expect(new SettingsStore(d).get()).toMatchObject({ theme: 'dark', defaultSpeed: 10 });
+  });
+
+  it('moves a damaged file aside and starts from the defaults, saying what it did', () => {
+    const d = dir();
+    writeFileSync(join(d, 'settings.json'), '{"theme": "dark",');
+    const s = new SettingsStore(d);
+    expect(s.get()).toEqual(DEFAULT_SETTINGS);
+    expect(s.notice).toMatch(
+      /^settings\.json was damaged: it is not valid JSON .*moved it aside to .*settings\.json\.damaged-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ and started from its defaults/,
+    );
+    expect(readdirSync(d).filter((f) => f.startsWith('settings.json.damaged-'))).toHaveLength(1);
+  });
+
+  it('says so when a damaged file cannot be moved aside, and still starts from the fallback', () => {
+    const d = dir();
+    const path = join(d, 'settings.json');
+    writeFileSync(path, 'nope');
+    const now = new Date('2026-12-07T05:00:00Z');
+    // the name it would move the file to is taken by a folder that is not empty: the rename fails
+    mkdirSync(join(d, 'settings.json.damaged-2026-12-07T05-00-00Z', 'x'), { recursive: true });
+    const doc = readJsonDocument(path, { fallback: true }, () => true, now);
+    expect(doc.value).toEqual({ fallback: true });
+    expect(doc.notice).toMatch(
+      /settings\.json is damaged: it is not valid JSON .*could not move the file aside .*copy it somewhere safe/,
+    );
+    expect(readFileSync(path, 'utf8')).toBe('nope');
   });
 
   it('ignores fields another version wrote and keeps the rest', () => {

@@ -1,0 +1,148 @@
+/**
+ * The shape every request payload must have, checked where a client's message enters (the
+ * browser-mode server, Electron's main process, the engine's route table) before any work: one
+ * rule per channel of the contract, so a client that sends anything else gets a `bad-request`
+ * error as data and never reaches code that assumes the types. Plain code, no runtime deps: both
+ * sides import it.
+ *
+ * What is checked here is the shape (types, lengths, known keys); what the values mean (is the
+ * file one the person chose, is the MAC in the session) is the receiver's to check.
+ */
+import { fail, ok, type RequestChannel, type RequestOf, type Result, type Settings } from './ipc-contract.ts';
+
+/** Most capture files one request may open. */
+export const MAX_PATHS = 1000;
+/** Longest path accepted (Linux PATH_MAX). */
+export const MAX_PATH_LENGTH = 4096;
+/** Longest name or device type accepted (the store keeps at most 80 characters of it). */
+export const MAX_TEXT_LENGTH = 1000;
+/** Longest capture filter (tcpdump syntax). */
+export const MAX_FILTER_LENGTH = 1000;
+
+/** At most `max` characters of a value a client sent, for an error message. */
+export function quoteValue(value: unknown, max = 40): string {
+  let text: string;
+  if (typeof value === 'string')
+    text = JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
+  else if (value === null || typeof value !== 'object') text = String(value);
+  else text = Array.isArray(value) ? 'a list' : 'an object';
+  return text.length > max + 4 ? `${text.slice(0, max)}…` : text;
+}
+
+class PayloadError extends Error {}
+
+function object(channel: string, payload: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    throw new PayloadError(`${channel}: the payload must be an object`);
+  const record = payload as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!keys.includes(key))
+      throw new PayloadError(`${channel}: unknown field ${quoteValue(key)} (expected ${keys.join(', ')})`);
+  }
+  return record;
+}
+
+function text(channel: string, field: string, value: unknown, max: number, allowEmpty = false): string {
+  if (typeof value !== 'string') throw new PayloadError(`${channel}: ${field} must be text`);
+  if (!allowEmpty && value === '') throw new PayloadError(`${channel}: ${field} is empty`);
+  if (value.length > max) throw new PayloadError(`${channel}: ${field} is longer than ${max} characters`);
+  if (value.includes('\0')) throw new PayloadError(`${channel}: ${field} holds a NUL character`);
+  return value;
+}
+
+function textOrNull(channel: string, field: string, value: unknown, max: number): string | null {
+  return value === null ? null : text(channel, field, value, max, true);
+}
+
+/** True for a replay speed: "max" or a positive number of times real time up to 10 000. */
+export function isReplaySpeed(v: unknown): v is 'max' | number {
+  return v === 'max' || (typeof v === 'number' && v > 0 && v <= 10_000 && Number.isFinite(v));
+}
+
+function speed(channel: string, value: unknown): 'max' | number {
+  if (!isReplaySpeed(value))
+    throw new PayloadError(`${channel}: speed must be "max" or a number of times real time (up to 10000)`);
+  return value;
+}
+
+function noPayload(channel: string, payload: unknown): null {
+  if (payload === null || payload === undefined) return null;
+  if (typeof payload === 'object' && !Array.isArray(payload) && Object.keys(payload).length === 0)
+    return null;
+  throw new PayloadError(`${channel}: takes no payload`);
+}
+
+type Checkers = { [K in RequestChannel]: (payload: unknown) => RequestOf<K> };
+
+const SETTINGS_KEYS: readonly (keyof Settings)[] = [
+  'theme',
+  'defaultSpeed',
+  'defaultInterface',
+  'captureFilter',
+];
+
+const CHECKERS: Checkers = {
+  'app.info': (p) => noPayload('app.info', p),
+  'capture.interfaces': (p) => noPayload('capture.interfaces', p),
+  'capture.openFiles': (p) => {
+    const c = 'capture.openFiles';
+    const o = object(c, p, ['paths', 'speed', 'labels']);
+    if (!Array.isArray(o.paths) || o.paths.length === 0)
+      throw new PayloadError(`${c}: needs a list of file paths`);
+    if (o.paths.length > MAX_PATHS) throw new PayloadError(`${c}: more than ${MAX_PATHS} files at once`);
+    const paths = (o.paths as unknown[]).map((v, i) => text(c, `paths[${i}]`, v, MAX_PATH_LENGTH));
+    const out: RequestOf<'capture.openFiles'> = { paths };
+    if (o.speed !== undefined) out.speed = speed(c, o.speed);
+    if (o.labels !== undefined) {
+      const labels = textOrNull(c, 'labels', o.labels, MAX_PATH_LENGTH);
+      out.labels = labels === '' ? null : labels;
+    }
+    return out;
+  },
+  'capture.startLive': (p) => {
+    const c = 'capture.startLive';
+    const o = object(c, p, ['interface', 'filter']);
+    const out: RequestOf<'capture.startLive'> = { interface: text(c, 'interface', o.interface, 256) };
+    if (o.filter !== undefined) out.filter = text(c, 'filter', o.filter, MAX_FILTER_LENGTH, true);
+    return out;
+  },
+  'capture.pause': (p) => noPayload('capture.pause', p),
+  'capture.resume': (p) => noPayload('capture.resume', p),
+  'capture.stop': (p) => noPayload('capture.stop', p),
+  'capture.setSpeed': (p) => ({
+    speed: speed('capture.setSpeed', object('capture.setSpeed', p, ['speed']).speed),
+  }),
+  'session.snapshot': (p) => noPayload('session.snapshot', p),
+  'session.export': (p) => noPayload('session.export', p),
+  'device.detail': (p) => ({
+    mac: text('device.detail', 'mac', object('device.detail', p, ['mac']).mac, 64),
+  }),
+  'device.rename': (p) => {
+    const o = object('device.rename', p, ['mac', 'name']);
+    return {
+      mac: text('device.rename', 'mac', o.mac, 64),
+      name: textOrNull('device.rename', 'name', o.name, MAX_TEXT_LENGTH),
+    };
+  },
+  'device.setCategory': (p) => {
+    const o = object('device.setCategory', p, ['mac', 'category']);
+    return {
+      mac: text('device.setCategory', 'mac', o.mac, 64),
+      category: textOrNull('device.setCategory', 'category', o.category, MAX_TEXT_LENGTH),
+    };
+  },
+  'settings.get': (p) => noPayload('settings.get', p),
+  // each value is checked by the settings store, which knows what each setting may be
+  'settings.update': (p) => object('settings.update', p, SETTINGS_KEYS),
+  'dialog.openCaptures': (p) => noPayload('dialog.openCaptures', p),
+};
+
+/** The payload of a request on `channel` if it has the shape the contract gives it, else why not. */
+export function checkPayload<K extends RequestChannel>(channel: K, payload: unknown): Result<RequestOf<K>> {
+  try {
+    return ok((CHECKERS[channel] as (p: unknown) => RequestOf<K>)(payload));
+  } catch (error) {
+    if (error instanceof PayloadError) return fail('bad-request', error.message);
+    throw error;
+  }
+}
