@@ -1,5 +1,8 @@
 /**
- * Activity states and every threshold of the per-device activity state machine, in one place.
+ * Activity states and every threshold of the per-device activity state machine, in one place:
+ * what each one means and the rule its value follows. What was measured on MADEA to choose and
+ * check the values, and what was tried and rejected, is in CALIBRATION.md beside this file
+ * (`npx tsx test/bench/activity-calibration.ts [--config JSON]` reruns the measurement).
  *
  * A device's traffic is cut into fixed bins of `binSeconds` on the absolute time grid
  * (`floor(ts / binSeconds)`), so two timelines of the same home (truth and observer) share their
@@ -14,90 +17,72 @@
  *    packets are well above the device's own baseline *and* above an absolute floor, or the bin
  *    holds packets of kinds the device's background traffic lacks (see "Unusual packets" below).
  *
- * The baseline is the running median (`baselineQuantile`) of the byte and packet counts of the
- * device's last `baselineHistoryBins` non-empty bins. Empty bins are left out so that a device
- * heartbeating every 30–60 s (most 10-s bins empty) gets the size of one heartbeat as baseline
- * rather than zero; a camera that always streams a little gets its streaming level. Beside it, the
- * routine envelope (`envelopeQuantile`, the 99th percentile of the same history, used once
- * `envelopeMinBins` bins are known) stands for the device's own recurring bursts (reconnects,
- * periodic syncs): busy must also exceed `envelopeFactor` × envelope to start.
+ * The state windows (5 min, 3 active bins to be idle) follow from the definitions: a 30–60 s
+ * heartbeat fills 5–10 of 30 bins, a keep-alive every 5 min or rarer at most 1–2.
  *
- * How the numbers were chosen (on MADEA, not on the phase-labelled evaluation captures in
- * datasets/extras): the per-10-s-bin rates of the 15 devices of the MADEA home (2.4 M packets,
- * about 33 h, LAN side; no activity labels) were measured. Their median non-empty bin is 130 B –
- * 2.6 kB and 1–23 packets (plugs and bulbs 200–850 B / 2–4 packets, the Nest camera 2.6 kB / 23
- * packets). With enter = 6 × baseline and at least 2 kB or 20 packets per bin, plugs and bulbs
- * are flagged busy in 0.4–0.7 % of their non-empty bins (a few commands an hour), the Nest camera
- * in 7 % (4 × would give 30 % — too often for a camera whose streaming *is* its baseline). The
- * floors are about four median plug heartbeats: one TLS handshake with a certificate chain
- * (2–6 kB) or a burst of 20 packets is work, two heartbeats in one bin are not. Running the whole
- * tracker over MADEA, the envelope (2 × the 99th percentile) cut the busy spans of devices with
- * recurring bursts (Ring doorbell 105 → 23, Rachio 86 → 17, Amazon plug busy time 9 % → 4 %) and
- * left plugs and bulbs at 0.1–1 % busy time; 2 × rather than 1.5 × because a 99th percentile
- * from a few hundred bins is close to a maximum and varies about twofold between hours. 100 bins
- * is the least history for which a 99th percentile is more than the single largest value. Exit
- * thresholds are half the enter ones (hysteresis), and a busy span ends only after
- * `exitHoldBins` quiet bins (30 s), so traffic flickering around the threshold does not split one
- * activity into many spans. The state windows (5 min, 3 active bins to be idle) follow from the
- * definitions: a 30–60 s heartbeat fills 5–10 of 30 bins, a keep-alive every 5 min or rarer at
- * most 1–2.
+ * Baseline and envelope. The baseline is the running median (`baselineQuantile`) of the byte and
+ * packet counts of the device's last `baselineHistoryBins` non-empty bins. Empty bins are left out
+ * so that a device heartbeating every 30–60 s (most 10-s bins empty) gets the size of one
+ * heartbeat as baseline rather than zero; a camera that always streams a little gets its
+ * streaming level. The routine envelope (`envelopeQuantile`, the 99th percentile of the same
+ * history) stands for the device's own recurring bursts (reconnects, periodic syncs); it is used
+ * from 100 bins (`envelopeMinBins`), the least history for which a 99th percentile is more than
+ * the single largest value.
+ *
+ * Busy thresholds (a bin, or a bin and the one before it, must pass all of them):
+ *  - `enterFactor` 6 × the baseline: plugs and bulbs still show their commands (a few an hour)
+ *    while a camera whose streaming *is* its baseline is not busy much of the time;
+ *  - `enterFloorBytes` / `enterFloorPackets` 2 kB or 20 packets, about four median plug
+ *    heartbeats: one TLS handshake with a certificate chain (2–6 kB) or a burst of 20 packets is
+ *    work, two heartbeats in one bin are not;
+ *  - `envelopeFactor` 2 × the envelope, so a device's recurring bursts are not busy each time: 2 ×
+ *    because a 99th percentile from a few hundred bins is close to a maximum and varies about
+ *    twofold between hours;
+ *  - exit at half the enter thresholds (hysteresis), and only after `exitHoldBins` quiet bins
+ *    (30 s), so traffic flickering around the threshold does not split one activity into spans.
  *
  * Routine bursts. Many devices do a larger exchange on a timer of their own — a cloud sync every
  * 5 min, a check-in every 25 min — that crosses the busy thresholds but is background work, not
- * the device working for someone. Device timers are precise to a few seconds; people and their
- * automations are not: three busy spans of similar size (largest at most `routineVolumeRatio` ×
- * the smallest) whose starts are evenly spaced (the two intervals differ by at most
- * `routinePeriodTolerance` of the period, and at least `routineToleranceMinSeconds`) are a
- * routine; so is any later span of similar size due on its schedule and, once the routine is
- * learned, every still remembered earlier pair of similar spans one period apart (its first
+ * the device working for someone. Three busy spans of similar size whose starts are evenly spaced
+ * are a routine; so is any later span of similar size due on its schedule and, once the routine
+ * is learned, every still remembered earlier pair of similar spans one period apart (its first
  * firings, or a second timer of the same period, as the NKU plug's two 5-minute syncs a minute
  * apart). Routine spans stay in the timeline as evidence (`routine: true`, with their period) but
- * their time counts as idle. 5 % because device timers drift by a second or two per period while a
- * person repeating an action every few minutes is off by tens of seconds (on MADEA the two Tuya
- * devices' 25-minute check-ins recur every 1499–1501 s and the Amazon plug's sync every 3600 s:
- * with this rule 76 of HBN's 82 and 32 of Amazon's 41 busy spans are routine); the volume
- * ratio of 2 allows for a sync's payload growing or shrinking a little, not for a different kind
- * of exchange. Periods from 2 min (shorter ones are one activity, joined by the exit hold) to 6 h.
- * A timer of the device's own is the device speaking first: a span that starts out of silence (no
- * packet to or from the internet in the 10 s before it) with a packet from the far end — a command
- * its cloud pushed — is never taken for a routine, however regular (a person or an automation
- * behind it; in the SSI plug's scripted session, schedule actions five minutes apart). On MADEA
- * this changed one device: the HBN plug keeps 77 of its 78 routine spans, and the jitter of its
- * routines drops from 22 s to 0.1 s (median), since the one cloud push had been paired into a
- * spurious 1479-s period; a device that always streams a little never starts out of silence, so
- * its routines are untouched.
+ * their time counts as idle.
+ *  - `routinePeriodTolerance` 5 % of the period, at least `routineToleranceMinSeconds` (10 s): the
+ *    two intervals may differ by that much. Device timers drift by a second or two per period (an
+ *    hourly sync by up to 2 minutes); a person repeating an action every few minutes is off by
+ *    tens of seconds;
+ *  - `routineVolumeRatio` 2 (largest span at most 2 × the smallest): a sync's payload grows or
+ *    shrinks a little; a different kind of exchange differs more;
+ *  - periods from 2 min (shorter ones are one activity, joined by the exit hold) to 6 h;
+ *  - a timer of the device's own is the device speaking first: a span that starts out of silence
+ *    (no packet to or from the internet in the 10 s before it) with a packet from the far end — a
+ *    command its cloud pushed — is never a routine, however regular (a person or an automation is
+ *    behind it; in the SSI plug's scripted session, schedule actions five minutes apart).
  *
  * Unusual packets. Volume misses the small work of small devices: a plug switched from its app
  * gets one command from the cloud and answers with one status report — 0.5–1 kB, less than two of
  * its own heartbeats. What gives it away is that its sizes are not the heartbeat's: encrypted IoT
  * traffic repeats the same few packet sizes while nothing happens. activity/packet-kinds.ts keeps,
- * per device, in which of its last `noveltyHistoryWindows` 5-minute windows with traffic each kind
- * of packet (direction × size in `noveltyBucketBytes` buckets) was seen; a kind seen in at least
- * `noveltyFamiliarShare` of them is background, any other packet is novel. A bin with at least
- * `noveltyEnterPackets` novel packets carrying at least `noveltyBaselineFactor` × the device's
- * byte baseline starts a busy span ("…, unlike its usual traffic"); a novel packet keeps one going
- * like a warm bin. Only packets to or from the internet count: LAN-only packets (DHCP renewals,
- * mDNS and SSDP announcements, ARP) are the home network's housekeeping and what an outside
- * observer never sees. The numbers follow from definitions and were checked on MADEA: a window of
- * 5 min holds one beat of any heartbeat of up to 5 min; 24 windows (2 h of traffic) with a third
- * of them for familiar make a kind background when it shows at least every 15 minutes or so, and
- * leave rarer timers (25-minute check-ins, hourly syncs) to the routine rule above, which sees
- * them once they recur; nothing is novel before 12 windows (an hour) were seen, as a new device
- * has no background yet; two packets, because one stray packet (a retransmission, a late
- * acknowledgement) is not an exchange; 8-byte buckets keep one message type's few-byte length
- * jitter in one kind while telling a 123-byte heartbeat from a 235-byte status report. On MADEA
- * the byte condition (the novel packets must carry at least a typical bin of the device's
- * traffic) took the bulbs' hourly DNS and time lookups (2 × 90 B) out, halving the Lumiman bulb's
- * and HBN plug's busy time (0.5 → 0.3 %, 0.4 → 0.2 %); counting LAN-only packets as well had
- * multiplied the busy time of quiet devices (DHCP renewals and mDNS bursts; HBN plug 0.2 → 0.8 %,
- * Roomba 0.2 → 2.1 %). With all of it, plugs, bulbs and sensors stay busy for 0.1–0.9 % of the
- * time on MADEA (0.1–0.3 % by volume alone; the Amazon plug 3.8 % either way), the Ring doorbell
- * 1.2 % (0.5 %; the rest is a night it spent without its cloud, retrying).
- *
- * `npx tsx test/bench/activity-calibration.ts [--config JSON]` reruns that measurement (busy time,
- * busy and routine spans and routine jitter per MADEA device) for the defaults or any override.
- * Tried and rejected on it: a tighter routine tolerance (2 %) doubles the Amazon plug's busy
- * time (its hourly sync drifts by up to 2 minutes), so 5 % stays.
+ * per device, in which of its last `noveltyHistoryWindows` windows with traffic each kind of
+ * packet (direction × size bucket) was seen; a kind seen in at least `noveltyFamiliarShare` of
+ * them is background, any other packet is novel. A bin with at least `noveltyEnterPackets` novel
+ * packets carrying at least `noveltyBaselineFactor` × the byte baseline starts a busy span ("…,
+ * unlike its usual traffic"); a novel packet keeps one going like a warm bin. Only packets to or
+ * from the internet count: LAN-only packets (DHCP renewals, mDNS and SSDP announcements, ARP) are
+ * the home network's housekeeping and what an outside observer never sees. The numbers follow
+ * from definitions:
+ *  - windows of 5 min hold one beat of any heartbeat of up to 5 min;
+ *  - 24 windows (2 h of traffic), a third of them for familiar: a kind is background when it shows
+ *    at least every 15 minutes or so; rarer timers (25-minute check-ins, hourly syncs) are left to
+ *    the routine rule, which sees them once they recur;
+ *  - nothing is novel before 12 windows (an hour) were seen: a new device has no background yet;
+ *  - two packets, because one stray packet (a retransmission, a late acknowledgement) is not an
+ *    exchange, carrying at least a typical bin of the device's traffic (1 × its byte baseline), so
+ *    a small device's hourly DNS and time lookups are not work;
+ *  - 8-byte buckets keep one message type's few-byte length jitter in one kind while telling a
+ *    123-byte heartbeat from a 235-byte status report.
  *
  * Known limits: an activity that fills more than 1 % of the remembered bins becomes part of the
  * envelope, so the same transfer repeated within a few hours may not start a new busy span; a
@@ -181,7 +166,7 @@ export interface ActivityConfig {
   maxSpans: number;
 }
 
-/** The documented defaults (see the module comment for how they were chosen). */
+/** The documented defaults (module comment: what each means; CALIBRATION.md: how they were measured). */
 export const DEFAULT_ACTIVITY_CONFIG: Readonly<ActivityConfig> = Object.freeze({
   binSeconds: 10,
   baselineHistoryBins: 2048,

@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { packageRoot } from '../inference/models-dir.ts';
+import { packageRoot } from '../store/folders.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -7,9 +7,9 @@
 import { writeFileSync } from 'node:fs';
 import { GroundTruth } from '../devices/ground-truth.ts';
 import type { DeviceRecord } from '../devices/device-record.ts';
-import { analyzeCaptures, type CaptureAnalysis } from '../engine/capture-analysis.ts';
-import { runHomeAudit } from '../engine/home-audit.ts';
-import { ViewLog } from '../engine/view-log.ts';
+import { analyzeCaptures, type CaptureAnalysis } from '../audit/capture-analysis.ts';
+import { runHomeAudit } from '../audit/home-audit.ts';
+import { ViewLog } from '../audit/view-log.ts';
 import { auditFindings } from '../findings/findings.ts';
 import type { Defence } from '../views/defences.ts';
 import { exposureText, findingsText, timelinesText, whatIfText } from './audit-text.ts';

@@ -5,7 +5,7 @@
  */
 import type { ActivityState } from '../activity/activity-config.ts';
 import { formatDuration, type ActivityTimeline } from '../activity/activity-timeline.ts';
-import type { HomeAudit } from '../engine/home-audit.ts';
+import type { HomeAudit } from '../audit/audit-types.ts';
 import { deviceName, type Finding } from '../findings/findings.ts';
 import { formatTable } from './format-table.ts';
 

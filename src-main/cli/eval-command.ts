@@ -24,16 +24,16 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import type { BusyDetectionScore } from '../activity/activity-evaluation.ts';
-import { evaluateActivity, type CaseActivityScore } from '../engine/phase-evaluation.ts';
-import { confusionSvg } from '../inference/confusion-svg.ts';
+import type { BusyDetectionScore } from '../evaluation/activity-evaluation.ts';
+import { evaluateActivity, type CaseActivityScore } from '../evaluation/phase-evaluation.ts';
+import { confusionSvg } from '../evaluation/confusion-svg.ts';
 import { DeviceIdentifier } from '../inference/device-identifier.ts';
 import {
   classificationMetrics,
   unknownRuleMetrics,
   type ClassificationMetrics,
   type UnknownRuleMetrics,
-} from '../inference/metrics.ts';
+} from '../evaluation/metrics.ts';
 import {
   classOfDevice,
   loadManifest,
@@ -42,7 +42,7 @@ import {
   type ModelManifest,
   type ModelView,
 } from '../inference/model-manifest.ts';
-import { packageRoot } from '../inference/models-dir.ts';
+import { packageRoot } from '../store/folders.ts';
 import {
   modelTruth,
   readDataset,
@@ -50,7 +50,7 @@ import {
   splitRows,
   type DatasetColumns,
   type SplitRows,
-} from '../inference/validation-split.ts';
+} from '../evaluation/validation-split.ts';
 import { defenceId, describeDefence, type Defence } from '../views/defences.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';

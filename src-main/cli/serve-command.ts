@@ -5,10 +5,8 @@
  * carries a random token; keep it to yourself). Capture files given on the command line are
  * opened at once. Runs until interrupted (Ctrl-C).
  */
-import { join } from 'node:path';
-import { defaultDataDir } from '../engine/data-dir.ts';
 import { startEngineServer, type RunningServer } from '../engine/engine-server.ts';
-import { packageRoot } from '../inference/models-dir.ts';
+import { defaultDataDir, rendererDir } from '../store/folders.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
 
 export interface ServeArgs {
@@ -45,13 +43,12 @@ function untilSignal(): Promise<void> {
 }
 
 export async function runServe(args: ServeArgs, io: CliIo): Promise<number> {
-  const root = packageRoot();
   let server: RunningServer;
   try {
     server = await startEngineServer({
       dataDir: args.dataDir ?? defaultDataDir(),
       modelsDir: args.modelsDir,
-      rendererDir: join(root, 'dist', 'renderer'),
+      rendererDir: rendererDir(),
       port: args.port,
       version: process.env.npm_package_version ?? '0.1.0',
       allowFolders: args.allowFolders,

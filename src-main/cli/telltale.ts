@@ -17,7 +17,7 @@ import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
 import { runDataset } from './dataset-command.ts';
 import { runEval } from './eval-command.ts';
 import { parsePort, runServe } from './serve-command.ts';
-import { defaultDatasetsDir, defaultModelsDir } from '../inference/models-dir.ts';
+import { defaultDatasetsDir, defaultModelsDir } from '../store/folders.ts';
 import { ManifestError, MODEL_VIEWS, type ModelView } from '../inference/model-manifest.ts';
 import { InferenceError } from '../inference/onnx-scorer.ts';
 

@@ -10,7 +10,6 @@
  * whatever does not fit is counted in `overflow`.
  */
 import type { DecodedPacket, DhcpHint, DnsHint, SsdpHint } from '../decode/decoded-packet.ts';
-import { LABEL_NONE } from '../views/view-packet.ts';
 import {
   IpScope,
   ipScope,
@@ -41,7 +40,7 @@ import type {
   RemotePeer,
 } from './device-record.ts';
 import { NAME_SOURCES } from './device-record.ts';
-import type { GroundTruth } from './ground-truth.ts';
+import { LABEL_NONE, type GroundTruth } from './ground-truth.ts';
 import { LOCALLY_ADMINISTERED_VENDOR, ouiVendor } from './oui.ts';
 
 /** Caps; the defaults keep a hostile capture (random MACs, names, addresses) to a few tens of MB. */

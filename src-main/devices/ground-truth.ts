@@ -8,10 +8,9 @@
  * D-LinkDoorSensor and D-LinkHomeHub, HueSwitch and HueBridge — a radio-side child seen through
  * its hub) the first row owns the MAC and the later device is recorded as its alias.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
 import type { DecodedPacket } from '../decode/decoded-packet.ts';
-import { LABEL_NONE } from '../views/view-packet.ts';
 import { isGroupMac, normalizeMac } from './address-scope.ts';
 
 /** A labels file that cannot be used; the message names the file and the line. */
@@ -127,6 +126,11 @@ function parseCsv(text: string, source: string): CsvRecord[] {
   if (field !== '' || wasQuoted || fields.length > 0) endRecord();
   return records;
 }
+
+/** Label value for a packet that belongs to no labelled device (or no labels were given). */
+export const LABEL_NONE = -1;
+/** Label value for packets an observer view made itself (VPN keepalives, handshakes). */
+export const LABEL_TUNNEL = -2;
 
 /** Largest labels file read (a home's labels are a few kB; this keeps a wrong file from filling memory). */
 export const MAX_LABELS_BYTES = 4 * 1024 * 1024;
@@ -255,7 +259,9 @@ export class GroundTruth {
   static async load(path: string): Promise<GroundTruth> {
     let text: string;
     try {
-      const file = await open(path, 'r');
+      // never blocks: a FIFO or a device is refused before anything is read from it
+      if (!(await stat(path)).isFile()) throw new Error('not a regular file');
+      const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
       try {
         if (!(await file.stat()).isFile()) throw new Error('not a regular file');
         const buffer = Buffer.alloc(MAX_LABELS_BYTES + 1);
@@ -278,7 +284,8 @@ export class GroundTruth {
   static loadSync(path: string): GroundTruth {
     let text: string;
     try {
-      const fd = openSync(path, 'r');
+      if (!statSync(path).isFile()) throw new Error('not a regular file');
+      const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
       try {
         if (!fstatSync(fd).isFile()) throw new Error('not a regular file');
         const buffer = Buffer.alloc(MAX_LABELS_BYTES + 1);

@@ -271,6 +271,8 @@ export async function startEngineServer(options: EngineServerOptions): Promise<R
       ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
         if (isBinary) {
           ws.close(1003, 'text frames only');
+          // a client that does not answer the close in a second is cut off
+          setTimeout(() => { ws.terminate(); }, 1000).unref();
           return;
         }
         const text = Array.isArray(data)

@@ -5,20 +5,22 @@
  * runs in Electron's utilityProcess, behind `telltale serve`, and in tests.
  *
  * A session's snapshot goes out at most once a second while it runs (and once when it changes
- * state), stamped with the session id so the UI drops stale ones. When the packets are read the
+ * state), stamped with the engine's id, the session's id and a number that grows with every
+ * snapshot: the UI drops stale ones and follows whichever session the engine runs (one opened
+ * from the app's menu or another browser tab included). When the packets are read the
  * observers' models label them and the findings are made; the defence what-ifs follow (they read
  * the files again), and the snapshot is sent again when they are done.
  */
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { analyzeCaptures } from '../audit/capture-analysis.ts';
+import { openObserverModels } from '../audit/home-audit.ts';
 import { listInterfaces, LiveCaptureSource } from '../capture/live-capture.ts';
 import type { PacketSource } from '../capture/packet-source.ts';
-import { isDeviceMac, normalizeMac } from '../devices/address-scope.ts';
-import { DeviceInventory } from '../devices/device-inventory.ts';
+import { normalizeMac } from '../devices/address-scope.ts';
 import type { DeviceRecord } from '../devices/device-record.ts';
 import { GroundTruth, GroundTruthError } from '../devices/ground-truth.ts';
-import { auditFindings } from '../findings/findings.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
 import { loadManifest, MODEL_VIEWS, type ModelView } from '../inference/model-manifest.ts';
 import {
@@ -31,9 +33,7 @@ import {
   type DeviceDetail,
   type DeviceRow,
   type ErrorCode,
-  type Finding,
   type ModelInfo,
-  type Problem,
   type ReplaySpeed,
   type RequestChannel,
   type RequestOf,
@@ -43,11 +43,20 @@ import {
   type SourceInfo,
 } from '../shared/ipc-contract.ts';
 import { checkPayload, quoteValue } from '../shared/request-validation.ts';
+import { DataFileError } from '../store/json-file.ts';
 import { SettingsStore } from '../store/settings-store.ts';
 import { UserOverrides } from '../store/user-overrides.ts';
 import { DEFAULT_DEFENCES } from '../views/defences.ts';
-import { analyzeCaptures } from './capture-analysis.ts';
-import { HomeAuditCollector, openObserverModels, type HomeAudit } from './home-audit.ts';
+import { Session } from './session.ts';
+import {
+  deviceDetail,
+  deviceRow,
+  idleSnapshot,
+  sessionDevices,
+  sessionExport,
+  sessionFindings,
+  sessionSnapshot,
+} from './snapshot.ts';
 
 /** A request the engine refuses, with the code the UI sees. */
 export class EngineError extends Error {
@@ -77,25 +86,8 @@ export interface EngineOptions {
   onSessionFiles?: (paths: readonly string[]) => void;
 }
 
-/**
- * Packets each observer's log keeps in a live session (about 110 MB for NAPT, 65 MB for VPN);
- * beyond it the oldest go (down to half), so memory stays bounded however long the capture runs.
- */
-const LIVE_MAX_LOG_ROWS = 1 << 19;
-
 type EngineRoutes = {
   [K in RequestChannel]?: (payload: RequestOf<K>) => Promise<ResponseOf<K>> | ResponseOf<K>;
-};
-
-const IDLE_PROGRESS: Snapshot['progress'] = {
-  packets: 0,
-  bytes: 0,
-  fraction: null,
-  packetsPerSecond: 0,
-  etaSeconds: null,
-  captureStart: null,
-  captureNow: null,
-  elapsedSeconds: 0,
 };
 
 function checkMac(mac: string): string {
@@ -104,49 +96,14 @@ function checkMac(mac: string): string {
   return m;
 }
 
-/** One capture session: its source, its pipeline state and, once read, its audit. */
-class Session {
-  readonly id = randomUUID();
-  readonly inventory = new DeviceInventory();
-  readonly collector: HomeAuditCollector;
-  status: Snapshot['status'] = 'idle';
-  source: PacketSource | null = null;
-  stopRequested = false;
-  problems: Problem[] = [];
-  audit: HomeAudit | null = null;
-  packets = 0;
-  bytesRead = 0;
-  fraction: number | null = null;
-  captureStart: number | null = null;
-  captureNow: number | null = null;
-  readonly startedAt = Date.now();
-  finishedAt: number | null = null;
-  rateMark = { at: Date.now(), packets: 0 };
-  packetsPerSecond = 0;
-  done: Promise<void> = Promise.resolve();
-  /** A live session's interim audit in progress (null when none), and when the last one began. */
-  interim: Promise<void> | null = null;
-  interimAt = Date.now();
-
-  constructor(
-    readonly info: SourceInfo,
-    readonly paths: readonly string[],
-    observers: readonly ModelView[],
-  ) {
-    this.collector = new HomeAuditCollector(
-      observers,
-      {},
-      info.kind === 'live' ? LIVE_MAX_LOG_ROWS : Infinity,
-    );
-  }
-}
-
 export class Engine {
   private readonly settings: SettingsStore;
   private readonly overrides: UserOverrides;
   private identifiers: Map<ModelView, DeviceIdentifier> | null = null;
   private modelsProblem: string | null = null;
   private session: Session | null = null;
+  /** This engine's id: snapshots carry it, so a UI tells a restarted engine's numbering from this one's. */
+  private readonly id = randomUUID();
   private seq = 0;
   private lastSnapshotAt = 0;
   private snapshotTimer: NodeJS.Timeout | null = null;
@@ -154,6 +111,9 @@ export class Engine {
   private readonly interval: number;
   private readonly liveAuditInterval: number;
   private readonly routes: EngineRoutes;
+  /** Session starts and the close, one after another (see `exclusive`). */
+  private switching: Promise<unknown> = Promise.resolve();
+  private closing = false;
   /** What was done at start-up that the person should know (a damaged data file moved aside). */
   readonly notices: readonly string[];
 
@@ -182,7 +142,8 @@ export class Engine {
         try {
           return this.settings.update(p);
         } catch (error) {
-          throw new EngineError('bad-request', (error as Error).message);
+          if (error instanceof RangeError) throw new EngineError('bad-request', error.message);
+          throw error;
         }
       },
     };
@@ -204,16 +165,33 @@ export class Engine {
       return ok(await route(checked.value));
     } catch (error) {
       if (error instanceof EngineError) return fail(error.code, error.message);
+      if (error instanceof DataFileError) return fail('unavailable', error.message);
       if (error instanceof TypeError) return fail('bad-request', `${channel}: ${error.message}`);
       return fail('internal', `${channel}: ${(error as Error).message}`);
     }
   }
 
+  /**
+   * Runs `task` (a session start, or the close) after every one asked for before it has settled:
+   * requests that arrive together never both become the session, so no session runs that the
+   * engine does not track.
+   */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.switching.then(task, task);
+    this.switching = run.catch(() => undefined);
+    return run;
+  }
+
+  private refuseWhenClosing(): void {
+    if (this.closing) throw new EngineError('unavailable', 'the engine is closing');
+  }
+
   /** Stops the session and the models' worker threads. */
   async close(): Promise<void> {
+    this.closing = true;
     if (this.ticker !== null) clearInterval(this.ticker);
     if (this.snapshotTimer !== null) clearTimeout(this.snapshotTimer);
-    await this.endSession();
+    await this.exclusive(() => this.endSession());
     this.options.onSessionFiles?.([]);
     for (const identifier of this.identifiers?.values() ?? []) await identifier.close();
   }
@@ -267,7 +245,12 @@ export class Engine {
     }
   }
 
-  private async startLive(iface: string, filter: string | undefined): Promise<SourceInfo> {
+  private startLive(iface: string, filter: string | undefined): Promise<SourceInfo> {
+    return this.exclusive(() => this.startLiveNow(iface, filter));
+  }
+
+  private async startLiveNow(iface: string, filter: string | undefined): Promise<SourceInfo> {
+    this.refuseWhenClosing();
     const known = this.interfaces();
     if (!known.some((i) => i.name === iface)) {
       throw new EngineError(
@@ -277,27 +260,29 @@ export class Engine {
     }
     await this.endSession();
     const identifiers = await this.models();
-    const info: SourceInfo = { kind: 'live', names: [iface], speed: 'max' };
-    const s = new Session(info, [iface], [...identifiers.keys()]);
-    this.beginSession(s, 'capturing');
+    const s = new Session({ kind: 'live', names: [iface], speed: 'max' }, [iface], [...identifiers.keys()]);
+    this.beginSession(s, 'capturing', []);
     s.done = this.runSession(
       s,
       null,
       identifiers,
       (name) => new LiveCaptureSource(name, { filter: filter ?? this.settings.get().captureFilter }),
     );
-    return info;
+    return { ...s.info };
   }
 
-  /** Makes `s` the session: the person's names, the models' problem, the ticker, a first snapshot. */
-  private beginSession(s: Session, status: Snapshot['status']): void {
+  /**
+   * Makes `s` the session: the person's names, the models' problem, the ticker, a first snapshot.
+   * `files` are the files it reads (captures and labels; none for a live capture).
+   */
+  private beginSession(s: Session, status: Snapshot['status'], files: readonly string[]): void {
     for (const [mac, o] of this.overrides.all())
       if (o.name !== undefined) s.inventory.setUserName(mac, o.name);
     for (const message of this.notices) s.problems.push({ severity: 'warning', message });
     if (this.modelsProblem !== null) s.problems.push({ severity: 'warning', message: this.modelsProblem });
     s.status = status;
     this.session = s;
-    this.options.onSessionFiles?.(s.info.kind === 'files' ? s.paths : []);
+    this.options.onSessionFiles?.(files);
     this.startTicker();
     this.pushSnapshot(true);
   }
@@ -315,11 +300,20 @@ export class Engine {
     return this.identifiers;
   }
 
-  private async openFiles(
+  private openFiles(
     paths: readonly string[],
     speedIn: ReplaySpeed | undefined,
     labels: string | null,
   ): Promise<SourceInfo> {
+    return this.exclusive(() => this.openFilesNow(paths, speedIn, labels));
+  }
+
+  private async openFilesNow(
+    paths: readonly string[],
+    speedIn: ReplaySpeed | undefined,
+    labels: string | null,
+  ): Promise<SourceInfo> {
+    this.refuseWhenClosing();
     for (const path of paths) {
       let isFile: boolean;
       try {
@@ -346,11 +340,12 @@ export class Engine {
     }
     await this.endSession();
     const identifiers = await this.models();
-    const info: SourceInfo = { kind: 'files', names: paths.map((p) => basename(p)), speed };
-    const s = new Session(info, paths, [...identifiers.keys()]);
-    this.beginSession(s, 'replaying');
+    const s = new Session({ kind: 'files', names: paths.map((p) => basename(p)), speed }, paths, [
+      ...identifiers.keys(),
+    ]);
+    this.beginSession(s, 'replaying', labels === null ? paths : [...paths, labels]);
     s.done = this.runSession(s, groundTruth, identifiers, undefined);
-    return info;
+    return { ...s.info };
   }
 
   /**
@@ -394,14 +389,12 @@ export class Engine {
       onViewPacket: hooks.onViewPacket,
       onSegmentStart: hooks.onSegmentStart,
       onProgress: (p) => {
-        s.packets = p.packets;
-        s.fraction = p.fraction;
+        s.progress.packets = p.packets;
+        s.progress.fraction = p.fraction;
       },
       onPacket: (pkt) => {
         hooks.onPacket(pkt);
-        s.bytesRead += pkt.raw.origLen;
-        if (s.captureStart === null) s.captureStart = pkt.raw.ts;
-        s.captureNow = pkt.raw.ts;
+        s.progress.onPacket(pkt.raw.ts, pkt.raw.origLen);
       },
     });
     s.source = null;
@@ -416,11 +409,11 @@ export class Engine {
         });
       }
     }
-    s.packets = analysis.packets;
+    s.progress.packets = analysis.packets;
     if (this.session !== s) return;
     if (analysis.packets === 0 && s.problems.some((p) => p.severity === 'error')) {
       s.status = 'error';
-      s.finishedAt = Date.now();
+      s.progress.finishedAt = Date.now();
       this.pushSnapshot(true);
       return;
     }
@@ -430,9 +423,9 @@ export class Engine {
     s.audit = await s.collector.finish(analysis, identifiers, null);
     const stopped = s.stopRequested;
     s.status = stopped ? 'stopped' : 'done';
-    s.finishedAt = Date.now();
+    s.progress.finishedAt = Date.now();
     this.pushSnapshot(true);
-    if (stopped || identifiers.size === 0 || this.session !== s || s.info.kind === 'live') return;
+    if (stopped || identifiers.size === 0 || this.session !== s || s.isLive) return;
     const audit = s.audit;
     audit.whatIfs = await s.collector.whatIfs(audit.devices, audit.observers, identifiers, audit.coverage, {
       paths: s.paths,
@@ -462,7 +455,7 @@ export class Engine {
     const s = this.requireSession();
     if (s.status !== 'paused') return null;
     s.source?.resume();
-    s.status = s.info.kind === 'live' ? 'capturing' : 'replaying';
+    s.status = s.isLive ? 'capturing' : 'replaying';
     this.pushSnapshot(true);
     return null;
   }
@@ -470,9 +463,7 @@ export class Engine {
   private stop(): null {
     const s = this.requireSession();
     if (s.status === 'done' || s.status === 'stopped' || s.status === 'error') return null;
-    s.stopRequested = true;
-    s.source?.resume();
-    s.source?.stop();
+    s.requestStop();
     return null;
   }
 
@@ -487,9 +478,7 @@ export class Engine {
   private async endSession(): Promise<void> {
     const s = this.session;
     if (s === null) return;
-    s.stopRequested = true;
-    s.source?.resume();
-    s.source?.stop();
+    s.requestStop();
     this.session = null;
     await s.done;
   }
@@ -502,17 +491,10 @@ export class Engine {
       const s = this.session;
       if (s === null) return;
       const now = Date.now();
-      const dt = (now - s.rateMark.at) / 1000;
-      if (dt > 0) s.packetsPerSecond = (s.packets - s.rateMark.packets) / dt;
-      s.rateMark = { at: now, packets: s.packets };
+      s.progress.tick(now);
       // a live session's silent devices move on with the clock (asleep after a while)
       if (s.status === 'capturing') s.collector.truth.advanceTo(now / 1000);
-      if (
-        s.info.kind === 'live' &&
-        (s.status === 'capturing' || s.status === 'paused') &&
-        s.interim === null &&
-        now - s.interimAt >= this.liveAuditInterval
-      )
+      if (s.liveNow && s.interim === null && now - s.interimAt >= this.liveAuditInterval)
         this.startInterimAudit(s);
       if (s.status === 'replaying' || s.status === 'capturing' || s.status === 'analysing')
         this.pushSnapshot(false);
@@ -526,16 +508,17 @@ export class Engine {
    */
   private startInterimAudit(s: Session): void {
     const identifiers = this.identifiers;
-    if (identifiers === null || identifiers.size === 0 || s.captureStart === null || s.captureNow === null)
+    const { captureStart, captureNow } = s.progress;
+    if (identifiers === null || identifiers.size === 0 || captureStart === null || captureNow === null)
       return;
     s.interimAt = Date.now();
-    const coverage = [{ start: s.captureStart, end: s.captureNow + 1 }];
+    const coverage = [{ start: captureStart, end: captureNow + 1 }];
     s.interim = s.collector
-      .interim(s.inventory, s.packets, coverage, identifiers)
+      .interim(s.inventory, s.progress.packets, coverage, identifiers)
       .then(
         (audit) => {
           // a finished session's own audit wins over an interim one
-          if (s.status === 'capturing' || s.status === 'paused') {
+          if (s.liveNow) {
             s.audit = audit;
             this.pushSnapshot(true);
           }
@@ -576,201 +559,26 @@ export class Engine {
     this.lastSnapshotAt = Date.now(); // after building it: the interval is between deliveries
   }
 
-  private findings(s: Session): Finding[] {
-    if (s.audit === null) return [];
-    // rebuilt on every snapshot so a rename shows in the findings at once
-    const byMac = new Map(s.inventory.devices().map((d) => [d.mac, d]));
-    const devices = s.audit.devices.map((d) => {
-      const r = byMac.get(d.mac);
-      return r === undefined
-        ? d
-        : { ...d, name: r.displayName, nameIsUsers: r.names.some((n) => n.source === 'user') };
-    });
-    return auditFindings({ ...s.audit, devices });
-  }
-
-  private row(s: Session, d: DeviceRecord, findings: readonly Finding[]): DeviceRow {
-    const o = this.overrides.get(d.mac);
-    const audit = s.audit;
-    const exposure: DeviceRow['exposure'] = { napt: null, vpn: null };
-    for (const obs of audit?.observers ?? []) {
-      const r = obs.devices.find((x) => x.mac === d.mac);
-      if (r === undefined || r.identity.packets === 0) continue;
-      exposure[obs.view] = {
-        className: r.identity.className,
-        classSource: r.identity.classSource,
-        recognisedShare: r.identity.recognisedShare,
-        agreement: r.activity.agreement,
-        busyRecall: r.activity.busyRecall,
-        packets: r.identity.packets,
-      };
-    }
-    const label = d.label !== null && !d.label.infrastructure ? d.label : null;
-    // the ISP's model names the type only when it is sure of the device (most of its packets)
-    const sure = [exposure.napt, exposure.vpn].find(
-      (e) => e !== null && e.classSource !== 'lookalike' && e.recognisedShare >= 0.5,
-    );
-    const modelClass = sure?.className ?? null;
-    const category = o.category ?? label?.category ?? modelClass;
-    const own = findings.filter((f) => f.device === d.mac);
-    const rank = ['high', 'medium', 'low', 'info'];
-    const top =
-      own.length === 0
-        ? null
-        : own.reduce((a, b) => (rank.indexOf(b.severity) < rank.indexOf(a.severity) ? b : a));
-    const autoName = d.names.find((n) => n.source !== 'user')?.name ?? label?.device ?? d.displayName;
-    return {
-      mac: d.mac,
-      name: o.name ?? label?.device ?? d.displayName,
-      nameSource: o.name !== undefined ? 'user' : 'auto',
-      autoName: label?.device ?? autoName,
-      vendor: d.vendorText,
-      category,
-      categorySource:
-        o.category !== undefined ? 'user' : label !== null ? 'labels' : modelClass !== null ? 'model' : null,
-      trueLabel: label?.device ?? null,
-      addresses: d.addresses.map((a) => a.address),
-      state: s.collector.truth.tracker(d.mac)?.state ?? null,
-      packets: d.packetsSent + d.packetsReceived,
-      bytesSent: d.bytesSent,
-      bytesReceived: d.bytesReceived,
-      firstSeen: d.firstSeen,
-      lastSeen: d.lastSeen,
-      exposure,
-      findings: own.length,
-      topSeverity: top?.severity ?? null,
-    };
-  }
-
-  private records(s: Session): DeviceRecord[] {
-    return s.inventory
-      .devices()
-      .filter((d) => d.role === 'device' && isDeviceMac(d.mac) && d.label?.infrastructure !== true);
-  }
-
   snapshot(): Snapshot {
     const s = this.session;
-    if (s === null) {
-      return {
-        sessionId: 'none',
-        seq: ++this.seq,
-        status: 'idle',
-        source: null,
-        progress: IDLE_PROGRESS,
-        problems: [
-          ...this.notices.map((message) => ({ severity: 'warning' as const, message })),
-          ...(this.modelsProblem === null
-            ? []
-            : [{ severity: 'warning' as const, message: this.modelsProblem }]),
-        ],
-        devices: [],
-        observers: null,
-        findings: [],
-        whatIfs: [],
-      };
-    }
-    const findings = this.findings(s);
-    const elapsed = ((s.finishedAt ?? Date.now()) - s.startedAt) / 1000;
-    const running = s.status === 'replaying' || s.status === 'capturing' || s.status === 'paused';
-    const f = s.fraction;
-    return {
-      sessionId: s.id,
-      seq: ++this.seq,
-      status: s.status,
-      source: { ...s.info },
-      progress: {
-        packets: s.packets,
-        bytes: s.bytesRead,
-        fraction: s.status === 'done' ? 1 : f,
-        packetsPerSecond: running ? s.packetsPerSecond : 0,
-        etaSeconds:
-          running && f !== null && f > 0.01 && s.status !== 'paused' ? (elapsed * (1 - f)) / f : null,
-        captureStart: s.captureStart,
-        captureNow: s.captureNow,
-        elapsedSeconds: elapsed,
-      },
-      problems: [...s.problems],
-      devices: this.records(s)
-        .map((d) => this.row(s, d, findings))
-        .sort((a, b) => b.packets - a.packets),
-      observers:
-        s.audit === null
-          ? null
-          : s.audit.observers.map((o) => ({
-              view: o.view,
-              observer: o.observer,
-              modelId: o.modelId,
-              meanRecognisedShare: o.meanRecognisedShare,
-              meanAgreement: o.meanAgreement,
-            })),
-      findings,
-      whatIfs: (s.audit?.whatIfs ?? []).map((w) => ({
-        id: w.id,
-        view: w.view,
-        description: w.description,
-        meanRecognisedShare: w.meanRecognisedShare,
-        meanAgreement: w.meanAgreement,
-        costShare: w.costShare,
-        extraBytes: w.extraBytes,
-      })),
-    };
+    if (s === null)
+      return idleSnapshot(this.id, ++this.seq, [
+        ...this.notices.map((message) => ({ severity: 'warning' as const, message })),
+        ...(this.modelsProblem === null
+          ? []
+          : [{ severity: 'warning' as const, message: this.modelsProblem }]),
+      ]);
+    return sessionSnapshot(this.id, ++this.seq, s, this.overrides);
   }
 
   private deviceDetail(mac: string): DeviceDetail {
     const s = this.requireSession();
-    const record = this.deviceRecord(s, mac);
-    const findings = this.findings(s);
-    const audit = s.audit;
-    const auditDevice = audit?.devices.find((d) => d.mac === mac);
-    // while a live capture runs, its own timeline is newer than the last interim audit's copy
-    const liveNow = s.info.kind === 'live' && (s.status === 'capturing' || s.status === 'paused');
-    const current = s.collector.truth.tracker(mac)?.timeline() ?? null;
-    const truth = (liveNow ? current : auditDevice?.truth) ?? current;
-    const inferred: DeviceDetail['inferred'] = { napt: null, vpn: null };
-    for (const o of audit?.observers ?? [])
-      inferred[o.view] = o.devices.find((r) => r.mac === mac)?.inferred ?? null;
-    const traffic = s.collector.metadata.devicesMetadata().find((m) => m.mac === mac);
-    const soFar =
-      s.captureStart === null || s.captureNow === null ? [] : [{ start: s.captureStart, end: s.captureNow }];
-    return {
-      row: this.row(s, record, findings),
-      coverage: liveNow ? soFar : (audit?.coverage ?? soFar),
-      truth: truth ?? { start: 0, end: 0, segments: [], spans: [], droppedSegments: 0, droppedSpans: 0 },
-      inferred,
-      rates: s.collector.rates.of(mac),
-      destinations: {
-        names: record.names
-          .filter((n) => n.source === 'dns-query' || n.source === 'tls-sni')
-          .map((n) => ({
-            name: n.name,
-            source: n.source === 'tls-sni' ? ('sni' as const) : ('dns' as const),
-          })),
-        services: traffic?.services ?? [],
-        remotePeerCount: record.remotePeerCount,
-      },
-      findings: findings.filter((f) => f.device === mac),
-      whatIfs: (audit?.whatIfs ?? []).flatMap((w) => {
-        const r = w.devices.find((x) => x.mac === mac);
-        return r === undefined
-          ? []
-          : [
-              {
-                id: w.id,
-                view: w.view,
-                description: w.description,
-                recognisedShare: r.recognisedShare,
-                agreement: r.agreement,
-                busyRecall: r.busyRecall,
-                costShare: w.costShare,
-              },
-            ];
-      }),
-    };
+    return deviceDetail(s, this.deviceRecord(s, mac), this.overrides);
   }
 
   /** The session's device `mac`, checked before an edit is kept (a refused edit saves nothing). */
   private deviceRecord(s: Session, mac: string): DeviceRecord {
-    const record = this.records(s).find((d) => d.mac === mac);
+    const record = sessionDevices(s).find((d) => d.mac === mac);
     if (record === undefined) throw new EngineError('not-found', `no device ${mac} in this session`);
     return record;
   }
@@ -791,30 +599,10 @@ export class Engine {
 
   private rowAfterEdit(s: Session, mac: string): DeviceRow {
     this.pushSnapshot(true);
-    return this.row(s, this.deviceRecord(s, mac), this.findings(s));
+    return deviceRow(s, this.deviceRecord(s, mac), sessionFindings(s), this.overrides);
   }
 
   private exportSession(): { fileName: string; json: string } {
-    const s = this.requireSession();
-    const snapshot = this.snapshot();
-    const doc = {
-      format: 'telltale-session',
-      formatVersion: 1,
-      telltaleVersion: this.options.version,
-      exportedAt: new Date().toISOString(),
-      source: s.info,
-      status: s.status,
-      progress: snapshot.progress,
-      problems: s.problems,
-      devices: snapshot.devices,
-      inventory: s.inventory.toJSON(),
-      audit: s.audit,
-      findings: snapshot.findings,
-    };
-    const stamp = new Date((s.captureStart ?? Date.now() / 1000) * 1000)
-      .toISOString()
-      .slice(0, 16)
-      .replace(/[:T]/g, '-');
-    return { fileName: `telltale-session-${stamp}.json`, json: `${JSON.stringify(doc, null, 1)}\n` };
+    return sessionExport(this.requireSession(), this.snapshot(), this.options.version);
   }
 }

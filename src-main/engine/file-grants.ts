@@ -10,7 +10,7 @@
  * folder cannot lead out of it.
  */
 import { realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import {
   fail,
   isRequestChannel,
@@ -35,9 +35,28 @@ function inside(folder: string, path: string): boolean {
   return r !== '' && !r.startsWith(`..${sep}`) && r !== '..' && !isAbsolute(r);
 }
 
+/**
+ * Where `path` (absolute, missing) would be once its links are resolved: the real path of its
+ * deepest existing ancestor with the rest of the path after it; null when nothing resolves.
+ */
+function realOfMissing(path: string): string | null {
+  let dir = path;
+  const rest: string[] = [];
+  for (;;) {
+    const r = real(dir);
+    if (r !== null) return join(r, ...rest.reverse());
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    rest.push(basename(dir));
+    dir = parent;
+  }
+}
+
 export class FileGrants {
-  /** Files granted one by one, by their real path (and as given, for files that are gone). */
+  /** Files granted one by one, by their real path. */
   private readonly files = new Set<string>();
+  /** The same files as they were given (so a granted file that is gone is said to be missing). */
+  private readonly given = new Set<string>();
   private readonly folders: string[] = [];
 
   /** `advice` ends the refusal message: how the person can give this client a file. */
@@ -46,7 +65,9 @@ export class FileGrants {
   /** Lets clients open this file (it must exist). */
   allowFile(path: string): void {
     const r = real(path);
-    if (r !== null) this.files.add(r);
+    if (r === null) return;
+    this.files.add(r);
+    this.given.add(resolve(path));
   }
 
   /** Lets clients open every file under this folder; throws when it is not a folder. */
@@ -56,19 +77,16 @@ export class FileGrants {
     if (!this.folders.includes(r)) this.folders.push(r);
   }
 
-  /** Takes a file's grant back (an upload that was deleted). */
-  revokeFile(path: string): void {
-    const r = real(path);
-    this.files.delete(r ?? resolve(path));
-  }
-
   get allowedFolders(): readonly string[] {
     return this.folders;
   }
 
   /**
    * The real path of `path` when a client may read it, else a `permission` error that does not
-   * say whether the file exists. `what` names the file in the message ("capture file").
+   * say whether the file exists. `what` names the file in the message ("the capture file").
+   * A missing file is reported as missing only where the client could have opened it: a granted
+   * file that is gone, or a path that (links resolved as far as they exist) lies in an allowed
+   * folder — so a link in an allowed folder cannot tell what exists outside it.
    */
   check(path: string, what: string): Result<string> {
     const refused = fail<string>(
@@ -77,14 +95,11 @@ export class FileGrants {
     );
     if (!isAbsolute(path)) return refused;
     const lexical = resolve(path);
-    const underFolder = this.folders.some((f) => inside(f, lexical));
     const r = real(lexical);
-    if (r === null) {
-      // only a file the client may see anyway is said to be missing
-      return underFolder ? fail('not-found', `${path}: no such file`) : refused;
-    }
-    if (this.files.has(r) || this.folders.some((f) => inside(f, r))) return ok(r);
-    return refused;
+    if (r !== null) return this.files.has(r) || this.folders.some((f) => inside(f, r)) ? ok(r) : refused;
+    const would = realOfMissing(lexical);
+    const mayKnow = this.given.has(lexical) || (would !== null && this.folders.some((f) => inside(f, would)));
+    return mayKnow ? fail('not-found', `${path}: no such file`) : refused;
   }
 }
 

@@ -1,13 +1,16 @@
 /**
  * Capture files uploaded by a browser (browser mode's `POST /upload`), kept in one bounded folder
- * of the data folder: all uploads together may hold at most `quotaBytes` (an upload that would
- * pass it is refused while it arrives, and what it wrote is removed), each upload lives in its own
- * sub-folder (the file keeps its name, the UI shows it), and uploads go away when the session
- * that read them closes, when a newer session opens without them, and when the server starts
- * (what a previous run left).
+ * of the data folder: all uploads together may hold at most `quotaBytes` (each counts at least
+ * one file system block; an upload that would pass the quota is refused while it arrives, and
+ * what it wrote is removed) and at most MAX_UPLOADS files; each upload lives in a sub-folder of
+ * its own, named by a random UUID (the file keeps its name, the UI shows it). An upload goes away
+ * when the session that read it is replaced or closed; one no session opened goes away
+ * UNOPENED_TTL_MS after it arrived (a page that uploads and then opens is never raced); all go
+ * when the server starts (what a previous run left) — and only those UUID folders are ever
+ * deleted, so a data folder that holds other files loses none of them.
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -19,6 +22,13 @@ export function safeFileName(name: string): string {
 }
 
 /** An upload the store refused or could not finish; `status` is the HTTP status to answer. */
+/** Most uploads kept at once. */
+export const MAX_UPLOADS = 1000;
+/** What an upload counts against the quota at least (a file system block: empty uploads are not free). */
+export const MIN_UPLOAD_BYTES = 4096;
+
+const UPLOAD_FOLDER = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export class UploadError extends Error {
   constructor(
     readonly status: number,
@@ -28,11 +38,18 @@ export class UploadError extends Error {
   }
 }
 
+/** How long an upload no session has opened is kept (the page opens it right after the upload). */
+export const UNOPENED_TTL_MS = 10 * 60_000;
+
 interface Upload {
   dir: string;
   bytes: number;
   /** Still arriving: never removed by a sweep. */
   receiving: boolean;
+  /** When it arrived in full (ms since the epoch; 0 while arriving). */
+  arrivedAt: number;
+  /** A session has read it. */
+  opened: boolean;
 }
 
 export class UploadStore {
@@ -41,15 +58,17 @@ export class UploadStore {
   private used = 0;
 
   /**
-   * Empties `dir` (uploads of an earlier run are never reused: their session is gone) and
+   * Deletes the uploads an earlier run left in `dir` (never reused: their session is gone) and
    * keeps new uploads there, at most `quotaBytes` in all.
    */
   constructor(
     readonly dir: string,
     readonly quotaBytes: number,
   ) {
-    rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
+    for (const entry of readdirSync(dir, { withFileTypes: true }))
+      if (entry.isDirectory() && UPLOAD_FOLDER.test(entry.name))
+        rmSync(join(dir, entry.name), { recursive: true, force: true });
   }
 
   get bytesUsed(): number {
@@ -72,12 +91,20 @@ export class UploadStore {
    * written), so the client can read the refusal.
    */
   async receive(name: string, body: Readable, declaredBytes: number | null): Promise<string> {
-    if (declaredBytes !== null && declaredBytes > this.quotaBytes - this.used)
-      throw this.full(declaredBytes, this.used);
+    if (this.uploads.size >= MAX_UPLOADS)
+      throw new UploadError(
+        413,
+        `no room for another upload: ${MAX_UPLOADS} are kept already (they go when a session opens without them)`,
+      );
+    if (Math.max(declaredBytes ?? 0, MIN_UPLOAD_BYTES) > this.quotaBytes - this.used)
+      throw this.full(Math.max(declaredBytes ?? 0, MIN_UPLOAD_BYTES), this.used);
     const dir = join(this.dir, randomUUID());
     mkdirSync(dir);
     const path = join(dir, safeFileName(name));
-    const upload: Upload = { dir, bytes: 0, receiving: true };
+    // every upload counts at least one block, from the start (so empty uploads cannot pile up)
+    const upload: Upload = { dir, bytes: MIN_UPLOAD_BYTES, receiving: true, arrivedAt: 0, opened: false };
+    this.used += MIN_UPLOAD_BYTES;
+    let received = 0;
     this.uploads.set(path, upload);
     const out = createWriteStream(path);
     try {
@@ -92,10 +119,13 @@ export class UploadStore {
         };
         body.on('data', (chunk: Buffer) => {
           if (failed) return;
-          upload.bytes += chunk.length;
-          this.used += chunk.length;
+          received += chunk.length;
+          // the upload's charge: what arrived, at least one block
+          const charge = Math.max(received, MIN_UPLOAD_BYTES);
+          this.used += charge - upload.bytes;
+          upload.bytes = charge;
           if (this.used > this.quotaBytes) {
-            failWith(this.full(upload.bytes, this.used - upload.bytes));
+            failWith(this.full(received, this.used - upload.bytes));
             return;
           }
           if (!out.write(chunk)) {
@@ -124,6 +154,7 @@ export class UploadStore {
       throw error;
     }
     upload.receiving = false;
+    upload.arrivedAt = Date.now();
     return path;
   }
 
@@ -147,9 +178,16 @@ export class UploadStore {
     rmSync(u.dir, { recursive: true, force: true });
   }
 
-  /** Deletes every finished upload not in `keep` (those of the session now open). */
-  sweep(keep: ReadonlySet<string>): void {
-    for (const [path, u] of [...this.uploads]) if (!u.receiving && !keep.has(path)) this.remove(path);
+  /**
+   * `keep` are the files of the session now open (none when it closed): those uploads are marked
+   * read; every other upload a session read is deleted, and so is one no session opened within
+   * UNOPENED_TTL_MS of its arrival.
+   */
+  sweep(keep: ReadonlySet<string>, now = Date.now()): void {
+    for (const [path, u] of [...this.uploads]) {
+      if (keep.has(path)) u.opened = true;
+      else if (!u.receiving && (u.opened || now - u.arrivedAt > UNOPENED_TTL_MS)) this.remove(path);
+    }
   }
 
   /** Deletes every upload (the server is closing). */

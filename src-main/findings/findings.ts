@@ -24,13 +24,12 @@ import type {
   ObserverDeviceAudit,
   WhatIf,
   WhatIfDevice,
-} from '../engine/home-audit.ts';
-import { MIN_PACKETS_FOR_AVERAGE, OBSERVER_NAMES } from '../engine/home-audit.ts';
-import type { Finding, Severity } from '../shared/audit-types.ts';
+} from '../audit/audit-types.ts';
+import { MIN_PACKETS_FOR_AVERAGE, OBSERVER_NAMES } from '../audit/audit-types.ts';
+import { SEVERITIES, type Finding, type Severity } from '../shared/audit-types.ts';
 
 export type { Finding, FindingKind, Severity } from '../shared/audit-types.ts';
 
-export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low', 'info'];
 
 const pct = (share: number): string => `${Math.round(100 * share)} %`;
 const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

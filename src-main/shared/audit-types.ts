@@ -60,6 +60,8 @@ export interface ActivityTimeline {
 }
 
 export type Severity = 'high' | 'medium' | 'low' | 'info';
+/** Every severity, most severe first (the one order findings are sorted and filtered in). */
+export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low', 'info'];
 export type FindingKind = 'identity' | 'activity' | 'clouds' | 'clear-text' | 'dns' | 'quiet' | 'defence';
 
 export interface Finding {

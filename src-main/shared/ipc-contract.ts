@@ -7,6 +7,7 @@
 import type { ActivityState, ActivityTimeline, Finding, ObserverView } from './audit-types.ts';
 
 export type { ActivityState, ActivityTimeline, Finding, ObserverView, Severity } from './audit-types.ts';
+export { SEVERITIES } from './audit-types.ts';
 
 /** The two Electron IPC channels all of it travels on (requests with invoke, events with send). */
 export const IPC_REQUEST = 'telltale:request';
@@ -111,6 +112,8 @@ export type SessionStatus =
   'idle' | 'replaying' | 'capturing' | 'paused' | 'analysing' | 'done' | 'stopped' | 'error';
 
 export interface SourceInfo {
+  /** The session reading this source (every snapshot of it carries the same id). */
+  sessionId: string;
   kind: 'files' | 'live';
   /** File names (not paths) or the interface name. */
   names: string[];
@@ -192,8 +195,10 @@ export interface WhatIfSummary {
 }
 
 export interface Snapshot {
+  /** The engine that sent it (a restarted engine has a new one, and numbers its snapshots anew). */
+  engineId: string;
   sessionId: string;
-  /** Increases with every snapshot of a session. */
+  /** Increases with every snapshot an engine sends, across its sessions. */
   seq: number;
   status: SessionStatus;
   source: SourceInfo | null;

@@ -1,7 +1,7 @@
 /** The app's settings (`settings.json` in the data folder), validated field by field on load and update. */
 import { join } from 'node:path';
 import type { ReplaySpeed, Settings } from '../shared/ipc-contract.ts';
-import { isJsonObject, readJsonDocument, writeJsonFile } from './json-file.ts';
+import { isJsonObject, readJsonDocument, writeJsonDocument, type JsonDocument } from './json-file.ts';
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   theme: 'system',
@@ -50,12 +50,14 @@ export class SettingsStore {
   readonly path: string;
   /** What was done about a damaged settings file (null when it was fine). */
   readonly notice: string | null;
+  private readonly doc: Pick<JsonDocument, 'writable' | 'notice'>;
   private current: Settings;
 
   constructor(dataDir: string) {
     this.path = join(dataDir, 'settings.json');
     const doc = readJsonDocument(this.path, {}, isJsonObject);
     this.notice = doc.notice;
+    this.doc = doc;
     let loaded: Settings = { ...DEFAULT_SETTINGS };
     if (isJsonObject(doc.value)) {
       for (const [k, v] of Object.entries(doc.value)) {
@@ -75,7 +77,7 @@ export class SettingsStore {
 
   update(input: Partial<Record<keyof Settings, unknown>>): Settings {
     this.current = mergeSettings(this.current, input);
-    writeJsonFile(this.path, this.current);
+    writeJsonDocument(this.path, this.doc, this.current);
     return this.get();
   }
 }

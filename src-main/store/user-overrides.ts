@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { normalizeMac } from '../devices/address-scope.ts';
-import { isJsonObject, readJsonDocument, writeJsonFile } from './json-file.ts';
+import { isJsonObject, readJsonDocument, writeJsonDocument, type JsonDocument } from './json-file.ts';
 
 export interface DeviceOverride {
   name?: string;
@@ -30,6 +30,7 @@ export class UserOverrides {
   readonly path: string;
   /** What was done about a damaged devices file (null when it was fine). */
   readonly notice: string | null;
+  private readonly doc: Pick<JsonDocument, 'writable' | 'notice'>;
 
   constructor(dataDir: string) {
     this.path = join(dataDir, 'devices.json');
@@ -39,6 +40,7 @@ export class UserOverrides {
       (v) => isJsonObject(v) && (v.devices === undefined || isJsonObject(v.devices)),
     );
     this.notice = doc.notice;
+    this.doc = doc;
     const devices = isJsonObject(doc.value) ? doc.value.devices : undefined;
     if (isJsonObject(devices)) {
       for (const [mac, value] of Object.entries(devices)) {
@@ -78,7 +80,7 @@ export class UserOverrides {
     const o: DeviceOverride = v === null ? rest : { ...rest, [key]: v };
     if (Object.keys(o).length === 0) this.byMac.delete(m);
     else this.byMac.set(m, o);
-    writeJsonFile(this.path, { devices: Object.fromEntries(this.byMac) });
+    writeJsonDocument(this.path, this.doc, { devices: Object.fromEntries(this.byMac) });
     return v;
   }
 }

@@ -18,7 +18,8 @@
  * retrained against the defence.
  */
 import { tunnelProfile, type TunnelProfileName, DEFAULT_TUNNEL_PROFILE } from './tunnel-profiles.ts';
-import { Direction, LABEL_NONE, type ViewName, type ViewPacket } from './view-packet.ts';
+import { LABEL_NONE } from '../devices/ground-truth.ts';
+import { Direction, type ViewName, type ViewPacket } from './view-packet.ts';
 import { ETHERNET_HEADER_LENGTH } from './wire-size.ts';
 
 export type Defence =

@@ -7,11 +7,6 @@ import type { DecodedPacket } from '../decode/decoded-packet.ts';
 export type ViewName = 'lan' | 'napt' | 'vpn';
 export const VIEW_NAMES: readonly ViewName[] = ['lan', 'napt', 'vpn'];
 
-/** Label value for a packet that belongs to no labelled device (or no labels were given). */
-export const LABEL_NONE = -1;
-/** Label value for packets the view itself made (VPN keepalives, handshakes). */
-export const LABEL_TUNNEL = -2;
-
 export const Direction = { UP: 0, DOWN: 1, LOCAL: 2 } as const;
 export type Direction = (typeof Direction)[keyof typeof Direction];
 

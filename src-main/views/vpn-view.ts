@@ -47,7 +47,8 @@ import {
   type TunnelProfile,
   type TunnelProfileName,
 } from './tunnel-profiles.ts';
-import { Direction, LABEL_TUNNEL, type ViewPacket } from './view-packet.ts';
+import { LABEL_TUNNEL } from '../devices/ground-truth.ts';
+import { Direction, type ViewPacket } from './view-packet.ts';
 import { ETHERNET_HEADER_LENGTH, ipPacketLength } from './wire-size.ts';
 
 export interface VpnViewOptions extends RouterCrossingOptions {

@@ -1,8 +1,10 @@
 /**
  * The UI's picture of the engine: the latest snapshot of the capture session, the app's facts and
- * settings, and the connection, fed by engine events. Snapshots of another session than the one
- * the UI started, or older than the one shown, are dropped (the engine stamps each one). Every
- * action returns the engine's answer as data; the state keeps the last error to show.
+ * settings, and the connection, fed by engine events. The engine runs one session at a time and
+ * numbers its snapshots across sessions, so the UI shows the newest snapshot of whatever session
+ * the engine runs — one the UI opened, one opened from the app's menu or in another browser tab —
+ * and drops older ones. Every action returns the engine's answer as data; the state keeps the last
+ * error to show.
  */
 import type {
   ApiError,
@@ -26,8 +28,6 @@ export class SessionState {
   connection = $state<ConnectionState>('connecting');
   engine = $state<EngineStatus>({ state: 'running', message: null });
   error = $state<ApiError | null>(null);
-  /** The session the UI asked for last: snapshots of older sessions are ignored. */
-  private wantedSession: string | null = null;
 
   readonly devices = $derived(this.snapshot?.devices ?? []);
   readonly findings = $derived(this.snapshot?.findings ?? []);
@@ -44,10 +44,8 @@ export class SessionState {
     api.on('snapshot', (s) => this.accept(s));
     api.on('engine.status', (s) => {
       this.engine = s;
-      if (s.state === 'restarting') {
-        this.forgetSession();
-        this.snapshot = null;
-      }
+      // a restarted engine numbers its snapshots anew: take whatever it sends next
+      if (s.state === 'restarting') this.snapshot = null;
     });
     const [info, settings, snapshot] = await Promise.all([
       api.request('app.info', null),
@@ -61,20 +59,15 @@ export class SessionState {
   }
 
   /**
-   * Takes a snapshot unless it is stale: older than the one shown (the engine numbers snapshots
-   * across sessions), or of another session than the one the UI asked for last.
+   * Takes a snapshot unless it is stale: older than the one shown by the same engine (whose
+   * numbers grow across its sessions). A snapshot of another engine (browser mode's server was
+   * restarted) starts the numbering anew.
    */
   accept(s: Snapshot): boolean {
     const current = this.snapshot;
-    if (current !== null && s.seq <= current.seq) return false;
-    if (this.wantedSession !== null && s.sessionId !== this.wantedSession) return false;
+    if (current !== null && s.engineId === current.engineId && s.seq <= current.seq) return false;
     this.snapshot = s;
     return true;
-  }
-
-  /** After an engine restart the session is reopened under a new id: take whatever comes next. */
-  private forgetSession(): void {
-    this.wantedSession = null;
   }
 
   private async call<T>(promise: Promise<Result<T>> | undefined): Promise<T | null> {
@@ -94,16 +87,13 @@ export class SessionState {
 
   async openPaths(paths: string[], speed: ReplaySpeed): Promise<boolean> {
     const r = await this.call(this.api?.request('capture.openFiles', { paths, speed }));
-    return r !== null && (await this.adoptNewSession());
+    return r !== null && (await this.showSession());
   }
 
-  /** After starting a capture: its session is the one to show from now on. */
-  private async adoptNewSession(): Promise<boolean> {
+  /** After starting a capture: shows its first snapshot now rather than at the next event. */
+  private async showSession(): Promise<boolean> {
     const s = await this.call(this.api?.request('session.snapshot', null));
-    if (s !== null) {
-      this.wantedSession = s.sessionId;
-      this.accept(s);
-    }
+    if (s !== null) this.accept(s);
     return true;
   }
 
@@ -124,7 +114,7 @@ export class SessionState {
 
   async startLive(iface: string, filter: string): Promise<boolean> {
     const r = await this.call(this.api?.request('capture.startLive', { interface: iface, filter }));
-    return r !== null && (await this.adoptNewSession());
+    return r !== null && (await this.showSession());
   }
 
   pause(): Promise<unknown> {

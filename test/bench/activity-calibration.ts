@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ActivityConfig } from '../../src-main/activity/activity-config.ts';
 import { GroundTruth } from '../../src-main/devices/ground-truth.ts';
-import { runHomeAudit } from '../../src-main/engine/home-audit.ts';
+import { runHomeAudit } from '../../src-main/audit/home-audit.ts';
 
 const MADEA = resolve(import.meta.dirname, '../../../shared/datasets/madea');
 const { values } = parseArgs({

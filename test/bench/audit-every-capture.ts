@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { main } from '../../src-main/cli/telltale.ts';
-import type { HomeAudit } from '../../src-main/engine/home-audit.ts';
+import type { HomeAudit } from '../../src-main/audit/audit-types.ts';
 import type { Finding } from '../../src-main/findings/findings.ts';
 import { DEFAULT_DEFENCES } from '../../src-main/views/defences.ts';
 

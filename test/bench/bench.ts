@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { openCaptureFile } from '../../src-main/capture/capture-file.ts';
 import { decodePacket } from '../../src-main/decode/decode-packet.ts';
 import { GroundTruth } from '../../src-main/devices/ground-truth.ts';
-import { analyzeCaptures } from '../../src-main/engine/capture-analysis.ts';
+import { analyzeCaptures } from '../../src-main/audit/capture-analysis.ts';
 import { FeatureExtractor } from '../../src-main/features/feature-extractor.ts';
 import { DeviceIdentifier } from '../../src-main/inference/device-identifier.ts';
 import type { ModelView } from '../../src-main/inference/model-manifest.ts';

@@ -10,7 +10,7 @@
  * The seed is fixed (override with TELLTALE_FUZZ_SEED); a failure names the seed and the case.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,8 +49,9 @@ beforeAll(async () => {
   writeFileSync(join(secretDir, 'labels.csv'), `mac,device\n${SECRET},x\n`);
   const allowed = join(dir, 'allowed');
   mkdirSync(allowed);
-  // a link inside an allowed folder that leads out of it
+  // a link inside an allowed folder that leads out of it, and a capture the client may open
   symlinkSync(join(secretDir, 'shadow'), join(allowed, 'link.pcap'));
+  copyFileSync(join(ROOT, 'test/fixtures/decode/tuya-plug-active-1-600.pcap'), join(allowed, 'plug.pcap'));
   child = spawn(
     process.execPath,
     [
@@ -87,11 +88,17 @@ afterAll(async () => {
   const exited = new Promise<number | null>((done) => child.once('exit', done));
   const alive = child.exitCode === null;
   child.kill('SIGTERM');
-  // the server was alive to the end and stops cleanly when asked
+  // the server was alive to the end and stops cleanly and promptly when asked (no session left
+  // running that it lost track of)
   expect(alive, `telltale serve ended during the test: ${stderr}`).toBe(true);
-  expect(await exited).toBe(0);
+  const code = await Promise.race([
+    exited,
+    new Promise<string>((r) => setTimeout(() => r('still running'), 10_000)),
+  ]);
+  if (code === 'still running') child.kill('SIGKILL');
+  expect(code).toBe(0);
   rmSync(dir, { recursive: true, force: true });
-});
+}, 30_000);
 
 function openClient(): Promise<WebSocket> {
   return new Promise((resolveOpen, reject) => {
@@ -194,6 +201,7 @@ function randomValue(rnd: () => number, depth = 0): unknown {
 
 /** A payload shaped like the channel's own, with random or hostile values. */
 function shapedPayload(rnd: () => number, channel: string): unknown {
+  const plug = join(dir, 'allowed', 'plug.pcap');
   const hostilePaths = [
     join(secretDir, 'shadow'),
     join(secretDir, 'labels.csv'),
@@ -209,10 +217,15 @@ function shapedPayload(rnd: () => number, channel: string): unknown {
   switch (channel) {
     case 'capture.openFiles':
       return {
-        paths: Array.from({ length: 1 + Math.floor(rnd() * 3) }, () =>
-          rnd() < 0.7 ? pick(hostilePaths) : randomValue(rnd),
-        ),
-        ...(rnd() < 0.5 ? { labels: rnd() < 0.8 ? pick(hostilePaths) : randomValue(rnd) } : {}),
+        // often an openable capture, so that the labels path is what decides
+        paths:
+          rnd() < 0.4
+            ? [plug]
+            : Array.from({ length: 1 + Math.floor(rnd() * 3) }, () =>
+                rnd() < 0.7 ? pick(hostilePaths) : randomValue(rnd),
+              ),
+        // always hostile labels: with an openable capture every such request must still be refused
+        labels: rnd() < 0.8 ? pick(hostilePaths) : randomValue(rnd),
         ...(rnd() < 0.3 ? { speed: randomValue(rnd) } : {}),
       };
     case 'capture.startLive':
@@ -263,19 +276,22 @@ function frame(opts: {
   return Buffer.concat([Buffer.from(head), mask ? key : Buffer.alloc(0), body]);
 }
 
-/** Opens a raw WebSocket (handshake by hand), writes `bytes`, and waits until the server closes it or 2 s pass. */
-function rawSession(bytes: Buffer): Promise<void> {
+/**
+ * Opens a raw WebSocket (handshake by hand), writes `bytes`, and resolves true when the server
+ * closes the connection within 5 s (false when it is still open then).
+ */
+function rawSession(bytes: Buffer): Promise<boolean> {
   return new Promise((done, reject) => {
     const socket: Socket = connect(server.port, '127.0.0.1');
     let upgraded = false;
     const timer = setTimeout(() => {
       socket.destroy();
-      done();
-    }, 2000);
+      done(false);
+    }, 5000);
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearTimeout(timer);
-      if (upgraded) done();
+      if (upgraded) done(true);
       else reject(new Error('the handshake failed'));
     });
     socket.on('data', (d: Buffer) => {
@@ -388,7 +404,7 @@ describe(`the browser-mode API under fuzzing (seed ${SEED})`, () => {
       ['random bytes', Buffer.from(Array.from({ length: 512 }, () => Math.floor(rnd() * 256)))],
     ];
     for (const [name, bytes] of cases) {
-      await rawSession(bytes);
+      expect(await rawSession(bytes), `${name}: the server closes that connection`).toBe(true);
       await expectAlive(name);
     }
   }, 60_000);
@@ -417,6 +433,26 @@ describe(`the browser-mode API under fuzzing (seed ${SEED})`, () => {
       await raw(`GET /api HTTP/1.1\r\n${host}Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n`),
     ).toMatch(/^HTTP\/1\.1 403/);
     await expectAlive('malformed HTTP');
+  }, 30_000);
+
+  it('serves many opens sent at once one after another, leaving one session', async () => {
+    const texts = Array.from({ length: 10 }, (_, i) =>
+      JSON.stringify({
+        type: 'request',
+        id: i + 1,
+        channel: 'capture.openFiles',
+        payload: { paths: [join(dir, 'allowed', 'plug.pcap')], speed: 0.001 },
+      }),
+    );
+    const { replies } = await exchange(texts);
+    const idOf = (r: WireMessage | undefined): string =>
+      r?.type === 'response' && r.result.ok ? (r.result.value as { sessionId: string }).sessionId : '';
+    expect(replies.map(idOf).filter((x) => x !== '')).toHaveLength(10);
+    const snap = await exchange([
+      JSON.stringify({ type: 'request', id: 99, channel: 'session.snapshot', payload: null }),
+    ]);
+    expect(idOf(snap.replies[0])).toBe(idOf(replies.find((r) => r.type === 'response' && r.id === 10)));
+    // afterAll then asks the server to stop: no session it lost track of may hold it
   }, 30_000);
 
   it('refuses connections beyond its limit and goes on serving', async () => {

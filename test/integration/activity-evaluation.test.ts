@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateActivity } from '../../src-main/engine/phase-evaluation.ts';
+import { evaluateActivity } from '../../src-main/evaluation/phase-evaluation.ts';
 
 const DATASETS = resolve(import.meta.dirname, '../../../shared/datasets');
 const present =

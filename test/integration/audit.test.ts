@@ -11,8 +11,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ActivityTimeline } from '../../src-main/activity/activity-timeline.ts';
 import { main } from '../../src-main/cli/telltale.ts';
 import { GroundTruth } from '../../src-main/devices/ground-truth.ts';
-import { runHomeAudit, type HomeAudit } from '../../src-main/engine/home-audit.ts';
-import { auditFindings, SEVERITIES, type Finding } from '../../src-main/findings/findings.ts';
+import { type HomeAudit } from '../../src-main/audit/audit-types.ts';
+import { runHomeAudit } from '../../src-main/audit/home-audit.ts';
+import { auditFindings, type Finding } from '../../src-main/findings/findings.ts';
+import { SEVERITIES } from '../../src-main/shared/audit-types.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MODELS = join(ROOT, 'models');

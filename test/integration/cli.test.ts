@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main, parseByteSize } from '../../src-main/cli/telltale.ts';
-import { readNpy } from '../../src-main/inference/validation-split.ts';
+import { readNpy } from '../../src-main/evaluation/validation-split.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'test/fixtures');

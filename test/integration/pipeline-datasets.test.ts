@@ -9,7 +9,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GroundTruth } from '../../src-main/devices/ground-truth.ts';
-import { analyzeCaptures } from '../../src-main/engine/capture-analysis.ts';
+import { analyzeCaptures } from '../../src-main/audit/capture-analysis.ts';
 import { FeatureExtractor } from '../../src-main/features/feature-extractor.ts';
 import { FEATURE_SPEC } from '../../src-main/features/feature-spec.ts';
 import { VIEW_NAMES, type ViewName, type ViewPacket } from '../../src-main/views/view-packet.ts';

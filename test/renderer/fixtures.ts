@@ -66,10 +66,11 @@ export function finding(over: Partial<Finding> = {}): Finding {
 
 export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
   return {
+    engineId: 'e1',
     sessionId: 's1',
     seq: 1,
     status: 'done',
-    source: { kind: 'files', names: ['home.pcapng.gz'], speed: 'max' },
+    source: { sessionId: 's1', kind: 'files', names: ['home.pcapng.gz'], speed: 'max' },
     progress: {
       packets: 1000,
       bytes: 1e6,

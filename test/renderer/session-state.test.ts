@@ -10,7 +10,10 @@ function api(): FakeApi {
       value: { theme: 'system', defaultSpeed: 'max', defaultInterface: null, captureFilter: '' },
     }),
     'session.snapshot': () => ({ ok: true, value: snapshot({ sessionId: 's2', seq: 10 }) }),
-    'capture.openFiles': () => ({ ok: true, value: { kind: 'files', names: ['x.pcap'], speed: 'max' } }),
+    'capture.openFiles': () => ({
+      ok: true,
+      value: { sessionId: 's2', kind: 'files', names: ['x.pcap'], speed: 'max' },
+    }),
     'device.rename': (p) => ({
       ok: true,
       value: row({ name: (p as { name: string }).name, nameSource: 'user' }),
@@ -20,20 +23,38 @@ function api(): FakeApi {
 }
 
 describe('SessionState', () => {
-  it('drops stale snapshots: older ones, and ones of a session it did not ask for', async () => {
+  it('drops snapshots older than the one shown, of any session', async () => {
     const a = api();
     const s = new SessionState();
     await s.attach(a);
     expect(s.snapshot?.sessionId).toBe('s2');
     expect(s.accept(snapshot({ sessionId: 's2', seq: 9 }))).toBe(false);
+    expect(s.accept(snapshot({ sessionId: 's1', seq: 8 }))).toBe(false);
     expect(s.accept(snapshot({ sessionId: 's2', seq: 11, status: 'analysing' }))).toBe(true);
     expect(s.status).toBe('analysing');
-    // opening files makes the new session the wanted one; events of the old one are dropped
+  });
+
+  it('follows a session the engine opened without being asked by this page (File ▸ Open Capture…, another tab)', async () => {
+    const a = api();
+    const s = new SessionState();
+    await s.attach(a);
     await s.openPaths(['/x.pcap'], 'max');
-    a.emit('snapshot', snapshot({ sessionId: 's1', seq: 50 }));
     expect(s.snapshot?.sessionId).toBe('s2');
-    a.emit('snapshot', snapshot({ sessionId: 's2', seq: 51, devices: [] }));
+    // the menu opened another capture: the engine now runs session s3 and says so
+    a.emit('snapshot', snapshot({ sessionId: 's3', seq: 12, status: 'replaying', devices: [] }));
+    expect(s.snapshot?.sessionId).toBe('s3');
+    expect(s.status).toBe('replaying');
     expect(s.devices).toEqual([]);
+  });
+
+  it('takes the snapshots of a new engine (a restarted server), whose numbering starts again', async () => {
+    const a = api();
+    const s = new SessionState();
+    await s.attach(a);
+    a.emit('snapshot', snapshot({ engineId: 'e2', sessionId: 'none', seq: 1, status: 'idle' }));
+    expect(s.snapshot?.engineId).toBe('e2');
+    a.emit('snapshot', snapshot({ engineId: 'e2', sessionId: 's4', seq: 2 }));
+    expect(s.snapshot?.sessionId).toBe('s4');
   });
 
   it('takes the next session after the engine restarts, and forgets what it showed', async () => {

@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import {
   GroundTruth,
   GroundTruthError,
+  LABEL_NONE,
   MAX_LABELS_BYTES,
   parseLabelsCsv,
 } from '../../../src-main/devices/ground-truth.ts';
-import { LABEL_NONE } from '../../../src-main/views/view-packet.ts';
 import { packet } from './packet-factory.ts';
 
 const DATASETS = path.resolve(import.meta.dirname, '../../../../shared/datasets');

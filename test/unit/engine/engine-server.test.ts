@@ -6,6 +6,7 @@
  * answer carries the security headers. (The fuzz test in test/fuzz/api.fuzz.test.ts throws random
  * and malformed messages at a real `telltale serve`.)
  */
+import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -28,6 +29,7 @@ import {
   type EngineServerOptions,
   type RunningServer,
 } from '../../../src-main/engine/engine-server.ts';
+import { MIN_UPLOAD_BYTES } from '../../../src-main/engine/upload-store.ts';
 import type { Result, Snapshot, WireMessage } from '../../../src-main/shared/ipc-contract.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -207,8 +209,10 @@ describe('files a client may open', () => {
     const message = (r: Result<unknown>): string => (r.ok ? '' : r.error.message);
     expect(message(exists).replace('shadow', 'X')).toBe(message(missing).replace('nothing-here', 'X'));
     expect(message(exists)).toMatch(/was not chosen in Telltale: open it with "Choose files…"/);
+    // a capture the client may open, so that the labels path is what is refused
+    copyFileSync(CAPTURE, join(f.allowed, 'plug.pcap'));
     for (const labels of [secret, '/proc/self/environ', '/etc/passwd']) {
-      const r = await f.call('capture.openFiles', { paths: [CAPTURE], labels });
+      const r = await f.call('capture.openFiles', { paths: [join(f.allowed, 'plug.pcap')], labels });
       expect(r).toMatchObject({ ok: false, error: { code: 'permission' } });
       expect(JSON.stringify(r)).not.toContain(SECRET);
       expect(JSON.stringify(r)).not.toMatch(/root:|PATH=/);
@@ -221,7 +225,7 @@ describe('files a client may open', () => {
     expect(((await f.call('session.snapshot', null)) as { value: Snapshot }).value.sessionId).toBe('none');
   });
 
-  it('does not follow a link out of an allowed folder', async () => {
+  it('does not follow a link out of an allowed folder, nor tell through one what exists outside', async () => {
     const f = await fixture();
     writeFileSync(join(f.outside, 'shadow'), SECRET);
     symlinkSync(join(f.outside, 'shadow'), join(f.allowed, 'capture.pcap'));
@@ -229,6 +233,60 @@ describe('files a client may open', () => {
       ok: false,
       error: { code: 'permission' },
     });
+    // a link to a folder outside: a file there and a missing one get the same refusal
+    symlinkSync(f.outside, join(f.allowed, 'out'));
+    for (const name of ['shadow', 'missing', 'sub/missing'])
+      expect(
+        await f.call('capture.openFiles', { paths: [join(f.allowed, 'out', name)] }),
+        name,
+      ).toMatchObject({
+        ok: false,
+        error: { code: 'permission' },
+      });
+  });
+
+  it('refuses a labels path that is not a regular file without blocking (a FIFO would hang a reader)', async () => {
+    const f = await fixture();
+    copyFileSync(CAPTURE, join(f.allowed, 'plug.pcap'));
+    execFileSync('mkfifo', [join(f.allowed, 'labels.csv')]);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        f.call('capture.openFiles', {
+          paths: [join(f.allowed, 'plug.pcap')],
+          labels: join(f.allowed, 'labels.csv'),
+        }),
+      ),
+    );
+    for (const r of answers) {
+      expect(r.ok).toBe(false);
+      expect(!r.ok && r.error.message).toMatch(/not a regular file/);
+    }
+    // the server's file work goes on
+    expect((await f.upload('x.pcap', Buffer.alloc(10))).status).toBe(200);
+  });
+
+  it('runs one session however many opens arrive at once, and keeps the uploads of the one that won', async () => {
+    const f = await fixture();
+    const body = readFileSync(CAPTURE);
+    const paths: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const u = await f.upload(`c${i}.pcap`, body);
+      paths.push(u.result.ok ? u.result.value.path : '');
+    }
+    const opened = await Promise.all(
+      paths.map((p) => f.call('capture.openFiles', { paths: [p], speed: 0.001 })),
+    );
+    expect(opened.every((r) => r.ok)).toBe(true);
+    // they were served one after another: the last one is the session, and only its upload is kept
+    const last = opened.at(-1)!;
+    const snap = (await f.call('session.snapshot', null)) as { ok: true; value: Snapshot };
+    expect(snap.value.sessionId).toBe(last.ok && (last.value as { sessionId: string }).sessionId);
+    expect(paths.map((p) => existsSync(p))).toEqual([false, false, false, false, false, true]);
+    // and closing stops it at once (no session left running that the engine lost track of)
+    const t0 = Date.now();
+    await f.server.close();
+    servers.splice(servers.indexOf(f.server), 1);
+    expect(Date.now() - t0).toBeLessThan(5000);
   });
 
   it('opens files under an allowed folder, and says which allowed file is missing', async () => {
@@ -305,13 +363,37 @@ describe('uploads', () => {
     expect(uploadsOnDisk(f)).toEqual([]);
   });
 
-  it('empties the uploads folder at start-up (a previous run’s uploads are gone with their session)', async () => {
+  it('deletes a previous run’s uploads at start-up, and nothing else of the data folder', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'telltale-data-'));
     dirs.push(dataDir);
-    mkdirSync(join(dataDir, 'uploads', 'old'), { recursive: true });
-    writeFileSync(join(dataDir, 'uploads', 'old', 'big.pcap'), Buffer.alloc(1 << 20));
+    const old = join(dataDir, 'uploads', '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d');
+    mkdirSync(old, { recursive: true });
+    writeFileSync(join(old, 'big.pcap'), Buffer.alloc(1 << 20));
+    // someone's own files in a folder of that name (telltale serve --data ~)
+    mkdirSync(join(dataDir, 'uploads', 'thesis'));
+    writeFileSync(join(dataDir, 'uploads', 'thesis', 'draft.docx'), 'mine');
+    writeFileSync(join(dataDir, 'uploads', 'notes.txt'), 'mine');
     const f = await fixture({}, dataDir);
-    expect(uploadsOnDisk(f, dataDir)).toEqual([]);
+    expect(uploadsOnDisk(f, dataDir).sort()).toEqual(['notes.txt', 'thesis', 'thesis/draft.docx']);
+  });
+
+  it('counts every upload at least one block, so empty uploads cannot pile up', async () => {
+    const f = await fixture({ uploadQuotaBytes: 3 * MIN_UPLOAD_BYTES });
+    const status: number[] = [];
+    for (let i = 0; i < 4; i++) status.push((await f.upload(`e${i}.pcap`, Buffer.alloc(0))).status);
+    expect(status).toEqual([200, 200, 200, 413]);
+    expect(f.server.uploads.bytesUsed).toBe(3 * MIN_UPLOAD_BYTES);
+  });
+
+  it('keeps an uploaded labels file as long as the session that read it', async () => {
+    const f = await fixture();
+    const capture = await f.upload('plug.pcap', readFileSync(CAPTURE));
+    const labels = await f.upload('labels.csv', readFileSync(LABELS));
+    const c = capture.result.ok ? capture.result.value.path : '';
+    const l = labels.result.ok ? labels.result.value.path : '';
+    expect(await f.call('capture.openFiles', { paths: [c], labels: l })).toMatchObject({ ok: true });
+    await f.until((x) => x.status === 'done');
+    expect([existsSync(c), existsSync(l)]).toEqual([true, true]);
   });
 
   it('refuses an upload over the quota, with or without a declared length, and keeps nothing of it', async () => {

@@ -3,9 +3,9 @@ import { IpProto, TcpFlag, type DecodedPacket } from '../../../src-main/decode/d
 import { FEATURE_SPEC, featureNames } from '../../../src-main/features/feature-spec.ts';
 import { createFeatureExtractor, FeatureExtractor } from '../../../src-main/features/feature-extractor.ts';
 import { createView } from '../../../src-main/views/create-view.ts';
+import { LABEL_NONE } from '../../../src-main/devices/ground-truth.ts';
 import {
   Direction,
-  LABEL_NONE,
   VIEW_NAMES,
   type ViewName,
   type ViewPacket,

@@ -6,8 +6,8 @@ import type {
   ObserverAudit,
   ObserverDeviceAudit,
   WhatIf,
-} from '../../../src-main/engine/home-audit.ts';
-import { activityExposure, captureCoverage } from '../../../src-main/engine/home-audit.ts';
+} from '../../../src-main/audit/audit-types.ts';
+import { activityExposure, captureCoverage } from '../../../src-main/audit/exposure.ts';
 import { auditFindings, formatSpanTime, registeredDomain } from '../../../src-main/findings/findings.ts';
 
 const T0 = Date.UTC(2023, 5, 13, 19, 0, 0) / 1000;

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readJsonDocument } from '../../../src-main/store/json-file.ts';
+import { DataFileError, readJsonDocument } from '../../../src-main/store/json-file.ts';
 import { DEFAULT_SETTINGS, SettingsStore } from '../../../src-main/store/settings-store.ts';
 import { MAX_OVERRIDE_LENGTH, UserOverrides } from '../../../src-main/store/user-overrides.ts';
 
@@ -84,6 +84,24 @@ describe('SettingsStore', () => {
       /settings\.json is damaged: it is not valid JSON .*could not move the file aside .*copy it somewhere safe/,
     );
     expect(readFileSync(path, 'utf8')).toBe('nope');
+  });
+
+  it('leaves a file it cannot read as it is, keeps changes from it, and says so', () => {
+    const d = dir();
+    mkdirSync(join(d, 'settings.json')); // a folder where the file should be: EISDIR
+    const s = new SettingsStore(d);
+    expect(s.get()).toEqual(DEFAULT_SETTINGS);
+    expect(s.notice).toMatch(/settings\.json cannot be read .*leaves the file as it is/);
+    expect(() => s.update({ theme: 'dark' })).toThrow(DataFileError);
+    expect(readdirSync(d)).toEqual(['settings.json']);
+  });
+
+  it('reads a file that starts with a byte-order mark', () => {
+    const d = dir();
+    writeFileSync(join(d, 'settings.json'), '\ufeff{"theme": "dark"}');
+    const s = new SettingsStore(d);
+    expect(s.get().theme).toBe('dark');
+    expect(s.notice).toBeNull();
   });
 
   it('ignores fields another version wrote and keeps the rest', () => {

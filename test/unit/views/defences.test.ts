@@ -6,7 +6,8 @@ import {
   parseDefence,
   type Defence,
 } from '../../../src-main/views/defences.ts';
-import { Direction, LABEL_NONE, type ViewPacket } from '../../../src-main/views/view-packet.ts';
+import { LABEL_NONE } from '../../../src-main/devices/ground-truth.ts';
+import { Direction, type ViewPacket } from '../../../src-main/views/view-packet.ts';
 
 function packet(ts: number, size: number, direction: Direction = Direction.UP): ViewPacket {
   return {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IpProto, TcpFlag, type DecodedPacket } from '../../../src-main/decode/decoded-packet.ts';
 import { VpnView, type VpnViewOptions } from '../../../src-main/views/vpn-view.ts';
-import { Direction, LABEL_TUNNEL, type ViewPacket } from '../../../src-main/views/view-packet.ts';
+import { LABEL_TUNNEL } from '../../../src-main/devices/ground-truth.ts';
+import { Direction, type ViewPacket } from '../../../src-main/views/view-packet.ts';
 import { downPacket, HOME_MAC_B, makePacket, upPacket } from './decoded-packet-factory.ts';
 
 function run(options: VpnViewOptions, packets: DecodedPacket[], labels: number[] = []): ViewPacket[] {

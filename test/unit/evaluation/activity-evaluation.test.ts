@@ -10,7 +10,7 @@ import {
   TRUTH_BUSY,
   TRUTH_IDLE,
   TRUTH_UNSCORED,
-} from '../../../src-main/activity/activity-evaluation.ts';
+} from '../../../src-main/evaluation/activity-evaluation.ts';
 import type { ActivityTimeline } from '../../../src-main/activity/activity-timeline.ts';
 import { HomeActivity } from '../../../src-main/activity/home-activity.ts';
 import { Direction } from '../../../src-main/views/view-packet.ts';

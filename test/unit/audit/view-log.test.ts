@@ -4,8 +4,8 @@
  */
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeCaptures } from '../../../src-main/engine/capture-analysis.ts';
-import { ViewLog } from '../../../src-main/engine/view-log.ts';
+import { analyzeCaptures } from '../../../src-main/audit/capture-analysis.ts';
+import { ViewLog } from '../../../src-main/audit/view-log.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const CAPTURE = join(ROOT, 'test/fixtures/decode/tuya-plug-active-1-600.pcap');

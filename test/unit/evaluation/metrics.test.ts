@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classificationMetrics, unknownRuleMetrics } from '../../../src-main/inference/metrics.ts';
+import { classificationMetrics, unknownRuleMetrics } from '../../../src-main/evaluation/metrics.ts';
 import { summariseByDevice } from '../../../src-main/inference/identification-summary.ts';
-import { confusionSvg } from '../../../src-main/inference/confusion-svg.ts';
+import { confusionSvg } from '../../../src-main/evaluation/confusion-svg.ts';
 
 describe('classificationMetrics', () => {
   // truth:     a a a a b b c  (and two unlabelled packets)

@@ -6,19 +6,20 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DeviceInventory } from '../../../src-main/devices/device-inventory.ts';
-import { analyzeCaptures } from '../../../src-main/engine/capture-analysis.ts';
-import { HomeAuditCollector, openObserverModels } from '../../../src-main/engine/home-audit.ts';
+import { analyzeCaptures } from '../../../src-main/audit/capture-analysis.ts';
+import { AuditCollector } from '../../../src-main/audit/audit-collector.ts';
+import { openObserverModels } from '../../../src-main/audit/home-audit.ts';
 import type { Defence } from '../../../src-main/views/defences.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const MODELS = join(ROOT, 'test/fixtures/models');
 const CAPTURE = join(ROOT, 'test/fixtures/decode/tuya-plug-active-1-600.pcap');
 
-describe('HomeAuditCollector.whatIfs', () => {
+describe('AuditCollector.whatIfs', () => {
   it('runs every defence, or stops between defences when shouldStop says so', async () => {
     const identifiers = await openObserverModels(MODELS, ['vpn']);
     try {
-      const collector = new HomeAuditCollector(['vpn']);
+      const collector = new AuditCollector(['vpn']);
       const analysis = await analyzeCaptures([CAPTURE], { views: collector.views, ...collector.hooks() });
       const audit = await collector.finish(analysis, identifiers, null);
       const defences: Defence[] = [
@@ -44,16 +45,16 @@ describe('HomeAuditCollector.whatIfs', () => {
   it('an interim audit partway through changes nothing in the final one', async () => {
     const identifiers = await openObserverModels(MODELS, ['napt', 'vpn']);
     try {
-      const plain = new HomeAuditCollector(['napt', 'vpn']);
+      const plain = new AuditCollector(['napt', 'vpn']);
       const plainAnalysis = await analyzeCaptures([CAPTURE], { views: plain.views, ...plain.hooks() });
       const expected = await plain.finish(plainAnalysis, identifiers, null);
 
-      const live = new HomeAuditCollector(['napt', 'vpn']);
+      const live = new AuditCollector(['napt', 'vpn']);
       const hooks = live.hooks();
       const inventory = new DeviceInventory();
       let packets = 0;
       let first: number | null = null;
-      let interim: Promise<Awaited<ReturnType<HomeAuditCollector['interim']>>> | null = null;
+      let interim: Promise<Awaited<ReturnType<AuditCollector['interim']>>> | null = null;
       const analysis = await analyzeCaptures([CAPTURE], {
         views: live.views,
         ...hooks,

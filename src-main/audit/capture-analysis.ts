@@ -14,7 +14,7 @@ import type { CaptureError, PacketSource, RawPacket, ReplayPacing } from '../cap
 import { decodePacket } from '../decode/decode-packet.ts';
 import type { DecodedPacket } from '../decode/decoded-packet.ts';
 import { DeviceInventory } from '../devices/device-inventory.ts';
-import type { GroundTruth } from '../devices/ground-truth.ts';
+import { LABEL_NONE, type GroundTruth } from '../devices/ground-truth.ts';
 import { createView, type ViewOptions } from '../views/create-view.ts';
 import {
   emptyViewStats,
@@ -22,7 +22,7 @@ import {
   type ObserverView,
   type ViewStats,
 } from '../views/observer-view.ts';
-import { LABEL_NONE, type ViewName, type ViewPacket } from '../views/view-packet.ts';
+import type { ViewName, ViewPacket } from '../views/view-packet.ts';
 
 export interface FileSummary {
   path: string;

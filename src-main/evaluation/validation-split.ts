@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { classOfDevice, type ModelEntry } from './model-manifest.ts';
+import { classOfDevice, type ModelEntry } from '../inference/model-manifest.ts';
 
 export const Split = { TRAIN: 0, CALIBRATION: 1, VALIDATION: 2 } as const;
 export type Split = (typeof Split)[keyof typeof Split];

@@ -13,11 +13,11 @@ import {
   type ActivityEvaluationCase,
   type BusyDetectionScore,
   type Coverage,
-} from '../activity/activity-evaluation.ts';
+} from './activity-evaluation.ts';
 import type { ActivityTimeline, BusySpan } from '../activity/activity-timeline.ts';
 import { GroundTruth } from '../devices/ground-truth.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
-import { runHomeAudit } from './home-audit.ts';
+import { runHomeAudit } from '../audit/home-audit.ts';
 
 export interface ObserverBusyScore extends BusyDetectionScore {
   view: ModelView;

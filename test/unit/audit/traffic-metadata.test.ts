@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IpProto } from '../../../src-main/decode/decoded-packet.ts';
-import { TrafficMetadata } from '../../../src-main/findings/traffic-metadata.ts';
+import { TrafficMetadata } from '../../../src-main/audit/traffic-metadata.ts';
 import { packet } from '../devices/packet-factory.ts';
 
 const PLUG = '7c:f6:66:1f:a8:b6';

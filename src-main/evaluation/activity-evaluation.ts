@@ -25,8 +25,8 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActivityTimeline } from './activity-timeline.ts';
-import { binaryScore, statesOnGrid, type BinaryScore } from './timeline-agreement.ts';
+import type { ActivityTimeline } from '../activity/activity-timeline.ts';
+import { binaryScore, statesOnGrid, type BinaryScore } from '../activity/timeline-agreement.ts';
 
 /** Length of the busy window of one logged SSI action, seconds. */
 export const ACTION_SECONDS = 30;

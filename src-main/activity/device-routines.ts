@@ -1,0 +1,173 @@
+/**
+ * A device's own timer-driven routines — a cloud sync every 5 min, a check-in every 25 min — and
+ * the rule that tells a busy span to be one of them (the routine fields of activity-config.ts):
+ * three spans of similar size from the device's own timer, evenly spaced, start a routine; a
+ * later span of similar size due on a known routine's schedule belongs to it. Routine spans stay
+ * in the timeline as evidence, but their time counts as quiet.
+ *
+ * Fed each span as it ends, with the spans remembered so far; decides from them alone, so the
+ * same spans in the same order always give the same routines. Memory is fixed: at most
+ * `routineMaxPeriods` routines, and only the last `routineMemorySpans` spans are looked at.
+ */
+import { Direction } from '../views/view-packet.ts';
+import type { ActivityConfig } from './activity-config.ts';
+import type { BusySpan } from './activity-timeline.ts';
+import type { FirstDirection } from './rate-bin.ts';
+
+/** A routine learned from the device's spans. */
+interface Routine {
+  /** Seconds between firings. */
+  period: number;
+  /** Start of its latest span. */
+  last: number;
+  /** Bytes of its latest span. */
+  volume: number;
+}
+
+/** Routines not seen for this many periods are forgotten. */
+const FORGET_AFTER_PERIODS = 8;
+
+const spanBytes = (s: BusySpan): number => s.bytesUp + s.bytesDown + s.bytesLocal;
+
+export class DeviceRoutines {
+  private readonly config: Readonly<ActivityConfig>;
+  /** Most recently confirmed first. */
+  private readonly routines: Routine[] = [];
+  /** Who spoke first in each span seen (see `ownTimer`). */
+  private firstSpeakers = new WeakMap<BusySpan, FirstDirection>();
+
+  constructor(config: Readonly<ActivityConfig>) {
+    this.config = config;
+  }
+
+  /** Periods (seconds) of the routines known now, most recently confirmed first. */
+  get periods(): number[] {
+    return this.routines.map((r) => r.period);
+  }
+
+  /**
+   * The last of `spans` (the device's remembered spans, oldest first) just ended and `firstSpeaker`
+   * spoke first in it: is it the device's own timer at work? First against the routines already
+   * known (due now, to within the tolerance, and of similar size); else, with two remembered
+   * spans that are not routine, as the third of an evenly spaced series, which starts a new
+   * routine. Spans found routine are marked (`routine`, `routinePeriod`); returns their indices
+   * in `spans`, in the order they were marked (none when routines are off).
+   */
+  recognize(spans: readonly BusySpan[], firstSpeaker: FirstDirection): number[] {
+    const c = this.config;
+    const marked: number[] = [];
+    const last = spans.length - 1;
+    if (last < 0) return marked;
+    const s = spans[last];
+    this.firstSpeakers.set(s, firstSpeaker);
+    if (c.routinePeriodTolerance <= 0) return marked;
+    if (!this.ownTimer(s)) return marked;
+    const volume = spanBytes(s);
+    for (let r = this.routines.length - 1; r >= 0; r--) {
+      if (s.start - this.routines[r].last > FORGET_AFTER_PERIODS * this.routines[r].period)
+        this.routines.splice(r, 1);
+    }
+    for (const routine of this.routines) {
+      const k = Math.round((s.start - routine.last) / routine.period);
+      const off = s.start - routine.last - k * routine.period;
+      if (
+        k >= 1 &&
+        Math.abs(off) <= this.routineTolerance(routine.period) &&
+        this.similarVolume(volume, routine.volume)
+      ) {
+        routine.last = s.start;
+        routine.volume = volume;
+        this.markRoutine(spans, last, routine.period, marked);
+        return marked;
+      }
+    }
+    const first = Math.max(0, last - c.routineMemorySpans);
+    for (let j = last - 1; j >= first; j--) {
+      const b = spans[j];
+      const period = s.start - b.start;
+      if (period > c.routineMaxPeriodSeconds + this.routineTolerance(c.routineMaxPeriodSeconds)) break;
+      if (b.routine || period < c.routineMinPeriodSeconds || period > c.routineMaxPeriodSeconds) continue;
+      if (!this.ownTimer(b)) continue;
+      if (!this.similarVolume(volume, spanBytes(b))) continue;
+      const tol = this.routineTolerance(period);
+      for (let i = j - 1; i >= first; i--) {
+        const a = spans[i];
+        const before = b.start - a.start;
+        if (before > period + tol) break;
+        if (a.routine || Math.abs(before - period) > tol || !this.ownTimer(a)) continue;
+        if (!this.similarVolume(volume, spanBytes(a)) || !this.similarVolume(spanBytes(a), spanBytes(b)))
+          continue;
+        this.routines.unshift({ period, last: s.start, volume });
+        if (this.routines.length > c.routineMaxPeriods) this.routines.pop();
+        this.markRoutine(spans, i, period, marked);
+        this.markRoutine(spans, j, period, marked);
+        this.markRoutine(spans, last, period, marked);
+        this.markEarlierPairs(spans, first, last, period, marked);
+        return marked;
+      }
+    }
+    return marked;
+  }
+
+  /** Forgets every routine, as if new. */
+  clear(): void {
+    this.routines.length = 0;
+    this.firstSpeakers = new WeakMap();
+  }
+
+  /**
+   * The span may be the device's own timer: it did not start with the far end speaking out of
+   * silence (a command pushed by its cloud is someone else's doing, however regular).
+   */
+  private ownTimer(span: BusySpan): boolean {
+    return this.firstSpeakers.get(span) !== Direction.DOWN;
+  }
+
+  /** How far, in seconds, a firing may be off a period's schedule: timers drift a little. */
+  private routineTolerance(period: number): number {
+    return Math.max(this.config.routineToleranceMinSeconds, this.config.routinePeriodTolerance * period);
+  }
+
+  /** Two span volumes (bytes) close enough to be the same exchange (a sync's payload varies a little). */
+  private similarVolume(a: number, b: number): boolean {
+    return Math.max(a, b) <= this.config.routineVolumeRatio * Math.max(1, Math.min(a, b));
+  }
+
+  /**
+   * A routine of `period` was just learned: the same timer (or a second one of the same period)
+   * was already at work among the remembered spans before it was recognised, so every earlier
+   * pair of non-routine spans of similar size one period apart is routine too.
+   */
+  private markEarlierPairs(
+    spans: readonly BusySpan[],
+    first: number,
+    last: number,
+    period: number,
+    marked: number[],
+  ): void {
+    const tol = this.routineTolerance(period);
+    for (let b = last - 1; b > first; b--) {
+      const later = spans[b];
+      if (later.routine || !this.ownTimer(later)) continue;
+      for (let a = b - 1; a >= first; a--) {
+        const earlier = spans[a];
+        const gap = later.start - earlier.start;
+        if (gap > period + tol) break;
+        if (earlier.routine || Math.abs(gap - period) > tol || !this.ownTimer(earlier)) continue;
+        if (!this.similarVolume(spanBytes(earlier), spanBytes(later))) continue;
+        this.markRoutine(spans, a, period, marked);
+        this.markRoutine(spans, b, period, marked);
+        break;
+      }
+    }
+  }
+
+  /** Marks span `index` part of a routine of `period` and notes it in `marked` (once). */
+  private markRoutine(spans: readonly BusySpan[], index: number, period: number, marked: number[]): void {
+    const span = spans[index];
+    if (span.routine) return;
+    span.routine = true;
+    span.routinePeriod = period;
+    marked.push(index);
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The audit's first pass (see home-audit.ts): fed packet by packet by the capture pipeline, it
+ * keeps each device's truth timeline, traffic metadata and rates, and each observer's view log;
+ * `finish` labels the logs with the observers' models and measures the exposures.
+ */
+import { activityConfig, type ActivityConfig } from '../activity/activity-config.ts';
+import { DeviceRates } from '../activity/device-rates.ts';
+import { HomeActivity } from '../activity/home-activity.ts';
+import type { CoveredTime } from '../activity/timeline-agreement.ts';
+import type { DeviceIdentifier } from '../inference/device-identifier.ts';
+import type { ModelView } from '../inference/model-manifest.ts';
+import { describeDefence } from '../views/defences.ts';
+import { Direction, type ViewName, type ViewPacket } from '../views/view-packet.ts';
+import {
+  OBSERVER_NAMES,
+  type AuditProgress,
+  type DeviceAudit,
+  type HomeAudit,
+  type ObserverAudit,
+  type WhatIf,
+  type WhatIfRequest,
+} from './audit-types.ts';
+import type { CaptureAnalysis, CaptureAnalysisOptions } from './capture-analysis.ts';
+import {
+  auditedDevices,
+  captureCoverage,
+  coverageFrom,
+  EMPTY_TIMELINE,
+  labelView,
+  observerAudit,
+} from './exposure.ts';
+import { TrafficMetadata } from './traffic-metadata.ts';
+import { ViewLog } from './view-log.ts';
+import { runWhatIf } from './what-ifs.ts';
+
+/**
+ * The audit's first pass as something a packet pipeline feeds: pass `hooks()` to analyzeCaptures
+ * (the CLI, a replay in the app), then `finish` with the analysis. While packets flow, `truth`
+ * holds each device's timeline so far and `rates` its traffic per minute.
+ */
+export class AuditCollector {
+  readonly observers: readonly ModelView[];
+  readonly config: ActivityConfig;
+  readonly truth: HomeActivity<string>;
+  readonly metadata = new TrafficMetadata();
+  readonly rates = new DeviceRates();
+  readonly logs: Map<ModelView, ViewLog<ModelView>>;
+
+  /**
+   * @param maxLogRows most packets each observer's log keeps (live sessions); beyond it the
+   *   oldest rows are dropped and the observers' analysis covers the latest packets only.
+   */
+  constructor(
+    observers: readonly ModelView[],
+    activity: Partial<ActivityConfig> = {},
+    maxLogRows = Infinity,
+  ) {
+    this.observers = observers;
+    this.config = activityConfig(activity);
+    this.truth = new HomeActivity<string>(this.config);
+    this.logs = new Map(observers.map((v) => [v, new ViewLog<ModelView>(v, maxLogRows)]));
+  }
+
+  /** Views analyzeCaptures must run for the audit. */
+  get views(): ViewName[] {
+    return ['lan', ...this.observers];
+  }
+
+  hooks(): Required<Pick<CaptureAnalysisOptions, 'onPacket' | 'onViewPacket' | 'onSegmentStart'>> {
+    return {
+      onPacket: (pkt) => {
+        this.metadata.observe(pkt);
+      },
+      onViewPacket: (view, vp) => {
+        if (view === 'lan') this.addTruth(vp);
+        else this.logs.get(view)?.add(vp);
+      },
+      onSegmentStart: (segment) => {
+        for (const log of this.logs.values()) log.startSegment(segment);
+      },
+    };
+  }
+
+  /** A LAN packet counts for both of its ends inside the home, or for its home end when it crosses the router. */
+  private addTruth(vp: ViewPacket): void {
+    const inner = vp.inner;
+    if (inner === null) return;
+    if (vp.direction !== Direction.DOWN && inner.srcMac !== null) {
+      this.truth.push(inner.srcMac, vp.ts, vp.size, vp.direction);
+      this.rates.add(inner.srcMac, vp.ts, vp.size, vp.direction);
+    }
+    if (vp.direction !== Direction.UP && inner.dstMac !== null && inner.dstMac !== inner.srcMac) {
+      this.truth.push(inner.dstMac, vp.ts, vp.size, vp.direction);
+      this.rates.add(inner.dstMac, vp.ts, vp.size, vp.direction);
+    }
+  }
+
+  /** The home's devices with their truth so far (timelines end at the latest packet once flushed). */
+  devices(analysis: Pick<CaptureAnalysis, 'inventory'>): DeviceAudit[] {
+    const inventory = analysis.inventory.toJSON();
+    const meta = new Map(this.metadata.devicesMetadata().map((m) => [m.mac, m]));
+    const truthTimelines = this.truth.timelines();
+    return auditedDevices(inventory).map((d) => ({
+      mac: d.mac,
+      name: d.displayName,
+      nameIsUsers: d.names.some((n) => n.source === 'user'),
+      vendor: d.vendorText,
+      trueLabel: d.label !== null && !d.label.infrastructure ? d.label.device : null,
+      category: d.label?.category ?? null,
+      packets: d.packetsSent + d.packetsReceived,
+      bytes: d.bytesSent + d.bytesReceived,
+      truth: truthTimelines.get(d.mac) ?? EMPTY_TIMELINE,
+      dnsNames: d.names.filter((n) => n.source === 'dns-query').map((n) => n.name),
+      sniNames: d.names.filter((n) => n.source === 'tls-sni').map((n) => n.name),
+      traffic: meta.get(d.mac) ?? null,
+    }));
+  }
+
+  /** The defence what-ifs for an audit's devices: one more pass over the files per defence and observer. */
+  async whatIfs(
+    devices: readonly DeviceAudit[],
+    observers: readonly ObserverAudit[],
+    identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
+    coverage: readonly CoveredTime[],
+    whatIf: WhatIfRequest,
+    progress?: (p: AuditProgress) => void,
+  ): Promise<WhatIf[]> {
+    const out: WhatIf[] = [];
+    for (const o of observers) {
+      const identifier = identifiers.get(o.view);
+      if (identifier === undefined) continue;
+      for (const defence of whatIf.defences) {
+        if (whatIf.shouldStop?.() === true) return out;
+        progress?.({
+          stage: `what if: ${describeDefence(defence)} (${OBSERVER_NAMES[o.view]})`,
+          fraction: null,
+          packets: 0,
+        });
+        out.push(
+          await runWhatIf({
+            paths: whatIf.paths,
+            view: o.view,
+            defence,
+            identifier,
+            devices,
+            baseline: observers,
+            coverage,
+            options: whatIf.options,
+            config: this.config,
+          }),
+        );
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Ends the pass: flushes the timelines, labels each observer's packets with its model and
+   * measures the exposures; then runs the what-ifs, when asked for.
+   */
+  async finish(
+    analysis: CaptureAnalysis,
+    identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
+    whatIf: WhatIfRequest | null,
+    progress?: (p: AuditProgress) => void,
+  ): Promise<HomeAudit> {
+    this.truth.flush();
+    const devices = this.devices(analysis);
+    const coverage = captureCoverage(analysis.files);
+    const observerAudits = await this.observerAudits(devices, coverage, identifiers, progress);
+    const whatIfs =
+      whatIf === null
+        ? []
+        : await this.whatIfs(devices, observerAudits, identifiers, coverage, whatIf, progress);
+    const readable = analysis.files.filter((f) => f.firstTs !== null);
+    return {
+      files: analysis.files,
+      packets: analysis.packets,
+      start: readable.length === 0 ? null : Math.min(...readable.map((f) => f.firstTs!)),
+      end: readable.length === 0 ? null : Math.max(...readable.map((f) => f.lastTs ?? f.firstTs!)),
+      coverage,
+      inventory: analysis.inventory.toJSON(),
+      devices,
+      observers: observerAudits,
+      whatIfs,
+    };
+  }
+
+  /**
+   * The audit of what was read so far, for a live session while it captures: every timeline stays
+   * open (packets keep coming), the observers' models label their logs as they are now, and no
+   * what-ifs are run. `finish` may follow as usual.
+   */
+  async interim(
+    inventory: CaptureAnalysis['inventory'],
+    packets: number,
+    coverage: readonly CoveredTime[],
+    identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
+  ): Promise<HomeAudit> {
+    const devices = this.devices({ inventory });
+    const observers = await this.observerAudits(devices, coverage, identifiers);
+    return {
+      files: [],
+      packets,
+      start: coverage.length === 0 ? null : coverage[0].start,
+      end: coverage.length === 0 ? null : coverage[coverage.length - 1].end,
+      coverage: [...coverage],
+      inventory: inventory.toJSON(),
+      devices,
+      observers,
+      whatIfs: [],
+    };
+  }
+
+  private async observerAudits(
+    devices: readonly DeviceAudit[],
+    coverage: readonly CoveredTime[],
+    identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
+    progress?: (p: AuditProgress) => void,
+  ): Promise<ObserverAudit[]> {
+    const out: ObserverAudit[] = [];
+    for (const view of this.observers) {
+      progress?.({
+        stage: `identifying devices as ${OBSERVER_NAMES[view]} would`,
+        fraction: null,
+        packets: 0,
+      });
+      const identifier = identifiers.get(view);
+      if (identifier === undefined) throw new Error(`no model open for the ${view} observer`);
+      const log = this.logs.get(view)!;
+      // The log's rows stay put while they are labelled and read (a live capture keeps adding).
+      log.hold();
+      try {
+        const labels = await log.identify(identifier);
+        const labelled = labelView(log, labels, identifier.labels.length, this.config);
+        // Agreement only over the time the log still holds (a live log drops its oldest rows).
+        const held = log.dropped > 0 ? coverageFrom(coverage, log.firstTs) : coverage;
+        out.push(observerAudit(view, identifier, log, labelled, devices, held));
+      } finally {
+        log.release();
+      }
+    }
+    return out;
+  }
+}

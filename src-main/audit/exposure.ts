@@ -1,0 +1,219 @@
+/**
+ * Exposure measures: what one observer's labelled packets say about each device — the share of
+ * its packets the observer's model names as its class (identity exposure), and how well the
+ * observer's timeline of that class follows what the device really did (activity exposure) —
+ * and the time the capture covers, over which both are scored.
+ */
+import type { ActivityConfig } from '../activity/activity-config.ts';
+import type { ActivityTimeline } from '../activity/activity-timeline.ts';
+import { HomeActivity } from '../activity/home-activity.ts';
+import { timelineAgreement, type CoveredTime } from '../activity/timeline-agreement.ts';
+import { isDeviceMac } from '../devices/address-scope.ts';
+import type { DeviceRecord, InventorySnapshot } from '../devices/device-record.ts';
+import type { DeviceIdentifier } from '../inference/device-identifier.ts';
+import { classOfDevice, type ModelView } from '../inference/model-manifest.ts';
+import { UNKNOWN_LABEL, type PacketLabels } from '../inference/window-stitching.ts';
+import type { Direction } from '../views/view-packet.ts';
+import {
+  MIN_PACKETS_FOR_AVERAGE,
+  OBSERVER_NAMES,
+  type ActivityExposure,
+  type DeviceAudit,
+  type IdentityExposure,
+  type ObserverAudit,
+  type ObserverDeviceAudit,
+} from './audit-types.ts';
+import type { FileSummary } from './capture-analysis.ts';
+import type { ViewLog } from './view-log.ts';
+
+export const EMPTY_TIMELINE: ActivityTimeline = {
+  start: 0,
+  end: 0,
+  segments: [],
+  spans: [],
+  droppedSegments: 0,
+  droppedSpans: 0,
+};
+
+/** Gaps between capture files shorter than this are inside one covered stretch (as capture-analysis segments). */
+const COVERAGE_GAP_SECONDS = 300;
+
+/** The time the capture files cover: their [first, last packet] spans, merged across short gaps. */
+export function captureCoverage(files: readonly FileSummary[]): CoveredTime[] {
+  const spans = files
+    .filter((f) => f.firstTs !== null)
+    .map((f) => ({ start: f.firstTs!, end: (f.lastTs ?? f.firstTs!) + 1 }))
+    .sort((a, b) => a.start - b.start);
+  const out: CoveredTime[] = [];
+  for (const s of spans) {
+    const last = out.at(-1);
+    if (last !== undefined && s.start <= last.end + COVERAGE_GAP_SECONDS)
+      last.end = Math.max(last.end, s.end);
+    else out.push({ ...s });
+  }
+  return out;
+}
+
+/** Which home devices count: unicast MACs that are not the gateway or an infrastructure row of the labels. */
+export function auditedDevices(inventory: InventorySnapshot): DeviceRecord[] {
+  return inventory.devices.filter(
+    (d) => d.role === 'device' && isDeviceMac(d.mac) && d.label?.infrastructure !== true,
+  );
+}
+
+function busySeconds(t: ActivityTimeline): number {
+  return t.segments.filter((s) => s.state === 'busy').reduce((a, s) => a + s.end - s.start, 0);
+}
+
+/**
+ * Activity exposure of one device: its truth against the observer's timeline of its class, scored
+ * only where the capture covers (default: everywhere).
+ */
+export function activityExposure(
+  truth: ActivityTimeline,
+  inferred: ActivityTimeline | null,
+  coverage?: readonly CoveredTime[],
+): ActivityExposure {
+  const observed = inferred ?? EMPTY_TIMELINE;
+  const a = timelineAgreement(truth, observed, { coverage });
+  const busy = observed.segments.filter((s) => s.state === 'busy');
+  const spans = truth.spans.filter((s) => !s.routine);
+  const seen = spans.filter((s) => busy.some((b) => b.start < s.binEnd && s.binStart < b.end)).length;
+  return {
+    agreement: a.agreement,
+    busyRecall: a.busy.recall,
+    busyPrecision: a.busy.precision,
+    busyF1: a.busy.f1,
+    truthBusySeconds: busySeconds(truth),
+    inferredBusySeconds: busySeconds(observed),
+    spansSeen: seen,
+    spansTotal: spans.length,
+  };
+}
+
+/** The observer's labels of one view log, its timelines per answer, and per-device counts. */
+export interface LabelledView {
+  labels: PacketLabels;
+  /** Timelines keyed by the model's answer (class index, or UNKNOWN_LABEL). */
+  timelines: Map<number, ActivityTimeline>;
+  /** answers[device][class or classes for unknown] */
+  answers: Map<number, Float64Array>;
+  confidence: Map<number, Float64Array>;
+}
+
+export function labelView(
+  log: ViewLog,
+  labels: PacketLabels,
+  classes: number,
+  config: Partial<ActivityConfig>,
+): LabelledView {
+  const home = new HomeActivity<number>(config);
+  const answers = new Map<number, Float64Array>();
+  const confidence = new Map<number, Float64Array>();
+  for (let i = 0; i < labels.labelIndex.length; i++) {
+    const answer = labels.labelIndex[i];
+    home.push(answer, log.ts[i], log.size[i], log.direction[i] as Direction);
+    const d = log.device[i];
+    if (d < 0) continue;
+    let a = answers.get(d);
+    let c = confidence.get(d);
+    if (a === undefined || c === undefined) {
+      a = new Float64Array(classes + 1);
+      c = new Float64Array(classes + 1);
+      answers.set(d, a);
+      confidence.set(d, c);
+    }
+    const k = answer === UNKNOWN_LABEL ? classes : answer;
+    a[k]++;
+    c[k] += labels.confidence[i];
+  }
+  home.flush();
+  return { labels, timelines: home.timelines(), answers, confidence };
+}
+
+export function identityOf(
+  identifier: DeviceIdentifier,
+  answers: Float64Array | undefined,
+  confidence: Float64Array | undefined,
+  trueLabel: string | null,
+): IdentityExposure {
+  const classes = identifier.labels;
+  const c = classes.length;
+  const packets = answers === undefined ? 0 : answers.reduce((x, y) => x + y, 0);
+  if (answers === undefined || confidence === undefined || packets === 0) {
+    return {
+      packets: 0,
+      className: null,
+      classSource: null,
+      recognisedShare: 0,
+      unknownShare: 0,
+      topLabel: null,
+      topShare: 0,
+      meanConfidence: 0,
+    };
+  }
+  let top = 0;
+  for (let k = 1; k <= c; k++) if (answers[k] > answers[top]) top = k;
+  let bestKnown = 0;
+  for (let k = 1; k < c; k++) if (answers[k] > answers[bestKnown]) bestKnown = k;
+  const fromLabels = trueLabel === null ? null : classOfDevice(identifier.model, trueLabel);
+  const cls = fromLabels !== null ? classes.indexOf(fromLabels) : answers[bestKnown] > 0 ? bestKnown : -1;
+  return {
+    packets,
+    className: cls < 0 ? null : classes[cls],
+    classSource: cls < 0 ? null : fromLabels !== null ? 'labels' : trueLabel !== null ? 'lookalike' : 'model',
+    recognisedShare: cls < 0 ? 0 : answers[cls] / packets,
+    unknownShare: answers[c] / packets,
+    topLabel: top === c ? 'unknown' : classes[top],
+    topShare: answers[top] / packets,
+    meanConfidence: cls < 0 || answers[cls] === 0 ? 0 : confidence[cls] / answers[cls],
+  };
+}
+
+export function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** The parts of `coverage` from `start` on. */
+export function coverageFrom(coverage: readonly CoveredTime[], start: number): CoveredTime[] {
+  return coverage.filter((c) => c.end > start).map((c) => ({ start: Math.max(c.start, start), end: c.end }));
+}
+
+/** A device's identity exposure in one labelled view log. */
+export function deviceIdentity(
+  identifier: DeviceIdentifier,
+  log: ViewLog<ModelView>,
+  labelled: LabelledView,
+  d: DeviceAudit,
+): IdentityExposure {
+  const index = log.indexOfMac(d.mac);
+  return identityOf(identifier, labelled.answers.get(index), labelled.confidence.get(index), d.trueLabel);
+}
+
+export function observerAudit(
+  view: ModelView,
+  identifier: DeviceIdentifier,
+  log: ViewLog<ModelView>,
+  labelled: LabelledView,
+  devices: readonly DeviceAudit[],
+  coverage: readonly CoveredTime[],
+): ObserverAudit {
+  const rows: ObserverDeviceAudit[] = devices.map((d) => {
+    const identity = deviceIdentity(identifier, log, labelled, d);
+    const cls = identity.className === null ? -1 : identifier.labels.indexOf(identity.className);
+    const inferred = cls < 0 ? null : (labelled.timelines.get(cls) ?? null);
+    return { mac: d.mac, identity, activity: activityExposure(d.truth, inferred, coverage), inferred };
+  });
+  const counted = rows.filter((r) => r.identity.packets >= MIN_PACKETS_FOR_AVERAGE);
+  return {
+    view,
+    observer: OBSERVER_NAMES[view],
+    modelId: identifier.model.id,
+    labels: identifier.labels,
+    unknownThreshold: identifier.model.unknownThreshold,
+    packets: labelled.labels.labelIndex.length,
+    devices: rows,
+    meanRecognisedShare: mean(counted.map((r) => r.identity.recognisedShare)),
+    meanAgreement: mean(counted.map((r) => r.activity.agreement)),
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * What the UI sees of a session, built from it on demand: the snapshot (progress, device rows,
+ * observers, findings, what-ifs), one device's detail page, and the session as a JSON export.
+ * Plain functions of the session and the person's overrides; nothing here changes the session.
+ */
+import { isDeviceMac } from '../devices/address-scope.ts';
+import type { DeviceRecord } from '../devices/device-record.ts';
+import { auditFindings } from '../findings/findings.ts';
+import {
+  SEVERITIES,
+  type DeviceDetail,
+  type DeviceRow,
+  type Finding,
+  type Problem,
+  type Snapshot,
+} from '../shared/ipc-contract.ts';
+import type { UserOverrides } from '../store/user-overrides.ts';
+import type { Session } from './session.ts';
+
+/** The snapshot of an engine with no session. */
+export function idleSnapshot(engineId: string, seq: number, problems: Problem[]): Snapshot {
+  return {
+    engineId,
+    sessionId: 'none',
+    seq,
+    status: 'idle',
+    source: null,
+    progress: {
+      packets: 0,
+      bytes: 0,
+      fraction: null,
+      packetsPerSecond: 0,
+      etaSeconds: null,
+      captureStart: null,
+      captureNow: null,
+      elapsedSeconds: 0,
+    },
+    problems,
+    devices: [],
+    observers: null,
+    findings: [],
+    whatIfs: [],
+  };
+}
+
+/** The home devices of a session (not the gateway, group addresses or infrastructure rows of the labels). */
+export function sessionDevices(s: Session): DeviceRecord[] {
+  return s.inventory
+    .devices()
+    .filter((d) => d.role === 'device' && isDeviceMac(d.mac) && d.label?.infrastructure !== true);
+}
+
+/** The session's findings, rebuilt each time so a rename shows in them at once. */
+export function sessionFindings(s: Session): Finding[] {
+  if (s.audit === null) return [];
+  const byMac = new Map(s.inventory.devices().map((d) => [d.mac, d]));
+  const devices = s.audit.devices.map((d) => {
+    const r = byMac.get(d.mac);
+    return r === undefined
+      ? d
+      : { ...d, name: r.displayName, nameIsUsers: r.names.some((n) => n.source === 'user') };
+  });
+  return auditFindings({ ...s.audit, devices });
+}
+
+/** One device's row of the device table. */
+export function deviceRow(
+  s: Session,
+  d: DeviceRecord,
+  findings: readonly Finding[],
+  overrides: UserOverrides,
+): DeviceRow {
+  const o = overrides.get(d.mac);
+  const exposure: DeviceRow['exposure'] = { napt: null, vpn: null };
+  for (const obs of s.audit?.observers ?? []) {
+    const r = obs.devices.find((x) => x.mac === d.mac);
+    if (r === undefined || r.identity.packets === 0) continue;
+    exposure[obs.view] = {
+      className: r.identity.className,
+      classSource: r.identity.classSource,
+      recognisedShare: r.identity.recognisedShare,
+      agreement: r.activity.agreement,
+      busyRecall: r.activity.busyRecall,
+      packets: r.identity.packets,
+    };
+  }
+  const label = d.label !== null && !d.label.infrastructure ? d.label : null;
+  // the ISP's model names the type only when it is sure of the device (most of its packets)
+  const sure = [exposure.napt, exposure.vpn].find(
+    (e) => e !== null && e.classSource !== 'lookalike' && e.recognisedShare >= 0.5,
+  );
+  const modelClass = sure?.className ?? null;
+  const category = o.category ?? label?.category ?? modelClass;
+  const own = findings.filter((f) => f.device === d.mac);
+  const top =
+    own.length === 0
+      ? null
+      : own.reduce((a, b) => (SEVERITIES.indexOf(b.severity) < SEVERITIES.indexOf(a.severity) ? b : a));
+  const autoName = d.names.find((n) => n.source !== 'user')?.name ?? label?.device ?? d.displayName;
+  return {
+    mac: d.mac,
+    name: o.name ?? label?.device ?? d.displayName,
+    nameSource: o.name !== undefined ? 'user' : 'auto',
+    autoName: label?.device ?? autoName,
+    vendor: d.vendorText,
+    category,
+    categorySource:
+      o.category !== undefined ? 'user' : label !== null ? 'labels' : modelClass !== null ? 'model' : null,
+    trueLabel: label?.device ?? null,
+    addresses: d.addresses.map((a) => a.address),
+    state: s.collector.truth.tracker(d.mac)?.state ?? null,
+    packets: d.packetsSent + d.packetsReceived,
+    bytesSent: d.bytesSent,
+    bytesReceived: d.bytesReceived,
+    firstSeen: d.firstSeen,
+    lastSeen: d.lastSeen,
+    exposure,
+    findings: own.length,
+    topSeverity: top?.severity ?? null,
+  };
+}
+
+/** The snapshot of a session (numbered `seq` by the engine). */
+export function sessionSnapshot(
+  engineId: string,
+  seq: number,
+  s: Session,
+  overrides: UserOverrides,
+): Snapshot {
+  const findings = sessionFindings(s);
+  return {
+    engineId,
+    sessionId: s.id,
+    seq,
+    status: s.status,
+    source: { ...s.info },
+    progress: s.progress.toProgress(s.status),
+    problems: [...s.problems],
+    devices: sessionDevices(s)
+      .map((d) => deviceRow(s, d, findings, overrides))
+      .sort((a, b) => b.packets - a.packets),
+    observers:
+      s.audit === null
+        ? null
+        : s.audit.observers.map((o) => ({
+            view: o.view,
+            observer: o.observer,
+            modelId: o.modelId,
+            meanRecognisedShare: o.meanRecognisedShare,
+            meanAgreement: o.meanAgreement,
+          })),
+    findings,
+    whatIfs: (s.audit?.whatIfs ?? []).map((w) => ({
+      id: w.id,
+      view: w.view,
+      description: w.description,
+      meanRecognisedShare: w.meanRecognisedShare,
+      meanAgreement: w.meanAgreement,
+      costShare: w.costShare,
+      extraBytes: w.extraBytes,
+    })),
+  };
+}
+
+/** The detail page of the session's device `record`. */
+export function deviceDetail(s: Session, record: DeviceRecord, overrides: UserOverrides): DeviceDetail {
+  const mac = record.mac;
+  const findings = sessionFindings(s);
+  const audit = s.audit;
+  const auditDevice = audit?.devices.find((d) => d.mac === mac);
+  // while a live capture runs, its own timeline is newer than the last interim audit's copy
+  const current = s.collector.truth.tracker(mac)?.timeline() ?? null;
+  const truth = (s.liveNow ? current : auditDevice?.truth) ?? current;
+  const inferred: DeviceDetail['inferred'] = { napt: null, vpn: null };
+  for (const o of audit?.observers ?? [])
+    inferred[o.view] = o.devices.find((r) => r.mac === mac)?.inferred ?? null;
+  const traffic = s.collector.metadata.devicesMetadata().find((m) => m.mac === mac);
+  const soFar = s.progress.covered();
+  return {
+    row: deviceRow(s, record, findings, overrides),
+    coverage: s.liveNow ? soFar : (audit?.coverage ?? soFar),
+    truth: truth ?? { start: 0, end: 0, segments: [], spans: [], droppedSegments: 0, droppedSpans: 0 },
+    inferred,
+    rates: s.collector.rates.of(mac),
+    destinations: {
+      names: record.names
+        .filter((n) => n.source === 'dns-query' || n.source === 'tls-sni')
+        .map((n) => ({
+          name: n.name,
+          source: n.source === 'tls-sni' ? ('sni' as const) : ('dns' as const),
+        })),
+      services: traffic?.services ?? [],
+      remotePeerCount: record.remotePeerCount,
+    },
+    findings: findings.filter((f) => f.device === mac),
+    whatIfs: (audit?.whatIfs ?? []).flatMap((w) => {
+      const r = w.devices.find((x) => x.mac === mac);
+      return r === undefined
+        ? []
+        : [
+            {
+              id: w.id,
+              view: w.view,
+              description: w.description,
+              recognisedShare: r.recognisedShare,
+              agreement: r.agreement,
+              busyRecall: r.busyRecall,
+              costShare: w.costShare,
+            },
+          ];
+    }),
+  };
+}
+
+/** The whole session as a JSON document the person saves (format `telltale-session`, version 1). */
+export function sessionExport(
+  s: Session,
+  snapshot: Snapshot,
+  version: string,
+): { fileName: string; json: string } {
+  const doc = {
+    format: 'telltale-session',
+    formatVersion: 1,
+    telltaleVersion: version,
+    exportedAt: new Date().toISOString(),
+    source: s.info,
+    status: s.status,
+    progress: snapshot.progress,
+    problems: s.problems,
+    devices: snapshot.devices,
+    inventory: s.inventory.toJSON(),
+    audit: s.audit,
+    findings: snapshot.findings,
+  };
+  const stamp = new Date((s.progress.captureStart ?? Date.now() / 1000) * 1000)
+    .toISOString()
+    .slice(0, 16)
+    .replace(/[:T]/g, '-');
+  return { fileName: `telltale-session-${stamp}.json`, json: `${JSON.stringify(doc, null, 1)}\n` };
+}
