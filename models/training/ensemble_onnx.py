@@ -62,7 +62,8 @@ def build_ensemble(tagger_logits_model: onnx.ModelProto, forest_model: onnx.Mode
         outputs=[helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["batch", window, n_classes])],
         initializer=list(tg.initializer) + consts,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(ML_DOMAIN, ML_OPSET)],
+    model = helper.make_model(graph,
+                              opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(ML_DOMAIN, ML_OPSET)],
                               producer_name="telltale-ensemble")
     model.ir_version = 8
     onnx.checker.check_model(model)

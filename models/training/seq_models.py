@@ -207,7 +207,8 @@ def macro_recall(probs: np.ndarray, targets: np.ndarray, rows_mask: np.ndarray, 
     return float(np.mean(rec)) if rec else 0.0
 
 
-def train_tagger(data: ViewData, cfg: SeqConfig, targets: np.ndarray | None = None, log=print) -> tuple[PacketTagger, dict]:
+def train_tagger(data: ViewData, cfg: SeqConfig, targets: np.ndarray | None = None,
+                 log=print) -> tuple[PacketTagger, dict]:
     """Train on the train fold; early stopping on macro recall of the calibration fold.
 
     targets: per-row class indices to learn (default data.targets); rows with -1 are context only.
@@ -249,7 +250,8 @@ def train_tagger(data: ViewData, cfg: SeqConfig, targets: np.ndarray | None = No
         cal = macro_recall(probs, targets, cal_rows, n_classes)
         history.append({"epoch": epoch + 1, "windows": int(len(x)), "loss": round(total / max(len(x), 1), 5),
                         "calibrationMacroRecall": round(cal, 5), "seconds": round(time.time() - t0, 1)})
-        log(f"    epoch {epoch + 1:2d} windows {len(x):6d} loss {total / max(len(x), 1):.4f} cal-macro-recall {cal:.4f} ({time.time() - t0:.0f}s)")
+        log(f"    epoch {epoch + 1:2d} windows {len(x):6d} loss {total / max(len(x), 1):.4f} "
+            f"cal-macro-recall {cal:.4f} ({time.time() - t0:.0f}s)")
         if cal > best[0]:
             best = (cal, copy.deepcopy(model.state_dict()), epoch + 1)
             stale = 0

@@ -37,7 +37,8 @@ def split_rule(block_seconds: int) -> dict:
         "validation": "block % 5 == 4",
         "calibration": "block % 5 == 3 (temperature, unknown threshold, early stopping, every choice; a training fold)",
         "train": "every other block",
-        "runs": "maximal stretch of consecutive rows with the same segment and the same split; windows never cross runs",
+        "runs": ("maximal stretch of consecutive rows with the same segment and the same split; "
+                 "windows never cross runs"),
         "blockChoice": (f"the longest of {list(BLOCK_CANDIDATES)} s for which every labelled device has at least "
                         f"{MIN_FOLD_PACKETS} packets in each of train, calibration and validation (label counts "
                         "only; no model is involved)"),

@@ -40,7 +40,7 @@ from forest_model import ForestConfig, train_forest  # noqa: E402
 from ensemble_onnx import build_ensemble, mix_log_probabilities  # noqa: E402
 from forest_to_onnx import evaluate_tree_ensemble, forest_to_onnx  # noqa: E402
 from metrics import choose_unknown_threshold, classification_metrics, unknown_metrics  # noqa: E402
-from seq_models import (SeqConfig, class_weights, contract_windows, export_onnx, fit_temperature,  # noqa: E402
+from seq_models import (SeqConfig, contract_windows, export_onnx, fit_temperature,  # noqa: E402
                         macro_recall, predict_stitched, softmax, stitch, train_tagger, window_logits)
 from telltale_data import (POOL_EPSILON, SPLIT_CALIBRATION, SPLIT_TRAIN, SPLIT_VALIDATION, ViewData,  # noqa: E402
                            choose_block_seconds, load_view, pool_flows, split_rule)
@@ -152,14 +152,16 @@ def seq_entry(view: str, model_id: str, kind: str, cfg: SeqConfig, info: dict, t
         "macsPerPacketStep": cfg.macs_per_packet_step(data.features.shape[1], len(data.classes)),
         "seed": cfg.seed, "epochsMax": cfg.epochs, "epochsRun": info["epochsRun"], "bestEpoch": info["bestEpoch"],
         "earlyStopping": "best calibration macro recall (stitched, contract windows)",
-        "optimizer": f"Adam lr {cfg.lr} cosine to 5%, weight decay {cfg.weight_decay}, batch {cfg.batch} windows, grad clip 1",
+        "optimizer": (f"Adam lr {cfg.lr} cosine to 5%, weight decay {cfg.weight_decay}, batch {cfg.batch} windows, "
+                      "grad clip 1"),
         "trainingWindows": f"length {cfg.window}, back to back from a random offset per run each epoch",
         "classWeights": dict(zip(data.classes, info["classWeights"])),
         "classWeightPower": cfg.class_weight_power, "keepDominantOnly": cfg.keep_dominant_only,
         "dominantClass": info["dominantClass"], "imbalance": IMBALANCE_TEXT,
         "calibrationMacroRecall": info["calibrationMacroRecall"], "trainSeconds": info["trainSeconds"],
         "temperatureFit": "NLL of calibration-fold window positions (contract windows)",
-        "unknownThresholdRule": f"keeps {UNKNOWN_KEEP:.0%} of correctly classified calibration packets, classes weighted equally",
+        "unknownThresholdRule": (f"keeps {UNKNOWN_KEEP:.0%} of correctly classified calibration packets, "
+                                 "classes weighted equally"),
         "history": info["history"],
     }
     if extra:
@@ -173,7 +175,8 @@ def train_sequence(view: str, data: ViewData, cfg: SeqConfig, model_id: str | No
     """Train, calibrate, optionally export; returns the manifest entry (with torch-side metrics)
     and the trained model."""
     seed_everything(cfg.seed)
-    log(view, f"training {model_id or kind} W={cfg.window} ({cfg.macs_per_packet_step(data.features.shape[1], len(data.classes))} MAC/packet-step)")
+    macs = cfg.macs_per_packet_step(data.features.shape[1], len(data.classes))
+    log(view, f"training {model_id or kind} W={cfg.window} ({macs} MAC/packet-step)")
     model, info = train_tagger(data, cfg, log=lambda m: log(view, m.strip()))
     temperature = cal_temperature(model, data, cfg.window, cfg.stride)
     cal_probs = predict_stitched(model, data, data.runs_in(SPLIT_CALIBRATION), cfg.window, cfg.stride, temperature)
@@ -369,9 +372,11 @@ def train_view(job: tuple[str, str, bool, int, dict]) -> dict:
               "training": {**finfo, "seed": fcfg.seed, "imbalance": IMBALANCE_TEXT,
                            "classWeights": "balanced_subsample (per bootstrap sample)",
                            "calibrationMacroRecall": round(cal_macro, 5),
-                           "onnxCheck": f"NumPy interpreter of the exported nodes vs predict_proba on {len(sample)} validation rows: max |diff| {diff:.2e}",
+                           "onnxCheck": (f"NumPy interpreter of the exported nodes vs predict_proba on {len(sample)} "
+                                         f"validation rows: max |diff| {diff:.2e}"),
                            "temperature": "none (1.0): forest probabilities are vote shares",
-                           "unknownThresholdRule": f"keeps {UNKNOWN_KEEP:.0%} of correctly classified calibration packets, classes weighted equally"},
+                           "unknownThresholdRule": (f"keeps {UNKNOWN_KEEP:.0%} of correctly classified calibration "
+                                                    "packets, classes weighted equally")},
               "torchMetrics": torch_metrics(all_p, data, thr)}
     log(view, f"random forest: {finfo['nodes']} nodes, {os.path.getsize(fpath) / 1e6:.1f} MB, cal {cal_macro:.4f}, "
               f"val macro recall {fentry['torchMetrics']['validation']['macroRecall']:.4f}")
@@ -393,7 +398,8 @@ def train_view(job: tuple[str, str, bool, int, dict]) -> dict:
         cfg = q(dataclasses.replace(base, window=w))
         mid = f"{view}-compact-blstm-w{w}"
         e, m = train_sequence(view, data, cfg, mid, "compact-blstm", out_dir)
-        study.append({"window": w, "stride": cfg.stride, "calibrationMacroRecall": e["training"]["calibrationMacroRecall"],
+        study.append({"window": w, "stride": cfg.stride,
+                      "calibrationMacroRecall": e["training"]["calibrationMacroRecall"],
                       "validationMacroRecall": e["torchMetrics"]["validation"]["macroRecall"],
                       "validationMicroAccuracy": e["torchMetrics"]["validation"]["microAccuracy"],
                       "bestEpoch": e["training"]["bestEpoch"], "trainSeconds": e["training"]["trainSeconds"]})
@@ -433,14 +439,15 @@ def train_view(job: tuple[str, str, bool, int, dict]) -> dict:
     results["classCounts"] = {s: dict(zip(data.classes, data.class_counts(i).tolist()))
                               for i, s in enumerate(("train", "calibration", "validation"))}
     return {"view": view, "entries": entries, "results": results, "featureNames": data.feature_names,
-            "classes": data.classes, "classMembers": data.class_members, "poolFlows": data.pool_flows, "files": [f["path"] for f in data.meta["files"]],
+            "classes": data.classes, "classMembers": data.class_members, "poolFlows": data.pool_flows,
+            "files": [f["path"] for f in data.meta["files"]],
             "runs": {"validation": data.runs_in(SPLIT_VALIDATION)}}
 
 
 def ensemble(view: str, data: ViewData, tagger, cfg: SeqConfig, tagger_entry: dict, forest, fmodel, out_dir: str,
              forest_info: dict | None) -> dict:
     """Mix the compact tagger with the forest: weight a and temperature chosen on the calibration fold."""
-    n, c, f = len(data.targets), len(data.classes), data.features.shape[1]
+    c, f = len(data.classes), data.features.shape[1]
 
     cal_mask = data.split == SPLIT_CALIBRATION
     trials = []
@@ -453,7 +460,8 @@ def ensemble(view: str, data: ViewData, tagger, cfg: SeqConfig, tagger_entry: di
     thr = choose_unknown_threshold(cal_p[rc], data.targets[rc], UNKNOWN_KEEP)
     val_p, _ = mixture_stitched(data, tagger, forest, cfg, SPLIT_VALIDATION, a, t)
     mid = f"{view}-compact-blstm-forest-w{cfg.window}"
-    info = {k: tagger_entry["training"][k] for k in ("epochsRun", "bestEpoch", "trainSeconds", "dominantClass", "history")}
+    info = {k: tagger_entry["training"][k]
+            for k in ("epochsRun", "bestEpoch", "trainSeconds", "dominantClass", "history")}
     info["classWeights"] = list(tagger_entry["training"]["classWeights"].values())
     info["calibrationMacroRecall"] = round(cal_macro, 5)
     entry = seq_entry(view, mid, "compact-blstm+random-forest", cfg, info, t, thr, data, extra={
@@ -522,7 +530,8 @@ def main() -> None:
     t_data = time.time() - t0
     shutil.rmtree(os.path.join(work, "onnx"), ignore_errors=True)
     block_seconds, block_tried = choose_block_seconds(os.path.join(work, "napt"))
-    log("all", f"split blocks of {block_seconds} s (fewest packets of a device in a fold, per block length: {block_tried})")
+    log("all", f"split blocks of {block_seconds} s "
+               f"(fewest packets of a device in a fold, per block length: {block_tried})")
     groups, twins = find_twins(work, block_seconds, args.quick)
     jobs = [(v, work, args.quick, block_seconds, groups) for v in VIEWS]
     if args.jobs > 1:
@@ -557,9 +566,11 @@ def main() -> None:
             y = data.targets[rv][labelled]
             pred = p_lab.argmax(axis=1)
             e["metrics"] = {"validation": classification_metrics(pred, y, pv["classes"]),
-                            "validationWithUnknown": unknown_metrics(pred, p_lab.max(axis=1), y, e["unknownThreshold"]),
-                            "scoredWith": "onnxruntime-node (models/training/ort_eval.mjs), contract windows and stitching"
-                                          + (", flow pooling" if data.pool_flows else "")}
+                            "validationWithUnknown": unknown_metrics(pred, p_lab.max(axis=1), y,
+                                                                     e["unknownThreshold"]),
+                            "scoredWith": ("onnxruntime-node (models/training/ort_eval.mjs), "
+                                           "contract windows and stitching"
+                                           + (", flow pooling" if data.pool_flows else ""))}
             if data.pool_flows:
                 e["metrics"]["validationPerPacket"] = classification_metrics(
                     p_stitched[rv][labelled].argmax(axis=1), y, pv["classes"])
@@ -572,7 +583,8 @@ def main() -> None:
             results["throughput"].append({"model": e["id"], "threads": 2, "packets": t["rows"],
                                           "seconds": round(t["seconds"], 3),
                                           "packetsPerSecond": round(t["packetsPerSecond"]),
-                                          "note": "validation fold incl. window building and stitching, stride W/2; shared 2-core machine"})
+                                          "note": ("validation fold incl. window building and stitching, stride W/2; "
+                                                   "shared 2-core machine")})
             src = os.path.join(work, "onnx", e["file"])
             dst = os.path.join(MODELS, e["file"])
             shutil.copyfile(src, dst)
@@ -598,7 +610,8 @@ def main() -> None:
     manifest = {
         "formatVersion": 1,
         "featureSpecVersion": models[0]["featureSpecVersion"],
-        "split": {**split_rule(block_seconds), "dataset": "MADEA (github.com/sprout-uci/madea, snapshot 6bd5e07), all 129 captures",
+        "split": {**split_rule(block_seconds),
+                  "dataset": "MADEA (github.com/sprout-uci/madea, snapshot 6bd5e07), all 129 captures",
                   "datasetsFolder": "../shared/datasets (paths in training.dataFiles are relative to it)"},
         "defaults": for_manifest_defaults,
         "models": models,

@@ -35,26 +35,6 @@ export const IpScope = {
 } as const;
 export type IpScope = (typeof IpScope)[keyof typeof IpScope];
 
-const SCOPE_NAMES = [
-  'invalid',
-  'public',
-  'private',
-  'cgnat',
-  'loopback',
-  'link-local',
-  'unique-local',
-  'multicast',
-  'broadcast',
-  'unspecified',
-  'reserved',
-] as const;
-export type IpScopeName = (typeof SCOPE_NAMES)[number];
-
-/** Human-readable name of a scope ("private", "link-local", ...). */
-export function ipScopeName(scope: IpScope): IpScopeName {
-  return SCOPE_NAMES[scope];
-}
-
 /**
  * Parses dotted-quad text into an unsigned 32-bit number, or returns -1 when the text is not
  * exactly four decimal octets (0–255, at most three digits each).
@@ -176,18 +156,6 @@ export function isPublicIp(text: string): boolean {
   return ipScope(text) === IpScope.PUBLIC;
 }
 
-/** True when `text` is a valid IPv4 or IPv6 address that is not globally routable. */
-export function isLocalIp(text: string): boolean {
-  const scope = ipScope(text);
-  return scope !== IpScope.PUBLIC && scope !== IpScope.INVALID;
-}
-
-/** True when `text` is a valid dotted-quad IPv4 address that is not globally routable. */
-export function isLocalIpv4(text: string): boolean {
-  const v4 = parseIpv4(text);
-  return v4 >= 0 && ipv4ScopeOf(v4) !== IpScope.PUBLIC;
-}
-
 /** True for a scope that can be a host's own unicast address (worth remembering for a device). */
 export function isHostAddressScope(scope: IpScope): boolean {
   return (
@@ -213,16 +181,6 @@ function firstOctetLowNibble(mac: string): number {
 export function isGroupMac(mac: string): boolean {
   const nibble = firstOctetLowNibble(mac);
   return nibble >= 0 && (nibble & 1) === 1;
-}
-
-/** True for ff:ff:ff:ff:ff:ff. */
-export function isBroadcastMac(mac: string): boolean {
-  return mac === BROADCAST_MAC;
-}
-
-/** True for a group address other than broadcast (01:00:5e:… IPv4, 33:33:… IPv6, 01:80:c2:… STP, …). */
-export function isMulticastMac(mac: string): boolean {
-  return isGroupMac(mac) && mac !== BROADCAST_MAC;
 }
 
 /** True when the U/L bit is set: the address was assigned locally (typically a randomised MAC). */

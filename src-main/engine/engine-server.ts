@@ -272,7 +272,9 @@ export async function startEngineServer(options: EngineServerOptions): Promise<R
         if (isBinary) {
           ws.close(1003, 'text frames only');
           // a client that does not answer the close in a second is cut off
-          setTimeout(() => { ws.terminate(); }, 1000).unref();
+          setTimeout(() => {
+            ws.terminate();
+          }, 1000).unref();
           return;
         }
         const text = Array.isArray(data)

@@ -20,11 +20,9 @@
  * "Busy minutes during idle" are the false-positive bins × 10 s.
  *
  * The tracker's thresholds are the defaults of activity-config.ts, chosen on MADEA's rate
- * distributions; nothing here feeds back into them. engine/phase-evaluation.ts runs the cases
- * through the audit pipeline.
+ * distributions; nothing here feeds back into them. phase-evaluation.ts runs the cases (the
+ * captures are listed in datasets.ts) through the audit pipeline.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ActivityTimeline } from '../activity/activity-timeline.ts';
 import { binaryScore, statesOnGrid, type BinaryScore } from '../activity/timeline-agreement.ts';
 
@@ -248,74 +246,4 @@ export function scoreBusyDetection(
     events,
     eventsDetected,
   };
-}
-
-/** One phase-labelled capture set and its device. */
-export interface ActivityEvaluationCase {
-  name: string;
-  device: string;
-  /** Paths relative to the datasets folder. */
-  files: string[];
-  labels: string;
-  /** Phase windows, given the first packet time of each file (same order as `files`). */
-  phases: (datasets: string, fileStarts: readonly number[]) => PhaseWindow[];
-  /** For logs of single time stamps: the phases with each action's window `actionSeconds` long. */
-  phasesWithWindow?: (
-    datasets: string,
-    fileStarts: readonly number[],
-    actionSeconds: number,
-  ) => PhaseWindow[];
-}
-
-function capturesIn(datasets: string, dir: string): string[] {
-  return readdirSync(join(datasets, dir))
-    .filter((f) => /\.(pcap|pcapng|cap)(\.gz)?$/.test(f))
-    .sort()
-    .map((f) => join(dir, f));
-}
-
-/** The three evaluation sets: NKU plug (full 68-min capture), NKU camera (phase files), SSI plug. */
-export function activityEvaluationCases(datasets: string): ActivityEvaluationCase[] {
-  const ssiPhases = (d: string, starts: readonly number[], actionSeconds: number): PhaseWindow[] =>
-    ssiPlugPhases(
-      parseSsiPlugReadme(readFileSync(join(d, 'extras/ssi-tuya-plug/README.md'), 'utf8')),
-      starts[0],
-      starts[1],
-      actionSeconds,
-    );
-  return [
-    {
-      name: 'nku-plug',
-      device: 'Baidu Xiaodu Plug',
-      files: ['extras/nku-lifecycle/xiaodu_plug/xiaodu_plug.pcap.gz'],
-      labels: 'extras/nku-lifecycle/labels.csv',
-      phases: (d) =>
-        parseNkuPhases(
-          readFileSync(join(d, 'extras/nku-lifecycle/xiaodu_plug/xiaodu_plug.txt'), 'utf8'),
-          'xiaodu_plug.txt',
-        ),
-    },
-    {
-      name: 'nku-camera',
-      device: 'Xiaobai Y2 Camera',
-      files: capturesIn(datasets, 'extras/nku-lifecycle/xiaobai_Y2camera_lifecycle'),
-      labels: 'extras/nku-lifecycle/labels.csv',
-      phases: (d) =>
-        parseNkuPhases(
-          readFileSync(join(d, 'extras/nku-lifecycle/xiaobai_Y2camera/xiaobai_Y2camera.txt'), 'utf8'),
-          'xiaobai_Y2camera.txt',
-        ),
-    },
-    {
-      name: 'ssi-plug',
-      device: 'Tuya Smart Power Plug',
-      files: [
-        'extras/ssi-tuya-plug/2-smartPowerPlugPassiveMeasurements.pcap.gz',
-        'extras/ssi-tuya-plug/2-smartPowerPlugActiveMeasurements.pcap.gz',
-      ],
-      labels: 'extras/ssi-tuya-plug/labels.csv',
-      phases: (d, starts) => ssiPhases(d, starts, ACTION_SECONDS),
-      phasesWithWindow: ssiPhases,
-    },
-  ];
 }

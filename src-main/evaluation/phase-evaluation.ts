@@ -1,19 +1,14 @@
 /**
  * Busy detection on the phase-labelled captures of datasets/extras (ground truth and scoring in
- * activity/activity-evaluation.ts), run through the same audit pipeline as `telltale analyze`:
+ * activity-evaluation.ts, the captures in datasets.ts), run through the same audit pipeline as `telltale analyze`:
  * the device's truth timeline (LAN side) and, with a models folder, the timelines the NAPT and VPN
  * observers infer for it (the class their models give most of its packets, since none of these
  * devices is a class of the bundled models).
  */
 import { join } from 'node:path';
 import type { ActivityConfig } from '../activity/activity-config.ts';
-import {
-  activityEvaluationCases,
-  scoreBusyDetection,
-  type ActivityEvaluationCase,
-  type BusyDetectionScore,
-  type Coverage,
-} from './activity-evaluation.ts';
+import { scoreBusyDetection, type BusyDetectionScore, type Coverage } from './activity-evaluation.ts';
+import { activityEvaluationCases, type ActivityEvaluationCase } from './datasets.ts';
 import type { ActivityTimeline, BusySpan } from '../activity/activity-timeline.ts';
 import { GroundTruth } from '../devices/ground-truth.ts';
 import type { ModelView } from '../inference/model-manifest.ts';

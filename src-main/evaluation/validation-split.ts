@@ -12,12 +12,6 @@ import { classOfDevice, type ModelEntry } from '../inference/model-manifest.ts';
 
 export const Split = { TRAIN: 0, CALIBRATION: 1, VALIDATION: 2 } as const;
 export type Split = (typeof Split)[keyof typeof Split];
-export const SPLIT_NAMES: Readonly<Record<Split, string>> = {
-  0: 'train',
-  1: 'calibration',
-  2: 'validation',
-};
-
 /** The split of a packet at time `ts` (seconds since the epoch) with blocks of `blockSeconds`. */
 export function splitOf(ts: number, blockSeconds: number): Split {
   const block = Math.floor(ts / blockSeconds);

@@ -458,11 +458,3 @@ export class FeatureExtractor {
 function newFlow(id: number, keyHi: number, keyLo: number, ts: number): FlowRecord {
   return { id, keyHi, keyLo, slot: 0, stamp: 0, first: ts, last: ts, packets: 0, bytes: 0 };
 }
-
-/** An extractor for `view` from the shipped spec. */
-export function createFeatureExtractor(
-  view: ViewName,
-  options: FeatureExtractorOptions = {},
-): FeatureExtractor {
-  return new FeatureExtractor(view, FEATURE_SPEC, options);
-}

@@ -30,7 +30,6 @@ import { SEVERITIES, type Finding, type Severity } from '../shared/audit-types.t
 
 export type { Finding, FindingKind, Severity } from '../shared/audit-types.ts';
 
-
 const pct = (share: number): string => `${Math.round(100 * share)} %`;
 const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 

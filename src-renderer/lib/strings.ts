@@ -49,6 +49,9 @@ export const S = {
     connecting: 'Connecting to the Telltale engine…',
     lost: 'The connection to the engine was lost. Reconnecting…',
     restarting: 'The engine stopped unexpectedly and is restarting; your session will be reopened.',
+    failed: (why: string | null) =>
+      `The engine keeps stopping and Telltale gave up restarting it${why === null ? '.' : `: ${why}`}`,
+    dismiss: 'Dismiss',
   },
   home: {
     title: 'Your home at a glance',
@@ -89,6 +92,8 @@ export const S = {
     packets: 'packets',
     perSecond: 'packets/s',
     remaining: 'remaining',
+    captureTime: 'Capture time',
+    progress: 'Progress',
     problems: 'Problems with the input',
   },
   devices: {
@@ -111,6 +116,8 @@ export const S = {
     cancel: 'Cancel',
     reset: 'Use the found name',
     editType: 'Correct the type',
+    newName: (name: string) => `New name for ${name}`,
+    typeOf: (name: string) => `Type of ${name}`,
     notSeen: 'not seen',
     pending: '…',
   },
@@ -124,6 +131,14 @@ export const S = {
     zoomReset: 'Whole capture',
     noCapture: 'no capture',
     rates: 'Traffic per minute',
+    ratesChart: 'Bytes per minute, up and down, and packets per minute',
+    perMinute: (bytes: string) => `${bytes}/min`,
+    packetsPerMinute: (n: number) => `${n} pkt/min`,
+    rateTip: (at: string, up: string, down: string, local: string, packets: number) =>
+      `${at}: ${up} up, ${down} down, ${local} in the home, ${packets} packets`,
+    timelineChart: 'Activity timeline',
+    timelineKeys: (rows: string) =>
+      `Activity timeline: ${rows}. Plus and minus zoom, arrows move, 0 shows everything.`,
     destinations: 'Where it talks to',
     services: 'Services',
     names: 'Names looked up or asked for',

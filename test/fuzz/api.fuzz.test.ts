@@ -93,7 +93,11 @@ afterAll(async () => {
   expect(alive, `telltale serve ended during the test: ${stderr}`).toBe(true);
   const code = await Promise.race([
     exited,
-    new Promise<string>((r) => setTimeout(() => r('still running'), 10_000)),
+    new Promise<string>((r) =>
+      setTimeout(() => {
+        r('still running');
+      }, 10_000),
+    ),
   ]);
   if (code === 'still running') child.kill('SIGKILL');
   expect(code).toBe(0);

@@ -1,6 +1,6 @@
 /**
  * Busy detection on the truth timelines (LAN view, true labels) of the phase-labelled captures in
- * ../shared/datasets/extras, scored at 10-s resolution (see src-main/activity/activity-evaluation
+ * ../shared/datasets/extras, scored at 10-s resolution (see src-main/evaluation/activity-evaluation
  * for the ground truth). The floors are a little below the values measured with the default
  * thresholds; skipped when the datasets are absent.
  */

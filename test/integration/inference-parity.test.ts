@@ -9,13 +9,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateDefence } from '../../src-main/evaluation/defence-evaluation.ts';
 import {
   buildValidationData,
-  evaluateDefence,
   evaluateModel,
   manifestBlockSeconds,
   type ViewValidation,
-} from '../../src-main/cli/eval-command.ts';
+} from '../../src-main/evaluation/model-evaluation.ts';
 import { loadManifest, MODEL_VIEWS, type ModelView } from '../../src-main/inference/model-manifest.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -39,9 +39,7 @@ describe.skipIf(skipReason !== '')('runtime reproduces the recipe’s validation
 
   beforeAll(async () => {
     const views = MODEL_VIEWS.filter((v) => manifest!.models.some((m) => m.view === v));
-    data = await buildValidationData(DATASETS, work, views, manifestBlockSeconds(manifest!), {
-      stderr: () => undefined,
-    });
+    data = await buildValidationData(DATASETS, work, views, manifestBlockSeconds(manifest!));
   }, 300_000);
   afterAll(() => {
     rmSync(work, { recursive: true, force: true });
@@ -76,7 +74,6 @@ describe.skipIf(skipReason !== '')('runtime reproduces the recipe’s validation
       { kind: 'padding', multiple: 256 },
       manifestBlockSeconds(manifest!),
       work,
-      { stderr: () => undefined },
     );
     expect(padded.metrics.packets).toBe(plain.metrics.packets);
     // padding to 256 bytes leaves a size-and-timing model little to go on

@@ -164,7 +164,7 @@ describe('Home page', () => {
     });
     session.snapshot = snapshot({
       status: 'capturing',
-      source: { kind: 'live', names: ['eth0'], speed: 'max' },
+      source: { sessionId: 's1', kind: 'live', names: ['eth0'], speed: 'max' },
       devices: [row(), plug],
     });
     render(Home, { session });

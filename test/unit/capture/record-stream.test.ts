@@ -88,7 +88,9 @@ describe('damaged and odd data', () => {
     const r = readEveryWay(Buffer.from('GET / HTTP/1.1\r\nHost: example\r\n'));
     expect(r.packets).toEqual([]);
     expect(r.failure).toMatchObject({ kind: 'bad-magic', offset: 0, fatal: true });
-    expect(r.failure?.detail).toBe('not a pcap, pcapng or gzip file (its first bytes match none of their signatures)');
+    expect(r.failure?.detail).toBe(
+      'not a pcap, pcapng or gzip file (its first bytes match none of their signatures)',
+    );
     // nothing of a file that is not a capture is quoted, not even its first bytes in hex
     expect(r.failure?.detail).not.toMatch(/GET|47 45 54 20/);
   });

@@ -3,14 +3,9 @@ import {
   IpScope,
   computeIpScope,
   ipScope,
-  ipScopeName,
-  isBroadcastMac,
   isDeviceMac,
   isGroupMac,
-  isLocalIp,
-  isLocalIpv4,
   isLocallyAdministeredMac,
-  isMulticastMac,
   isPublicIp,
   normalizeMac,
   parseIpv4,
@@ -73,7 +68,7 @@ describe('IP scope', () => {
     ['', 'invalid'],
     ['12345::1', 'invalid'],
   ])('%s is %s', (text, scope) => {
-    expect(ipScopeName(ipScope(text))).toBe(scope);
+    expect(ipScope(text)).toBe(IpScope[scope.toUpperCase().replace('-', '_') as keyof typeof IpScope]);
   });
 
   it('tells public from local', () => {
@@ -81,11 +76,7 @@ describe('IP scope', () => {
     expect(isPublicIp('2a00:1450::1')).toBe(true);
     expect(isPublicIp('192.168.1.1')).toBe(false);
     expect(isPublicIp('garbage')).toBe(false);
-    expect(isLocalIp('fe80::1')).toBe(true);
-    expect(isLocalIp('garbage')).toBe(false);
-    expect(isLocalIpv4('100.64.1.1')).toBe(true);
-    expect(isLocalIpv4('1.1.1.1')).toBe(false);
-    expect(isLocalIpv4('fe80::1')).toBe(false);
+    expect(isPublicIp('100.64.1.1')).toBe(false);
     expect(ipScope('10.1.2.3')).toBe(IpScope.PRIVATE);
   });
 });
@@ -96,9 +87,6 @@ describe('MAC classes', () => {
       expect(isGroupMac(mac), mac).toBe(true);
       expect(isDeviceMac(mac), mac).toBe(false);
     }
-    expect(isBroadcastMac('ff:ff:ff:ff:ff:ff')).toBe(true);
-    expect(isMulticastMac('ff:ff:ff:ff:ff:ff')).toBe(false);
-    expect(isMulticastMac('01:00:5e:7f:ff:fa')).toBe(true);
     expect(isGroupMac('b0:73:9c:e6:9a:b9')).toBe(false);
     expect(isDeviceMac('b0:73:9c:e6:9a:b9')).toBe(true);
     expect(isDeviceMac('00:00:00:00:00:00')).toBe(false);

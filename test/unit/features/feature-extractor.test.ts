@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IpProto, TcpFlag, type DecodedPacket } from '../../../src-main/decode/decoded-packet.ts';
 import { FEATURE_SPEC, featureNames } from '../../../src-main/features/feature-spec.ts';
-import { createFeatureExtractor, FeatureExtractor } from '../../../src-main/features/feature-extractor.ts';
+import { FeatureExtractor } from '../../../src-main/features/feature-extractor.ts';
 import { createView } from '../../../src-main/views/create-view.ts';
 import { LABEL_NONE } from '../../../src-main/devices/ground-truth.ts';
 import {
@@ -103,7 +103,7 @@ function runView(
   packets: DecodedPacket[],
 ): { vectors: Float32Array; count: number; width: number } {
   const observer = createView(view, view === 'vpn' ? { profile: 'wireguard' } : {});
-  const extractor = createFeatureExtractor(view);
+  const extractor = new FeatureExtractor(view);
   const width = extractor.length;
   const vectors = new Float32Array(width * packets.length * 3);
   let count = 0;
@@ -121,7 +121,7 @@ function runView(
 describe('FeatureExtractor layout', () => {
   for (const view of VIEW_NAMES) {
     it(`${view}: writes the spec's features in order, each within its range, one-hot groups summing to 1`, () => {
-      const extractor = createFeatureExtractor(view);
+      const extractor = new FeatureExtractor(view);
       expect(extractor.names).toEqual(featureNames(view));
       expect(extractor.length).toBe(FEATURE_SPEC.views[view].length);
       const { vectors, count, width } = runView(view, mixedStream());
@@ -155,7 +155,7 @@ describe('FeatureExtractor layout', () => {
 
 describe('FeatureExtractor values on known packets', () => {
   it('NAPT: a TCP SYN out to 443, its SYN-ACK, and a DNS query', () => {
-    const ex = createFeatureExtractor('napt');
+    const ex = new FeatureExtractor('napt');
     const syn = extractNamed(
       ex,
       viewPacket(
@@ -221,7 +221,7 @@ describe('FeatureExtractor values on known packets', () => {
   });
 
   it('recognises TLS records, HTTP responses and classifies ports', () => {
-    const ex = createFeatureExtractor('lan');
+    const ex = new FeatureExtractor('lan');
     const tls = extractNamed(
       ex,
       viewPacket(
@@ -269,7 +269,7 @@ describe('FeatureExtractor values on known packets', () => {
   });
 
   it('clips and saturates: jumbo frames, long gaps', () => {
-    const ex = createFeatureExtractor('vpn');
+    const ex = new FeatureExtractor('vpn');
     const first = extractNamed(ex, viewPacket(upPacket(0, { ipLength: 9000 }), Direction.UP, 1, 1194));
     expect([first.frame_length, first.size_bucket_ge1400]).toEqual([1, 1]);
     const later = extractNamed(ex, viewPacket(upPacket(7200, { ipLength: 100 }), Direction.UP, 1, 1194));
@@ -277,7 +277,7 @@ describe('FeatureExtractor values on known packets', () => {
   });
 
   it('restarts a flow after it idled past the flow timeout, and forgets everything on reset', () => {
-    const ex = createFeatureExtractor('napt', { flowIdleS: 60 });
+    const ex = new FeatureExtractor('napt', FEATURE_SPEC, { flowIdleS: 60 });
     const pkt = (t: number): ViewPacket => viewPacket(upPacket(t), Direction.UP, 40000, 443);
     expect(extractNamed(ex, pkt(0)).flow_first).toBe(1);
     expect(extractNamed(ex, pkt(59)).flow_first).toBe(0);
@@ -289,7 +289,7 @@ describe('FeatureExtractor values on known packets', () => {
   });
 
   it('measures size recurrence: time since the same size (and direction) and decayed same-size counts', () => {
-    const ex = createFeatureExtractor('vpn');
+    const ex = new FeatureExtractor('vpn');
     const up = (t: number, ipLength: number): ViewPacket =>
       viewPacket(upPacket(t, { ipLength }), Direction.UP, 1, 1194);
     const down = (t: number, ipLength: number): ViewPacket =>
@@ -312,7 +312,7 @@ describe('FeatureExtractor values on known packets', () => {
   });
 
   it('gives every flow an id that both directions share, a new one after an idle restart, -1 without flows', () => {
-    const ex = createFeatureExtractor('napt', { flowIdleS: 60 });
+    const ex = new FeatureExtractor('napt', FEATURE_SPEC, { flowIdleS: 60 });
     const idOf = (vp: ViewPacket): number => {
       extractNamed(ex, vp);
       return ex.lastFlowId;
@@ -325,13 +325,13 @@ describe('FeatureExtractor values on known packets', () => {
     const restarted = idOf(viewPacket(upPacket(100), Direction.UP, 40000, 443));
     expect([restarted === a, restarted === b]).toEqual([false, false]);
     expect(idOf(viewPacket(makePacket({ ts: 101, arp: true }), Direction.LOCAL, 0, 0))).toBe(-1);
-    const vpn = createFeatureExtractor('vpn');
+    const vpn = new FeatureExtractor('vpn');
     extractNamed(vpn, viewPacket(upPacket(0), Direction.UP, 1, 1194));
     expect(vpn.lastFlowId).toBe(-1);
   });
 
   it('under NAPT keys IPv4 flows by public port, so two devices on different public ports are two flows', () => {
-    const ex = createFeatureExtractor('napt');
+    const ex = new FeatureExtractor('napt');
     extractNamed(ex, viewPacket(upPacket(0, { srcIp: '192.168.1.10' }), Direction.UP, 40000, 443));
     const other = extractNamed(
       ex,

@@ -1,0 +1,147 @@
+/**
+ * `telltale eval` (`npm run eval`): evaluates every bundled model on the model contract's
+ * validation split and writes `models/EVALUATION.md` with one confusion-matrix SVG per model under
+ * `models/evaluation/`.
+ *
+ * The data is built exactly as the training recipe builds it: a feature dataset over every MADEA
+ * capture with its labels.csv, once per observer view, into a work folder (a temporary one unless
+ * one is given); then the split by the manifest's time block, runs by segment and split, and the
+ * runtime's own windowing, stitching and flow pooling. Every number in the output is a function of
+ * the data and the models only (no dates, no absolute paths), so a rerun writes identical files.
+ * Then each view's default model is scored again on the same split built with each of
+ * EVAL_DEFENCES (each defended dataset is removed once scored), and the activity timelines on the
+ * phase-labelled captures.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AnalysisProgress } from '../audit/capture-analysis.ts';
+import { loadManifest, MODEL_VIEWS, type ModelView } from '../inference/model-manifest.ts';
+import { defenceId } from '../views/defences.ts';
+import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
+import { confusionSvg } from './confusion-svg.ts';
+import { haveActivityDatasets, madeaCaptures } from './datasets.ts';
+import { EVAL_DEFENCES, evaluateDefence, type DefenceEvaluation } from './defence-evaluation.ts';
+import { evaluationMarkdown, svgName } from './evaluation-report.ts';
+import { f3, pct } from './markdown.ts';
+import {
+  buildValidationData,
+  evaluateModel,
+  manifestBlockSeconds,
+  type ModelEvaluation,
+} from './model-evaluation.ts';
+import { evaluateActivity } from './phase-evaluation.ts';
+
+export interface EvaluationOptions {
+  modelsDir: string;
+  datasetsDir: string;
+  /** Where the per-view datasets are written; null: a temporary folder, removed afterwards. */
+  workDir: string | null;
+  vpnProfile: TunnelProfileName | undefined;
+}
+
+/** Where the evaluation says how it goes: lines of text, and the reading's progress. */
+export interface EvaluationLog {
+  note(text: string): void;
+  progress?(label: string, fraction: number | null, packets: number): void;
+}
+
+export interface EvaluationOutcome {
+  /** The EVALUATION.md written. */
+  markdown: string;
+  svgDir: string;
+  models: number;
+}
+
+export async function runEvaluation(args: EvaluationOptions, log: EvaluationLog): Promise<EvaluationOutcome> {
+  const onProgress = (view: ModelView, p: AnalysisProgress): void => {
+    log.progress?.(
+      `${view} ${p.filesDone + 1}/${p.filesTotal} ${p.file.split('/').pop() ?? ''}`,
+      p.fraction,
+      p.packets,
+    );
+  };
+  const manifest = loadManifest(args.modelsDir);
+  const views = MODEL_VIEWS.filter((v) => manifest.models.some((m) => m.view === v));
+  const { captures } = madeaCaptures(args.datasetsDir);
+  const workDir = args.workDir ?? mkdtempSync(join(tmpdir(), 'telltale-eval-'));
+  try {
+    log.note(`Building the validation split from ${captures.length} captures (${views.join(', ')})\n`);
+    const data = await buildValidationData(
+      args.datasetsDir,
+      workDir,
+      views,
+      manifestBlockSeconds(manifest),
+      onProgress,
+      args.vpnProfile,
+    );
+    const results: ModelEvaluation[] = [];
+    for (const model of manifest.models) {
+      const r = await evaluateModel(args.modelsDir, model, data.get(model.view)!);
+      log.note(
+        `  ${model.id}: macro recall ${f3(r.metrics.macroRecall)}, micro accuracy ${f3(r.metrics.microAccuracy)} ` +
+          `(${r.metrics.packets} packets, ${r.seconds.toFixed(1)} s)\n`,
+      );
+      results.push(r);
+    }
+    const svgDir = join(args.modelsDir, 'evaluation');
+    mkdirSync(svgDir, { recursive: true });
+    // matrices of models no longer in the manifest would be stale
+    const keep = new Set(results.map((r) => svgName(r.model)));
+    for (const f of readdirSync(svgDir))
+      if (/^confusion-.*\.svg$/.test(f) && !keep.has(f)) rmSync(join(svgDir, f));
+    for (const r of results) {
+      writeFileSync(
+        join(svgDir, svgName(r.model)),
+        confusionSvg({
+          title: `${r.model.id} — ${r.model.view.toUpperCase()} view, validation (row-normalised)`,
+          labels: r.model.labels,
+          shares: r.metrics.confusionNormalised,
+          support: r.metrics.perClass.map((c) => c.support),
+        }),
+      );
+    }
+    const defences: DefenceEvaluation[] = [];
+    for (const view of views) {
+      const base = results.find((r) => r.model.id === manifest.defaults[view]);
+      if (base === undefined) continue;
+      for (const defence of EVAL_DEFENCES) {
+        const r = await evaluateDefence(
+          args,
+          base.model,
+          defence,
+          manifestBlockSeconds(manifest),
+          workDir,
+          args.vpnProfile,
+          onProgress,
+        );
+        log.note(
+          `  ${base.model.id} with ${defenceId(defence)}: macro recall ${f3(r.metrics.macroRecall)}, ` +
+            `micro accuracy ${f3(r.metrics.microAccuracy)}, ${pct(r.costShare)} more traffic\n`,
+        );
+        defences.push(r);
+      }
+    }
+    const haveExtras = haveActivityDatasets(args.datasetsDir);
+    log.note(haveExtras ? 'Scoring activity timelines on the phase-labelled captures\n' : '');
+    const activity = haveExtras
+      ? await evaluateActivity(args.datasetsDir, { modelsDir: args.modelsDir })
+      : null;
+    const markdown = evaluationMarkdown(
+      results,
+      data,
+      manifest,
+      args.modelsDir,
+      args.datasetsDir,
+      captures.length,
+      args.vpnProfile ?? 'openvpn-aes-256-gcm',
+      activity,
+      defences,
+    );
+    const out = join(args.modelsDir, 'EVALUATION.md');
+    writeFileSync(out, markdown);
+    return { markdown: out, svgDir, models: results.length };
+  } finally {
+    if (args.workDir === null) rmSync(workDir, { recursive: true, force: true });
+  }
+}
