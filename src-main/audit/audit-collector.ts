@@ -31,6 +31,7 @@ import {
 } from './exposure.ts';
 import { TrafficMetadata } from './traffic-metadata.ts';
 import { ViewLog } from './view-log.ts';
+import { measureInHomeObserver } from './in-home-observer.ts';
 import { runWhatIf } from './what-ifs.ts';
 
 /**
@@ -45,6 +46,9 @@ export class AuditCollector {
   readonly metadata = new TrafficMetadata();
   readonly rates = new DeviceRates();
   readonly logs: Map<ModelView, ViewLog<ModelView>>;
+  /** Whether `finish` trains the in-home observers (audit/in-home-observer.ts). */
+  measureInHome = true;
+  private readonly aborter = new AbortController();
 
   /**
    * @param maxLogRows most packets each observer's log keeps (live sessions); beyond it the
@@ -167,7 +171,7 @@ export class AuditCollector {
     this.truth.flush();
     const devices = this.devices(analysis);
     const coverage = captureCoverage(analysis.files);
-    const observerAudits = await this.observerAudits(devices, coverage, identifiers, progress);
+    const observerAudits = await this.observerAudits(devices, coverage, identifiers, progress, true);
     const whatIfs =
       whatIf === null
         ? []
@@ -212,11 +216,17 @@ export class AuditCollector {
     };
   }
 
+  /** Stops the in-home observers' training (the session was stopped or replaced). */
+  cancel(): void {
+    this.aborter.abort();
+  }
+
   private async observerAudits(
     devices: readonly DeviceAudit[],
     coverage: readonly CoveredTime[],
     identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
     progress?: (p: AuditProgress) => void,
+    inHome = false,
   ): Promise<ObserverAudit[]> {
     const out: ObserverAudit[] = [];
     for (const view of this.observers) {
@@ -235,7 +245,29 @@ export class AuditCollector {
         const labelled = labelView(log, labels, identifier.labels.length, this.config);
         // Agreement only over the time the log still holds (a live log drops its oldest rows).
         const held = log.dropped > 0 ? coverageFrom(coverage, log.firstTs) : coverage;
-        out.push(observerAudit(view, identifier, log, labelled, devices, held));
+        const audit = observerAudit(view, identifier, log, labelled, devices, held);
+        if (inHome && this.measureInHome) {
+          progress?.({
+            stage: `training an observer on your own home's traffic, as ${OBSERVER_NAMES[view]} could`,
+            fraction: 0,
+            packets: 0,
+          });
+          const vendors = new Map(devices.map((d) => [d.mac, d.vendor]));
+          audit.inHome = await measureInHomeObserver({
+            view,
+            log,
+            devices: devices.map((d) => d.mac),
+            vendorOf: (mac) => vendors.get(mac) ?? '',
+            signal: this.aborter.signal,
+            onProgress: (fraction) =>
+              progress?.({
+                stage: `training an observer on your own home's traffic, as ${OBSERVER_NAMES[view]} could`,
+                fraction,
+                packets: 0,
+              }),
+          });
+        }
+        out.push(audit);
       } finally {
         log.release();
       }

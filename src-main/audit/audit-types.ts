@@ -9,6 +9,7 @@ import type { ActivityConfig } from '../activity/activity-config.ts';
 import type { InventorySnapshot } from '../devices/device-record.ts';
 import type { GroundTruth } from '../devices/ground-truth.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
+import type { CatalogEvidence } from '../shared/audit-types.ts';
 import type { Defence } from '../views/defences.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
 import type { CaptureAnalysis, FileSummary } from './capture-analysis.ts';
@@ -42,6 +43,17 @@ export interface IdentityExposure {
   topShare: number;
   /** Mean confidence of the answers that named `className`. */
   meanConfidence: number;
+  /**
+   * The device-level test of the catalog (audit/exposure.ts `catalogEvidence`): recognised only
+   * when the model's top answer (argmax, `topModelShare` of its packets) has the device's shape
+   * (`profileCoverage` of its packets have a size of that class's training profile).
+   */
+  evidence: CatalogEvidence;
+  /** The class the model gives most of its packets before the unknown rule, and its share. */
+  topModelClass: string | null;
+  topModelShare: number;
+  /** Share of its packets whose (direction, size) is in `topModelClass`'s size profile; null without profiles. */
+  profileCoverage: number | null;
 }
 
 export interface ActivityExposure {
@@ -65,6 +77,53 @@ export interface ObserverDeviceAudit {
   inferred: ActivityTimeline | null;
 }
 
+/** One device as the observer trained on this home sees it (audit/in-home-observer.ts). */
+export interface InHomeDevice {
+  mac: string;
+  /** Its packets in the view before and after the split (before sampling). */
+  trainPackets: number;
+  testPackets: number;
+  /** False: not enough traffic on one side of the split to tell. */
+  measured: boolean;
+  /** Share of its (sampled) test packets the observer names as this device. */
+  recognisedShare: number | null;
+  /** 95 % interval of that share, counting each minute of its test traffic once. */
+  interval: [number, number] | null;
+  /** Minutes holding test traffic of it. */
+  minutes: number;
+  /** Share of its flows (with 3 or more sampled test packets) whose majority answer is this device. */
+  perFlow: number | null;
+  flows: number;
+  /** What the observer names it most when it is wrong: another device's MAC, "no device", or null. */
+  mistakenFor: string | null;
+  mistakenShare: number;
+}
+
+/** Devices an outsider cannot tell apart (units of one model): recognised as the kind. */
+export interface InHomeKind {
+  macs: string[];
+  recognisedShare: number;
+  interval: [number, number];
+  perFlow: number | null;
+}
+
+/** What an observer that trained on this home's own earlier traffic tells about each device later on. */
+export interface InHomeObserver {
+  view: ModelView;
+  /** The time that splits training (before) from testing (after). */
+  splitAt: number;
+  trainRows: number;
+  testRows: number;
+  classes: number;
+  /** Wall-clock seconds of the whole measurement, and of the forest's training and labelling. */
+  seconds: number;
+  forestSeconds: number;
+  devices: InHomeDevice[];
+  kinds: InHomeKind[];
+  /** Mean recognised share over the measured devices; null when none could be measured. */
+  meanRecognisedShare: number | null;
+}
+
 export interface ObserverAudit {
   view: ModelView;
   observer: string;
@@ -76,6 +135,8 @@ export interface ObserverAudit {
   /** Unweighted means over devices with at least MIN_PACKETS_FOR_AVERAGE packets in the view. */
   meanRecognisedShare: number;
   meanAgreement: number;
+  /** The observer trained on this home (null: not measured, e.g. a live capture still running). */
+  inHome: InHomeObserver | null;
 }
 
 export interface DeviceAudit {

@@ -9,6 +9,7 @@
  * half the limit (never while a reader holds the log), so the observers' analysis covers the
  * latest packets.
  */
+import { LABEL_TUNNEL } from '../devices/ground-truth.ts';
 import { FeatureExtractor } from '../features/feature-extractor.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
 import { runLengthsOf, type PacketLabels } from '../inference/window-stitching.ts';
@@ -36,6 +37,12 @@ export class ViewLog<V extends ViewName = ViewName> {
   device = new Int32Array(1024);
   size = new Int32Array(1024);
   direction = new Uint8Array(1024);
+  /**
+   * 1 for the tunnel's own messages (VPN keepalives and handshakes): their sizes are ones data
+   * packets do not have (views/vpn-view.ts `controlFrameSizes`), so an observer tells them apart by
+   * size and never takes them for a device.
+   */
+  tunnel = new Uint8Array(1024);
   rows = 0;
   /** Home device MACs in order of first packet. */
   readonly macs: string[] = [];
@@ -78,6 +85,7 @@ export class ViewLog<V extends ViewName = ViewName> {
     this.flow[row] = this.extractor.lastFlowId;
     this.size[row] = vp.size;
     this.direction[row] = vp.direction;
+    this.tunnel[row] = vp.label === LABEL_TUNNEL ? 1 : 0;
     const mac = homeSideMac(vp);
     let d = -1;
     if (mac !== null) {
@@ -152,6 +160,7 @@ export class ViewLog<V extends ViewName = ViewName> {
       this.device,
       this.size,
       this.direction,
+      this.tunnel,
     ])
       column.copyWithin(0, drop, n);
     this.rows = n - drop;
@@ -170,6 +179,7 @@ export class ViewLog<V extends ViewName = ViewName> {
     this.device = grown(this.device, new Int32Array(capacity));
     this.size = grown(this.size, new Int32Array(capacity));
     this.direction = grown(this.direction, new Uint8Array(capacity));
+    this.tunnel = grown(this.tunnel, new Uint8Array(capacity));
   }
 }
 

@@ -12,7 +12,7 @@ import { runHomeAudit } from '../audit/home-audit.ts';
 import { ViewLog } from '../audit/view-log.ts';
 import { auditFindings } from '../findings/findings.ts';
 import type { Defence } from '../views/defences.ts';
-import { exposureText, findingsText, timelinesText, whatIfText } from './audit-text.ts';
+import { exposureText, findingsText, inHomeText, timelinesText, whatIfText } from './audit-text.ts';
 import { DeviceIdentifier } from '../inference/device-identifier.ts';
 import {
   summariseByDevice,
@@ -218,6 +218,8 @@ async function runAuditAnalyze(
   );
   if (options.activity) io.stdout(`${timelinesText(audit)}\n`);
   io.stdout(`${exposureText(audit)}\n`);
+  const inHome = inHomeText(audit);
+  if (inHome !== '') io.stdout(`${inHome}\n`);
   const findings = options.findings ? auditFindings(audit) : [];
   if (options.findings) {
     io.stdout(`${findingsText(findings, audit)}\n`);

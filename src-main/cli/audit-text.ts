@@ -123,6 +123,67 @@ export function exposureText(audit: HomeAudit): string {
   );
 }
 
+/** "94 % (88–97 %)" */
+function shareWithInterval(share: number, interval: [number, number] | null): string {
+  return interval === null
+    ? pct(share)
+    : `${pct(share)} (${pct(interval[0]).replace(' %', '')}–${pct(interval[1])})`;
+}
+
+/**
+ * What an observer trained on this home's own earlier traffic names correctly later on, per device
+ * (and per kind where units of one model cannot be told apart): the paper's threat, measured.
+ */
+export function inHomeText(audit: HomeAudit): string {
+  const observers = audit.observers.filter((o) => o.inHome !== null);
+  if (observers.length === 0) return '';
+  const columns = [
+    { header: 'device', max: 30 },
+    ...observers.flatMap((o) => [
+      { header: `${o.view.toUpperCase()} named right (95 % interval)`, align: 'right' as const },
+      { header: `${o.view.toUpperCase()} per flow`, align: 'right' as const },
+      { header: `${o.view.toUpperCase()} else taken for`, max: 24 },
+    ]),
+  ];
+  const names = new Map(audit.devices.map((d) => [d.mac, deviceName(d)]));
+  const rows = audit.devices.map((d) => [
+    deviceName(d),
+    ...observers.flatMap((o) => {
+      const r = o.inHome!.devices.find((x) => x.mac === d.mac);
+      if (r === undefined || !r.measured)
+        return [
+          `too little traffic (${r?.trainPackets ?? 0} before / ${r?.testPackets ?? 0} after)`,
+          '-',
+          '-',
+        ];
+      return [
+        shareWithInterval(r.recognisedShare!, r.interval),
+        r.perFlow === null ? '-' : pct(r.perFlow),
+        r.mistakenFor === null
+          ? '-'
+          : `${names.get(r.mistakenFor) ?? r.mistakenFor} (${pct(r.mistakenShare)})`,
+      ];
+    }),
+  ]);
+  const lines = [
+    'The observer trained on your own home (an ISP or VPN carrier with labelled traffic of devices like yours): ' +
+      "trained on the first half of the capture, tested on the second; share of each device's later packets it names correctly",
+    formatTable(columns, rows),
+  ];
+  for (const o of observers) {
+    const h = o.inHome!;
+    lines.push(
+      `${o.observer}: ${h.meanRecognisedShare === null ? 'no device had enough traffic to tell' : `${pct(h.meanRecognisedShare)} on average over the ${h.devices.filter((x) => x.measured).length} devices measured`}; ` +
+        `split at ${new Date(h.splitAt * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${h.trainRows} training and ${h.testRows} test packets (sampled), ${h.seconds.toFixed(1)} s.`,
+    );
+    for (const k of h.kinds)
+      lines.push(
+        `  ${k.macs.map((m) => names.get(m) ?? m).join(' and ')} look alike to it (one kind): the kind is named right ${shareWithInterval(k.recognisedShare, k.interval)}.`,
+      );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export function findingsText(findings: readonly Finding[], audit: HomeAudit): string {
   const names = new Map(audit.devices.map((d) => [d.mac, deviceName(d)]));
   const lines = [`Findings (${findings.length})`];

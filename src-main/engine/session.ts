@@ -116,6 +116,7 @@ export class Session {
   /** Asks the source to stop (a paused source is resumed so that it can). */
   requestStop(): void {
     this.stopRequested = true;
+    this.collector.cancel();
     this.source?.resume();
     this.source?.stop();
   }

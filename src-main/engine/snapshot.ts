@@ -9,12 +9,14 @@ import { auditFindings } from '../findings/findings.ts';
 import {
   SEVERITIES,
   type DeviceDetail,
+  type DeviceExposure,
   type DeviceRow,
   type Finding,
   type Problem,
   type Snapshot,
 } from '../shared/ipc-contract.ts';
 import type { UserOverrides } from '../store/user-overrides.ts';
+import type { InHomeObserver } from '../audit/audit-types.ts';
 import type { Session } from './session.ts';
 
 /** The snapshot of an engine with no session. */
@@ -63,6 +65,14 @@ export function sessionFindings(s: Session): Finding[] {
   return auditFindings({ ...s.audit, devices });
 }
 
+/** The in-home observer's figures of one device (null when that observer was not trained). */
+function inHomeOf(h: InHomeObserver | null, mac: string): DeviceExposure['inHome'] {
+  const r = h?.devices.find((x) => x.mac === mac);
+  return r === undefined
+    ? null
+    : { measured: r.measured, recognisedShare: r.recognisedShare, interval: r.interval };
+}
+
 /** One device's row of the device table. */
 export function deviceRow(
   s: Session,
@@ -79,9 +89,11 @@ export function deviceRow(
       className: r.identity.className,
       classSource: r.identity.classSource,
       recognisedShare: r.identity.recognisedShare,
+      evidence: r.identity.evidence,
       agreement: r.activity.agreement,
       busyRecall: r.activity.busyRecall,
       packets: r.identity.packets,
+      inHome: inHomeOf(obs.inHome, d.mac),
     };
   }
   const label = d.label !== null && !d.label.infrastructure ? d.label : null;

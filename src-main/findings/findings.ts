@@ -65,25 +65,101 @@ function article(word: string): string {
   return /^[aeiou]/i.test(word) || /^[FHLMNRSX][A-Z]/.test(word) ? `an ${word}` : `a ${word}`;
 }
 
+/** Severity of a share of a device's packets an observer names: from 80 % high, 50 % medium, 20 % low. */
+function shareSeverity(share: number): Severity | null {
+  return share >= 0.8 ? 'high' : share >= 0.5 ? 'medium' : share >= 0.2 ? 'low' : null;
+}
+
+/** "94 % (95 % interval 90–97 %)" */
+function withInterval(share: number, interval: [number, number] | null): string {
+  return interval === null
+    ? pct(share)
+    : `${pct(share)} (95 % interval ${pct(interval[0]).replace(' %', '')}–${pct(interval[1])})`;
+}
+
+/**
+ * One finding per device and observer about its identity, saying only what was measured, at its
+ * evidence level: the bundled catalog recognises it (the device-level test passed,
+ * audit/exposure.ts), or it does not; and, separately, what an observer that trained on this
+ * home's own earlier traffic names correctly later on (audit/in-home-observer.ts) — the threat of
+ * an ISP with labelled traffic of devices like yours. "Recognised" is never said of a device the
+ * test rejected, and "distinctive" only with the in-home number behind it.
+ */
 function identityFinding(
   d: DeviceAudit,
   o: ObserverAudit,
   r: ObserverDeviceAudit,
   whatIfs: readonly WhatIf[],
+  nameOf: (mac: string) => string,
 ): Finding | null {
   const id = r.identity;
-  if (id.packets < MIN_PACKETS_FOR_AVERAGE || id.className === null) return null;
-  const share = id.recognisedShare;
-  if (share < 0.2) return null;
-  if (id.classSource === 'lookalike') return lookalikeFinding(d, o, r, whatIfs);
-  const severity: Severity = share >= 0.8 ? 'high' : share >= 0.5 ? 'medium' : 'low';
-  const how = share >= 0.8 ? 'can tell' : share >= 0.5 ? 'can often tell' : 'can sometimes tell';
-  const where = o.view === 'napt' ? 'even behind your router' : 'even inside your VPN tunnel';
+  if (id.packets < MIN_PACKETS_FOR_AVERAGE) return null;
+  const home = o.inHome?.devices.find((x) => x.mac === d.mac) ?? null;
+  const homeShare = home?.measured === true ? home.recognisedShare! : null;
+  const kind = o.inHome?.kinds.find((k) => k.macs.includes(d.mac)) ?? null;
   const who = o.view === 'napt' ? 'Your ISP' : "Whoever carries your VPN's traffic";
-  const title =
-    id.classSource === 'labels'
-      ? `${who} ${how} there is ${article(id.className)} in your home (${pct(share)} of its packets are recognised ${where}).`
-      : `${who} takes ${pct(share)} of your ${deviceName(d)}'s packets for ${article(id.className)}, ${where}: if that is what it is, it is recognised.`;
+  const where = o.view === 'napt' ? 'even behind your router' : 'even inside your VPN tunnel';
+  const crossing = o.view === 'napt' ? 'your router' : 'the tunnel';
+  // the catalog's statement
+  const recognised = id.evidence === 'recognised' && id.topModelClass !== null;
+  const rightClass = recognised && (id.classSource !== 'labels' || id.className === id.topModelClass);
+  const catalogSeverity = recognised && rightClass ? shareSeverity(id.topModelShare) : null;
+  const homeSeverity = homeShare === null ? null : shareSeverity(kind?.recognisedShare ?? homeShare);
+  const severities = [catalogSeverity, homeSeverity].filter((x): x is Severity => x !== null);
+  const misnamed = recognised && !rightClass;
+  if (severities.length === 0 && !misnamed) return null;
+  const severity =
+    severities.length === 0
+      ? 'low'
+      : severities.reduce((a, b) => (SEVERITIES.indexOf(b) < SEVERITIES.indexOf(a) ? b : a));
+  const name = deviceName(d);
+  let title: string;
+  if (recognised && rightClass) {
+    const how =
+      id.topModelShare >= 0.8
+        ? 'can tell'
+        : id.topModelShare >= 0.5
+          ? 'can often tell'
+          : 'can sometimes tell';
+    title =
+      id.classSource === 'labels'
+        ? `${who} ${how} there is ${article(id.topModelClass!)} in your home: Telltale's catalog recognises it ${where}.`
+        : `${who} ${how} your ${name} is ${article(id.topModelClass!)}: Telltale's catalog recognises it ${where}.`;
+  } else if (homeShare !== null && homeSeverity !== null) {
+    const share = kind?.recognisedShare ?? homeShare;
+    title =
+      `${who} could tell your ${name} apart from your other devices if it had labelled traffic of devices like ` +
+      `yours: trained on the first half of this capture, such an observer names ${withInterval(share, kind?.interval ?? home!.interval)} ` +
+      `of its later packets right${kind === null ? '' : ' (as its kind: you have more than one)'}.`;
+  } else {
+    title = `Telltale's catalog takes your ${name} for ${article(id.topModelClass!)}, though it is not one: ${who.toLowerCase()} with the same catalog would be wrong about it.`;
+  }
+  const evidence: string[] = [];
+  if (recognised) {
+    evidence.push(
+      `Catalog: recognised as "${id.topModelClass}" — ${id.packets} of its packets cross ${crossing}; the ${o.modelId} model names ${pct(id.topModelShare)} of them so, and ${pct(id.profileCoverage ?? 0)} of them have the packet sizes of that device's own traffic (the test asks for ${pct(0.85)}).`,
+    );
+  } else {
+    evidence.push(
+      `Catalog: not recognised — ${id.packets} of its packets cross ${crossing}; the ${o.modelId} model's most frequent answer is "${id.topModelClass ?? '-'}" (${pct(id.topModelShare)}), but ` +
+        (id.profileCoverage === null
+          ? 'the catalog has no size profiles to check it against.'
+          : `only ${pct(id.profileCoverage)} of its packets have that device's packet sizes (the test asks for ${pct(0.85)}), so that answer is a guess, not a recognition.`),
+    );
+  }
+  if (home === null) evidence.push('No observer was trained on this home for this view.');
+  else if (!home.measured)
+    evidence.push(
+      `An observer trained on this home could not be measured for it: too little traffic (${home.trainPackets} packets before the split, ${home.testPackets} after; it needs 100 and 50).`,
+    );
+  else
+    evidence.push(
+      `Trained on this home: ${withInterval(home.recognisedShare!, home.interval)} of its ${home.testPackets} later packets named right (${home.minutes} minutes of them)` +
+        (home.perFlow === null ? '' : `, ${pct(home.perFlow)} of its connections by majority`) +
+        (home.mistakenFor === null || home.mistakenShare < 0.05
+          ? '.'
+          : `; otherwise mostly taken for ${home.mistakenFor === 'no device' ? 'no device' : `your ${nameOf(home.mistakenFor)}`} (${pct(home.mistakenShare)}).`),
+    );
   return {
     id: `identity:${o.view}:${d.mac}`,
     kind: 'identity',
@@ -91,47 +167,12 @@ function identityFinding(
     observer: o.view,
     device: d.mac,
     title,
-    evidence: [
-      `${id.packets} of its packets cross ${o.view === 'napt' ? 'your router' : 'the tunnel'}; the ${o.modelId} model names ${pct(share)} of them "${id.className}" with a mean confidence of ${pct(id.meanConfidence)}.`,
-      `Most frequent answer: ${id.topLabel ?? '-'} (${pct(id.topShare)}); ${pct(id.unknownShare)} of its packets are called unknown.`,
-    ],
+    evidence,
     advice:
       (o.view === 'napt'
         ? 'A VPN on the router hides which device sent each packet from your ISP far better than NAT does.'
         : 'A VPN hides ports and addresses but not packet sizes and timing; padding packets or adding cover traffic is what makes devices hard to tell apart.') +
-      ' ' +
-      identityDefenceAdvice(d, o, r, whatIfs),
-  };
-}
-
-/**
- * A device of a kind the model was never trained on, whose packets it still gives mostly one
- * class: not a recognition, but a sign that the traffic is distinctive enough for an observer who
- * trained on such devices to recognise it.
- */
-function lookalikeFinding(
-  d: DeviceAudit,
-  o: ObserverAudit,
-  r: ObserverDeviceAudit,
-  whatIfs: readonly WhatIf[],
-): Finding | null {
-  const id = r.identity;
-  if (id.recognisedShare < 0.5 || id.className === null) return null;
-  const who = o.view === 'napt' ? "Your ISP's model" : "The VPN carrier's model";
-  return {
-    id: `identity:${o.view}:${d.mac}`,
-    kind: 'identity',
-    severity: id.recognisedShare >= 0.8 ? 'medium' : 'low',
-    observer: o.view,
-    device: d.mac,
-    title:
-      `${who} was never trained on a device like your ${deviceName(d)}, but takes ${pct(id.recognisedShare)} of its ` +
-      `packets for ${article(id.className)}: its traffic is distinctive, and an observer who trained on such devices could recognise it.`,
-    evidence: [
-      `${id.packets} of its packets are in this observer's view; ${pct(id.unknownShare)} of them are called unknown.`,
-      `The labels name it "${d.trueLabel ?? d.name}", which is not one of the ${o.modelId} model's classes.`,
-    ],
-    advice: `Padding and cover traffic blur such fingerprints. ${identityDefenceAdvice(d, o, r, whatIfs)}`,
+      (recognised && rightClass ? ` ${identityDefenceAdvice(d, o, r, whatIfs)}` : ''),
   };
 }
 
@@ -393,12 +434,14 @@ function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
 /** All findings of an audit, most severe first (home-wide ones after the devices of the same severity). */
 export function auditFindings(audit: HomeAudit): Finding[] {
   const findings: Finding[] = [];
+  const names = new Map(audit.devices.map((x) => [x.mac, deviceName(x)]));
+  const nameOf = (mac: string): string => names.get(mac) ?? mac;
   for (const d of audit.devices) {
     const own: Finding[] = [];
     for (const o of audit.observers) {
       const r = o.devices.find((x) => x.mac === d.mac);
       if (r === undefined) continue;
-      const identity = identityFinding(d, o, r, audit.whatIfs);
+      const identity = identityFinding(d, o, r, audit.whatIfs, nameOf);
       if (identity !== null) own.push(identity);
       const activity = activityFinding(d, o, r, audit.whatIfs);
       if (activity !== null) own.push(activity);

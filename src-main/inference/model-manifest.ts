@@ -64,9 +64,20 @@ export interface ModelEntry {
    * the device names of labels.csv); every other class is the device of the same name.
    */
   labelMembers: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Per class, the (direction, frame size) pairs that make up at least 0.1 % of its packets in the
+   * observer's view on the training data (`sizeKey(direction, size)`), for the device-level
+   * open-set test; null when the manifest has none (a device is then never called recognised).
+   */
+  sizeProfile: ReadonlyMap<string, ReadonlySet<number>> | null;
   training: Record<string, unknown>;
   metrics: { validation?: RecordedMetrics; validationWithUnknown?: RecordedMetrics; [k: string]: unknown };
   sizeBytes: number | null;
+}
+
+/** The key of a (direction, frame size) pair in a size profile. */
+export function sizeKey(direction: number, size: number): number {
+  return direction * 65536 + size;
 }
 
 export interface ModelManifest {
@@ -175,6 +186,21 @@ function parseModel(r: FieldReader, v: unknown, where: string, specVersion: numb
       labelMembers[name] = r.strings(list, `${at}.labelMembers.${name}`);
     }
   }
+  let sizeProfile: Map<string, Set<number>> | null = null;
+  if (m.sizeProfile !== undefined && m.sizeProfile !== null) {
+    const pairs = r.record(r.record(m.sizeProfile, `${at}.sizeProfile`).pairs, `${at}.sizeProfile.pairs`);
+    sizeProfile = new Map();
+    for (const [name, text] of Object.entries(pairs)) {
+      if (!labels.includes(name)) r.fail(`${at}.sizeProfile.pairs`, `"${name}" is not one of the labels`);
+      const keys = new Set<number>();
+      for (const token of r.string(text, `${at}.sizeProfile.pairs.${name}`).split(' ')) {
+        const m2 = /^([01]):(\d{1,5})$/.exec(token);
+        if (m2 === null) r.fail(`${at}.sizeProfile.pairs.${name}`, `"${token}" is not direction:size`);
+        keys.add(sizeKey(Number(m2[1]), Number(m2[2])));
+      }
+      sizeProfile.set(name, keys);
+    }
+  }
   const metrics = m.metrics === undefined ? {} : r.record(m.metrics, `${at}.metrics`);
   if (metrics.validation !== undefined) r.record(metrics.validation, `${at}.metrics.validation`);
   return {
@@ -195,6 +221,7 @@ function parseModel(r: FieldReader, v: unknown, where: string, specVersion: numb
     unknownThreshold,
     pooling,
     labelMembers,
+    sizeProfile,
     training: m.training === undefined ? {} : r.record(m.training, `${at}.training`),
     metrics,
     sizeBytes: m.sizeBytes === undefined ? null : r.positiveInteger(m.sizeBytes, `${at}.sizeBytes`),

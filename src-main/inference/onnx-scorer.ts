@@ -7,12 +7,10 @@
  * TypeScript source (tsx in development, vitest in tests), `inference-worker.ts` loaded through
  * tsx inside the worker.
  */
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { WindowScorer } from './window-stitching.ts';
+import { workerEntry } from './worker-entry.ts';
 import type { InferenceWorkerData, WorkerReply, WorkerRequest } from './worker-protocol.ts';
 
 export interface OnnxScorerOptions {
@@ -32,23 +30,6 @@ const WORKER_STACK_MB = 64;
 /** A model that could not be opened or run. */
 export class InferenceError extends Error {
   override name = 'InferenceError';
-}
-
-/**
- * The worker's entry: the compiled worker next to this file, or, for TypeScript source, a tiny
- * bootstrap that loads the .ts worker through tsx's `tsImport` (on Node 20, loader hooks given by
- * `--import` do not reach worker threads, so the worker registers tsx itself).
- */
-function workerEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./inference-worker.js', import.meta.url);
-  const target = new URL('./inference-worker.ts', import.meta.url).href;
-  // tsx's package exports map "." to dist/loader.mjs; its ESM API lives beside it.
-  const loader = createRequire(import.meta.url).resolve('tsx');
-  const api = pathToFileURL(join(dirname(loader), 'esm/api/index.mjs')).href;
-  const code =
-    `const { tsImport } = await import(${JSON.stringify(api)});\n` +
-    `await tsImport(${JSON.stringify(target)}, ${JSON.stringify(target)});\n`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
 interface PendingScore {
@@ -87,7 +68,7 @@ export class OnnxScorer implements WindowScorer {
     };
     // onnxruntime recurses deeply while it loads a large tree ensemble; a worker's default 4 MB
     // stack is not always enough (seen as a segfault in the worker), so give it room.
-    const worker = new Worker(workerEntry(), {
+    const worker = new Worker(workerEntry('inference-worker', import.meta.url), {
       workerData: data,
       resourceLimits: { stackSizeMb: WORKER_STACK_MB },
     });

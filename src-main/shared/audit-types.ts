@@ -60,6 +60,15 @@ export interface ActivityTimeline {
 }
 
 export type Severity = 'high' | 'medium' | 'low' | 'info';
+
+/**
+ * What the bundled catalog (the shipped models) can say about a device, from all of its packets in
+ * one observer's view: `recognised` — the device-level test passed (audit/exposure.ts), the
+ * observer's model names it; `not-recognised` — it did not. There is no "looks like a <kind>":
+ * measured on devices the models never saw, the kind of the class they were taken for was right
+ * for 4 % of them (models/EVALUATION.md), so Telltale does not claim it.
+ */
+export type CatalogEvidence = 'recognised' | 'not-recognised';
 /** Every severity, most severe first (the one order findings are sorted and filtered in). */
 export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low', 'info'];
 export type FindingKind = 'identity' | 'activity' | 'clouds' | 'clear-text' | 'dns' | 'quiet' | 'defence';

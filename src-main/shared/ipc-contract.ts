@@ -4,9 +4,22 @@
  * renderer (Electron's preload over IPC, browser mode over a WebSocket). Errors cross as data
  * (`Result`), never as exceptions. Plain types and constants only: both sides import this file.
  */
-import type { ActivityState, ActivityTimeline, Finding, ObserverView } from './audit-types.ts';
+import type {
+  ActivityState,
+  ActivityTimeline,
+  CatalogEvidence,
+  Finding,
+  ObserverView,
+} from './audit-types.ts';
 
-export type { ActivityState, ActivityTimeline, Finding, ObserverView, Severity } from './audit-types.ts';
+export type {
+  ActivityState,
+  ActivityTimeline,
+  CatalogEvidence,
+  Finding,
+  ObserverView,
+  Severity,
+} from './audit-types.ts';
 export { SEVERITIES } from './audit-types.ts';
 
 /** The two Electron IPC channels all of it travels on (requests with invoke, events with send). */
@@ -146,10 +159,18 @@ export interface DeviceExposure {
   classSource: 'labels' | 'model' | 'lookalike' | null;
   /** Share of its packets so named. */
   recognisedShare: number;
+  /** What the catalog can say of the device (a recognition only when the device-level test passed). */
+  evidence: CatalogEvidence;
   /** Share of 10-s intervals where the observer's timeline matches what the device did. */
   agreement: number;
   busyRecall: number;
   packets: number;
+  /**
+   * What an observer trained on this home's own earlier traffic names correctly later on (null
+   * when not measured, e.g. while a live capture runs): the share of its packets with a 95 %
+   * interval, or not measured for lack of traffic.
+   */
+  inHome: { measured: boolean; recognisedShare: number | null; interval: [number, number] | null } | null;
 }
 
 export interface DeviceRow {

@@ -158,6 +158,21 @@ export class VpnView implements ObserverView {
     };
   }
 
+  /**
+   * Frame sizes of the tunnel's own messages (keepalives; WireGuard's handshakes): sizes no data
+   * packet has (with a CBC cipher, none of 40 bytes or more: smaller than any TCP segment), which
+   * is how an observer tells them from traffic without decrypting anything.
+   */
+  controlFrameSizes(): number[] {
+    if (this.profile.family === 'openvpn')
+      return [this.frameLength(this.profile.udpPayloadLength(OPENVPN_PING_LENGTH))];
+    return [
+      this.frameLength(this.profile.udpPayloadLength(0)),
+      this.frameLength(WIREGUARD_HANDSHAKE_INITIATION),
+      this.frameLength(WIREGUARD_HANDSHAKE_RESPONSE),
+    ];
+  }
+
   /** Outer frame length of a tunnel packet with this UDP payload. */
   frameLength(udpPayload: number): number {
     return udpPayload + this.outerOverhead;

@@ -151,6 +151,8 @@ describe('Home page', () => {
           agreement: 0.9,
           busyRecall: 0.1,
           packets: 50,
+          evidence: 'recognised',
+          inHome: { measured: true, recognisedShare: 0.97, interval: [0.95, 0.99] },
         },
         vpn: {
           className: 'Amazon Plug',
@@ -159,6 +161,8 @@ describe('Home page', () => {
           agreement: 0.5,
           busyRecall: 0,
           packets: 50,
+          evidence: 'recognised',
+          inHome: { measured: true, recognisedShare: 0.97, interval: [0.95, 0.99] },
         },
       },
     });

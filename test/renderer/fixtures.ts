@@ -34,6 +34,8 @@ export function row(over: Partial<DeviceRow> = {}): DeviceRow {
         agreement: 0.9,
         busyRecall: 0.8,
         packets: 900,
+        evidence: 'recognised',
+        inHome: { measured: true, recognisedShare: 0.97, interval: [0.95, 0.99] },
       },
       vpn: {
         className: 'Nest Camera',
@@ -42,6 +44,8 @@ export function row(over: Partial<DeviceRow> = {}): DeviceRow {
         agreement: 0.7,
         busyRecall: 0.6,
         packets: 900,
+        evidence: 'recognised',
+        inHome: { measured: true, recognisedShare: 0.97, interval: [0.95, 0.99] },
       },
     },
     findings: 1,

@@ -3,6 +3,7 @@ import type { ActivityTimeline, BusySpan } from '../../../src-main/activity/acti
 import type {
   DeviceAudit,
   HomeAudit,
+  InHomeObserver,
   ObserverAudit,
   ObserverDeviceAudit,
   WhatIf,
@@ -62,6 +63,7 @@ function device(mac: string, label: string, over: Partial<DeviceAudit> = {}): De
   };
 }
 
+/** A device the catalog recognises (the device-level test passed) with `share` of its packets named right. */
 function seen(d: DeviceAudit, share: number, inferred: ActivityTimeline | null = null): ObserverDeviceAudit {
   return {
     mac: d.mac,
@@ -74,6 +76,10 @@ function seen(d: DeviceAudit, share: number, inferred: ActivityTimeline | null =
       topLabel: d.trueLabel,
       topShare: share,
       meanConfidence: 0.8,
+      evidence: share >= 0.5 ? 'recognised' : 'not-recognised',
+      topModelClass: d.trueLabel,
+      topModelShare: share,
+      profileCoverage: 0.95,
     },
     activity: activityExposure(d.truth, inferred),
     inferred,
@@ -91,6 +97,37 @@ function observer(view: 'napt' | 'vpn', devices: ObserverDeviceAudit[]): Observe
     devices,
     meanRecognisedShare: 0.5,
     meanAgreement: 0.5,
+    inHome: null,
+  };
+}
+
+/** An in-home observer's result with each device's share (null: not enough traffic to tell). */
+function inHome(
+  devices: { mac: string; share: number | null; interval: [number, number] | null }[],
+): InHomeObserver {
+  return {
+    view: 'napt',
+    splitAt: 0,
+    trainRows: 1000,
+    testRows: 1000,
+    classes: devices.length,
+    seconds: 1,
+    forestSeconds: 1,
+    kinds: [],
+    meanRecognisedShare: null,
+    devices: devices.map((d) => ({
+      mac: d.mac,
+      trainPackets: d.share === null ? 16 : 800,
+      testPackets: d.share === null ? 1079 : 700,
+      measured: d.share !== null,
+      recognisedShare: d.share,
+      interval: d.interval,
+      minutes: 40,
+      perFlow: d.share === null ? null : 0.95,
+      flows: 20,
+      mistakenFor: null,
+      mistakenShare: 0,
+    })),
   };
 }
 
@@ -115,7 +152,7 @@ function audit(devices: DeviceAudit[], observers: ObserverAudit[]): HomeAudit {
 }
 
 describe('auditFindings', () => {
-  it('grades identity exposure by the share of packets recognised, and says a quiet device is quiet', () => {
+  it('grades what the catalog recognises by the share of packets, and says a quiet device is quiet', () => {
     const cam = device('00:00:00:00:00:01', 'Nest Camera');
     const plug = device('00:00:00:00:00:02', 'Amazon Plug');
     const bulb = device('00:00:00:00:00:03', 'Lifx Bulb');
@@ -127,17 +164,18 @@ describe('auditFindings', () => {
       ),
     );
     const identity = f.filter((x) => x.kind === 'identity');
+    // the bulb failed the catalog's device-level test and nothing else was measured: no finding
     expect(identity.map((x) => [x.device, x.severity])).toEqual([
       [cam.mac, 'high'],
       [plug.mac, 'medium'],
-      [bulb.mac, 'low'],
     ]);
-    expect(identity[0].title).toBe(
-      'Your ISP can tell there is a Nest Camera in your home (94 % of its packets are recognised even behind your router).',
+    expect(identity[0].title).toMatch(/Nest Camera/);
+    expect(identity[0].title).toMatch(/recognises/);
+    expect(identity[0].evidence[0]).toMatch(
+      /recognised as "Nest Camera".* 94 % .* 95 % of them have the packet sizes/,
     );
     const quiet = f.find((x) => x.device === lock.mac)!;
     expect([quiet.kind, quiet.severity]).toEqual(['quiet', 'info']);
-    expect(quiet.title).toMatch(/^Your Ultraloq Smart Lock is quiet/);
     // most severe first
     expect(f.map((x) => x.severity)).toEqual(
       [...f.map((x) => x.severity)].sort(
@@ -146,19 +184,68 @@ describe('auditFindings', () => {
     );
   });
 
-  it('calls a device of a kind the model does not know a look-alike, not a recognition', () => {
+  it('never calls a device recognised when the catalog’s device-level test rejected it', () => {
     const plug = device('00:00:00:00:00:09', 'Tuya Smart Power Plug');
     const r = seen(plug, 0.99);
-    r.identity = { ...r.identity, className: 'HBN Plug / Lumiman Bulb', classSource: 'lookalike' };
-    const [f] = auditFindings(audit([plug], [observer('napt', [r])])).filter((x) => x.kind === 'identity');
-    expect(f.severity).toBe('medium');
-    expect(f.title).toBe(
-      "Your ISP's model was never trained on a device like your Tuya Smart Power Plug, but takes 99 % of its packets for an HBN Plug / Lumiman Bulb: its traffic is distinctive, and an observer who trained on such devices could recognise it.",
+    r.identity = {
+      ...r.identity,
+      className: 'HBN Plug / Lumiman Bulb',
+      classSource: 'lookalike',
+      evidence: 'not-recognised',
+      topModelClass: 'HBN Plug / Lumiman Bulb',
+      profileCoverage: 0.4,
+    };
+    const all = auditFindings(audit([plug], [observer('napt', [r])]));
+    expect(all.some((x) => x.kind === 'identity')).toBe(false);
+    expect(JSON.stringify(all)).not.toMatch(/recognis|distinctive/);
+  });
+
+  it('says what an observer trained on this home tells, with its interval, where the catalog cannot', () => {
+    const lock = device('00:00:00:00:00:0a', 'Schlage Lock');
+    const r = seen(lock, 0.94);
+    r.identity = {
+      ...r.identity,
+      classSource: 'lookalike',
+      className: 'Rachio Sprinkler Controller',
+      evidence: 'not-recognised',
+      topModelClass: 'Rachio Sprinkler Controller',
+      profileCoverage: 0.3,
+    };
+    const o = observer('napt', [r]);
+    o.inHome = inHome([{ mac: lock.mac, share: 0.91, interval: [0.85, 0.95] }]);
+    const [f] = auditFindings(audit([lock], [o])).filter((x) => x.kind === 'identity');
+    expect(f.severity).toBe('high');
+    expect(f.title).toMatch(/labelled traffic of devices like yours/);
+    expect(f.title).toMatch(/91 % \(95 % interval 85–95 %\)/);
+    expect(f.title).not.toMatch(/Rachio|recognis/);
+    expect(f.evidence[0]).toMatch(
+      /^Catalog: not recognised .*only 30 % of its packets have that device's packet sizes/,
     );
-    r.identity = { ...r.identity, recognisedShare: 0.3 };
-    expect(auditFindings(audit([plug], [observer('napt', [r])])).some((x) => x.kind === 'identity')).toBe(
-      false,
-    );
+    expect(f.evidence[1]).toMatch(/^Trained on this home: 91 %/);
+  });
+
+  it('reports the kind when the person has several units an observer cannot tell apart', () => {
+    const a = device('00:00:00:00:00:0b', 'Camera');
+    const b = device('00:00:00:00:00:0c', 'Camera');
+    const ra = seen(a, 0.1);
+    const rb = seen(b, 0.1);
+    const o = observer('napt', [ra, rb]);
+    o.inHome = inHome([
+      { mac: a.mac, share: 0.45, interval: [0.4, 0.5] },
+      { mac: b.mac, share: 0.5, interval: [0.45, 0.55] },
+    ]);
+    o.inHome.kinds = [{ macs: [a.mac, b.mac], recognisedShare: 0.98, interval: [0.96, 0.99], perFlow: 1 }];
+    const identity = auditFindings(audit([a, b], [o])).filter((x) => x.kind === 'identity');
+    expect(identity.map((x) => x.severity)).toEqual(['high', 'high']);
+    expect(identity[0].title).toMatch(/98 % .*as its kind: you have more than one/);
+  });
+
+  it('says "too little traffic" rather than a number when the in-home observer could not be measured', () => {
+    const bulb = device('00:00:00:00:00:0d', 'Lifx Bulb');
+    const o = observer('napt', [seen(bulb, 0.9)]);
+    o.inHome = inHome([{ mac: bulb.mac, share: null, interval: null }]);
+    const [f] = auditFindings(audit([bulb], [o])).filter((x) => x.kind === 'identity');
+    expect(f.evidence[1]).toMatch(/too little traffic \(16 packets before the split, 1079 after/);
   });
 
   it('tells when a camera uploads, with the largest busy span the observer also saw as the example', () => {

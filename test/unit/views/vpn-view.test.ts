@@ -207,3 +207,31 @@ describe('VpnView WireGuard timers', () => {
     );
   });
 });
+
+describe('the tunnel’s own messages', () => {
+  it('have sizes no data packet can have (CBC: none of 40 bytes or more), so an observer tells them apart by size', () => {
+    for (const profile of [
+      'openvpn-aes-256-gcm',
+      'openvpn-bf-cbc',
+      'openvpn-aes-256-cbc',
+      'wireguard',
+    ] as const) {
+      const view = new VpnView({ profile });
+      const control = view.controlFrameSizes();
+      expect(control.length, profile).toBeGreaterThan(0);
+      // inner IP packets whose tunnel frame has a control message's size: none, except with a CBC
+      // cipher, whose padding gives the ping the size of inner packets under 40 bytes — smaller
+      // than any TCP segment (IPv4 + TCP headers), so in practice the ping's size is its own there too
+      const sharing: number[] = [];
+      for (let inner = 20; inner <= 9000; inner++)
+        if (control.includes(view.frameLength(view.profile.udpPayloadLength(inner)))) sharing.push(inner);
+      if (profile.endsWith('-cbc')) expect(Math.max(0, ...sharing), profile).toBeLessThan(40);
+      else expect(sharing, profile).toEqual([]);
+      // and the keepalives the view makes are of those sizes
+      const out = run({ profile }, [upPacket(0, { ipLength: 60 }), upPacket(200, { ipLength: 60 })]);
+      const made = new Set(out.filter((p) => p.label === LABEL_TUNNEL).map((p) => p.size));
+      expect(made.size, profile).toBeGreaterThan(0);
+      for (const s of made) expect(control, profile).toContain(s);
+    }
+  });
+});

@@ -1,0 +1,331 @@
+/**
+ * The observer trained on your own home: the paper's threat made concrete for any capture, with
+ * no catalog. An ISP (or VPN carrier) that has labelled traffic of the same device models can
+ * learn them; here the LAN view knows which device sent every packet of the observer's view (by
+ * MAC), so a classifier trained on the earlier half of the capture's packets and tested on the
+ * later half (a split in time, never by packet: neighbouring packets would leak) measures how
+ * much of each device's traffic such an observer names correctly.
+ *
+ * Bounds (what the person's machine pays, whatever the capture's length): at most
+ * TRAIN_PER_DEVICE training and TEST_PER_DEVICE test packets per device, drawn uniformly at random
+ * (seeded: the same capture gives the same numbers) from its packets on each side of the split;
+ * the forest (inference/histogram-forest.ts) trains in a worker thread. A device with fewer than
+ * MIN_TRAIN_PACKETS before the split or MIN_TEST_PACKETS after it is "not enough traffic to tell".
+ *
+ * The interval is a 95 % Wilson interval that counts each minute holding test traffic of the
+ * device once (packets of one minute are not independent draws), so a device seen in a few bursts
+ * gets a wide one. Units of one model (three identical cameras) are one kind to an outsider:
+ * devices of the same vendor that the observer mistakes for each other (each the other's most
+ * frequent wrong answer, for at least KIND_CONFUSION of its packets) are reported as one kind too.
+ */
+import { ForestCancelled, trainAndPredict } from '../inference/forest-runner.ts';
+import type { ForestOptions } from '../inference/histogram-forest.ts';
+import type { ModelView } from '../inference/model-manifest.ts';
+import type { InHomeDevice, InHomeKind, InHomeObserver } from './audit-types.ts';
+import type { ViewLog } from './view-log.ts';
+
+export const TRAIN_PER_DEVICE = 4000;
+export const TEST_PER_DEVICE = 4000;
+export const MIN_TRAIN_PACKETS = 100;
+export const MIN_TEST_PACKETS = 50;
+/** Share of a device's test packets named as another device that makes the two one kind (same vendor). */
+export const KIND_CONFUSION = 0.25;
+/** Packets of the view that belong to no home device (a tunnel's keepalives): sampled as their own class. */
+export const OTHER_PER_SIDE = 2000;
+/** Flows with fewer sampled test packets than this are not scored per flow. */
+const MIN_FLOW_PACKETS = 3;
+
+export const IN_HOME_FOREST: ForestOptions = { trees: 60, maxDepth: 16, minLeaf: 2, seed: 7 };
+
+export interface InHomeRequest {
+  view: ModelView;
+  log: ViewLog<ModelView>;
+  /** Vendor of each home device (by MAC): kinds only merge devices of one vendor. */
+  vendorOf: (mac: string) => string;
+  /** MACs of the devices to report (the audit's devices). */
+  devices: readonly string[];
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+  forest?: ForestOptions;
+  /** Training packets per device (default TRAIN_PER_DEVICE; for experiments). */
+  trainPerDevice?: number;
+}
+
+/** mulberry32: small, fast, deterministic. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Up to `k` of `items`, uniformly at random (reservoir sampling), in their original order. */
+export function sample(items: readonly number[], k: number, random: () => number): number[] {
+  if (items.length <= k) return [...items];
+  const out = items.slice(0, k);
+  for (let i = k; i < items.length; i++) {
+    const j = Math.floor(random() * (i + 1));
+    if (j < k) out[j] = items[i];
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** 95 % Wilson score interval of a share `p` measured on `n` independent draws. */
+export function wilson(p: number, n: number): [number, number] {
+  if (n <= 0) return [0, 1];
+  const z = 1.96;
+  const d = 1 + (z * z) / n;
+  const centre = (p + (z * z) / (2 * n)) / d;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / d;
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+/** The time that splits the labelled packets of the log in half (the median time of device packets). */
+export function splitTime(log: ViewLog<ModelView>): number | null {
+  const times: number[] = [];
+  for (let i = 0; i < log.rows; i++) if (log.device[i] >= 0) times.push(log.ts[i]);
+  if (times.length === 0) return null;
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+function gather(log: ViewLog<ModelView>, rows: readonly number[]): Float32Array {
+  const w = log.width;
+  const out = new Float32Array(rows.length * w);
+  for (let r = 0; r < rows.length; r++) out.set(log.features.subarray(rows[r] * w, rows[r] * w + w), r * w);
+  return out;
+}
+
+/** Scores of one group of devices (one device, or a kind): answers in `members` count as correct. */
+function score(
+  rows: readonly number[],
+  answers: Int32Array,
+  rowOf: Map<number, number>,
+  log: ViewLog<ModelView>,
+  members: ReadonlySet<number>,
+): { share: number; interval: [number, number]; minutes: number; perFlow: number | null; flows: number } {
+  let correct = 0;
+  const minutes = new Set<number>();
+  const flows = new Map<string, { right: number; all: number }>();
+  for (const row of rows) {
+    const ok = members.has(answers[rowOf.get(row)!]);
+    if (ok) correct++;
+    minutes.add(Math.floor(log.ts[row] / 60));
+    if (log.flow[row] >= 0) {
+      const key = `${log.segment[row]}:${log.flow[row]}`;
+      const f = flows.get(key) ?? { right: 0, all: 0 };
+      f.all++;
+      if (ok) f.right++;
+      flows.set(key, f);
+    }
+  }
+  const share = rows.length === 0 ? 0 : correct / rows.length;
+  const scored = [...flows.values()].filter((f) => f.all >= MIN_FLOW_PACKETS);
+  const right = scored.filter((f) => f.right * 2 > f.all).length;
+  return {
+    share,
+    interval: wilson(share, Math.min(minutes.size, rows.length)),
+    minutes: minutes.size,
+    perFlow: scored.length === 0 ? null : right / scored.length,
+    flows: scored.length,
+  };
+}
+
+/**
+ * Trains the in-home observer of one view and measures it; null when the log has no device
+ * packets. Throws ForestCancelled when `signal` aborts.
+ */
+export async function measureInHomeObserver(request: InHomeRequest): Promise<InHomeObserver | null> {
+  const { log, view } = request;
+  const t0 = Date.now();
+  const splitAt = splitTime(log);
+  if (splitAt === null) return null;
+  log.hold();
+  try {
+    const random = prng(0x1e4e ^ log.rows);
+    // candidate rows of each device (and of no device) on each side of the split
+    const before = new Map<number, number[]>();
+    const after = new Map<number, number[]>();
+    for (let i = 0; i < log.rows; i++) {
+      const side = log.ts[i] < splitAt ? before : after;
+      const d = log.device[i];
+      const list = side.get(d);
+      if (list === undefined) side.set(d, [i]);
+      else list.push(i);
+    }
+    const wanted = new Set(request.devices.map((m) => log.indexOfMac(m)).filter((d) => d >= 0));
+    // classes: devices with enough training traffic, then "no device" when the view has such packets
+    const classOf = new Map<number, number>();
+    for (const d of [...wanted].sort((a, b) => a - b))
+      if ((before.get(d)?.length ?? 0) >= MIN_TRAIN_PACKETS) classOf.set(d, classOf.size);
+    const otherClass = (before.get(-1)?.length ?? 0) >= MIN_TRAIN_PACKETS ? classOf.size : -1;
+    const classes = classOf.size + (otherClass >= 0 ? 1 : 0);
+    const trainRows: number[] = [];
+    const labels: number[] = [];
+    for (const [d, c] of classOf)
+      for (const row of sample(before.get(d)!, request.trainPerDevice ?? TRAIN_PER_DEVICE, random)) {
+        trainRows.push(row);
+        labels.push(c);
+      }
+    if (otherClass >= 0)
+      for (const row of sample(before.get(-1)!, OTHER_PER_SIDE, random)) {
+        trainRows.push(row);
+        labels.push(otherClass);
+      }
+    const testOf = new Map<number, number[]>();
+    for (const d of wanted) {
+      const rows = after.get(d) ?? [];
+      if (classOf.has(d) && rows.length >= MIN_TEST_PACKETS)
+        testOf.set(d, sample(rows, TEST_PER_DEVICE, random));
+    }
+    const testRows = [...testOf.values()].flat();
+    const rowOf = new Map(testRows.map((row, i) => [row, i]));
+    let answers = new Int32Array(0);
+    let forestSeconds = 0;
+    if (classes >= 2 && testRows.length > 0) {
+      const result = await trainAndPredict(
+        {
+          train: gather(log, trainRows),
+          trainRows: trainRows.length,
+          labels: Int32Array.from(labels),
+          classes,
+          width: log.width,
+          test: gather(log, testRows),
+          testRows: testRows.length,
+          options: request.forest ?? IN_HOME_FOREST,
+        },
+        (done, total) => request.onProgress?.(done / total),
+        request.signal,
+      );
+      forestSeconds = result.trainSeconds + result.predictSeconds;
+      answers = new Int32Array(testRows.length);
+      const p = result.probabilities;
+      for (let r = 0; r < testRows.length; r++) {
+        let best = 0;
+        for (let k = 1; k < classes; k++) if (p[r * classes + k] > p[r * classes + best]) best = k;
+        answers[r] = best;
+      }
+    } else if (classes === 1 && testRows.length > 0) {
+      // one device with traffic on both sides: an observer that knows only it names every packet so
+      answers = new Int32Array(testRows.length);
+    }
+    const deviceOfClass = new Map([...classOf].map(([d, c]) => [c, d]));
+    const devices: InHomeDevice[] = [];
+    const confusion = new Map<number, { other: number; share: number }>();
+    for (const mac of request.devices) {
+      const d = log.indexOfMac(mac);
+      const trainPackets = d < 0 ? 0 : (before.get(d)?.length ?? 0);
+      const testPackets = d < 0 ? 0 : (after.get(d)?.length ?? 0);
+      const rows = testOf.get(d);
+      if (rows === undefined || !classOf.has(d)) {
+        devices.push({
+          mac,
+          trainPackets,
+          testPackets,
+          measured: false,
+          recognisedShare: null,
+          interval: null,
+          minutes: 0,
+          perFlow: null,
+          flows: 0,
+          mistakenFor: null,
+          mistakenShare: 0,
+        });
+        continue;
+      }
+      const s = score(rows, answers, rowOf, log, new Set([classOf.get(d)!]));
+      // its most frequent wrong answer
+      const wrong = new Map<number, number>();
+      for (const row of rows) {
+        const a = answers[rowOf.get(row)!];
+        if (a !== classOf.get(d)) wrong.set(a, (wrong.get(a) ?? 0) + 1);
+      }
+      let top = -1;
+      for (const [a, n] of wrong) if (top < 0 || n > wrong.get(top)!) top = a;
+      const topDevice = top < 0 ? undefined : deviceOfClass.get(top);
+      const mistakenShare = top < 0 ? 0 : wrong.get(top)! / rows.length;
+      if (topDevice !== undefined) confusion.set(d, { other: topDevice, share: mistakenShare });
+      devices.push({
+        mac,
+        trainPackets,
+        testPackets,
+        measured: true,
+        recognisedShare: s.share,
+        interval: s.interval,
+        minutes: s.minutes,
+        perFlow: s.perFlow,
+        flows: s.flows,
+        mistakenFor: top < 0 ? null : topDevice === undefined ? 'no device' : log.macs[topDevice],
+        mistakenShare,
+      });
+    }
+    // kinds: devices of one vendor that the observer mistakes for each other, merged transitively
+    const kindOf = new Map<number, number>();
+    const find = (d: number): number => {
+      let r = d;
+      while (kindOf.has(r) && kindOf.get(r) !== r) r = kindOf.get(r)!;
+      return r;
+    };
+    for (const [d, c] of confusion) {
+      const back = confusion.get(c.other);
+      if (
+        back?.other === d &&
+        c.share >= KIND_CONFUSION &&
+        back.share >= KIND_CONFUSION &&
+        request.vendorOf(log.macs[d]) === request.vendorOf(log.macs[c.other])
+      ) {
+        const a = find(d);
+        const b = find(c.other);
+        kindOf.set(a, a);
+        kindOf.set(b, a);
+      }
+    }
+    const groups = new Map<number, number[]>();
+    for (const d of testOf.keys()) {
+      if (!kindOf.has(d)) continue;
+      const root = find(d);
+      groups.set(root, [...(groups.get(root) ?? []), d]);
+    }
+    const kinds: InHomeKind[] = [];
+    for (const members of groups.values()) {
+      if (members.length < 2) continue;
+      const classesOfKind = new Set(members.map((d) => classOf.get(d)!));
+      const s = score(
+        members.flatMap((d) => testOf.get(d)!),
+        answers,
+        rowOf,
+        log,
+        classesOfKind,
+      );
+      kinds.push({
+        macs: members.map((d) => log.macs[d]),
+        recognisedShare: s.share,
+        interval: s.interval,
+        perFlow: s.perFlow,
+      });
+    }
+    const measured = devices.filter((x) => x.measured);
+    return {
+      view,
+      splitAt,
+      trainRows: trainRows.length,
+      testRows: testRows.length,
+      classes,
+      seconds: (Date.now() - t0) / 1000,
+      forestSeconds,
+      devices,
+      kinds,
+      meanRecognisedShare:
+        measured.length === 0 ? null : measured.reduce((a, x) => a + x.recognisedShare!, 0) / measured.length,
+    };
+  } catch (error) {
+    if (error instanceof ForestCancelled) throw error;
+    throw new Error(`the in-home observer (${view}) failed: ${(error as Error).message}`, { cause: error });
+  } finally {
+    log.release();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The catalog's device-level test: a device is recognised as the model's top class only with
+ * enough packets, a majority for that class, and the packet sizes of that class's own traffic.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  CATALOG_MIN_COVERAGE,
+  CATALOG_MIN_PACKETS,
+  catalogEvidence,
+  identityOf,
+} from '../../../src-main/audit/exposure.ts';
+import type { DeviceIdentifier } from '../../../src-main/inference/device-identifier.ts';
+import { sizeKey } from '../../../src-main/inference/model-manifest.ts';
+
+const LABELS = ['Nest Camera', 'Amazon Plug'];
+/** A stand-in for the identifier: identityOf reads only its labels and its model's profile. */
+function identifier(profile: boolean): DeviceIdentifier {
+  return {
+    labels: LABELS,
+    model: {
+      labels: LABELS,
+      labelMembers: {},
+      sizeProfile: profile
+        ? new Map([
+            ['Nest Camera', new Set([sizeKey(0, 1514), sizeKey(1, 66)])],
+            ['Amazon Plug', new Set([sizeKey(0, 120), sizeKey(1, 90)])],
+          ])
+        : null,
+    },
+  } as unknown as DeviceIdentifier;
+}
+
+/** A device's answers: `n` packets, `camera` of them named Nest Camera, sizes as given. */
+function said(n: number, camera: number, sizes: [number, number, number][]) {
+  const answers = new Float64Array([camera, n - camera, 0]);
+  return {
+    answers,
+    confidence: new Float64Array([camera * 0.9, (n - camera) * 0.9, 0]),
+    best: new Float64Array([camera, n - camera]),
+    sizes: new Map(sizes.map(([d, z, k]) => [sizeKey(d, z), k])),
+  };
+}
+
+describe('the catalog’s device-level test', () => {
+  it('recognises a device whose packets have its class’s sizes', () => {
+    const id = identityOf(
+      identifier(true),
+      said(100, 90, [
+        [0, 1514, 60],
+        [1, 66, 35],
+        [0, 300, 5],
+      ]),
+      null,
+    );
+    expect(id.evidence).toBe('recognised');
+    expect(id.topModelClass).toBe('Nest Camera');
+    expect(id.topModelShare).toBeCloseTo(0.9);
+    expect(id.profileCoverage).toBeCloseTo(0.95);
+  });
+
+  it('rejects a device the model names confidently but whose packets have another shape', () => {
+    const id = identityOf(
+      identifier(true),
+      said(100, 100, [
+        [0, 1514, 20],
+        [0, 300, 80],
+      ]),
+      null,
+    );
+    expect(id.topModelShare).toBe(1);
+    expect(id.profileCoverage).toBeCloseTo(0.2);
+    expect(id.evidence).toBe('not-recognised');
+  });
+
+  it('recognises nothing without size profiles, with too few packets, or without a majority', () => {
+    expect(identityOf(identifier(false), said(100, 90, [[0, 1514, 100]]), null).evidence).toBe(
+      'not-recognised',
+    );
+    expect(catalogEvidence(CATALOG_MIN_PACKETS - 1, 1, 1)).toBe('not-recognised');
+    expect(catalogEvidence(CATALOG_MIN_PACKETS, 1, 1)).toBe('recognised');
+    expect(catalogEvidence(100, 0.49, 1)).toBe('not-recognised');
+    expect(catalogEvidence(100, 0.9, CATALOG_MIN_COVERAGE - 0.01)).toBe('not-recognised');
+    expect(catalogEvidence(100, 0.9, CATALOG_MIN_COVERAGE)).toBe('recognised');
+  });
+});

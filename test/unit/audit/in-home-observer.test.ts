@@ -1,0 +1,219 @@
+/**
+ * The observer trained on the home's own traffic, on synthetic homes pushed through the real NAPT
+ * view and feature extractor: devices with traffic of their own are recognised, two units of one
+ * model are one kind (not two recognisable devices), a device with too little traffic on one side
+ * of the split is "not enough to tell", the split is in time, and a stop cancels the training.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  measureInHomeObserver,
+  sample,
+  splitTime,
+  wilson,
+} from '../../../src-main/audit/in-home-observer.ts';
+import { ViewLog } from '../../../src-main/audit/view-log.ts';
+import type { ModelView } from '../../../src-main/inference/model-manifest.ts';
+import { ForestCancelled } from '../../../src-main/inference/forest-runner.ts';
+import { createView } from '../../../src-main/views/create-view.ts';
+import type { ViewPacket } from '../../../src-main/views/view-packet.ts';
+import { downPacket, upPacket } from '../views/decoded-packet-factory.ts';
+
+const ROUTER = '02:00:00:00:00:01';
+
+interface FakeDevice {
+  mac: string;
+  ip: string;
+  /** Sizes it sends and receives, and its remote port. */
+  up: number;
+  down: number;
+  port: number;
+  /** Seconds between its exchanges; packets before `until` only (Infinity: all capture). */
+  every: number;
+  from?: number;
+  until?: number;
+}
+
+/** mulberry32 */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A home of `devices` over `seconds`, through the NAPT view into a log. */
+function home(devices: FakeDevice[], seconds = 4 * 3600): ViewLog<ModelView> {
+  const view = createView('napt');
+  const log = new ViewLog<ModelView>('napt');
+  const random = prng(11);
+  const packets: { ts: number; make: () => ReturnType<typeof upPacket> }[] = [];
+  for (const d of devices) {
+    for (let t = d.from ?? 0; t < Math.min(seconds, d.until ?? Infinity); t += d.every * (0.5 + random())) {
+      const jitter = Math.round((random() - 0.5) * 8);
+      packets.push({
+        ts: t,
+        make: () =>
+          upPacket(t, {
+            srcMac: d.mac,
+            dstMac: ROUTER,
+            srcIp: d.ip,
+            dstPort: d.port,
+            ipLength: d.up + jitter,
+          }),
+      });
+      packets.push({
+        ts: t + 0.05,
+        make: () =>
+          downPacket(t + 0.05, {
+            srcMac: ROUTER,
+            dstMac: d.mac,
+            dstIp: d.ip,
+            srcPort: d.port,
+            ipLength: d.down + jitter,
+          }),
+      });
+    }
+  }
+  packets.sort((a, b) => a.ts - b.ts);
+  const add = (vp: ViewPacket): void => {
+    log.add(vp);
+  };
+  for (const p of packets) view.push(p.make(), -1, 0, 0, add);
+  view.flush(add);
+  return log;
+}
+
+const plug: FakeDevice = {
+  mac: '02:00:00:00:01:01',
+  ip: '192.168.1.11',
+  up: 120,
+  down: 90,
+  port: 8883,
+  every: 20,
+};
+const camera: FakeDevice = {
+  mac: '02:00:00:00:01:02',
+  ip: '192.168.1.12',
+  up: 1200,
+  down: 60,
+  port: 443,
+  every: 5,
+};
+const bulb: FakeDevice = {
+  mac: '02:00:00:00:01:03',
+  ip: '192.168.1.13',
+  up: 300,
+  down: 500,
+  port: 56700,
+  every: 30,
+};
+
+describe('the in-home observer', () => {
+  it('recognises devices whose traffic differs, with an interval, split in time', async () => {
+    const log = home([plug, camera, bulb]);
+    const r = (await measureInHomeObserver({
+      view: 'napt',
+      log,
+      devices: [plug.mac, camera.mac, bulb.mac],
+      vendorOf: () => 'Acme',
+    }))!;
+    expect(r.splitAt).toBe(splitTime(log));
+    for (const d of r.devices) {
+      expect(d.measured, d.mac).toBe(true);
+      expect(d.recognisedShare!, d.mac).toBeGreaterThan(0.9);
+      expect(d.interval![0]).toBeLessThanOrEqual(d.recognisedShare!);
+      expect(d.interval![1]).toBeGreaterThanOrEqual(d.recognisedShare!);
+      expect(d.trainPackets + d.testPackets).toBeGreaterThan(0);
+    }
+    expect(r.kinds).toEqual([]);
+    expect(r.meanRecognisedShare!).toBeGreaterThan(0.9);
+  }, 60_000);
+
+  it('calls two units of one model one kind: each alone is a coin toss, the kind is recognised', async () => {
+    const twinA: FakeDevice = { ...plug };
+    const twinB: FakeDevice = { ...plug, mac: '02:00:00:00:01:09', ip: '192.168.1.19' };
+    const log = home([twinA, twinB, camera]);
+    const r = (await measureInHomeObserver({
+      view: 'napt',
+      log,
+      devices: [twinA.mac, twinB.mac, camera.mac],
+      vendorOf: (mac) => (mac === camera.mac ? 'Other' : 'Acme'),
+    }))!;
+    const a = r.devices.find((d) => d.mac === twinA.mac)!;
+    expect(a.recognisedShare!).toBeLessThan(0.8);
+    expect(a.mistakenFor).toBe(twinB.mac);
+    expect(r.kinds).toHaveLength(1);
+    expect(r.kinds[0].macs.sort()).toEqual([twinA.mac, twinB.mac].sort());
+    expect(r.kinds[0].recognisedShare).toBeGreaterThan(0.9);
+  }, 60_000);
+
+  it('does not merge devices of different vendors, however alike', async () => {
+    const twinB: FakeDevice = { ...plug, mac: '02:00:00:00:01:09', ip: '192.168.1.19' };
+    const log = home([plug, twinB]);
+    const r = (await measureInHomeObserver({
+      view: 'napt',
+      log,
+      devices: [plug.mac, twinB.mac],
+      vendorOf: (mac) => (mac === plug.mac ? 'Acme' : 'Other'),
+    }))!;
+    expect(r.kinds).toEqual([]);
+  }, 60_000);
+
+  it('says "not enough traffic" for a device seen only before the split', async () => {
+    const early: FakeDevice = { ...bulb, until: 1800 };
+    const log = home([plug, camera, early]);
+    const r = (await measureInHomeObserver({
+      view: 'napt',
+      log,
+      devices: [plug.mac, camera.mac, early.mac],
+      vendorOf: () => 'Acme',
+    }))!;
+    const e = r.devices.find((d) => d.mac === early.mac)!;
+    expect(e.measured).toBe(false);
+    expect(e.recognisedShare).toBeNull();
+    expect(e.testPackets).toBe(0);
+    expect(r.devices.filter((d) => d.measured)).toHaveLength(2);
+  }, 60_000);
+
+  it('stops when its signal aborts', async () => {
+    const log = home([plug, camera, bulb]);
+    const aborter = new AbortController();
+    const run = measureInHomeObserver({
+      view: 'napt',
+      log,
+      devices: [plug.mac, camera.mac, bulb.mac],
+      vendorOf: () => 'Acme',
+      signal: aborter.signal,
+      forest: { trees: 400, seed: 1 },
+    });
+    aborter.abort();
+    await expect(run).rejects.toBeInstanceOf(ForestCancelled);
+  }, 60_000);
+});
+
+describe('its statistics', () => {
+  it('samples uniformly, in order, deterministically', () => {
+    const items = Array.from({ length: 1000 }, (_, i) => i);
+    const a = sample(items, 100, prng(3));
+    expect(a).toHaveLength(100);
+    expect(a).toEqual([...a].sort((x, y) => x - y));
+    expect(sample(items, 100, prng(3))).toEqual(a);
+    expect(sample([1, 2], 5, prng(3))).toEqual([1, 2]);
+    // uniform: the mean of the sample is near the mean of the items
+    expect(Math.abs(a.reduce((x, y) => x + y, 0) / 100 - 499.5)).toBeLessThan(80);
+  });
+
+  it('gives a Wilson interval that narrows with independent draws', () => {
+    const [lo10, hi10] = wilson(0.9, 10);
+    const [lo1000, hi1000] = wilson(0.9, 1000);
+    expect(lo10).toBeLessThan(0.9);
+    expect(hi10).toBeGreaterThan(0.9);
+    expect(hi1000 - lo1000).toBeLessThan(hi10 - lo10);
+    expect(wilson(1, 5)[1]).toBe(1);
+    expect(wilson(0.5, 0)).toEqual([0, 1]);
+  });
+});
