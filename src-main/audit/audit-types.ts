@@ -83,8 +83,10 @@ export interface InHomeDevice {
   /** Its packets in the view before and after the split (before sampling). */
   trainPackets: number;
   testPackets: number;
-  /** False: not enough traffic on one side of the split to tell. */
+  /** False: not enough traffic on one side of the split to tell, or no other device to tell it from. */
   measured: boolean;
+  /** Why it was not measured (null when it was). */
+  unmeasured: 'too-little-traffic' | 'no-other-device' | null;
   /** Share of its (sampled) test packets the observer names as this device. */
   recognisedShare: number | null;
   /** 95 % interval of that share, counting each minute of its test traffic once. */
@@ -110,7 +112,7 @@ export interface InHomeKind {
 /** What an observer that trained on this home's own earlier traffic tells about each device later on. */
 export interface InHomeObserver {
   view: ModelView;
-  /** The time that splits training (before) from testing (after). */
+  /** The median of the devices' split times (each device's packets are split at their own median time). */
   splitAt: number;
   trainRows: number;
   testRows: number;

@@ -4,7 +4,11 @@
  * learn them; here the LAN view knows which device sent every packet of the observer's view (by
  * MAC), so a classifier trained on the earlier half of the capture's packets and tested on the
  * later half (a split in time, never by packet: neighbouring packets would leak) measures how
- * much of each device's traffic such an observer names correctly.
+ * much of each device's traffic such an observer names correctly. Each device's packets are split at
+ * its own median time, so a device that was captured in another file than the others (a set of
+ * captures of one home made at different times) is still measured on its own later traffic; an
+ * observer needs at least two devices to tell apart, so a home with one measurable device gets
+ * no number.
  *
  * Bounds (what the person's machine pays, whatever the capture's length): at most
  * TRAIN_PER_DEVICE training and TEST_PER_DEVICE test packets per device, drawn uniformly at random
@@ -84,13 +88,17 @@ export function wilson(p: number, n: number): [number, number] {
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
-/** The time that splits the labelled packets of the log in half (the median time of device packets). */
-export function splitTime(log: ViewLog<ModelView>): number | null {
-  const times: number[] = [];
-  for (let i = 0; i < log.rows; i++) if (log.device[i] >= 0) times.push(log.ts[i]);
-  if (times.length === 0) return null;
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+/** Rows of `log` per home device (-1: packets of no device), in time order. */
+function rowsByDevice(log: ViewLog<ModelView>): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (let i = 0; i < log.rows; i++) {
+    const d = log.device[i];
+    const list = out.get(d);
+    if (list === undefined) out.set(d, [i]);
+    else list.push(i);
+  }
+  for (const rows of out.values()) rows.sort((a, b) => log.ts[a] - log.ts[b] || a - b);
+  return out;
 }
 
 function gather(log: ViewLog<ModelView>, rows: readonly number[]): Float32Array {
@@ -142,27 +150,39 @@ function score(
 export async function measureInHomeObserver(request: InHomeRequest): Promise<InHomeObserver | null> {
   const { log, view } = request;
   const t0 = Date.now();
-  const splitAt = splitTime(log);
-  if (splitAt === null) return null;
   log.hold();
   try {
+    const byDevice = rowsByDevice(log);
+    if ([...byDevice.keys()].every((d) => d < 0)) return null;
     const random = prng(0x1e4e ^ log.rows);
-    // candidate rows of each device (and of no device) on each side of the split
+    // each device's rows (and those of no device) on each side of its own median time
     const before = new Map<number, number[]>();
     const after = new Map<number, number[]>();
-    for (let i = 0; i < log.rows; i++) {
-      const side = log.ts[i] < splitAt ? before : after;
-      const d = log.device[i];
-      const list = side.get(d);
-      if (list === undefined) side.set(d, [i]);
-      else list.push(i);
+    const splits: number[] = [];
+    for (const [d, rows] of byDevice) {
+      const at = log.ts[rows[Math.floor(rows.length / 2)]];
+      if (d >= 0) splits.push(at);
+      before.set(
+        d,
+        rows.filter((i) => log.ts[i] < at),
+      );
+      after.set(
+        d,
+        rows.filter((i) => log.ts[i] >= at),
+      );
     }
+    splits.sort((a, b) => a - b);
+    const splitAt = splits.length === 0 ? 0 : splits[Math.floor(splits.length / 2)];
     const wanted = new Set(request.devices.map((m) => log.indexOfMac(m)).filter((d) => d >= 0));
     // classes: devices with enough training traffic, then "no device" when the view has such packets
     const classOf = new Map<number, number>();
     for (const d of [...wanted].sort((a, b) => a - b))
       if ((before.get(d)?.length ?? 0) >= MIN_TRAIN_PACKETS) classOf.set(d, classOf.size);
-    const otherClass = (before.get(-1)?.length ?? 0) >= MIN_TRAIN_PACKETS ? classOf.size : -1;
+    // one device alone is nothing to tell apart: no class, no number
+    const alone = classOf.size === 1;
+    if (alone) classOf.clear();
+    const otherClass =
+      classOf.size > 0 && (before.get(-1)?.length ?? 0) >= MIN_TRAIN_PACKETS ? classOf.size : -1;
     const classes = classOf.size + (otherClass >= 0 ? 1 : 0);
     const trainRows: number[] = [];
     const labels: number[] = [];
@@ -209,9 +229,6 @@ export async function measureInHomeObserver(request: InHomeRequest): Promise<InH
         for (let k = 1; k < classes; k++) if (p[r * classes + k] > p[r * classes + best]) best = k;
         answers[r] = best;
       }
-    } else if (classes === 1 && testRows.length > 0) {
-      // one device with traffic on both sides: an observer that knows only it names every packet so
-      answers = new Int32Array(testRows.length);
     }
     const deviceOfClass = new Map([...classOf].map(([d, c]) => [c, d]));
     const devices: InHomeDevice[] = [];
@@ -227,6 +244,10 @@ export async function measureInHomeObserver(request: InHomeRequest): Promise<InH
           trainPackets,
           testPackets,
           measured: false,
+          unmeasured:
+            alone && trainPackets >= MIN_TRAIN_PACKETS && testPackets >= MIN_TEST_PACKETS
+              ? 'no-other-device'
+              : 'too-little-traffic',
           recognisedShare: null,
           interval: null,
           minutes: 0,
@@ -254,6 +275,7 @@ export async function measureInHomeObserver(request: InHomeRequest): Promise<InH
         trainPackets,
         testPackets,
         measured: true,
+        unmeasured: null,
         recognisedShare: s.share,
         interval: s.interval,
         minutes: s.minutes,

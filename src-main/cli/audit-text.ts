@@ -92,8 +92,7 @@ export function exposureText(audit: HomeAudit): string {
   const columns = [
     { header: 'device', max: 30 },
     ...audit.observers.flatMap((o) => [
-      { header: `${o.view.toUpperCase()} named as`, max: 30 },
-      { header: `${o.view.toUpperCase()} recognised`, align: 'right' as const },
+      { header: `${o.view.toUpperCase()} catalog`, max: 34 },
       { header: `${o.view.toUpperCase()} activity`, align: 'right' as const },
     ]),
   ];
@@ -101,11 +100,12 @@ export function exposureText(audit: HomeAudit): string {
     deviceName(d),
     ...audit.observers.flatMap((o) => {
       const r = o.devices.find((x) => x.mac === d.mac);
-      if (r === undefined || r.identity.packets === 0) return ['(not seen)', '-', '-'];
-      const name = r.identity.className ?? '-';
+      if (r === undefined || r.identity.packets === 0) return ['(not seen)', '-'];
+      const id = r.identity;
       return [
-        r.identity.classSource === 'lookalike' ? `${name} (look-alike)` : name,
-        pct(r.identity.recognisedShare),
+        id.evidence === 'recognised'
+          ? `${id.topModelClass ?? '-'} (${pct(id.topModelShare)})`
+          : `not recognised${id.topModelClass === null ? '' : ` (guess: ${id.topModelClass})`}`,
         pct(r.activity.agreement),
       ];
     }),
@@ -113,12 +113,13 @@ export function exposureText(audit: HomeAudit): string {
   const means = audit.observers
     .map(
       (o) =>
-        `${o.observer} (${o.modelId}): ${pct(o.meanRecognisedShare)} recognised, ${pct(o.meanAgreement)} activity agreement on average`,
+        `${o.observer} (${o.modelId}): recognises ${o.devices.filter((r) => r.identity.evidence === 'recognised').length} of ${o.devices.filter((r) => r.identity.packets > 0).length} devices seen; ${pct(o.meanAgreement)} activity agreement on average`,
     )
     .join('; ');
   return (
-    `Exposure per device ("recognised": share of its packets the observer's model names as the device; ` +
-    `"activity": share of 10-s intervals where the observer's asleep / idle / busy timeline matches the truth)\n` +
+    `What Telltale's catalog recognises ("catalog": the device its models name, only where the device-level test ` +
+    `passed — enough packets, a majority for one device, and that device's packet sizes; "activity": share of 10-s ` +
+    `intervals where the observer's asleep / idle / busy timeline matches the truth)\n` +
     `${formatTable(columns, rows)}\n${means}\n`
   );
 }
@@ -152,7 +153,9 @@ export function inHomeText(audit: HomeAudit): string {
       const r = o.inHome!.devices.find((x) => x.mac === d.mac);
       if (r === undefined || !r.measured)
         return [
-          `too little traffic (${r?.trainPackets ?? 0} before / ${r?.testPackets ?? 0} after)`,
+          r?.unmeasured === 'no-other-device'
+            ? 'no other device to tell it from'
+            : `too little traffic (${r?.trainPackets ?? 0} before / ${r?.testPackets ?? 0} after)`,
           '-',
           '-',
         ];
@@ -167,14 +170,14 @@ export function inHomeText(audit: HomeAudit): string {
   ]);
   const lines = [
     'The observer trained on your own home (an ISP or VPN carrier with labelled traffic of devices like yours): ' +
-      "trained on the first half of the capture, tested on the second; share of each device's later packets it names correctly",
+      "trained on the first half of each device's traffic, tested on the second half; share of its later packets it names correctly",
     formatTable(columns, rows),
   ];
   for (const o of observers) {
     const h = o.inHome!;
     lines.push(
-      `${o.observer}: ${h.meanRecognisedShare === null ? 'no device had enough traffic to tell' : `${pct(h.meanRecognisedShare)} on average over the ${h.devices.filter((x) => x.measured).length} devices measured`}; ` +
-        `split at ${new Date(h.splitAt * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC, ${h.trainRows} training and ${h.testRows} test packets (sampled), ${h.seconds.toFixed(1)} s.`,
+      `${o.observer}: ${h.meanRecognisedShare === null ? 'no device could be measured' : `${pct(h.meanRecognisedShare)} on average over the ${h.devices.filter((x) => x.measured).length} devices measured`}; ` +
+        `${h.trainRows} training and ${h.testRows} test packets (sampled), ${h.seconds.toFixed(1)} s.`,
     );
     for (const k of h.kinds)
       lines.push(

@@ -129,7 +129,7 @@ function identityFinding(
     const share = kind?.recognisedShare ?? homeShare;
     title =
       `${who} could tell your ${name} apart from your other devices if it had labelled traffic of devices like ` +
-      `yours: trained on the first half of this capture, such an observer names ${withInterval(share, kind?.interval ?? home!.interval)} ` +
+      `yours: trained on the first half of its traffic in this capture, such an observer names ${withInterval(share, kind?.interval ?? home!.interval)} ` +
       `of its later packets right${kind === null ? '' : ' (as its kind: you have more than one)'}.`;
   } else {
     title = `Telltale's catalog takes your ${name} for ${article(id.topModelClass!)}, though it is not one: ${who.toLowerCase()} with the same catalog would be wrong about it.`;
@@ -150,7 +150,9 @@ function identityFinding(
   if (home === null) evidence.push('No observer was trained on this home for this view.');
   else if (!home.measured)
     evidence.push(
-      `An observer trained on this home could not be measured for it: too little traffic (${home.trainPackets} packets before the split, ${home.testPackets} after; it needs 100 and 50).`,
+      home.unmeasured === 'no-other-device'
+        ? 'An observer trained on this home has no other device with enough traffic to tell it from, so it gives no number.'
+        : `An observer trained on this home could not be measured for it: too little traffic (${home.trainPackets} packets before the split, ${home.testPackets} after; it needs 100 and 50).`,
     );
   else
     evidence.push(

@@ -58,7 +58,14 @@ export const S = {
     empty: 'Open a capture file or start a live capture to see what an outsider can learn about your home.',
     openCapture: 'Open a capture',
     devicesFound: 'devices found',
-    identifiable: (n: number, total: number) => `Can identify ${n} of your ${total} devices`,
+    /** The in-home observer: devices it names right for most of their traffic. */
+    trainedTells: (n: number, measured: number) =>
+      `Trained on your home's own traffic, could tell ${n} of ${measured} devices apart (80 % or more of their traffic named right)`,
+    tooLittle: (n: number) => `${n} ${n === 1 ? 'device' : 'devices'}: too little traffic to tell`,
+    catalogRecognises: (n: number, total: number) =>
+      n === 0
+        ? `Telltale's catalog recognises none of your ${total} devices`
+        : `Telltale's catalog recognises ${n} of your ${total} devices`,
     leaking: (n: number) => `Can see when ${n} ${n === 1 ? 'device is' : 'devices are'} busy`,
     topFindings: 'Top findings',
     allFindings: 'All findings',
@@ -119,6 +126,12 @@ export const S = {
     newName: (name: string) => `New name for ${name}`,
     typeOf: (name: string) => `Type of ${name}`,
     notSeen: 'not seen',
+    tooLittle: 'too little traffic',
+    catalogTag: 'catalog',
+    catalogTip: (name: string) => `Telltale's catalog recognises it as ${name}`,
+    inHomeTip: (share: string, interval: string) =>
+      `An observer trained on your home's own earlier traffic names ${share} of its later packets right (95 % interval ${interval})`,
+    tooLittleTip: 'Too little traffic before or after the middle of the capture to train and test an observer on it',
     pending: '…',
   },
   detail: {
@@ -131,6 +144,15 @@ export const S = {
     zoomReset: 'Whole capture',
     noCapture: 'no capture',
     rates: 'Traffic per minute',
+    catalogRecognised: (name: string, share: string) =>
+      `Telltale's catalog recognises it as “${name}” (${share} of its packets, with that device's packet sizes).`,
+    catalogNot: (guess: string) =>
+      `Telltale's catalog does not recognise it (its model's best guess, “${guess}”, does not have its packet sizes).`,
+    inHome: (share: string, interval: string) =>
+      `Trained on your home's own earlier traffic, an observer names ${share} of its later packets right (95 % interval ${interval}).`,
+    inHomeNone: 'There was too little of its traffic to train and test an observer on it.',
+    activityLine: (agreement: string, busy: string) =>
+      `Its timeline of this device agrees with what it did ${agreement} of the time and shows ${busy} of its busy time.`,
     ratesChart: 'Bytes per minute, up and down, and packets per minute',
     perMinute: (bytes: string) => `${bytes}/min`,
     packetsPerMinute: (n: number) => `${n} pkt/min`,

@@ -89,12 +89,18 @@ describe.skipIf(!haveModels)('telltale analyze --activity --findings', () => {
     expect(out).toMatch(/Tuya Smart Power Plug \(38:1f:8d:b0:c9:01\)\n {2}truth {2}\|[#\-. ]{72}\| busy /);
     expect(out).toMatch(/\n {2}NAPT {3}\|[#\-. ]{72}\|/);
     expect(out).toMatch(/\n {2}VPN {4}\|[#\-. ]{72}\|/);
-    expect(out).toContain('Exposure per device');
+    expect(out).toContain("What Telltale's catalog recognises");
+    expect(out).toContain('The observer trained on your own home');
     expect(out).toMatch(/Findings \(\d+\)/);
     expect(out).toContain('Defence what-ifs');
     const doc = JSON.parse(readFileSync(json, 'utf8')) as { audit: HomeAudit; findings: Finding[] };
     expectSoundAudit(doc.audit, doc.findings);
     expect(doc.audit.observers.map((o) => o.view)).toEqual(['napt', 'vpn']);
+    // every observer was trained on this home too, and says for each device what it could measure
+    for (const o of doc.audit.observers) {
+      expect(o.inHome?.devices.map((d) => d.mac).sort()).toEqual(doc.audit.devices.map((d) => d.mac).sort());
+      for (const d of o.inHome!.devices) expect(d.measured).toBe(d.recognisedShare !== null);
+    }
     expect(doc.audit.whatIfs.map((w) => w.id)).toEqual([
       'napt-pad-16',
       'napt-pad-mtu',

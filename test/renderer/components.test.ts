@@ -138,7 +138,7 @@ describe('Devices page', () => {
 });
 
 describe('Home page', () => {
-  it('names the devices each observer can identify and watch, and says when results are live', () => {
+  it('counts devices by evidence: told apart by an observer trained on the home, recognised by the catalog, too little traffic', () => {
     const session = new SessionState(new FakeApi());
     const plug = row({
       mac: 'aa:bb:cc:00:00:02',
@@ -161,8 +161,8 @@ describe('Home page', () => {
           agreement: 0.5,
           busyRecall: 0,
           packets: 50,
-          evidence: 'recognised',
-          inHome: { measured: true, recognisedShare: 0.97, interval: [0.95, 0.99] },
+          evidence: 'not-recognised',
+          inHome: { measured: false, recognisedShare: null, interval: null },
         },
       },
     });
@@ -173,7 +173,12 @@ describe('Home page', () => {
     });
     render(Home, { session });
     expect(screen.getByTestId('identifiable-napt').textContent).toBe('Nest Camera, Amazon Plug');
+    // the catalog's device-level test rejected the plug for the VPN carrier: not counted there
     expect(screen.getByTestId('identifiable-vpn').textContent).toBe('Nest Camera');
+    expect(screen.getByTestId('tells-napt').textContent).toBe('Nest Camera, Amazon Plug');
+    expect(screen.getByTestId('tells-vpn').textContent).toBe('Nest Camera');
+    expect(screen.getByText(/could tell 1 of 1 devices apart/)).toBeTruthy();
+    expect(screen.getByText(/^1 device: too little traffic to tell$/)).toBeTruthy();
     expect(screen.getByTestId('leaking-napt').textContent).toBe('Nest Camera');
     expect(screen.getAllByText(/^Live: what was captured so far/)).toHaveLength(2);
   });

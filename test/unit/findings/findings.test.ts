@@ -120,6 +120,7 @@ function inHome(
       trainPackets: d.share === null ? 16 : 800,
       testPackets: d.share === null ? 1079 : 700,
       measured: d.share !== null,
+      unmeasured: d.share === null ? ('too-little-traffic' as const) : null,
       recognisedShare: d.share,
       interval: d.interval,
       minutes: 40,
