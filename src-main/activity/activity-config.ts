@@ -41,10 +41,17 @@
  *  - exit at half the enter thresholds (hysteresis), and only after `exitHoldBins` quiet bins
  *    (30 s), so traffic flickering around the threshold does not split one activity into spans.
  *
+ * Events stay events: a bin inside a busy span teaches the device's background nothing (baseline,
+ * envelope, packet kinds), so a battery camera's clip uploads or a plug's commands are busy every
+ * time, however often they come; a busy stretch longer than `eventMaxBins` (an hour) is a new
+ * normal and does count (CALIBRATION.md, "Events stay events").
+ *
  * Routine bursts. Many devices do a larger exchange on a timer of their own — a cloud sync every
  * 5 min, a check-in every 25 min — that crosses the busy thresholds but is background work, not
- * the device working for someone. Three busy spans of similar size whose starts are evenly spaced
- * are a routine; so is any later span of similar size due on its schedule and, once the routine
+ * the device working for someone. Three busy spans of similar size whose starts are evenly spaced,
+ * with at most one other span of that size between two of them (`routineMinFirings`), are a
+ * routine; so is a later span of similar size due on its schedule (one missed firing at most)
+ * and, once the routine
  * is learned, every still remembered earlier pair of similar spans one period apart (its first
  * firings, or a second timer of the same period, as the NKU plug's two 5-minute syncs a minute
  * apart). Routine spans stay in the timeline as evidence (`routine: true`, with their period) but
@@ -141,6 +148,13 @@ export interface ActivityConfig {
   /** Largest ratio of span volumes (bytes) within one routine. */
   routineVolumeRatio: number;
   /** Recent busy spans remembered for routine recognition. */
+  /**
+   * Firings (spans of similar size, each one period after the one before) that start a routine: 3,
+   * with at most one other span of that size between two firings (a second timer); events at
+   * random times that happen to line up have more between them. 4 would miss short captures of a
+   * timer (the NKU plug's 5-minute syncs fire three times in its idle phase).
+   */
+  routineMinFirings: number;
   routineMemorySpans: number;
   /** Routine periods remembered per device. */
   routineMaxPeriods: number;
@@ -164,6 +178,12 @@ export interface ActivityConfig {
   maxSegments: number;
   /** Most busy spans kept per device; the oldest are dropped beyond it. */
   maxSpans: number;
+  /**
+   * Busy bins never teach a device's background (its baseline, envelope and packet kinds): its
+   * events stay events however often they come. A busy stretch longer than this many bins (an
+   * hour) is a new normal (the device changed what it does all the time), and its bins count.
+   */
+  eventMaxBins: number;
 }
 
 /** The documented defaults (module comment: what each means; CALIBRATION.md: how they were measured). */
@@ -192,6 +212,8 @@ export const DEFAULT_ACTIVITY_CONFIG: Readonly<ActivityConfig> = Object.freeze({
   routineVolumeRatio: 2,
   routineMemorySpans: 32,
   routineMaxPeriods: 8,
+  routineMinFirings: 3,
+  eventMaxBins: 360,
   noveltyWindowSeconds: 300,
   noveltyHistoryWindows: 24,
   noveltyFamiliarShare: 1 / 3,
@@ -264,8 +286,11 @@ export function activityConfig(overrides: Partial<ActivityConfig> = {}): Activit
     'envelopeMinBins',
     'routineMemorySpans',
     'routineMaxPeriods',
+    'routineMinFirings',
+    'eventMaxBins',
   ] as const) {
     if (!Number.isInteger(c[key])) throw new RangeError(`activity config: ${key} must be an integer`);
   }
+  if (!(c.routineMinFirings >= 3)) throw new RangeError('activity config: routineMinFirings must be >= 3');
   return c;
 }

@@ -52,6 +52,8 @@ export class ActivityTracker {
 
   /** Index of the open bin (floor(ts / binSeconds)) and its sums. */
   private bin = 0;
+  /** Bin the open busy span started in (an event longer than eventMaxBins is a new normal). */
+  private spanStartBin = 0;
   private readonly openBin = new RateBin();
   /** Sums of the bin closed last (always the bin just before the open one). */
   private readonly previousBin = new RateBin();
@@ -110,7 +112,14 @@ export class ActivityTracker {
     const b = Math.floor(ts / this.binSeconds);
     if (!this.started) this.begin(b, ts);
     else if (b > this.bin) this.advanceToBin(b);
-    this.openBin.add(ts, size, direction, this.kinds.observe(ts, size, direction));
+    // a packet teaches the background only once its bin turned out quiet (closeBin)
+    this.openBin.add(
+      ts,
+      size,
+      direction,
+      this.kinds.observe(ts, size, direction, false),
+      this.kinds.kindOf(size, direction),
+    );
     if (ts > this.lastTs) this.lastTs = ts;
   }
 
@@ -259,8 +268,16 @@ export class ActivityTracker {
         if (bytes >= exitBytes || packets >= exitPackets || novel) this.span.extend(bin, this.bin, loud);
         else this.holdSpan();
       }
-      this.bytesBaseline.add(bytes);
-      this.packetsBaseline.add(packets);
+      // Only quiet traffic teaches the background, so a device's events (repeated uploads at any
+      // times) never become its background; while the background is still being learned every
+      // bin counts, and a busy stretch longer than eventMaxBins is a new normal and counts too.
+      const learning = this.bytesBaseline.count < c.baselineMinBins;
+      const event = this.span.isOpen && this.bin - this.spanStartBin < c.eventMaxBins;
+      if (learning || !event) {
+        this.bytesBaseline.add(bytes);
+        this.packetsBaseline.add(packets);
+        this.kinds.learn(start, bin.kinds);
+      }
     } else if (this.span.isOpen) {
       this.holdSpan();
     } else {
@@ -277,6 +294,7 @@ export class ActivityTracker {
    * only when the span starts out of silence.
    */
   private startSpan(withPrevious: boolean, unusual: boolean): void {
+    this.spanStartBin = withPrevious ? this.bin - 1 : this.bin;
     const start = withPrevious
       ? this.span.start(this.openBin, this.bin, this.previousBin, this.internetBeforePrevious, unusual)
       : this.span.start(this.openBin, this.bin, null, this.previousBin.firstDirection >= 0, unusual);

@@ -1,9 +1,11 @@
 /**
  * A device's own timer-driven routines — a cloud sync every 5 min, a check-in every 25 min — and
  * the rule that tells a busy span to be one of them (the routine fields of activity-config.ts):
- * three spans of similar size from the device's own timer, evenly spaced, start a routine; a
- * later span of similar size due on a known routine's schedule belongs to it. Routine spans stay
- * in the timeline as evidence, but their time counts as quiet.
+ * `routineMinFirings` spans of similar size from the device's own timer, each one period after
+ * the one before, start a routine; a later span of similar size due on a
+ * known routine's schedule belongs to it. Repeated events at irregular times never form such a
+ * run, so they stay events. Routine spans stay in the timeline as evidence, but their time counts
+ * as quiet.
  *
  * Fed each span as it ends, with the spans remembered so far; decides from them alone, so the
  * same spans in the same order always give the same routines. Memory is fixed: at most
@@ -26,6 +28,12 @@ interface Routine {
 
 /** Routines not seen for this many periods are forgotten. */
 const FORGET_AFTER_PERIODS = 8;
+/**
+ * Firings a routine may miss (below the busy thresholds) and a later span still be due on its
+ * schedule: 1. A span due only after many missed firings is as likely an event that happens to
+ * land on a multiple of the period.
+ */
+const MAX_MISSED_FIRINGS = 1;
 
 const spanBytes = (s: BusySpan): number => s.bytesUp + s.bytesDown + s.bytesLocal;
 
@@ -72,6 +80,7 @@ export class DeviceRoutines {
       const off = s.start - routine.last - k * routine.period;
       if (
         k >= 1 &&
+        k <= MAX_MISSED_FIRINGS + 1 &&
         Math.abs(off) <= this.routineTolerance(routine.period) &&
         this.similarVolume(volume, routine.volume)
       ) {
@@ -81,30 +90,39 @@ export class DeviceRoutines {
         return marked;
       }
     }
+    // A new routine: `routineMinFirings` firings of the device's own timer, of similar size, each
+    // one period after the one before (to within the tolerance). A timer repeats itself; a few
+    // events at random times line up by chance in threes, seldom in fours. Other spans may fall
+    // between the firings (a second timer of the same period a minute apart, as the NKU plug's).
     const first = Math.max(0, last - c.routineMemorySpans);
     for (let j = last - 1; j >= first; j--) {
       const b = spans[j];
       const period = s.start - b.start;
       if (period > c.routineMaxPeriodSeconds + this.routineTolerance(c.routineMaxPeriodSeconds)) break;
       if (b.routine || period < c.routineMinPeriodSeconds || period > c.routineMaxPeriodSeconds) continue;
-      if (!this.ownTimer(b)) continue;
-      if (!this.similarVolume(volume, spanBytes(b))) continue;
+      if (!this.ownTimer(b) || !this.similarVolume(volume, spanBytes(b))) continue;
       const tol = this.routineTolerance(period);
-      for (let i = j - 1; i >= first; i--) {
+      const chain = [last, j];
+      for (let i = j - 1; i >= first && chain.length < c.routineMinFirings; i--) {
         const a = spans[i];
-        const before = b.start - a.start;
-        if (before > period + tol) break;
-        if (a.routine || Math.abs(before - period) > tol || !this.ownTimer(a)) continue;
-        if (!this.similarVolume(volume, spanBytes(a)) || !this.similarVolume(spanBytes(a), spanBytes(b)))
-          continue;
-        this.routines.unshift({ period, last: s.start, volume });
-        if (this.routines.length > c.routineMaxPeriods) this.routines.pop();
-        this.markRoutine(spans, i, period, marked);
-        this.markRoutine(spans, j, period, marked);
-        this.markRoutine(spans, last, period, marked);
-        this.markEarlierPairs(spans, first, last, period, marked);
-        return marked;
+        const gap = spans[chain[chain.length - 1]].start - a.start;
+        if (gap > period + tol) break;
+        if (a.routine || Math.abs(gap - period) > tol || !this.ownTimer(a)) continue;
+        if (!this.similarVolume(volume, spanBytes(a))) continue;
+        chain.push(i);
       }
+      if (chain.length < c.routineMinFirings) continue;
+      // between its firings, at most one other span of that size each (a second timer of the same
+      // period); more, and the firings are a few of many events that happen to line up
+      let others = 0;
+      for (let i = chain[chain.length - 1] + 1; i < last; i++)
+        if (!chain.includes(i) && this.similarVolume(volume, spanBytes(spans[i]))) others++;
+      if (others > chain.length - 1) continue;
+      this.routines.unshift({ period, last: s.start, volume });
+      if (this.routines.length > c.routineMaxPeriods) this.routines.pop();
+      for (const index of [...chain].reverse()) this.markRoutine(spans, index, period, marked);
+      this.markEarlierPairs(spans, first, last, period, marked);
+      return marked;
     }
     return marked;
   }

@@ -15,6 +15,10 @@
  * before the open one; a packet of an unfamiliar kind is **novel**. Nothing is judged novel
  * before `minWindows` windows are remembered (a device first seen has no background yet).
  *
+ * Only quiet traffic teaches the history: a caller that learns packets later (`observe` with
+ * `learn` false, then `learn` once it knows the packets were not part of an event) keeps a
+ * device's repeated events — a camera's uploads, a plug's commands — from becoming its background.
+ *
  * Fixed memory (one 32-bit mask per kind), O(1) per packet and O(kinds) once per window; results
  * depend only on the packets and their order, so a replay gives what the live session gave.
  */
@@ -85,19 +89,39 @@ export class PacketKindHistory {
     return this.remembered;
   }
 
+  /** The kind of a packet (its index in the masks); -1 for LAN-only packets, which have none. */
+  kindOf(size: number, direction: Direction): number {
+    if (direction === Direction.LOCAL) return -1;
+    const bucket = Math.min(this.buckets - 1, Math.max(0, Math.floor(size / this.bucketBytes)));
+    return direction * this.buckets + bucket;
+  }
+
   /**
-   * Records a packet and says whether its kind is novel (see the module comment); LAN-only packets
-   * are ignored. Packets should come in time order; an older one is counted in the open window.
+   * Says whether a packet's kind is novel (see the module comment) and, unless `learn` is false,
+   * records it in the open window; LAN-only packets are ignored. Packets should come in time
+   * order; an older one is counted in the open window.
    */
-  observe(ts: number, size: number, direction: Direction): boolean {
-    if (direction === Direction.LOCAL) return false;
+  observe(ts: number, size: number, direction: Direction, learn = true): boolean {
+    const k = this.kindOf(size, direction);
+    if (k < 0) return false;
     const w = Math.floor(ts / this.windowSeconds);
     if (!(w <= this.window)) this.openWindow(w);
-    const bucket = Math.min(this.buckets - 1, Math.max(0, Math.floor(size / this.bucketBytes)));
-    const k = direction * this.buckets + bucket;
     const mask = this.masks[k];
-    this.masks[k] = mask | 1;
+    if (learn) this.masks[k] = mask | 1;
     return popcount(mask >>> 1) < this.familiarAt;
+  }
+
+  /**
+   * Records kinds (from `kindOf`) as seen in the window holding `ts` — packets observed without
+   * learning, once they turned out to be quiet traffic. A window older than the history is ignored.
+   */
+  learn(ts: number, kinds: Iterable<number>): void {
+    const w = Math.floor(ts / this.windowSeconds);
+    if (!(w <= this.window)) this.openWindow(w);
+    const age = this.window - w;
+    if (age > this.historyWindows) return;
+    const bit = (1 << age) >>> 0;
+    for (const k of kinds) if (k >= 0 && k < this.masks.length) this.masks[k] = (this.masks[k] | bit) >>> 0;
   }
 
   /** Forgets everything. */

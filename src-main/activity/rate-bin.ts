@@ -23,14 +23,17 @@ export class RateBin {
   lastTs = 0;
   /** Direction of the bin's first packet to or from the internet (LAN-only packets say nothing of who spoke). */
   firstDirection: FirstDirection = -1;
+  /** Kinds of its packets (activity/packet-kinds.ts), learned into the background only if the bin was quiet. */
+  readonly kinds = new Set<number>();
 
   /** All bytes of the bin. */
   get bytes(): number {
     return this.bytesUp + this.bytesDown + this.bytesLocal;
   }
 
-  /** Counts one packet; `novel` when its kind is not part of the device's background. */
-  add(ts: number, size: number, direction: Direction, novel: boolean): void {
+  /** Counts one packet; `novel` when its kind is not part of the device's background; `kind` its kind (-1: none). */
+  add(ts: number, size: number, direction: Direction, novel: boolean, kind = -1): void {
+    if (kind >= 0) this.kinds.add(kind);
     if (this.packets === 0) {
       this.firstTs = ts;
       this.lastTs = ts;
@@ -52,6 +55,7 @@ export class RateBin {
     this.novelPackets = this.novelBytes = 0;
     this.firstTs = this.lastTs = 0;
     this.firstDirection = -1;
+    this.kinds.clear();
   }
 
   /** Takes over the sums of `other` (the open bin becoming the previous one). */
@@ -65,5 +69,7 @@ export class RateBin {
     this.firstTs = other.firstTs;
     this.lastTs = other.lastTs;
     this.firstDirection = other.firstDirection;
+    this.kinds.clear();
+    for (const k of other.kinds) this.kinds.add(k);
   }
 }

@@ -113,3 +113,138 @@ export function activityEvaluationCases(datasets: string): ActivityEvaluationCas
     },
   ];
 }
+
+/** Whether a dataset folder is there (relative to the datasets folder). */
+export function haveDataset(datasets: string, dir: string): boolean {
+  return existsSync(join(datasets, dir));
+}
+
+/** Capture files anywhere under `dir` (relative paths, sorted; sub-folders one level deep). */
+function capturesUnder(datasets: string, dir: string): string[] {
+  const out = capturesIn(datasets, dir);
+  for (const entry of readdirSync(join(datasets, dir), { withFileTypes: true }))
+    if (entry.isDirectory()) out.push(...capturesIn(datasets, join(dir, entry.name)));
+  return out.sort();
+}
+
+/**
+ * Captures of devices no model saw (the catalog's device-level test, open-set-evaluation.ts),
+ * read as one batch per folder; every file is an instance of its own (its own capture segment).
+ */
+export interface UnseenCaptureSet {
+  dataset: 'iot-sentinel' | 'extras';
+  /** The folder, for the logs. */
+  name: string;
+  /** Paths relative to the datasets folder. */
+  files: string[];
+  labels: string;
+  /**
+   * The labels.csv device whose packets make the instances (IoT Sentinel: the folder's device,
+   * whatever else the setup capture holds); null: every IoT row of labels.csv.
+   */
+  device: string | null;
+}
+
+/** Names of the devices of a labels.csv, aliases (devices sharing a MAC) included, in file order. */
+function labelledDevices(datasets: string, labels: string): Set<string> {
+  const text = readFileSync(join(datasets, labels), 'utf8');
+  const names = new Set<string>();
+  for (const line of text.split(/\r?\n/).slice(1)) {
+    const name = line.split(',')[1]?.trim();
+    if (name !== undefined && name !== '') names.add(name);
+  }
+  return names;
+}
+
+/**
+ * IoT Sentinel: one set per device folder (its setup captures); extras: the MUD devices' three
+ * captures, the SSI plug's two and the NKU plug's full capture with the camera's phase files (the
+ * plug's phase files are cuts of its full capture and are left out). Absent folders give none.
+ */
+export function unseenCaptureSets(datasets: string): UnseenCaptureSet[] {
+  const out: UnseenCaptureSet[] = [];
+  if (haveDataset(datasets, 'iot-sentinel/labels.csv')) {
+    const devices = labelledDevices(datasets, 'iot-sentinel/labels.csv');
+    for (const entry of readdirSync(join(datasets, 'iot-sentinel'), { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
+      if (!entry.isDirectory() || !devices.has(entry.name)) continue;
+      const files = capturesIn(datasets, join('iot-sentinel', entry.name));
+      if (files.length > 0)
+        out.push({
+          dataset: 'iot-sentinel',
+          name: `iot-sentinel/${entry.name}`,
+          files,
+          labels: 'iot-sentinel/labels.csv',
+          device: entry.name,
+        });
+    }
+  }
+  const extras: [string, () => string[]][] = [
+    ['mud-devices', () => capturesUnder(datasets, 'extras/mud-devices')],
+    ['ssi-tuya-plug', () => capturesIn(datasets, 'extras/ssi-tuya-plug')],
+    [
+      'nku-lifecycle',
+      () => [
+        'extras/nku-lifecycle/xiaodu_plug/xiaodu_plug.pcap.gz',
+        ...capturesIn(datasets, 'extras/nku-lifecycle/xiaobai_Y2camera_lifecycle'),
+      ],
+    ],
+  ];
+  for (const [name, files] of extras) {
+    if (!haveDataset(datasets, `extras/${name}/labels.csv`)) continue;
+    out.push({
+      dataset: 'extras',
+      name: `extras/${name}`,
+      files: files(),
+      labels: `extras/${name}/labels.csv`,
+      device: null,
+    });
+  }
+  return out;
+}
+
+/** One home the in-home observer is measured on (in-home-evaluation.ts): its files read as one capture. */
+export interface InHomeCase {
+  dataset: 'madea' | 'iot-sentinel' | 'extras';
+  name: string;
+  /** Paths relative to the datasets folder. */
+  files: string[];
+  labels: string;
+}
+
+/** The date of a MADEA monitoring file name (`monitoring_2023-6-13_19_14_35.cap.gz` → 2023-06-13). */
+export function madeaDay(file: string): string | null {
+  const m = /_(\d{4})-(\d{1,2})-(\d{1,2})_/.exec(file);
+  return m === null ? null : `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}`;
+}
+
+/**
+ * The homes of the in-home observer: each MADEA monitoring day, the IoT Sentinel devices' setup
+ * captures merged into one home, and each extras set as one home (the NKU plug's full capture with
+ * the camera's phase files). Absent datasets give none.
+ */
+export function inHomeCases(datasets: string): InHomeCase[] {
+  const out: InHomeCase[] = [];
+  if (haveDataset(datasets, 'madea/monitoring')) {
+    const days = new Map<string, string[]>();
+    for (const f of capturesIn(datasets, 'madea/monitoring')) {
+      const day = madeaDay(f);
+      if (day !== null) days.set(day, [...(days.get(day) ?? []), f]);
+    }
+    for (const [day, files] of [...days].sort((a, b) => (a[0] < b[0] ? -1 : 1)))
+      out.push({ dataset: 'madea', name: `MADEA ${day}`, files, labels: 'madea/labels.csv' });
+  }
+  const unseen = unseenCaptureSets(datasets);
+  const sentinel = unseen.filter((s) => s.dataset === 'iot-sentinel');
+  if (sentinel.length > 0)
+    out.push({
+      dataset: 'iot-sentinel',
+      name: 'IoT Sentinel (all setups)',
+      files: sentinel.flatMap((s) => s.files),
+      labels: 'iot-sentinel/labels.csv',
+    });
+  for (const s of unseen.filter((x) => x.dataset === 'extras'))
+    out.push({ dataset: 'extras', name: s.name, files: s.files, labels: s.labels });
+  return out;
+}

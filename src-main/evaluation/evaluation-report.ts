@@ -7,6 +7,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { activityConfig } from '../activity/activity-config.ts';
+import { CATALOG_MIN_COVERAGE, CATALOG_MIN_PACKETS, CATALOG_MIN_SHARE } from '../audit/exposure.ts';
+import {
+  IN_HOME_FOREST,
+  KIND_CONFUSION,
+  MIN_TEST_PACKETS,
+  MIN_TRAIN_PACKETS,
+  TEST_PER_DEVICE,
+  TRAIN_PER_DEVICE,
+} from '../audit/in-home-observer.ts';
 import {
   classOfDevice,
   type ModelEntry,
@@ -17,9 +26,24 @@ import { packageRoot } from '../store/folders.ts';
 import { describeDefence } from '../views/defences.ts';
 import { ACTION_SECONDS, type BusyDetectionScore } from './activity-evaluation.ts';
 import type { DefenceEvaluation } from './defence-evaluation.ts';
+import {
+  IN_HOME_DETAIL_CASE,
+  inHomeSummary,
+  type InHomeCaseResult,
+  type InHomeEvaluation,
+} from './in-home-evaluation.ts';
 import { f3, pct, renderJson, table } from './markdown.ts';
 import type { ClassificationMetrics } from './metrics.ts';
 import type { ModelEvaluation, ViewValidation } from './model-evaluation.ts';
+import {
+  BASELINE_MIN_SHARE,
+  KNOWN_GROUP_PACKETS,
+  knownRates,
+  OPEN_SET_TARGETS,
+  unseenRates,
+  type OpenSetDataset,
+  type OpenSetEvaluation,
+} from './open-set-evaluation.ts';
 import type { CaseActivityScore } from './phase-evaluation.ts';
 
 /** The defences section: what the default models still recognise on defended traffic. */
@@ -325,7 +349,10 @@ function thresholdsSentence(): string {
     `size (in ${c.noveltyBucketBytes}-byte steps) and direction the device's last ${historyHours} hours of traffic ` +
     `lack (seen in under ${Math.round(100 * c.noveltyFamiliarShare)} % of its ${c.noveltyWindowSeconds / 60}-minute ` +
     `windows), carrying at least ${c.noveltyBaselineFactor} × its median bin of bytes — nothing is unusual in its ` +
-    `first ${firstHour} minutes. Three busy spans of similar size (within ${c.routineVolumeRatio} ×) evenly spaced to ` +
+    `first ${firstHour} minutes. Busy bins never teach a device's background (a busy stretch over ` +
+    `${(c.eventMaxBins * c.binSeconds) / 60} minutes is a new normal), so repeated events stay events. ` +
+    `${c.routineMinFirings} busy spans of similar size (within ${c.routineVolumeRatio} ×), with at most one other of that ` +
+    'size between two of them, evenly spaced to ' +
     `within ${Math.round(100 * c.routinePeriodTolerance)} % (periods of ${c.routineMinPeriodSeconds / 60} min to ` +
     `${c.routineMaxPeriodSeconds / 3600} h) are the device's own timer (a routine) and count as idle, and so do earlier ` +
     'pairs one learned period apart — unless a span started out of silence with the far end speaking (a command ' +
@@ -415,6 +442,345 @@ export function activitySection(results: readonly CaseActivityScore[] | null): s
   return lines.join('\n');
 }
 
+const DATASET_NAMES: Readonly<Record<OpenSetDataset, string>> = {
+  'iot-sentinel': 'IoT Sentinel',
+  extras: 'extras',
+  madea: 'MADEA',
+};
+
+/** A share in whole percent ("85 %"), for thresholds. */
+const pct0 = (v: number): string => `${Math.round(100 * v)} %`;
+
+/** "3 devices", "1 device". */
+const devicesText = (n: number): string => `${n} device${n === 1 ? '' : 's'}`;
+
+/** "n / d (p %)", or "-" when there is nothing to count. */
+function countShare(n: number, d: number): string {
+  return d === 0 ? '-' : `${n} / ${d} (${pct(n / d)})`;
+}
+
+const VIEW_ORDER: readonly ModelView[] = ['napt', 'vpn'];
+
+/** The catalog's device-level test on devices the models never saw, and on the MADEA devices they know. */
+export function openSetSection(
+  e: OpenSetEvaluation | null,
+  results: readonly ModelEvaluation[] = [],
+): string {
+  const lines = ["## Devices the models never saw: the catalog's device-level test", ''];
+  if (e === null) {
+    lines.push(
+      'The captures of devices no model saw (datasets/iot-sentinel, datasets/extras) are absent: not evaluated.',
+      '',
+    );
+    return lines.join('\n');
+  }
+  const views = VIEW_ORDER.filter((v) => e.models[v] !== undefined);
+  const unseen = (['iot-sentinel', 'extras'] as const).filter((d) => e.datasets.includes(d));
+  const firstView = views[0];
+  const filesOf = (d: OpenSetDataset): number =>
+    new Set(
+      [...e.instances, ...e.skipped]
+        .filter((o) => o.dataset === d && o.view === firstView)
+        .map((o) => o.file),
+    ).size;
+  const devicesOf = (d: OpenSetDataset): number =>
+    new Set(
+      [...e.instances, ...e.skipped]
+        .filter((o) => o.dataset === d && o.view === firstView)
+        .map((o) => o.device),
+    ).size;
+  const none = e.skipped.filter(
+    (s) => s.dataset !== 'madea' && s.reason === 'few-packets' && s.packets === 0,
+  );
+  const gateway = e.skipped.filter((s) => s.reason === 'gateway').length;
+  lines.push(
+    'The catalog (what `telltale analyze` and the app name a device as) names a device only when the device as a ' +
+      'whole passes the test of src-main/audit/exposure.ts (`catalogEvidence`): at least ' +
+      `${CATALOG_MIN_PACKETS} packets in the observer's view, at least ${pct0(CATALOG_MIN_SHARE)} of them given one ` +
+      "class by the view's default model (its argmax, before the unknown rule), and at least " +
+      `${pct0(CATALOG_MIN_COVERAGE)} of them with a (direction, frame size) pair of that class's own training ` +
+      'traffic (its size profile in models/manifest.json). Otherwise it is "not recognised". A device no model saw ' +
+      'is pulled into some class, often with confidence, but seldom has that class’s shape.',
+    '',
+    'The three thresholds are fixed constants, not tuned on what this section reports. The open-set study chose ' +
+      'them leave-one-dataset-out: calibrating on datasets/extras (with the even half of the MADEA groups below as ' +
+      'the known devices) and testing on IoT Sentinel, then calibrating on IoT Sentinel and testing on extras; both ' +
+      `sides chose a coverage of ${CATALOG_MIN_COVERAGE}. The rates are therefore shown per dataset: each row is the ` +
+      'held-out side of one round, so neither is the side tuned on.',
+    '',
+    `Unseen instances: every IoT Sentinel setup capture (${filesOf('iot-sentinel')} captures of ` +
+      `${devicesOf('iot-sentinel')} devices, one instance per file: its folder's device) and every extras capture ` +
+      `(${filesOf('extras')} captures of ${devicesOf('extras')} devices, one instance per IoT device of labels.csv in ` +
+      "it; the NKU plug's full capture, not its phase cuts), each read as a capture of its own through the audit's " +
+      'first pass: the same collector, model labelling and `identityOf` as `telltale analyze`. Rows of labels.csv ' +
+      'whose category starts with NON-IOT are never instances, nor is a device the inventory takes for the gateway' +
+      (gateway > 0 ? ` (${gateway} such)` : ' (none was)') +
+      `. A device with fewer than ${CATALOG_MIN_PACKETS} packets in a view is skipped there (the test never names ` +
+      `it; ${none.length} of the skipped had no packet in the view at all: setups whose traffic stayed inside the ` +
+      'home). **Named**: the test recognised the device as a class of the models — a specific device it is not. ' +
+      "**Baseline**: the answer without the test, the model's most frequent answer (unknown rule applied) whenever " +
+      `it has at least ${pct0(BASELINE_MIN_SHARE)} of the device's packets.`,
+    '',
+  );
+  if (unseen.length === 0) {
+    lines.push('IoT Sentinel and datasets/extras are absent: no unseen device was evaluated.', '');
+  } else {
+    const rows: string[][] = [];
+    const namedLines: string[] = [];
+    const met: string[] = [];
+    const missed: string[] = [];
+    for (const view of views)
+      for (const d of unseen) {
+        const r = unseenRates(e, d, view);
+        const where = `${view.toUpperCase()} ${DATASET_NAMES[d]}`;
+        rows.push([
+          DATASET_NAMES[d],
+          view.toUpperCase(),
+          `${r.instances} (${devicesText(r.devices)})`,
+          r.skippedNone > 0 ? `${r.skipped} (${r.skippedNone} with none)` : String(r.skipped),
+          countShare(r.notRecognised, r.instances),
+          countShare(r.named, r.instances),
+          pct(r.namedDeviceWeighted),
+          countShare(r.baselineNamed, r.instances),
+        ]);
+        for (const [device, as] of r.namedAs)
+          for (const [cls, n] of as)
+            namedLines.push(`${where}: ${device} as "${cls}" (${n} of its captures)`);
+        if (r.instances === 0) continue;
+        const ok =
+          r.notRecognised / r.instances >= OPEN_SET_TARGETS.unseenNotRecognised &&
+          r.named / r.instances <= OPEN_SET_TARGETS.unseenNamed;
+        (ok ? met : missed).push(`${where} (${pct(r.named / r.instances)} named)`);
+      }
+    lines.push(
+      table(
+        [
+          'dataset',
+          'view',
+          'instances',
+          `skipped (< ${CATALOG_MIN_PACKETS} packets)`,
+          'not recognised',
+          'named as a specific device',
+          'named, each device weighted alike',
+          'baseline: named',
+        ],
+        rows,
+        [3, 4, 5, 6, 7],
+      ),
+      '',
+      `Named with the test: ${namedLines.length === 0 ? 'none' : namedLines.join('; ')}.`,
+      '',
+      `Targets (the issue): an unseen device is called "not recognised" at least ` +
+        `${pct0(OPEN_SET_TARGETS.unseenNotRecognised)} of the time and named as a specific device in at most ` +
+        `${pct0(OPEN_SET_TARGETS.unseenNamed)} of cases. Met on ${met.length === 0 ? 'none' : met.join(', ')}` +
+        (missed.length === 0 ? '.' : `; not met on ${missed.join(', ')}.`),
+      '',
+    );
+  }
+  const knownRows: string[][] = [];
+  const missedLines: string[] = [];
+  const recall: string[] = [];
+  for (const view of views) {
+    const all = knownRates(e, view);
+    const odd = knownRates(e, view, 1);
+    const model = e.models[view] ?? '-';
+    const base = results.find((r) => r.model.id === model);
+    const target = OPEN_SET_TARGETS.knownMacroRecall[view];
+    if (base !== undefined)
+      recall.push(
+        `${view.toUpperCase()} ${f3(base.metrics.macroRecall)} (target ${target.toFixed(2)}, ` +
+          `${base.metrics.macroRecall >= target ? 'met' : 'not met'})`,
+      );
+    knownRows.push([
+      view.toUpperCase(),
+      model,
+      base === undefined ? '-' : f3(base.metrics.macroRecall),
+      `${all.groups} (${devicesText(all.devices)})`,
+      String(all.skipped),
+      countShare(all.recognised, all.groups),
+      String(all.wrongClass),
+      f3(all.macroRecognised),
+      countShare(all.baselineRecognised, all.groups),
+      countShare(odd.recognised, odd.groups),
+    ]);
+    for (const [device, [m, n]] of all.missed)
+      missedLines.push(`${view.toUpperCase()} ${device} ${m} of ${n}`);
+  }
+  const skippedKnown = e.skipped.filter((s) => s.dataset === 'madea');
+  lines.push(
+    '**Known devices** (MADEA): the validation split above, each view’s default model run over it as in the ' +
+      'tables above (windows, stitching, flow pooling), and the instances cut as the study cut them: the home’s ' +
+      'validation blocks numbered in time order, half = number % 2 (the study calibrated on the even half), and per ' +
+      `device and half consecutive blocks grouped until a group holds ${KNOWN_GROUP_PACKETS} packets (a short tail ` +
+      'joins the last group). Counted: recognised as the device’s own class. Skipped: groups with fewer than ' +
+      `${CATALOG_MIN_PACKETS} packets in the view` +
+      (skippedKnown.some((s) => s.reason === 'no-class')
+        ? ' and devices no class of the model stands for'
+        : '') +
+      (skippedKnown.length === 0
+        ? ' (none).'
+        : ` (${[...new Set(skippedKnown.map((s) => `${s.view.toUpperCase()} ${s.device}`))].join(', ')}).`),
+    '',
+    table(
+      [
+        'view',
+        'default model',
+        'macro recall per packet',
+        'groups',
+        'skipped',
+        'recognised as its class',
+        'as another class',
+        'per device (macro)',
+        'baseline: as its class',
+        'odd half (not calibrated on)',
+      ],
+      knownRows,
+      [2, 4, 5, 6, 7, 8, 9],
+    ),
+    '',
+    `Groups not recognised as their class: ${missedLines.length === 0 ? 'none' : missedLines.join('; ')}. ` +
+      `Targets (the issue): the default models keep their macro recall on the split: ${recall.join('; ')}.`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+function shareCell(share: number | null, interval: [number, number] | null = null): string {
+  if (share === null) return '-';
+  return interval === null ? f3(share) : `${f3(share)} (${f3(interval[0])}–${f3(interval[1])})`;
+}
+
+/** The per-device table of one home. */
+function inHomeDeviceTable(c: InHomeCaseResult): string {
+  const nameOf = new Map(c.devices.map((d) => [d.mac, d.name]));
+  const views = VIEW_ORDER.filter((v) => c.observers.some((o) => o.view === v && o.inHome !== null));
+  const rows = c.devices.map((d) => {
+    const cells: string[] = [d.name];
+    for (const view of views) {
+      const o = c.observers.find((x) => x.view === view)!.inHome!;
+      const r = o.devices.find((x) => x.mac === d.mac);
+      if (r === undefined) {
+        cells.push('-', '-', '-');
+        continue;
+      }
+      cells.push(`${r.trainPackets} / ${r.testPackets}`);
+      if (!r.measured) {
+        cells.push(r.unmeasured === 'no-other-device' ? 'no other device' : 'not enough traffic', '-');
+        if (view === 'napt') cells.push('-');
+        continue;
+      }
+      cells.push(shareCell(r.recognisedShare, r.interval));
+      if (view === 'napt') cells.push(shareCell(r.perFlow));
+      cells.push(
+        r.mistakenFor === null
+          ? '-'
+          : `${nameOf.get(r.mistakenFor) ?? r.mistakenFor} (${pct(r.mistakenShare)})`,
+      );
+    }
+    return cells;
+  });
+  const header = ['device'];
+  for (const view of views) {
+    const v = view.toUpperCase();
+    header.push(`${v} packets before / after`, `${v} share per packet (95 %)`);
+    if (view === 'napt') header.push(`${v} per flow`);
+    header.push(`${v} mistaken most for`);
+  }
+  return table(
+    header,
+    rows,
+    header.flatMap((h, i) => (i > 0 && !h.includes('mistaken') ? [i] : [])),
+  );
+}
+
+/** The observer trained on the home's own traffic, measured on every dataset. */
+export function inHomeSection(e: InHomeEvaluation | null): string {
+  const lines = ['## The observer trained on your own home', ''];
+  if (e === null || e.cases.length === 0) {
+    lines.push(
+      'The captures (datasets/madea, datasets/iot-sentinel, datasets/extras) are absent: not evaluated.',
+      '',
+    );
+    return lines.join('\n');
+  }
+  const f = IN_HOME_FOREST;
+  lines.push(
+    'What `telltale analyze` reports as the observer trained on your own home (src-main/audit/in-home-observer.ts): ' +
+      'an ISP or VPN carrier that has labelled traffic of the same devices can learn them without any catalog. ' +
+      `A random forest (${f.trees} trees, depth at most ${f.maxDepth}) learns each device from its earlier packets in ` +
+      'the view and is tested on its later ones (a split in time, never by packet), with at most ' +
+      `${TRAIN_PER_DEVICE} training and ${TEST_PER_DEVICE} test packets per device; a device with fewer than ` +
+      `${MIN_TRAIN_PACKETS} packets before the split or ${MIN_TEST_PACKETS} after it is "not enough traffic", and ` +
+      'one that is the only device with enough traffic has no other to be told from. **Share per packet**: of a ' +
+      "device's test packets, the share named as it, averaged over the measured devices; **per flow** (NAPT only, a " +
+      'VPN has no flows to see): the share of its flows with 3 or more test packets whose majority answer is it. ' +
+      'Devices of one vendor that the observer mistakes for each other (each the other’s most frequent wrong ' +
+      `answer, for at least ${pct0(KIND_CONFUSION)} of its packets) are one **kind** to an outsider.`,
+    '',
+    "Homes: each MADEA monitoring day's files read as one home; the IoT Sentinel devices merged into one home (all " +
+      'setup files of all devices, in time order) — setup captures only, so there an observer learns a device from ' +
+      'some of its setups and meets it again in later ones, never in daily use; each extras set as one home (the NKU ' +
+      "plug's full capture with the camera's phase files). Devices are the audit's: every home device but the " +
+      'gateway, labelled or not (the MADEA phone included). Every file is read; none is sampled. How long it takes ' +
+      'is measured by `npm run bench`, not here (this page is the same on every run).',
+    '',
+  );
+  const rows: string[][] = [];
+  const kinds: string[][] = [];
+  for (const c of e.cases)
+    for (const view of VIEW_ORDER) {
+      const s = inHomeSummary(c, view);
+      if (s === null) continue;
+      rows.push([
+        c.name,
+        view.toUpperCase(),
+        `${c.files} / ${c.packets}`,
+        String(s.devices),
+        String(s.measured),
+        String(s.tooLittle) + (s.noOther > 0 ? ` (+ ${s.noOther} with no other device)` : ''),
+        shareCell(s.meanShare),
+        view === 'napt' ? shareCell(s.meanPerFlow) : '-',
+        `${s.trainRows} / ${s.testRows}`,
+      ]);
+      for (const k of s.kinds)
+        kinds.push([c.name, view.toUpperCase(), k.names.join(' + '), f3(k.share), shareCell(k.perFlow)]);
+    }
+  lines.push(
+    table(
+      [
+        'home',
+        'view',
+        'files / packets',
+        'devices',
+        'measured',
+        'not enough traffic',
+        'mean share per packet',
+        'mean per flow',
+        'training / test packets',
+      ],
+      rows,
+      [2, 3, 4, 6, 7, 8],
+    ),
+    '',
+  );
+  if (kinds.length > 0)
+    lines.push(
+      'Kinds found (share per packet and per flow of the kind: a packet counts when it is named as any member):',
+      '',
+      table(['home', 'view', 'kind', 'share per packet', 'per flow'], kinds, [3, 4]),
+      '',
+    );
+  const detail = e.cases.find((c) => c.name === IN_HOME_DETAIL_CASE);
+  if (detail !== undefined)
+    lines.push(
+      `Per device, ${detail.name} (the interval is a 95 % Wilson interval counting each minute of test traffic once):`,
+      '',
+      inHomeDeviceTable(detail),
+      '',
+    );
+  return lines.join('\n');
+}
+
 function trainingResultsSection(modelsDir: string): string {
   const path = join(modelsDir, 'training', 'results.json');
   if (!existsSync(path)) {
@@ -443,6 +809,8 @@ export function evaluationMarkdown(
   vpnProfile: string,
   activity: readonly CaseActivityScore[] | null,
   defences: readonly DefenceEvaluation[] = [],
+  openSet: OpenSetEvaluation | null = null,
+  inHome: InHomeEvaluation | null = null,
 ): string {
   return [
     '# Telltale models — evaluation',
@@ -458,6 +826,8 @@ export function evaluationMarkdown(
     ...results.map(modelSection),
     defenceSection(defences, results),
     activitySection(activity),
+    openSetSection(openSet, results),
+    inHomeSection(inHome),
     trainingResultsSection(modelsDir),
   ].join('\n');
 }

@@ -9,8 +9,10 @@
  * runtime's own windowing, stitching and flow pooling. Every number in the output is a function of
  * the data and the models only (no dates, no absolute paths), so a rerun writes identical files.
  * Then each view's default model is scored again on the same split built with each of
- * EVAL_DEFENCES (each defended dataset is removed once scored), and the activity timelines on the
- * phase-labelled captures.
+ * EVAL_DEFENCES (each defended dataset is removed once scored), the activity timelines on the
+ * phase-labelled captures, the catalog's device-level test on devices no model saw and on the
+ * validation split (open-set-evaluation.ts), and the observer trained on each home's own traffic
+ * (in-home-evaluation.ts).
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,9 +22,10 @@ import { loadManifest, MODEL_VIEWS, type ModelView } from '../inference/model-ma
 import { defenceId } from '../views/defences.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
 import { confusionSvg } from './confusion-svg.ts';
-import { haveActivityDatasets, madeaCaptures } from './datasets.ts';
+import { haveActivityDatasets, inHomeCases, madeaCaptures, unseenCaptureSets } from './datasets.ts';
 import { EVAL_DEFENCES, evaluateDefence, type DefenceEvaluation } from './defence-evaluation.ts';
 import { evaluationMarkdown, svgName } from './evaluation-report.ts';
+import { evaluateInHome } from './in-home-evaluation.ts';
 import { f3, pct } from './markdown.ts';
 import {
   buildValidationData,
@@ -30,6 +33,7 @@ import {
   manifestBlockSeconds,
   type ModelEvaluation,
 } from './model-evaluation.ts';
+import { evaluateOpenSet, knownRates, unseenRates } from './open-set-evaluation.ts';
 import { evaluateActivity } from './phase-evaluation.ts';
 
 export interface EvaluationOptions {
@@ -63,7 +67,7 @@ export async function runEvaluation(args: EvaluationOptions, log: EvaluationLog)
   };
   const manifest = loadManifest(args.modelsDir);
   const views = MODEL_VIEWS.filter((v) => manifest.models.some((m) => m.view === v));
-  const { captures } = madeaCaptures(args.datasetsDir);
+  const { captures, labels: madeaLabels } = madeaCaptures(args.datasetsDir);
   const workDir = args.workDir ?? mkdtempSync(join(tmpdir(), 'telltale-eval-'));
   try {
     log.note(`Building the validation split from ${captures.length} captures (${views.join(', ')})\n`);
@@ -127,6 +131,45 @@ export async function runEvaluation(args: EvaluationOptions, log: EvaluationLog)
     const activity = haveExtras
       ? await evaluateActivity(args.datasetsDir, { modelsDir: args.modelsDir })
       : null;
+    const haveUnseen = unseenCaptureSets(args.datasetsDir).length > 0;
+    log.note(haveUnseen ? "Measuring the catalog's device-level test on devices no model saw\n" : '');
+    const openSet = haveUnseen
+      ? await evaluateOpenSet({
+          modelsDir: args.modelsDir,
+          datasetsDir: args.datasetsDir,
+          vpnProfile: args.vpnProfile,
+          data,
+          blockSeconds: manifestBlockSeconds(manifest),
+          madeaLabels,
+        })
+      : null;
+    if (openSet !== null) {
+      for (const view of views) {
+        const parts = openSet.datasets
+          .filter((d) => d !== 'madea')
+          .map((d) => {
+            const r = unseenRates(openSet, d, view);
+            return `${d} ${r.named}/${r.instances} named`;
+          });
+        const k = knownRates(openSet, view);
+        log.note(`  ${view}: ${parts.join(', ')}; known ${k.recognised}/${k.groups} recognised\n`);
+      }
+      log.note(`  (${openSet.seconds.toFixed(1)} s)\n`);
+    }
+    const haveHomes = inHomeCases(args.datasetsDir).length > 0;
+    log.note(haveHomes ? "Measuring the observer trained on each home's own traffic\n" : '');
+    const t0 = Date.now();
+    const inHome = haveHomes
+      ? await evaluateInHome({
+          modelsDir: args.modelsDir,
+          datasetsDir: args.datasetsDir,
+          vpnProfile: args.vpnProfile,
+          note: (text) => {
+            log.note(text);
+          },
+        })
+      : null;
+    log.note(haveHomes ? `  (${((Date.now() - t0) / 1000).toFixed(1)} s)\n` : '');
     const markdown = evaluationMarkdown(
       results,
       data,
@@ -137,6 +180,8 @@ export async function runEvaluation(args: EvaluationOptions, log: EvaluationLog)
       args.vpnProfile ?? 'openvpn-aes-256-gcm',
       activity,
       defences,
+      openSet,
+      inHome,
     );
     const out = join(args.modelsDir, 'EVALUATION.md');
     writeFileSync(out, markdown);

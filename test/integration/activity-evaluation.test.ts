@@ -15,16 +15,18 @@ const present =
   existsSync(resolve(DATASETS, 'extras/ssi-tuya-plug'));
 
 /**
- * Measured: nku-plug F1 0.923 (P 0.857, R 1.0, 0.5 idle-busy min, 11 / 11 actions), nku-camera
- * 0.923 (P 0.857, R 1.0, 0.3 min, 5 / 5), ssi-plug 0.743 (P 0.900, R 0.633, 1.5 min, 18 / 22).
+ * Measured: nku-plug F1 0.857 (P 0.75, R 1.0, 1.0 idle-busy min, 11 / 11 actions), nku-camera
+ * 0.923 (P 0.857, R 1.0, 0.3 min, 5 / 5), ssi-plug 0.730 (P 0.86, R 0.63, 2.2 min, 18 / 22).
+ * Since busy bins no longer teach a device's background (so that repeated uploads stay events),
+ * the NKU plug's reconnect after a phase change stays busy longer: 0.923 → 0.857, 0.5 → 1.0 min.
  * By volume alone (noveltyEnterPackets 0) the SSI plug's commands went unseen: F1 0.303, 5 / 22;
  * before routines had to start with the device speaking, its schedule edit and delete were taken
  * for a timer: 0.695, 16 / 22.
  */
 const FLOORS: Record<string, { f1: number; recall: number; idleBusyMinutes: number; actions: number }> = {
-  'nku-plug': { f1: 0.9, recall: 0.95, idleBusyMinutes: 1, actions: 11 },
+  'nku-plug': { f1: 0.84, recall: 0.95, idleBusyMinutes: 1.5, actions: 11 },
   'nku-camera': { f1: 0.9, recall: 0.95, idleBusyMinutes: 1, actions: 5 },
-  'ssi-plug': { f1: 0.72, recall: 0.6, idleBusyMinutes: 2, actions: 17 },
+  'ssi-plug': { f1: 0.71, recall: 0.6, idleBusyMinutes: 2.5, actions: 17 },
 };
 
 describe.skipIf(!present)('activity timelines on phase-labelled captures', () => {

@@ -129,13 +129,29 @@ describe('ActivityTracker', () => {
     expect(secondsIn(tl, 'idle')).toBeGreaterThan(0.9 * 7200);
   });
 
-  it('learns routine bursts: a burst the device makes every few minutes is not busy for long', () => {
+  it('takes a burst the device makes on a timer of its own for routine, not busy', () => {
     const packets = heartbeat(T0, T0 + 6 * 3600, 30);
     for (let t = T0 + 60; t < T0 + 6 * 3600; t += 180)
       packets.push(...transfer(t, t + 3, 1500, Direction.DOWN, 500));
     const tl = run(merge(packets), T0 + 6 * 3600).timeline();
-    expect(tl.spans.length).toBeGreaterThan(0); // before the envelope knows them
-    expect(tl.spans.filter((s) => s.start > T0 + 3 * 3600)).toHaveLength(0);
+    const late = tl.spans.filter((s) => s.start > T0 + 3 * 3600);
+    expect(late.length).toBeGreaterThan(0);
+    expect(late.every((s) => s.routine)).toBe(true);
+    expect(tl.segments.filter((s) => s.state === 'busy' && s.start > T0 + 3 * 3600)).toHaveLength(0);
+  });
+
+  it('keeps calling repeated uploads at irregular times busy: events never become the background', () => {
+    const random = seeded(7);
+    const packets = heartbeat(T0, T0 + 12 * 3600, 30);
+    const uploads: number[] = [];
+    for (let t = T0 + 1800; t < T0 + 12 * 3600; t += 600 + random() * 3600) {
+      uploads.push(t);
+      packets.push(...transfer(t, t + 20, 1_500_000, Direction.UP, 1200));
+    }
+    const tl = run(merge(packets), T0 + 12 * 3600).timeline();
+    const found = uploads.filter((t) => tl.spans.some((s) => !s.routine && s.start <= t + 20 && s.end >= t));
+    expect(uploads.length).toBeGreaterThan(8);
+    expect(found).toEqual(uploads);
   });
 
   it('gives identical timelines however the replay is chunked', () => {

@@ -116,7 +116,7 @@ describe('DeviceRoutines', () => {
     );
   });
 
-  it('marks a later span due on a known routine’s schedule, missed firings included', () => {
+  it('marks a later span due on a known routine’s schedule, one missed firing included, not more', () => {
     const routines = routinesWith();
     const { spans, marked } = endSpans(routines, [
       { offset: 0 },
@@ -124,11 +124,27 @@ describe('DeviceRoutines', () => {
       { offset: 600 },
       { offset: 905 }, // due
       { offset: 1000 }, // off schedule
-      { offset: 1802 }, // three periods on, one firing missed
+      { offset: 1502 }, // two periods on, one firing missed
+      { offset: 2702 }, // four periods on: as likely an event landing on a multiple of the period
     ]);
-    expect(marked.slice(3)).toEqual([[3], [], [5]]);
+    expect(marked.slice(3)).toEqual([[3], [], [5], []]);
     expect(spans[4].routine).toBe(false);
     expect(spans[5].routinePeriod).toBe(300);
+    expect(spans[6].routine).toBe(false);
+  });
+
+  it('takes no triple of similar spans for a timer when other spans of that size lie between them', () => {
+    // uploads at irregular times; 0, 300, 600 and 250, 420, 600 line up, with others between
+    const { spans } = endSpans(routinesWith(), [
+      { offset: 0 },
+      { offset: 250 },
+      { offset: 300 },
+      { offset: 420 },
+      { offset: 460 },
+      { offset: 500 },
+      { offset: 600 },
+    ]);
+    expect(spans.filter((x) => x.routine)).toEqual([]);
   });
 
   it('does not mark a span pushed by the cloud even when it is due on a known routine', () => {
@@ -156,7 +172,6 @@ describe('DeviceRoutines', () => {
 
   it('forgets a routine not seen for 8 periods', () => {
     const base = [{ offset: 0 }, { offset: 300 }, { offset: 600 }];
-    expect(endSpans(routinesWith(), [...base, { offset: 600 + 8 * 300 }]).marked[3]).toEqual([3]);
     const routines = routinesWith();
     const { marked } = endSpans(routines, [...base, { offset: 600 + 9 * 300 }]);
     expect(marked[3]).toEqual([]);
