@@ -28,6 +28,7 @@ import {
   EMPTY_TIMELINE,
   labelView,
   observerAudit,
+  timingTimelines,
 } from './exposure.ts';
 import { TrafficMetadata } from './traffic-metadata.ts';
 import { ViewLog } from './view-log.ts';
@@ -245,7 +246,15 @@ export class AuditCollector {
         const labelled = labelView(log, labels, identifier.labels.length, this.config);
         // Agreement only over the time the log still holds (a live log drops its oldest rows).
         const held = log.dropped > 0 ? coverageFrom(coverage, log.firstTs) : coverage;
-        const audit = observerAudit(view, identifier, log, labelled, devices, held);
+        const audit = observerAudit(
+          view,
+          identifier,
+          log,
+          labelled,
+          devices,
+          held,
+          timingTimelines(log, this.config),
+        );
         if (inHome && this.measureInHome) {
           progress?.({
             stage: `training an observer on your own home's traffic, as ${OBSERVER_NAMES[view]} could`,

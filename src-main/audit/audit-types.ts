@@ -67,13 +67,23 @@ export interface ActivityExposure {
   /** Busy spans of the truth (routine ones left out) that overlap a busy stretch of the observer's timeline. */
   spansSeen: number;
   spansTotal: number;
+  /** Busy stretches of the observer's timeline that overlap no busy span of the truth, per day of capture. */
+  falseBusyPerDay: number;
 }
 
 export interface ObserverDeviceAudit {
   mac: string;
   identity: IdentityExposure;
+  /**
+   * The device's activity as the observer sees it: the timeline of its own packets in the view
+   * (timing and sizes; an observer that knows the device by its identity — the in-home observer
+   * measures how well one can — attributes them), whatever a model's labels say, so a defence's
+   * effect on activity is judged from the defended timing, apart from its effect on identity.
+   */
   activity: ActivityExposure;
-  /** The observer's timeline of the device's class; null when the device has no class for it. */
+  /** The same from the timeline of the class the catalog's model gives the device (for researchers). */
+  labelActivity: ActivityExposure;
+  /** The observer's timeline of the device (its own packets in the view); null when it has none there. */
   inferred: ActivityTimeline | null;
 }
 
@@ -164,8 +174,12 @@ export interface WhatIfDevice {
   mac: string;
   recognisedShare: number;
   agreement: number;
-  /** Share of the device's busy time the observer's timeline still shows busy with the defence. */
+  /**
+   * Share of the device's busy time the observer still sees busy with the defence, from the
+   * defended timing (its own packets and any cover traffic, which an observer cannot tell apart).
+   */
   busyRecall: number;
+  spansSeen: number;
 }
 
 export interface WhatIf {

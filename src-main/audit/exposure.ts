@@ -80,6 +80,12 @@ export function activityExposure(
   const busy = observed.segments.filter((s) => s.state === 'busy');
   const spans = truth.spans.filter((s) => !s.routine);
   const seen = spans.filter((s) => busy.some((b) => b.start < s.binEnd && s.binStart < b.end)).length;
+  const truthBusy = truth.segments.filter((s) => s.state === 'busy');
+  const falseBusy = busy.filter((b) => !truthBusy.some((t) => t.start < b.end && b.start < t.end)).length;
+  const days =
+    (coverage === undefined || coverage.length === 0
+      ? Math.max(0, truth.end - truth.start)
+      : coverage.reduce((sum, c) => sum + c.end - c.start, 0)) / 86_400;
   return {
     agreement: a.agreement,
     busyRecall: a.busy.recall,
@@ -89,6 +95,7 @@ export function activityExposure(
     inferredBusySeconds: busySeconds(observed),
     spansSeen: seen,
     spansTotal: spans.length,
+    falseBusyPerDay: days <= 0 ? 0 : falseBusy / Math.max(days, 1 / 24),
   };
 }
 
@@ -170,6 +177,30 @@ export function labelView(
   }
   home.flush();
   return { labels, timelines: home.timelines(), answers, confidence, best, sizes };
+}
+
+/**
+ * Each device's timeline from its own packets in an observer's view (keyed by the log's device
+ * index): what an observer that attributes the device's traffic (the in-home observer's identity)
+ * sees of its activity, from timing and sizes alone, whatever a model's labels say. Packets of no
+ * device that are not the tunnel's own (cover traffic a defence adds) count for every device: an
+ * observer cannot tell them from the device's own. The tunnel's messages count for none.
+ */
+export function timingTimelines(
+  log: ViewLog,
+  config: Partial<ActivityConfig>,
+): Map<number, ActivityTimeline> {
+  const home = new HomeActivity<number>(config);
+  const devices = log.macs.map((_, i) => i);
+  for (let i = 0; i < log.rows; i++) {
+    if (log.tunnel[i] === 1) continue;
+    const d = log.device[i];
+    const dir = log.direction[i] as Direction;
+    if (d >= 0) home.push(d, log.ts[i], log.size[i], dir);
+    else for (const x of devices) home.push(x, log.ts[i], log.size[i], dir);
+  }
+  home.flush();
+  return home.timelines();
 }
 
 /** What the model said of one device's packets (LabelledView's rows of it). */
@@ -272,12 +303,20 @@ export function observerAudit(
   labelled: LabelledView,
   devices: readonly DeviceAudit[],
   coverage: readonly CoveredTime[],
+  timing: ReadonlyMap<number, ActivityTimeline>,
 ): ObserverAudit {
   const rows: ObserverDeviceAudit[] = devices.map((d) => {
     const identity = deviceIdentity(identifier, log, labelled, d);
     const cls = identity.className === null ? -1 : identifier.labels.indexOf(identity.className);
     const inferred = cls < 0 ? null : (labelled.timelines.get(cls) ?? null);
-    return { mac: d.mac, identity, activity: activityExposure(d.truth, inferred, coverage), inferred };
+    const own = timing.get(log.indexOfMac(d.mac)) ?? null;
+    return {
+      mac: d.mac,
+      identity,
+      activity: activityExposure(d.truth, own, coverage),
+      labelActivity: activityExposure(d.truth, inferred, coverage),
+      inferred: own,
+    };
   });
   const counted = rows.filter((r) => r.identity.packets >= MIN_PACKETS_FOR_AVERAGE);
   return {

@@ -19,7 +19,7 @@ import {
   type WhatIfDevice,
 } from './audit-types.ts';
 import { analyzeCaptures } from './capture-analysis.ts';
-import { activityExposure, deviceIdentity, labelView, mean } from './exposure.ts';
+import { activityExposure, deviceIdentity, labelView, mean, timingTimelines } from './exposure.ts';
 import { ViewLog } from './view-log.ts';
 
 /** One what-if to run: the files, the observer and its model, the defence, and the audit it is compared with. */
@@ -56,6 +56,7 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIf> {
     },
   });
   const labelled = labelView(log, await log.identify(identifier), identifier.labels.length, config);
+  const timing = timingTimelines(log, config);
   const base = baseline.find((o) => o.view === view)!;
   const rows: WhatIfDevice[] = [];
   const counted: WhatIfDevice[] = [];
@@ -67,13 +68,14 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIf> {
     const answers = labelled.answers.get(log.indexOfMac(d.mac));
     const recognised =
       cls < 0 || answers === undefined || identity.packets === 0 ? 0 : answers[cls] / identity.packets;
-    const inferred = cls < 0 ? null : (labelled.timelines.get(cls) ?? null);
-    const exposure = activityExposure(d.truth, inferred, coverage);
+    // activity from the defended timing, apart from what the model now calls the packets
+    const exposure = activityExposure(d.truth, timing.get(log.indexOfMac(d.mac)) ?? null, coverage);
     const row = {
       mac: d.mac,
       recognisedShare: recognised,
       agreement: exposure.agreement,
       busyRecall: exposure.busyRecall,
+      spansSeen: exposure.spansSeen,
     };
     rows.push(row);
     if (identity.packets >= MIN_PACKETS_FOR_AVERAGE) counted.push(row);

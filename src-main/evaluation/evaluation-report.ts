@@ -375,9 +375,9 @@ export function activitySection(results: readonly CaseActivityScore[] | null): s
       '**busy** when it overlaps an action phase (NKU: setup, on / off by app, voice or button, update, watch, speak, ' +
       'delete; SSI plug: 30 s from each logged action, the manual switching session whole) and **idle** inside an idle ' +
       "phase at least 30 s from any action; everything else is not scored. Scored: the device's truth timeline (LAN " +
-      'side) and the timelines the NAPT and VPN observers infer — the timeline of the class their default model gives ' +
-      "most of the device's packets (none of these devices is a class of the models, so this is the open-set case: " +
-      'what an observer can tell about a device it has never seen).',
+      "side) and the NAPT and VPN observers' timelines of the device: its own packets in that observer's view (what an " +
+      'observer that knows the device — the in-home observer measures how well one can — sees of its activity, timing ' +
+      "and sizes only); the notes give the class the catalog's model takes it for.",
     '',
     thresholdsSentence(),
     '',

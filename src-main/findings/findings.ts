@@ -240,8 +240,9 @@ function identityDefenceAdvice(
 
 /**
  * What the what-ifs measured against seeing when this device is busy, in one sentence: the
- * defence that leaves the observer the least of its busy time (busy recall; a defence that made
- * the observer see the device busy all the time would hide it too, and is not what this names).
+ * defence that leaves an observer the least of its busy time, judged from the defended timing
+ * (its own packets and any cover traffic, the what-ifs' `busyRecall`) — a defence that only changes what a
+ * model calls the packets hides nothing from an observer that knows the device by other means.
  */
 function activityDefenceAdvice(
   d: DeviceAudit,
@@ -258,16 +259,10 @@ function activityDefenceAdvice(
     return 'Padding or constant-rate cover traffic may hide its busy periods; the defence what-ifs measure which does for this device once it has sent enough packets.';
   const left = best.row.busyRecall;
   if (left >= now)
-    return `None of the defences tried lowers this: with the best of them, ${best.w.description}, the observer would see ${pct(left)} of its busy time (${pct(now)} without).`;
+    return `None of the defences tried lowers this: with the best of them, ${best.w.description}, an observer would still see ${pct(left)} of its busy time (${pct(now)} without).`;
   if (now - left < HIDES_AT_LEAST)
-    return `The defences tried change this little: with the best of them, ${best.w.description}, the observer would see ${pct(left)} of its busy time (${pct(now)} without).`;
-  const recognisedNow = r.identity.recognisedShare;
-  const recognisedLeft = best.row.recognisedShare;
-  const lost =
-    recognisedNow - recognisedLeft >= HIDES_AT_LEAST && recognisedLeft <= recognisedNow / 2
-      ? ` — mostly because models trained on undefended traffic no longer recognise its packets (${pct(recognisedNow)} → ${pct(recognisedLeft)})`
-      : '';
-  return `Of the defences tried, ${best.w.description} leaves the observer the least of its busy time: it would see ${pct(left)} instead of ${pct(now)}${lost}, for ${pct(best.w.costShare)} more traffic.`;
+    return `The defences tried change this little: with the best of them, ${best.w.description}, an observer would still see ${pct(left)} of its busy time (${pct(now)} without).`;
+  return `Of the defences tried, ${best.w.description} hides the most of its busy time: an observer would see ${pct(left)} of it instead of ${pct(now)}, for ${pct(best.w.costShare)} more traffic.`;
 }
 
 function activityFinding(
@@ -278,7 +273,8 @@ function activityFinding(
 ): Finding | null {
   const a = r.activity;
   if (a.spansTotal === 0 || a.spansSeen === 0 || r.inferred === null) return null;
-  const severity: Severity = a.busyRecall >= 0.5 ? 'high' : 'medium';
+  // graded by the device's busy spans the observer sees (events a person understands)
+  const severity: Severity = a.spansSeen * 2 >= a.spansTotal ? 'high' : 'medium';
   const busy = r.inferred.segments.filter((s) => s.state === 'busy');
   const seen = d.truth.spans
     .filter((s) => !s.routine && busy.some((b) => b.start < s.binEnd && s.binStart < b.end))
@@ -286,6 +282,9 @@ function activityFinding(
   const example = seen[0];
   const camera = (d.category ?? '').includes('camera') || /camera|doorbell/i.test(deviceName(d));
   const what = camera && example.bytesUp >= example.bytesDown ? 'uploads' : 'is busy';
+  // the example as the observer sees it: only what crossed the router (LAN traffic never does)
+  const internet = example.bytesUp + example.bytesDown;
+  const exampleText = `${example.bytesUp >= example.bytesDown ? 'sent' : 'received'} ${formatBytes(internet)} over the internet in ${formatDuration(example.end - example.start)}`;
   const who = o.view === 'napt' ? 'Your ISP' : "Anyone on your VPN connection's path";
   return {
     id: `activity:${o.view}:${d.mac}`,
@@ -293,9 +292,9 @@ function activityFinding(
     severity,
     observer: o.view,
     device: d.mac,
-    title: `${who} can tell when your ${deviceName(d)} ${what} — e.g. ${formatSpanTime(example.start, example.end)} (${example.description}).`,
+    title: `${who} can tell when your ${deviceName(d)} ${what}: it sees ${a.spansSeen} of its ${a.spansTotal} busy ${a.spansTotal === 1 ? 'period' : 'periods'} — e.g. ${formatSpanTime(example.start, example.end)} (${exampleText}).`,
     evidence: [
-      `The observer's timeline of "${r.identity.className}" shows ${a.spansSeen} of the device's ${a.spansTotal} busy spans and ${pct(a.busyRecall)} of its busy time (${formatDuration(a.truthBusySeconds)} in all).`,
+      `The observer's timeline of the device's own packets shows ${a.spansSeen} of its ${a.spansTotal} busy spans, ${formatDuration(Math.round(a.busyRecall * a.truthBusySeconds))} of its ${formatDuration(a.truthBusySeconds)} busy time, and ${a.falseBusyPerDay.toFixed(1)} busy stretches a day when the device was not busy.`,
       `Its asleep / idle / busy states agree with what the device really did in ${pct(a.agreement)} of 10-second intervals.`,
     ],
     advice:
