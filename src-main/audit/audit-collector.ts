@@ -16,6 +16,7 @@ import {
   type AuditProgress,
   type DeviceAudit,
   type HomeAudit,
+  type InHomeObserver,
   type ObserverAudit,
   type WhatIf,
   type WhatIfRequest,
@@ -32,7 +33,8 @@ import {
 } from './exposure.ts';
 import { TrafficMetadata } from './traffic-metadata.ts';
 import { ViewLog } from './view-log.ts';
-import { measureInHomeObserver } from './in-home-observer.ts';
+import { ForestCancelled } from '../inference/forest-runner.ts';
+import { measureInHomeObserver, type InHomeRequest } from './in-home-observer.ts';
 import { runWhatIf } from './what-ifs.ts';
 
 /**
@@ -217,9 +219,19 @@ export class AuditCollector {
     };
   }
 
-  /** Stops the in-home observers' training (the session was stopped or replaced). */
+  /** Stops the in-home observers' training (the session was replaced or the engine closes). */
   cancel(): void {
     this.aborter.abort();
+  }
+
+  /** The in-home observer's result, or null when it was cancelled (the audit goes on without it). */
+  private async inHomeOrNull(request: InHomeRequest): Promise<InHomeObserver | null> {
+    try {
+      return await measureInHomeObserver(request);
+    } catch (error) {
+      if (error instanceof ForestCancelled) return null;
+      throw error;
+    }
   }
 
   private async observerAudits(
@@ -262,7 +274,7 @@ export class AuditCollector {
             packets: 0,
           });
           const vendors = new Map(devices.map((d) => [d.mac, d.vendor]));
-          audit.inHome = await measureInHomeObserver({
+          audit.inHome = await this.inHomeOrNull({
             view,
             log,
             devices: devices.map((d) => d.mac),

@@ -99,7 +99,7 @@ export interface InHomeDevice {
   unmeasured: 'too-little-traffic' | 'no-other-device' | null;
   /** Share of its (sampled) test packets the observer names as this device. */
   recognisedShare: number | null;
-  /** 95 % interval of that share, counting each minute of its test traffic once. */
+  /** 95 % interval of that share, from a bootstrap over the minutes of its test traffic. */
   interval: [number, number] | null;
   /** Minutes holding test traffic of it. */
   minutes: number;

@@ -16,11 +16,11 @@
  * the forest (inference/histogram-forest.ts) trains in a worker thread. A device with fewer than
  * MIN_TRAIN_PACKETS before the split or MIN_TEST_PACKETS after it is "not enough traffic to tell".
  *
- * The interval is a 95 % Wilson interval that counts each minute holding test traffic of the
- * device once (packets of one minute are not independent draws), so a device seen in a few bursts
+ * The interval is a 95 % bootstrap interval over the minutes holding test traffic of the device
+ * (packets of one minute are not independent draws: `minuteBootstrap`), so a device seen in a few bursts
  * gets a wide one. Units of one model (three identical cameras) are one kind to an outsider:
- * devices of the same vendor that the observer mistakes for each other (each the other's most
- * frequent wrong answer, for at least KIND_CONFUSION of its packets) are reported as one kind too.
+ * devices of the same vendor one of which the observer takes for the other for at least
+ * KIND_CONFUSION of its packets (merged transitively) are reported as one kind too.
  */
 import { ForestCancelled, trainAndPredict } from '../inference/forest-runner.ts';
 import type { ForestOptions } from '../inference/histogram-forest.ts';
@@ -101,11 +101,58 @@ function rowsByDevice(log: ViewLog<ModelView>): Map<number, number[]> {
   return out;
 }
 
-function gather(log: ViewLog<ModelView>, rows: readonly number[]): Float32Array {
+/**
+ * Features that only grow over a long-lived connection (packets, bytes and age of the packet's
+ * flow so far): the later half of a capture has values the earlier half never had, so a forest
+ * trained across a split in time would learn the clock, not the device. Left out of the in-home
+ * observer's features (the bundled models, trained on interleaved blocks, keep them).
+ */
+export const CUMULATIVE_FEATURES: ReadonlySet<string> = new Set(['flow_packets', 'flow_bytes', 'flow_age']);
+
+/** Indices of the log's feature columns the in-home observer learns from. */
+function learnedColumns(log: ViewLog<ModelView>): number[] {
+  return log.extractor.names.flatMap((name, i) => (CUMULATIVE_FEATURES.has(name) ? [] : [i]));
+}
+
+function gather(log: ViewLog<ModelView>, rows: readonly number[], columns: readonly number[]): Float32Array {
   const w = log.width;
-  const out = new Float32Array(rows.length * w);
-  for (let r = 0; r < rows.length; r++) out.set(log.features.subarray(rows[r] * w, rows[r] * w + w), r * w);
+  const out = new Float32Array(rows.length * columns.length);
+  let o = 0;
+  for (const row of rows) for (const c of columns) out[o++] = log.features[row * w + c];
   return out;
+}
+
+/** Resamples of the minute bootstrap. */
+const BOOTSTRAP_ROUNDS = 400;
+
+/**
+ * 95 % interval of a share measured over minutes of traffic: the minutes are resampled (packets of
+ * one minute are not independent draws, and minutes hold very different numbers of packets), the
+ * packet-weighted share computed for each of BOOTSTRAP_ROUNDS resamples, and the 2.5th and 97.5th
+ * percentiles taken; seeded, so the same capture gives the same interval. With one minute it is
+ * the Wilson interval of that minute's share counting it as one draw.
+ */
+export function minuteBootstrap(minutes: readonly { right: number; all: number }[]): [number, number] {
+  const total = minutes.reduce((a, m) => a + m.all, 0);
+  const right = minutes.reduce((a, m) => a + m.right, 0);
+  if (minutes.length < 2 || total === 0) return wilson(total === 0 ? 0 : right / total, minutes.length);
+  const random = prng(0xb007 ^ minutes.length ^ total);
+  const shares: number[] = [];
+  for (let r = 0; r < BOOTSTRAP_ROUNDS; r++) {
+    let a = 0;
+    let n = 0;
+    for (let i = 0; i < minutes.length; i++) {
+      const m = minutes[Math.floor(random() * minutes.length)];
+      a += m.right;
+      n += m.all;
+    }
+    shares.push(n === 0 ? 0 : a / n);
+  }
+  shares.sort((x, y) => x - y);
+  return [
+    shares[Math.floor(0.025 * (BOOTSTRAP_ROUNDS - 1))],
+    shares[Math.ceil(0.975 * (BOOTSTRAP_ROUNDS - 1))],
+  ];
 }
 
 /** Scores of one group of devices (one device, or a kind): answers in `members` count as correct. */
@@ -117,12 +164,16 @@ function score(
   members: ReadonlySet<number>,
 ): { share: number; interval: [number, number]; minutes: number; perFlow: number | null; flows: number } {
   let correct = 0;
-  const minutes = new Set<number>();
+  const minutes = new Map<number, { right: number; all: number }>();
   const flows = new Map<string, { right: number; all: number }>();
   for (const row of rows) {
     const ok = members.has(answers[rowOf.get(row)!]);
     if (ok) correct++;
-    minutes.add(Math.floor(log.ts[row] / 60));
+    const minute = Math.floor(log.ts[row] / 60);
+    const m = minutes.get(minute) ?? { right: 0, all: 0 };
+    m.all++;
+    if (ok) m.right++;
+    minutes.set(minute, m);
     if (log.flow[row] >= 0) {
       const key = `${log.segment[row]}:${log.flow[row]}`;
       const f = flows.get(key) ?? { right: 0, all: 0 };
@@ -136,7 +187,7 @@ function score(
   const right = scored.filter((f) => f.right * 2 > f.all).length;
   return {
     share,
-    interval: wilson(share, Math.min(minutes.size, rows.length)),
+    interval: minuteBootstrap([...minutes.values()]),
     minutes: minutes.size,
     perFlow: scored.length === 0 ? null : right / scored.length,
     flows: scored.length,
@@ -207,14 +258,15 @@ export async function measureInHomeObserver(request: InHomeRequest): Promise<InH
     let answers = new Int32Array(0);
     let forestSeconds = 0;
     if (classes >= 2 && testRows.length > 0) {
+      const columns = learnedColumns(log);
       const result = await trainAndPredict(
         {
-          train: gather(log, trainRows),
+          train: gather(log, trainRows, columns),
           trainRows: trainRows.length,
           labels: Int32Array.from(labels),
           classes,
-          width: log.width,
-          test: gather(log, testRows),
+          width: columns.length,
+          test: gather(log, testRows, columns),
           testRows: testRows.length,
           options: request.forest ?? IN_HOME_FOREST,
         },
@@ -232,7 +284,8 @@ export async function measureInHomeObserver(request: InHomeRequest): Promise<InH
     }
     const deviceOfClass = new Map([...classOf].map(([d, c]) => [c, d]));
     const devices: InHomeDevice[] = [];
-    const confusion = new Map<number, { other: number; share: number }>();
+    /** wrongInto[d][e]: share of d's test packets named as device e. */
+    const wrongInto = new Map<number, Map<number, number>>();
     for (const mac of request.devices) {
       const d = log.indexOfMac(mac);
       const trainPackets = d < 0 ? 0 : (before.get(d)?.length ?? 0);
@@ -269,7 +322,12 @@ export async function measureInHomeObserver(request: InHomeRequest): Promise<InH
       for (const [a, n] of wrong) if (top < 0 || n > wrong.get(top)!) top = a;
       const topDevice = top < 0 ? undefined : deviceOfClass.get(top);
       const mistakenShare = top < 0 ? 0 : wrong.get(top)! / rows.length;
-      if (topDevice !== undefined) confusion.set(d, { other: topDevice, share: mistakenShare });
+      const into = new Map<number, number>();
+      for (const [a, n] of wrong) {
+        const e = deviceOfClass.get(a);
+        if (e !== undefined) into.set(e, n / rows.length);
+      }
+      wrongInto.set(d, into);
       devices.push({
         mac,
         trainPackets,
@@ -292,20 +350,19 @@ export async function measureInHomeObserver(request: InHomeRequest): Promise<InH
       while (kindOf.has(r) && kindOf.get(r) !== r) r = kindOf.get(r)!;
       return r;
     };
-    for (const [d, c] of confusion) {
-      const back = confusion.get(c.other);
-      if (
-        back?.other === d &&
-        c.share >= KIND_CONFUSION &&
-        back.share >= KIND_CONFUSION &&
-        request.vendorOf(log.macs[d]) === request.vendorOf(log.macs[c.other])
-      ) {
-        const a = find(d);
-        const b = find(c.other);
-        kindOf.set(a, a);
-        kindOf.set(b, a);
+    for (const [d, into] of wrongInto)
+      for (const [e, share] of into) {
+        const back = wrongInto.get(e)?.get(d) ?? 0;
+        if (
+          Math.max(share, back) >= KIND_CONFUSION &&
+          request.vendorOf(log.macs[d]) === request.vendorOf(log.macs[e])
+        ) {
+          const a = find(d);
+          const b = find(e);
+          kindOf.set(a, a);
+          kindOf.set(b, a);
+        }
       }
-    }
     const groups = new Map<number, number[]>();
     for (const d of testOf.keys()) {
       if (!kindOf.has(d)) continue;

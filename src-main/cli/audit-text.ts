@@ -113,7 +113,7 @@ export function exposureText(audit: HomeAudit): string {
   const means = audit.observers
     .map(
       (o) =>
-        `${o.observer} (${o.modelId}): recognises ${o.devices.filter((r) => r.identity.evidence === 'recognised').length} of ${o.devices.filter((r) => r.identity.packets > 0).length} devices seen; ${pct(o.meanAgreement)} activity agreement on average`,
+        `${o.observer} (${o.modelId}): recognises ${o.devices.filter((r) => r.identity.evidence === 'recognised' && (r.identity.classSource === 'model' || r.identity.className === r.identity.topModelClass)).length} of ${o.devices.filter((r) => r.identity.packets > 0).length} devices seen; ${pct(o.meanAgreement)} activity agreement on average`,
     )
     .join('; ');
   return (

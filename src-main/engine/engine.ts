@@ -478,7 +478,7 @@ export class Engine {
   private async endSession(): Promise<void> {
     const s = this.session;
     if (s === null) return;
-    s.requestStop();
+    s.abandon();
     this.session = null;
     await s.done;
   }

@@ -113,10 +113,18 @@ export class Session {
     return this.isLive && (this.status === 'capturing' || this.status === 'paused');
   }
 
+  /**
+   * The session is replaced or the engine closes: stops reading and cancels any analysis still to
+   * come (a person's Stop, by contrast, still audits what was read).
+   */
+  abandon(): void {
+    this.requestStop();
+    this.collector.cancel();
+  }
+
   /** Asks the source to stop (a paused source is resumed so that it can). */
   requestStop(): void {
     this.stopRequested = true;
-    this.collector.cancel();
     this.source?.resume();
     this.source?.stop();
   }

@@ -70,7 +70,12 @@ function inHomeOf(h: InHomeObserver | null, mac: string): DeviceExposure['inHome
   const r = h?.devices.find((x) => x.mac === mac);
   return r === undefined
     ? null
-    : { measured: r.measured, recognisedShare: r.recognisedShare, interval: r.interval };
+    : {
+        measured: r.measured,
+        unmeasured: r.unmeasured,
+        recognisedShare: r.recognisedShare,
+        interval: r.interval,
+      };
 }
 
 /** One device's row of the device table. */
@@ -90,6 +95,12 @@ export function deviceRow(
       classSource: r.identity.classSource,
       recognisedShare: r.identity.recognisedShare,
       evidence: r.identity.evidence,
+      catalogClass: r.identity.topModelClass,
+      catalogShare: r.identity.topModelShare,
+      catalogRight:
+        r.identity.classSource === 'labels' || r.identity.classSource === 'lookalike'
+          ? r.identity.className === r.identity.topModelClass
+          : null,
       agreement: r.activity.agreement,
       busyRecall: r.activity.busyRecall,
       packets: r.identity.packets,
@@ -98,10 +109,11 @@ export function deviceRow(
   }
   const label = d.label !== null && !d.label.infrastructure ? d.label : null;
   // the ISP's model names the type only when it is sure of the device (most of its packets)
+  // the device's type from the catalog only where it recognises the device (and, with labels, rightly)
   const sure = [exposure.napt, exposure.vpn].find(
-    (e) => e !== null && e.classSource !== 'lookalike' && e.recognisedShare >= 0.5,
+    (e) => e !== null && e.evidence === 'recognised' && e.catalogRight !== false,
   );
-  const modelClass = sure?.className ?? null;
+  const modelClass = sure?.catalogClass ?? null;
   const category = o.category ?? label?.category ?? modelClass;
   const own = findings.filter((f) => f.device === d.mac);
   const top =

@@ -714,8 +714,10 @@ export function inHomeSection(e: InHomeEvaluation | null): string {
       'one that is the only device with enough traffic has no other to be told from. **Share per packet**: of a ' +
       "device's test packets, the share named as it, averaged over the measured devices; **per flow** (NAPT only, a " +
       'VPN has no flows to see): the share of its flows with 3 or more test packets whose majority answer is it. ' +
-      'Devices of one vendor that the observer mistakes for each other (each the other’s most frequent wrong ' +
-      `answer, for at least ${pct0(KIND_CONFUSION)} of its packets) are one **kind** to an outsider.`,
+      'Devices of one vendor one of which the observer takes for the other for at least ' +
+      `${pct0(KIND_CONFUSION)} of its packets (merged transitively) are one **kind** to an outsider; the ` +
+      'features that only grow over a long-lived connection (flow packets, bytes, age) are left out, as they ' +
+      'would teach the forest the clock.',
     '',
     "Homes: each MADEA monitoring day's files read as one home; the IoT Sentinel devices merged into one home (all " +
       'setup files of all devices, in time order) — setup captures only, so there an observer learns a device from ' +
@@ -773,7 +775,7 @@ export function inHomeSection(e: InHomeEvaluation | null): string {
   const detail = e.cases.find((c) => c.name === IN_HOME_DETAIL_CASE);
   if (detail !== undefined)
     lines.push(
-      `Per device, ${detail.name} (the interval is a 95 % Wilson interval counting each minute of test traffic once):`,
+      `Per device, ${detail.name} (the interval is a 95 % bootstrap interval over the minutes of test traffic):`,
       '',
       inHomeDeviceTable(detail),
       '',

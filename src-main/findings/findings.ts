@@ -26,6 +26,7 @@ import type {
   WhatIfDevice,
 } from '../audit/audit-types.ts';
 import { MIN_PACKETS_FOR_AVERAGE, OBSERVER_NAMES } from '../audit/audit-types.ts';
+import { CATALOG_MIN_COVERAGE, CATALOG_MIN_SHARE } from '../audit/exposure.ts';
 import { SEVERITIES, type Finding, type Severity } from '../shared/audit-types.ts';
 
 export type { Finding, FindingKind, Severity } from '../shared/audit-types.ts';
@@ -137,14 +138,18 @@ function identityFinding(
   const evidence: string[] = [];
   if (recognised) {
     evidence.push(
-      `Catalog: recognised as "${id.topModelClass}" — ${id.packets} of its packets cross ${crossing}; the ${o.modelId} model names ${pct(id.topModelShare)} of them so, and ${pct(id.profileCoverage ?? 0)} of them have the packet sizes of that device's own traffic (the test asks for ${pct(0.85)}).`,
+      `Catalog: recognised as "${id.topModelClass}" — ${id.packets} of its packets cross ${crossing}; the ${o.modelId} model names ${pct(id.topModelShare)} of them so, and ${pct(id.profileCoverage ?? 0)} of them have the packet sizes of that device's own traffic (the test asks for ${pct(CATALOG_MIN_COVERAGE)}).`,
     );
   } else {
-    evidence.push(
-      `Catalog: not recognised — ${id.packets} of its packets cross ${crossing}; the ${o.modelId} model's most frequent answer is "${id.topModelClass ?? '-'}" (${pct(id.topModelShare)}), but ` +
-        (id.profileCoverage === null
+    // say which part of the test it failed
+    const why =
+      id.topModelShare < CATALOG_MIN_SHARE
+        ? `that is under half of them (the test asks for ${pct(CATALOG_MIN_SHARE)}), so no answer stands.`
+        : id.profileCoverage === null
           ? 'the catalog has no size profiles to check it against.'
-          : `only ${pct(id.profileCoverage)} of its packets have that device's packet sizes (the test asks for ${pct(0.85)}), so that answer is a guess, not a recognition.`),
+          : `only ${pct(id.profileCoverage)} of its packets have that device's packet sizes (the test asks for ${pct(CATALOG_MIN_COVERAGE)}), so that answer is a guess, not a recognition.`;
+    evidence.push(
+      `Catalog: not recognised — ${id.packets} of its packets cross ${crossing}; the ${o.modelId} model's most frequent answer is "${id.topModelClass ?? '-'}" (${pct(id.topModelShare)}), but ${why}`,
     );
   }
   if (home === null) evidence.push('No observer was trained on this home for this view.');
@@ -273,8 +278,9 @@ function activityFinding(
 ): Finding | null {
   const a = r.activity;
   if (a.spansTotal === 0 || a.spansSeen === 0 || r.inferred === null) return null;
-  // graded by the device's busy spans the observer sees (events a person understands)
-  const severity: Severity = a.spansSeen * 2 >= a.spansTotal ? 'high' : 'medium';
+  // graded by the device's busy spans the observer sees (events a person understands), and only
+  // as high as what it can tell of the device's identity allows (below)
+  const spanSeverity: Severity = a.spansSeen * 2 >= a.spansTotal ? 'high' : 'medium';
   const busy = r.inferred.segments.filter((s) => s.state === 'busy');
   const seen = d.truth.spans
     .filter((s) => !s.routine && busy.some((b) => b.start < s.binEnd && s.binStart < b.end))
@@ -283,16 +289,26 @@ function activityFinding(
   const camera = (d.category ?? '').includes('camera') || /camera|doorbell/i.test(deviceName(d));
   const what = camera && example.bytesUp >= example.bytesDown ? 'uploads' : 'is busy';
   // the example as the observer sees it: only what crossed the router (LAN traffic never does)
-  const internet = example.bytesUp + example.bytesDown;
-  const exampleText = `${example.bytesUp >= example.bytesDown ? 'sent' : 'received'} ${formatBytes(internet)} over the internet in ${formatDuration(example.end - example.start)}`;
+  const up = example.bytesUp >= example.bytesDown;
+  const exampleText = `${up ? 'sent' : 'received'} ${formatBytes(up ? example.bytesUp : example.bytesDown)} over the internet in ${formatDuration(example.end - example.start)}`;
+  // the observer sees the device's busy periods only if it can tell the device's traffic apart
+  const home = o.inHome?.devices.find((x) => x.mac === d.mac) ?? null;
+  const kind = o.inHome?.kinds.find((k) => k.macs.includes(d.mac)) ?? null;
+  const homeShare = home?.measured === true ? (kind?.recognisedShare ?? home.recognisedShare!) : null;
+  const known =
+    (r.identity.evidence === 'recognised' &&
+      (r.identity.classSource === 'model' || r.identity.className === r.identity.topModelClass)) ||
+    (homeShare !== null && homeShare >= 0.5);
   const who = o.view === 'napt' ? 'Your ISP' : "Anyone on your VPN connection's path";
   return {
     id: `activity:${o.view}:${d.mac}`,
     kind: 'activity',
-    severity,
+    severity: known ? spanSeverity : 'medium',
     observer: o.view,
     device: d.mac,
-    title: `${who} can tell when your ${deviceName(d)} ${what}: it sees ${a.spansSeen} of its ${a.spansTotal} busy ${a.spansTotal === 1 ? 'period' : 'periods'} — e.g. ${formatSpanTime(example.start, example.end)} (${exampleText}).`,
+    title:
+      `${who} ${known ? 'can tell' : 'could tell, if it told its traffic apart from your other devices’,'} when your ${deviceName(d)} ${what}: ` +
+      `its traffic shows ${a.spansSeen} of its ${a.spansTotal} busy ${a.spansTotal === 1 ? 'period' : 'periods'} — e.g. ${formatSpanTime(example.start, example.end)} (${exampleText}).`,
     evidence: [
       `The observer's timeline of the device's own packets shows ${a.spansSeen} of its ${a.spansTotal} busy spans, ${formatDuration(Math.round(a.busyRecall * a.truthBusySeconds))} of its ${formatDuration(a.truthBusySeconds)} busy time, and ${a.falseBusyPerDay.toFixed(1)} busy stretches a day when the device was not busy.`,
       `Its asleep / idle / busy states agree with what the device really did in ${pct(a.agreement)} of 10-second intervals.`,

@@ -161,6 +161,11 @@ export interface DeviceExposure {
   recognisedShare: number;
   /** What the catalog can say of the device (a recognition only when the device-level test passed). */
   evidence: CatalogEvidence;
+  /** The class the catalog's model gives most of its packets, and that share (what the test judged). */
+  catalogClass: string | null;
+  catalogShare: number;
+  /** With labels: whether that class is the device's own (null without labels). */
+  catalogRight: boolean | null;
   /** Share of 10-s intervals where the observer's timeline matches what the device did. */
   agreement: number;
   busyRecall: number;
@@ -170,7 +175,12 @@ export interface DeviceExposure {
    * when not measured, e.g. while a live capture runs): the share of its packets with a 95 %
    * interval, or not measured for lack of traffic.
    */
-  inHome: { measured: boolean; recognisedShare: number | null; interval: [number, number] | null } | null;
+  inHome: {
+    measured: boolean;
+    unmeasured: 'too-little-traffic' | 'no-other-device' | null;
+    recognisedShare: number | null;
+    interval: [number, number] | null;
+  } | null;
 }
 
 export interface DeviceRow {

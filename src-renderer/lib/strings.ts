@@ -127,11 +127,13 @@ export const S = {
     typeOf: (name: string) => `Type of ${name}`,
     notSeen: 'not seen',
     tooLittle: 'too little traffic',
+    alone: 'nothing to tell it from',
     catalogTag: 'catalog',
     catalogTip: (name: string) => `Telltale's catalog recognises it as ${name}`,
     inHomeTip: (share: string, interval: string) =>
       `An observer trained on your home's own earlier traffic names ${share} of its later packets right (95 % interval ${interval})`,
-    tooLittleTip: 'Too little traffic before or after the middle of the capture to train and test an observer on it',
+    tooLittleTip:
+      'Too little traffic before or after the middle of the capture to train and test an observer on it',
     pending: '…',
   },
   detail: {
@@ -147,7 +149,9 @@ export const S = {
     catalogRecognised: (name: string, share: string) =>
       `Telltale's catalog recognises it as “${name}” (${share} of its packets, with that device's packet sizes).`,
     catalogNot: (guess: string) =>
-      `Telltale's catalog does not recognise it (its model's best guess, “${guess}”, does not have its packet sizes).`,
+      `Telltale's catalog does not recognise it (its model's most frequent answer, “${guess}”, did not pass the device-level test).`,
+    catalogWrong: (name: string) =>
+      `Telltale's catalog takes it for “${name}”, which it is not: an observer with the same catalog would be wrong about it.`,
     inHome: (share: string, interval: string) =>
       `Trained on your home's own earlier traffic, an observer names ${share} of its later packets right (95 % interval ${interval}).`,
     inHomeNone: 'There was too little of its traffic to train and test an observer on it.',

@@ -152,7 +152,10 @@ describe('Home page', () => {
           busyRecall: 0.1,
           packets: 50,
           evidence: 'recognised',
-          inHome: { measured: true, recognisedShare: 0.97, interval: [0.95, 0.99] },
+          catalogClass: 'Nest Camera',
+          catalogShare: 0.9,
+          catalogRight: true,
+          inHome: { measured: true, unmeasured: null, recognisedShare: 0.97, interval: [0.95, 0.99] },
         },
         vpn: {
           className: 'Amazon Plug',
@@ -162,7 +165,15 @@ describe('Home page', () => {
           busyRecall: 0,
           packets: 50,
           evidence: 'not-recognised',
-          inHome: { measured: false, recognisedShare: null, interval: null },
+          catalogClass: 'Nest Camera',
+          catalogShare: 0.9,
+          catalogRight: true,
+          inHome: {
+            measured: false,
+            unmeasured: 'too-little-traffic',
+            recognisedShare: null,
+            interval: null,
+          },
         },
       },
     });

@@ -82,3 +82,29 @@ describe('AuditCollector.whatIfs', () => {
     }
   }, 60_000);
 });
+
+describe('AuditCollector and the in-home observer', () => {
+  const TWO = [
+    join(ROOT, 'test/fixtures/decode/xiaobai-camera-setup.pcap'),
+    join(ROOT, 'test/fixtures/decode/xiaodu-plug-setup.pcap'),
+  ];
+
+  it('trains the in-home observer when finishing, and finishes without it when cancelled (no error)', async () => {
+    const identifiers = await openObserverModels(MODELS, ['napt']);
+    try {
+      const measured = new AuditCollector(['napt']);
+      const a = await analyzeCaptures(TWO, { views: measured.views, ...measured.hooks() });
+      const audit = await measured.finish(a, identifiers, null);
+      expect(audit.observers[0].inHome?.devices.some((d) => d.measured)).toBe(true);
+
+      const cancelled = new AuditCollector(['napt']);
+      const b = await analyzeCaptures(TWO, { views: cancelled.views, ...cancelled.hooks() });
+      cancelled.cancel(); // the session was replaced while it read
+      const partial = await cancelled.finish(b, identifiers, null);
+      expect(partial.observers[0].inHome).toBeNull();
+      expect(partial.devices.length).toBe(audit.devices.length);
+    } finally {
+      for (const i of identifiers.values()) await i.close();
+    }
+  }, 60_000);
+});

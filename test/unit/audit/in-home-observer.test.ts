@@ -5,7 +5,12 @@
  * of the split is "not enough to tell", the split is in time, and a stop cancels the training.
  */
 import { describe, expect, it } from 'vitest';
-import { measureInHomeObserver, sample, wilson } from '../../../src-main/audit/in-home-observer.ts';
+import {
+  measureInHomeObserver,
+  minuteBootstrap,
+  sample,
+  wilson,
+} from '../../../src-main/audit/in-home-observer.ts';
 import { ViewLog } from '../../../src-main/audit/view-log.ts';
 import type { ModelView } from '../../../src-main/inference/model-manifest.ts';
 import { ForestCancelled } from '../../../src-main/inference/forest-runner.ts';
@@ -231,4 +236,46 @@ describe('its statistics', () => {
     expect(wilson(1, 5)[1]).toBe(1);
     expect(wilson(0.5, 0)).toEqual([0, 1]);
   });
+});
+
+describe('the minute bootstrap', () => {
+  it('does not let one crowded minute look like many independent draws', () => {
+    // 100 one-packet minutes all right and one 3900-packet minute all wrong: 2.5 % of packets
+    const minutes = [...Array.from({ length: 100 }, () => ({ right: 1, all: 1 })), { right: 0, all: 3900 }];
+    const [lo, hi] = minuteBootstrap(minutes);
+    expect(lo).toBeLessThan(0.025);
+    // the share rests on whether that one minute is drawn: the interval reaches far above 2.5 %
+    expect(hi).toBeGreaterThan(0.5);
+    expect(minuteBootstrap(minutes)).toEqual([lo, hi]);
+  });
+
+  it('narrows as evenly filled minutes add up', () => {
+    const few = minuteBootstrap(Array.from({ length: 5 }, (_, i) => ({ right: i < 4 ? 10 : 0, all: 10 })));
+    const many = minuteBootstrap(
+      Array.from({ length: 500 }, (_, i) => ({ right: i % 5 < 4 ? 10 : 0, all: 10 })),
+    );
+    expect(many[1] - many[0]).toBeLessThan(few[1] - few[0]);
+    expect(many[0]).toBeLessThan(0.8);
+    expect(many[1]).toBeGreaterThan(0.8);
+  });
+});
+
+describe('kinds of three units', () => {
+  it('merges all three identical units into one kind', async () => {
+    const a: FakeDevice = { ...plug };
+    const b: FakeDevice = { ...plug, mac: '02:00:00:00:01:0a', ip: '192.168.1.20' };
+    const c: FakeDevice = { ...plug, mac: '02:00:00:00:01:0b', ip: '192.168.1.21' };
+    const log = home([a, b, c, camera]);
+    const r = (await measureInHomeObserver({
+      view: 'napt',
+      log,
+      devices: [a.mac, b.mac, c.mac, camera.mac],
+      vendorOf: (mac) => (mac === camera.mac ? 'Other' : 'Acme'),
+    }))!;
+    expect(r.kinds).toHaveLength(1);
+    expect(r.kinds[0].macs.sort()).toEqual([a.mac, b.mac, c.mac].sort());
+    expect(r.kinds[0].recognisedShare).toBeGreaterThan(0.9);
+    // and the camera, whose traffic is its own, is not taken for them
+    expect(r.devices.find((d) => d.mac === camera.mac)!.recognisedShare!).toBeGreaterThan(0.9);
+  }, 60_000);
 });

@@ -269,10 +269,25 @@ describe('auditFindings', () => {
     expect(activity.observer).toBe('vpn');
     // facts: the observer, the spans seen of all, the example's time and internet bytes
     expect(activity.title).toMatch(/VPN connection's path can tell when your Nest Camera uploads/);
-    expect(activity.title).toMatch(/sees 1 of its 2 busy periods/);
+    expect(activity.title).toMatch(/can tell when your Nest Camera uploads/);
+    expect(activity.title).toMatch(/shows 1 of its 2 busy periods/);
     expect(activity.title).toMatch(/2023-06-13 19:47–19:52 UTC \(sent 1\.6 MB over the internet in 5 min\)/);
     expect(activity.evidence[0]).toMatch(/shows 1 of its 2 busy spans/);
     expect(activity.severity).toBe('high');
+  });
+
+  it('says an observer could see a device’s busy periods only if it told its traffic apart, when nothing identifies it', () => {
+    const upload = span(T0 + 2820, T0 + 3120, 1_600_000);
+    const cam = device('00:00:00:00:00:05', 'Nest Camera', {
+      category: 'camera',
+      truth: timeline([[T0 + 2820, T0 + 3120]], [upload]),
+    });
+    const unknown = seen(cam, 0.1, timeline([[T0 + 2830, T0 + 3100]]));
+    const activity = auditFindings(audit([cam], [observer('napt', [unknown])])).find(
+      (x) => x.kind === 'activity',
+    )!;
+    expect(activity.title).toMatch(/could tell, if it told its traffic apart/);
+    expect(activity.severity).toBe('medium');
   });
 
   describe('advice from the what-ifs measured for the device', () => {
