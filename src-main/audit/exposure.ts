@@ -127,6 +127,17 @@ export const CATALOG_MIN_PACKETS = 20;
 export const CATALOG_MIN_SHARE = 0.5;
 export const CATALOG_MIN_COVERAGE = 0.85;
 
+/**
+ * Whether a device the catalog recognised is what it was recognised as: with labels, only when
+ * its own class is the one recognised (a device of a kind the models do not know — `lookalike` —
+ * never is); without labels it cannot be told, and the recognition stands.
+ */
+export function rightlyRecognised(id: IdentityExposure): boolean {
+  if (id.evidence !== 'recognised' || id.topModelClass === null) return false;
+  if (id.classSource === 'labels') return id.className === id.topModelClass;
+  return id.classSource !== 'lookalike';
+}
+
 export function catalogEvidence(packets: number, topShare: number, coverage: number | null): CatalogEvidence {
   return packets >= CATALOG_MIN_PACKETS &&
     topShare >= CATALOG_MIN_SHARE &&

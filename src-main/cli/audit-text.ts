@@ -3,6 +3,7 @@
  * device (truth and what each observer infers), the exposure per device per observer, the
  * findings and the defence what-ifs.
  */
+import { rightlyRecognised } from '../audit/exposure.ts';
 import type { ActivityState } from '../activity/activity-config.ts';
 import { formatDuration, type ActivityTimeline } from '../activity/activity-timeline.ts';
 import type { HomeAudit } from '../audit/audit-types.ts';
@@ -113,7 +114,7 @@ export function exposureText(audit: HomeAudit): string {
   const means = audit.observers
     .map(
       (o) =>
-        `${o.observer} (${o.modelId}): recognises ${o.devices.filter((r) => r.identity.evidence === 'recognised' && (r.identity.classSource === 'model' || r.identity.className === r.identity.topModelClass)).length} of ${o.devices.filter((r) => r.identity.packets > 0).length} devices seen; ${pct(o.meanAgreement)} activity agreement on average`,
+        `${o.observer} (${o.modelId}): recognises ${o.devices.filter((r) => rightlyRecognised(r.identity)).length} of ${o.devices.filter((r) => r.identity.packets > 0).length} devices seen; ${pct(o.meanAgreement)} activity agreement on average`,
     )
     .join('; ');
   return (

@@ -3,6 +3,7 @@
  * observers, findings, what-ifs), one device's detail page, and the session as a JSON export.
  * Plain functions of the session and the person's overrides; nothing here changes the session.
  */
+import { rightlyRecognised } from '../audit/exposure.ts';
 import { isDeviceMac } from '../devices/address-scope.ts';
 import type { DeviceRecord } from '../devices/device-record.ts';
 import { auditFindings } from '../findings/findings.ts';
@@ -98,9 +99,9 @@ export function deviceRow(
       catalogClass: r.identity.topModelClass,
       catalogShare: r.identity.topModelShare,
       catalogRight:
-        r.identity.classSource === 'labels' || r.identity.classSource === 'lookalike'
-          ? r.identity.className === r.identity.topModelClass
-          : null,
+        r.identity.classSource === null || r.identity.classSource === 'model'
+          ? null
+          : rightlyRecognised(r.identity),
       agreement: r.activity.agreement,
       busyRecall: r.activity.busyRecall,
       packets: r.identity.packets,

@@ -26,7 +26,7 @@ import type {
   WhatIfDevice,
 } from '../audit/audit-types.ts';
 import { MIN_PACKETS_FOR_AVERAGE, OBSERVER_NAMES } from '../audit/audit-types.ts';
-import { CATALOG_MIN_COVERAGE, CATALOG_MIN_SHARE } from '../audit/exposure.ts';
+import { CATALOG_MIN_COVERAGE, CATALOG_MIN_SHARE, rightlyRecognised } from '../audit/exposure.ts';
 import { SEVERITIES, type Finding, type Severity } from '../shared/audit-types.ts';
 
 export type { Finding, FindingKind, Severity } from '../shared/audit-types.ts';
@@ -103,7 +103,7 @@ function identityFinding(
   const crossing = o.view === 'napt' ? 'your router' : 'the tunnel';
   // the catalog's statement
   const recognised = id.evidence === 'recognised' && id.topModelClass !== null;
-  const rightClass = recognised && (id.classSource !== 'labels' || id.className === id.topModelClass);
+  const rightClass = rightlyRecognised(id);
   const catalogSeverity = recognised && rightClass ? shareSeverity(id.topModelShare) : null;
   const homeSeverity = homeShare === null ? null : shareSeverity(kind?.recognisedShare ?? homeShare);
   const severities = [catalogSeverity, homeSeverity].filter((x): x is Severity => x !== null);
@@ -295,10 +295,7 @@ function activityFinding(
   const home = o.inHome?.devices.find((x) => x.mac === d.mac) ?? null;
   const kind = o.inHome?.kinds.find((k) => k.macs.includes(d.mac)) ?? null;
   const homeShare = home?.measured === true ? (kind?.recognisedShare ?? home.recognisedShare!) : null;
-  const known =
-    (r.identity.evidence === 'recognised' &&
-      (r.identity.classSource === 'model' || r.identity.className === r.identity.topModelClass)) ||
-    (homeShare !== null && homeShare >= 0.5);
+  const known = rightlyRecognised(r.identity) || (homeShare !== null && homeShare >= 0.5);
   const who = o.view === 'napt' ? 'Your ISP' : "Anyone on your VPN connection's path";
   return {
     id: `activity:${o.view}:${d.mac}`,

@@ -8,9 +8,11 @@ import {
   CATALOG_MIN_PACKETS,
   catalogEvidence,
   identityOf,
+  rightlyRecognised,
 } from '../../../src-main/audit/exposure.ts';
 import type { DeviceIdentifier } from '../../../src-main/inference/device-identifier.ts';
 import { sizeKey } from '../../../src-main/inference/model-manifest.ts';
+import type { IdentityExposure } from '../../../src-main/audit/audit-types.ts';
 
 const LABELS = ['Nest Camera', 'Amazon Plug'];
 /** A stand-in for the identifier: identityOf reads only its labels and its model's profile. */
@@ -81,5 +83,34 @@ describe('the catalog’s device-level test', () => {
     expect(catalogEvidence(100, 0.49, 1)).toBe('not-recognised');
     expect(catalogEvidence(100, 0.9, CATALOG_MIN_COVERAGE - 0.01)).toBe('not-recognised');
     expect(catalogEvidence(100, 0.9, CATALOG_MIN_COVERAGE)).toBe('recognised');
+  });
+});
+
+describe('rightlyRecognised', () => {
+  const base: IdentityExposure = {
+    packets: 100,
+    className: 'Nest Camera',
+    classSource: 'labels',
+    recognisedShare: 0.9,
+    unknownShare: 0,
+    topLabel: 'Nest Camera',
+    topShare: 0.9,
+    meanConfidence: 0.9,
+    evidence: 'recognised',
+    topModelClass: 'Nest Camera',
+    topModelShare: 0.9,
+    profileCoverage: 0.95,
+  };
+  it('is right only when the labelled class is the one recognised', () => {
+    expect(rightlyRecognised(base)).toBe(true);
+    expect(rightlyRecognised({ ...base, topModelClass: 'Amazon Plug' })).toBe(false);
+  });
+  it('never calls a device of a kind the models do not know rightly recognised', () => {
+    // a lookalike's className is the model's answer, so it always equals topModelClass
+    expect(rightlyRecognised({ ...base, classSource: 'lookalike' })).toBe(false);
+  });
+  it('lets an unlabelled recognition stand, and needs a recognition at all', () => {
+    expect(rightlyRecognised({ ...base, classSource: 'model' })).toBe(true);
+    expect(rightlyRecognised({ ...base, evidence: 'not-recognised' })).toBe(false);
   });
 });
