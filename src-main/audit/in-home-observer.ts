@@ -27,6 +27,7 @@ import type { ForestOptions } from '../inference/histogram-forest.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
 import type { InHomeDevice, InHomeKind, InHomeObserver } from './audit-types.ts';
 import type { ViewLog } from './view-log.ts';
+import { mulberry32 } from '../views/seeded-random.ts';
 
 export const TRAIN_PER_DEVICE = 4000;
 export const TEST_PER_DEVICE = 4000;
@@ -53,18 +54,6 @@ export interface InHomeRequest {
   forest?: ForestOptions;
   /** Training packets per device (default TRAIN_PER_DEVICE; for experiments). */
   trainPerDevice?: number;
-}
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Up to `k` of `items`, uniformly at random (reservoir sampling), in their original order. */
@@ -136,7 +125,7 @@ export function minuteBootstrap(minutes: readonly { right: number; all: number }
   const total = minutes.reduce((a, m) => a + m.all, 0);
   const right = minutes.reduce((a, m) => a + m.right, 0);
   if (minutes.length < 2 || total === 0) return wilson(total === 0 ? 0 : right / total, minutes.length);
-  const random = prng(0xb007 ^ minutes.length ^ total);
+  const random = mulberry32(0xb007 ^ minutes.length ^ total);
   const shares: number[] = [];
   for (let r = 0; r < BOOTSTRAP_ROUNDS; r++) {
     let a = 0;
@@ -205,7 +194,7 @@ export async function measureInHomeObserver(request: InHomeRequest): Promise<InH
   try {
     const byDevice = rowsByDevice(log);
     if ([...byDevice.keys()].every((d) => d < 0)) return null;
-    const random = prng(0x1e4e ^ log.rows);
+    const random = mulberry32(0x1e4e ^ log.rows);
     // each device's rows (and those of no device) on each side of its own median time
     const before = new Map<number, number[]>();
     const after = new Map<number, number[]>();

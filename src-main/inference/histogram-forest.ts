@@ -45,6 +45,8 @@
  * prediction is that class with probability 1.
  */
 
+import { mulberry32 } from '../views/seeded-random.ts';
+
 /** Options of `HistogramForest.train`; every field has a default. */
 export interface ForestOptions {
   trees?: number; // default 60
@@ -67,18 +69,6 @@ interface Settings {
   samplesPerTree: number;
   classWeight: 'balanced' | 'none';
   seed: number;
-}
-
-/** mulberry32: a tiny, fast 32-bit PRNG returning numbers in [0, 1); good enough for bagging. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The murmur3 finaliser: spreads a 32-bit value so that neighbouring seeds give unrelated streams. */

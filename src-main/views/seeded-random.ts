@@ -1,7 +1,8 @@
 /**
- * A small seeded pseudo-random generator (mulberry32) for the views' few random choices (a NAPT
- * router's port pick, a VPN client's source port), so that the same input always gives the
- * same view.
+ * A small seeded pseudo-random generator (mulberry32) for every random choice of the engine and
+ * the evaluation (a NAPT router's port pick, a VPN client's source port, the forests' bagging, the
+ * in-home observer's samples, the spliced-upload schedule), so that the same input always gives
+ * the same result.
  */
 export class SeededRandom {
   private state: number;
@@ -23,4 +24,10 @@ export class SeededRandom {
   nextInt(n: number): number {
     return this.nextU32() % n;
   }
+}
+
+/** mulberry32 as a function returning numbers in [0, 1): the same stream as SeededRandom's nextU32 / 2^32. */
+export function mulberry32(seed: number): () => number {
+  const r = new SeededRandom(seed);
+  return () => r.nextU32() / 4294967296;
 }
