@@ -48,18 +48,25 @@
  *
  * Routine bursts. Many devices do a larger exchange on a timer of their own — a cloud sync every
  * 5 min, a check-in every 25 min — that crosses the busy thresholds but is background work, not
- * the device working for someone. Three busy spans of similar size whose starts are evenly spaced,
- * with at most one other span of that size between two of them (`routineMinFirings`), are a
- * routine; so is a later span of similar size due on its schedule (one missed firing at most)
- * and, once the routine
- * is learned, every still remembered earlier pair of similar spans one period apart (its first
- * firings, or a second timer of the same period, as the NKU plug's two 5-minute syncs a minute
- * apart). Routine spans stay in the timeline as evidence (`routine: true`, with their period) but
- * their time counts as idle.
- *  - `routinePeriodTolerance` 5 % of the period, at least `routineToleranceMinSeconds` (10 s): the
- *    two intervals may differ by that much. Device timers drift by a second or two per period (an
- *    hourly sync by up to 2 minutes); a person repeating an action every few minutes is off by
- *    tens of seconds;
+ * the device working for someone. Three busy spans of similar size whose starts are evenly spaced
+ * (`routineMinFirings`) start a routine only if they are a clean series: no other span of that
+ * size, the device's own doing, lies off their grid between them or in the two periods before,
+ * except a consistent second timer (at least two spans at one offset from the grid, as the NKU
+ * plug's two 5-minute syncs a minute apart). Uploads at random times that happen to line up in
+ * threes have others around them; a timer does not. Once learned, a later span of similar size due
+ * on the schedule (one missed firing at most) is routine too, and so is every still remembered
+ * earlier pair one period apart with nothing off the grid between them (its first firings). A
+ * similar span off the schedule is a stray; when strays exceed one per four firings, the routine
+ * was events that lined up and is forgotten. Routine spans stay in the timeline as evidence
+ * (`routine: true`, with their period) but their time counts as idle (CALIBRATION.md, "Spliced
+ * uploads").
+ *  - `routineLearnTolerance` 1 % of the period, at least `routineToleranceMinSeconds` (10 s): the
+ *    two intervals between the firings that teach a routine may differ by that much. Device timers
+ *    recur to within a second or two (the Tuya check-ins 1499–1501 s); events at random times fall
+ *    within 1 % of each other rarely;
+ *  - `routinePeriodTolerance` 5 %, at least 10 s: how late or early a known routine's next firing
+ *    may be (an hourly sync drifts by up to 2 minutes, a failed sync retries a little later); a
+ *    person repeating an action every few minutes is off by tens of seconds;
  *  - `routineVolumeRatio` 2 (largest span at most 2 × the smallest): a sync's payload grows or
  *    shrinks a little; a different kind of exchange differs more;
  *  - periods from 2 min (shorter ones are one activity, joined by the exit hold) to 6 h;
@@ -138,8 +145,10 @@ export interface ActivityConfig {
   idleEnterActiveBins: number;
   /** idle → asleep when at most this many bins of the window are active. */
   asleepEnterActiveBins: number;
-  /** Relative tolerance of a routine's period (0 turns routine recognition off). */
+  /** Relative tolerance of a known routine's period (0 turns routine recognition off). */
   routinePeriodTolerance: number;
+  /** Relative tolerance of the period between the firings that teach a new routine (at most routinePeriodTolerance counts). */
+  routineLearnTolerance: number;
   /** Least absolute tolerance of a routine's period, seconds. */
   routineToleranceMinSeconds: number;
   /** Shortest and longest routine period, seconds. */
@@ -147,14 +156,13 @@ export interface ActivityConfig {
   routineMaxPeriodSeconds: number;
   /** Largest ratio of span volumes (bytes) within one routine. */
   routineVolumeRatio: number;
-  /** Recent busy spans remembered for routine recognition. */
   /**
    * Firings (spans of similar size, each one period after the one before) that start a routine: 3,
-   * with at most one other span of that size between two firings (a second timer); events at
-   * random times that happen to line up have more between them. 4 would miss short captures of a
-   * timer (the NKU plug's 5-minute syncs fire three times in its idle phase).
+   * a clean series (see the doc comment above); 4 would miss short captures of a timer (the NKU
+   * plug's 5-minute syncs fire three times in its idle phase).
    */
   routineMinFirings: number;
+  /** Recent busy spans remembered for routine recognition. */
   routineMemorySpans: number;
   /** Routine periods remembered per device. */
   routineMaxPeriods: number;
@@ -206,6 +214,7 @@ export const DEFAULT_ACTIVITY_CONFIG: Readonly<ActivityConfig> = Object.freeze({
   idleEnterActiveBins: 3,
   asleepEnterActiveBins: 1,
   routinePeriodTolerance: 0.05,
+  routineLearnTolerance: 0.01,
   routineToleranceMinSeconds: 10,
   routineMinPeriodSeconds: 120,
   routineMaxPeriodSeconds: 6 * 3600,
@@ -249,6 +258,8 @@ export function activityConfig(overrides: Partial<ActivityConfig> = {}): Activit
   if (!(c.envelopeFactor >= 0)) throw new RangeError('activity config: envelopeFactor must be >= 0');
   if (!(c.routinePeriodTolerance >= 0 && c.routinePeriodTolerance < 0.5))
     throw new RangeError('activity config: routinePeriodTolerance must be in [0, 0.5)');
+  if (!(c.routineLearnTolerance >= 0 && c.routineLearnTolerance < 0.5))
+    throw new RangeError('activity config: routineLearnTolerance must be in [0, 0.5)');
   if (!(c.routineVolumeRatio >= 1)) throw new RangeError('activity config: routineVolumeRatio must be >= 1');
   if (!(c.routineMinPeriodSeconds > 0 && c.routineMaxPeriodSeconds >= c.routineMinPeriodSeconds))
     throw new RangeError('activity config: need 0 < routineMinPeriodSeconds <= routineMaxPeriodSeconds');

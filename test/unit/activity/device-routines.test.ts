@@ -96,16 +96,28 @@ describe('DeviceRoutines', () => {
     expect(spans.some((s) => s.routine)).toBe(false);
   });
 
-  it('allows 5 % of the period, and at least 10 s, between the two intervals', () => {
-    // period 300: tolerance max(10, 15) = 15 s
-    expect(endSpans(routinesWith(), [{ offset: 0 }, { offset: 300 }, { offset: 615 }]).marked[2]).toEqual([
+  it('learns a routine only from firings within 1 % of the period of each other, at least 10 s', () => {
+    // period 1500: learning tolerance max(10, 15) = 15 s
+    const at = (third: number): number[] =>
+      endSpans(routinesWith(), [{ offset: 0 }, { offset: 1500 }, { offset: third }]).marked[2];
+    expect(at(3015)).toEqual([0, 1, 2]);
+    expect(at(3016)).toEqual([]);
+    // period 300: the 10-s least tolerance holds (1 % would be 3 s)
+    expect(endSpans(routinesWith(), [{ offset: 0 }, { offset: 300 }, { offset: 610 }]).marked[2]).toEqual([
       0, 1, 2,
     ]);
-    expect(endSpans(routinesWith(), [{ offset: 0 }, { offset: 300 }, { offset: 616 }]).marked[2]).toEqual([]);
-    // period 130: the 10-s least tolerance holds
-    expect(endSpans(routinesWith(), [{ offset: 0 }, { offset: 130 }, { offset: 270 }]).marked[2]).toEqual([
-      0, 1, 2,
+    expect(endSpans(routinesWith(), [{ offset: 0 }, { offset: 300 }, { offset: 611 }]).marked[2]).toEqual([]);
+  });
+
+  it('keeps a known routine through firings up to 5 % off its schedule (late retries)', () => {
+    // period 1500: a firing 70 s late (under 75 s) is still the routine's
+    const { marked } = endSpans(routinesWith(), [
+      { offset: 0 },
+      { offset: 1500 },
+      { offset: 3000 },
+      { offset: 4570 },
     ]);
+    expect(marked[3]).toEqual([3]);
   });
 
   it('only knows periods from 2 min to 6 h', () => {
@@ -123,14 +135,61 @@ describe('DeviceRoutines', () => {
       { offset: 300 },
       { offset: 600 },
       { offset: 905 }, // due
-      { offset: 1000 }, // off schedule
       { offset: 1502 }, // two periods on, one firing missed
       { offset: 2702 }, // four periods on: as likely an event landing on a multiple of the period
     ]);
-    expect(marked.slice(3)).toEqual([[3], [], [5], []]);
+    expect(marked.slice(3)).toEqual([[3], [4], []]);
+    expect(spans[4].routinePeriod).toBe(300);
+    expect(spans[5].routine).toBe(false);
+  });
+
+  it('forgets a routine once a span of its size comes off its schedule: the firings were events', () => {
+    const routines = routinesWith();
+    const { spans, marked } = endSpans(routines, [
+      { offset: 0 },
+      { offset: 300 },
+      { offset: 600 },
+      { offset: 1000 }, // off schedule, of the routine's size
+      { offset: 1200 }, // due, but the routine is gone
+    ]);
+    expect(marked.slice(3)).toEqual([[], []]);
     expect(spans[4].routine).toBe(false);
-    expect(spans[5].routinePeriod).toBe(300);
-    expect(spans[6].routine).toBe(false);
+    expect(routines.periods).toEqual([]);
+  });
+
+  it('keeps a timer seen firing for a while through one stray span of its size', () => {
+    const routines = routinesWith();
+    const firings = [0, 300, 600, 900, 1200, 1500, 1800, 2100].map((offset) => ({ offset }));
+    const { marked } = endSpans(routines, [...firings, { offset: 2250 }, { offset: 2400 }]);
+    expect(marked[8]).toEqual([]); // the stray is an event
+    expect(marked[9]).toEqual([9]); // the timer goes on
+    expect(routines.periods).toEqual([300]);
+  });
+
+  it('keeps a routine when a span of another size comes off its schedule', () => {
+    const { marked } = endSpans(routinesWith(), [
+      { offset: 0 },
+      { offset: 300 },
+      { offset: 600 },
+      { offset: 1000, bytes: 50_000 },
+      { offset: 1200 },
+    ]);
+    expect(marked[4]).toEqual([4]);
+  });
+
+  it('takes no evenly spaced triple for a timer when a span of its size came shortly before', () => {
+    // uploads at random times: 1000, 1300, 1600 line up, but one came at 820 (off their grid,
+    // within two periods before): a timer does nothing of its size off its schedule
+    const { spans } = endSpans(routinesWith(), [
+      { offset: 820 },
+      { offset: 1000 },
+      { offset: 1300 },
+      { offset: 1600 },
+    ]);
+    expect(spans.filter((x) => x.routine)).toEqual([]);
+    // the same triple alone is a timer
+    const alone = endSpans(routinesWith(), [{ offset: 1000 }, { offset: 1300 }, { offset: 1600 }]);
+    expect(alone.spans.every((x) => x.routine)).toBe(true);
   });
 
   it('takes no triple of similar spans for a timer when other spans of that size lie between them', () => {
