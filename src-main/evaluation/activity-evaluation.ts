@@ -194,6 +194,12 @@ export interface BusyDetectionScore extends BinaryScore {
   /** Busy windows in scored time, and those with at least one detected busy bin. */
   events: number;
   eventsDetected: number;
+  /**
+   * Busy spans (not routine) of the timeline that touch scored idle time and no busy window: false
+   * alarms, counted as events rather than bins; and per hour of scored idle time.
+   */
+  falseSpans: number;
+  falseSpansPerIdleHour: number;
 }
 
 /** Scores a device's timeline against phase windows on the covered time. */
@@ -238,6 +244,20 @@ export function scoreBusyDetection(
     if (scored) events++;
     if (hit) eventsDetected++;
   }
+  let falseSpans = 0;
+  for (const span of timeline.spans) {
+    if (span.routine) continue;
+    const from = Math.max(0, Math.floor(span.start / resolution) - firstBin);
+    const to = Math.min(count, Math.max(from + 1, Math.ceil(span.end / resolution) - firstBin));
+    let idle = false;
+    let busy = false;
+    for (let i = from; i < to; i++) {
+      if (truth[i] === TRUTH_IDLE) idle = true;
+      else if (truth[i] === TRUTH_BUSY) busy = true;
+    }
+    if (idle && !busy) falseSpans++;
+  }
+  const idleHours = ((fp + tn) * resolution) / 3600;
   return {
     ...binaryScore(tp, fp, fn, tn),
     busyBins: tp + fn,
@@ -245,5 +265,7 @@ export function scoreBusyDetection(
     idleBusyMinutes: (fp * resolution) / 60,
     events,
     eventsDetected,
+    falseSpans,
+    falseSpansPerIdleHour: idleHours > 0 ? falseSpans / idleHours : 0,
   };
 }

@@ -10,7 +10,8 @@
  * the data and the models only (no dates, no absolute paths), so a rerun writes identical files.
  * Then each view's default model is scored again on the same split built with each of
  * EVAL_DEFENCES (each defended dataset is removed once scored), the activity timelines on the
- * phase-labelled captures, the catalog's device-level test on devices no model saw and on the
+ * phase-labelled captures, real camera uploads spliced into the MADEA home at random times
+ * (spliced-uploads.ts), the catalog's device-level test on devices no model saw and on the
  * validation split (open-set-evaluation.ts), and the observer trained on each home's own traffic
  * (in-home-evaluation.ts).
  */
@@ -35,6 +36,7 @@ import {
 } from './model-evaluation.ts';
 import { evaluateOpenSet, knownRates, unseenRates } from './open-set-evaluation.ts';
 import { evaluateActivity } from './phase-evaluation.ts';
+import { evaluateSplicedUploads } from './spliced-uploads.ts';
 
 export interface EvaluationOptions {
   modelsDir: string;
@@ -131,6 +133,23 @@ export async function runEvaluation(args: EvaluationOptions, log: EvaluationLog)
     const activity = haveExtras
       ? await evaluateActivity(args.datasetsDir, { modelsDir: args.modelsDir })
       : null;
+    log.note('Splicing real camera uploads into the MADEA home at random times\n');
+    const spliced = await evaluateSplicedUploads({
+      datasetsDir: args.datasetsDir,
+      modelsDir: args.modelsDir,
+      vpnProfile: args.vpnProfile,
+    });
+    for (const device of [...new Set(spliced.results.map((x) => x.device))]) {
+      const runs = spliced.results.filter((x) => x.device === device);
+      const found = (tl: string): string => {
+        const s = runs.flatMap((x) => x.scores.filter((y) => y.timeline === tl));
+        return `${s.reduce((a, y) => a + y.found, 0)}/${s.reduce((a, y) => a + y.inserted, 0)}`;
+      };
+      log.note(
+        `  ${device}: found ${found('truth')} (truth), ${found('napt')} (NAPT), ${found('vpn')} (VPN)\n`,
+      );
+    }
+    log.note(`  (${spliced.seconds.toFixed(1)} s)\n`);
     const haveUnseen = unseenCaptureSets(args.datasetsDir).length > 0;
     log.note(haveUnseen ? "Measuring the catalog's device-level test on devices no model saw\n" : '');
     const openSet = haveUnseen
@@ -182,6 +201,7 @@ export async function runEvaluation(args: EvaluationOptions, log: EvaluationLog)
       defences,
       openSet,
       inHome,
+      spliced,
     );
     const out = join(args.modelsDir, 'EVALUATION.md');
     writeFileSync(out, markdown);

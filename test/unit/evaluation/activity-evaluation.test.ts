@@ -11,7 +11,7 @@ import {
   TRUTH_IDLE,
   TRUTH_UNSCORED,
 } from '../../../src-main/evaluation/activity-evaluation.ts';
-import type { ActivityTimeline } from '../../../src-main/activity/activity-timeline.ts';
+import type { ActivityTimeline, BusySpan } from '../../../src-main/activity/activity-timeline.ts';
 import { HomeActivity } from '../../../src-main/activity/home-activity.ts';
 import { Direction } from '../../../src-main/views/view-packet.ts';
 
@@ -73,6 +73,27 @@ describe('SSI README', () => {
   });
 });
 
+/** A busy span from `start` to `end` (seconds). */
+function span(start: number, end: number, routine = false): BusySpan {
+  return {
+    start,
+    end,
+    duration: end - start,
+    packets: 10,
+    bytesUp: 5000,
+    bytesDown: 0,
+    bytesLocal: 0,
+    peakBytesPerSecond: 500,
+    peakPacketsPerSecond: 1,
+    unusualPackets: 0,
+    description: '',
+    routine,
+    routinePeriod: routine ? 300 : null,
+    binStart: start,
+    binEnd: end,
+  };
+}
+
 describe('ground truth and scoring', () => {
   const phases = [
     { name: 'idle', kind: 'idle' as const, start: 0, end: 300 },
@@ -102,13 +123,16 @@ describe('ground truth and scoring', () => {
         { state: 'busy', start: 310, end: 330 },
         { state: 'idle', start: 330, end: 500 },
       ],
-      spans: [],
+      spans: [span(100, 110), span(200, 205, true), span(310, 330)],
       droppedSegments: 0,
       droppedSpans: 0,
     };
     const s = scoreBusyDetection(timeline, phases, [{ start: 0, end: 500 }]);
     expect(s).toMatchObject({ tp: 2, fn: 1, fp: 1, busyBins: 3, events: 1, eventsDetected: 1 });
     expect(s.idleBusyMinutes).toBeCloseTo(10 / 60, 10);
+    // the span in idle time is a false one; the routine one and the one on the action are not
+    expect(s.falseSpans).toBe(1);
+    expect(s.falseSpansPerIdleHour).toBeCloseTo(1 / ((s.idleBins * 10) / 3600), 10);
   });
 });
 
