@@ -200,6 +200,23 @@ export interface BusyDetectionScore extends BinaryScore {
    */
   falseSpans: number;
   falseSpansPerIdleHour: number;
+  /** Scored busy windows with no detected busy bin, with the busy span nearest to each. */
+  missedActions: MissedAction[];
+}
+
+/** How far from a missed action's window the timeline's busy spans look (the issue's ±2 min). */
+export const NEAREST_SPAN_SECONDS = 120;
+
+/** A busy window (a logged action) none of whose bins the timeline called busy. */
+export interface MissedAction {
+  name: string;
+  start: number;
+  end: number;
+  /**
+   * Start of the nearest busy (not routine) span relative to the window's start, seconds (negative:
+   * before it), when one starts within NEAREST_SPAN_SECONDS of the window; else null.
+   */
+  nearestSpanOffset: number | null;
 }
 
 /** Scores a device's timeline against phase windows on the covered time. */
@@ -230,6 +247,7 @@ export function scoreBusyDetection(
   }
   let events = 0;
   let eventsDetected = 0;
+  const missedActions: MissedAction[] = [];
   for (const p of phases) {
     if (p.kind !== 'busy') continue;
     const from = Math.max(0, Math.floor(p.start / resolution) - firstBin);
@@ -243,6 +261,16 @@ export function scoreBusyDetection(
     }
     if (scored) events++;
     if (hit) eventsDetected++;
+    else if (scored) {
+      let nearest: number | null = null;
+      for (const span of timeline.spans) {
+        if (span.routine) continue;
+        const offset = span.start - p.start;
+        if (offset < -NEAREST_SPAN_SECONDS || offset > p.end - p.start + NEAREST_SPAN_SECONDS) continue;
+        if (nearest === null || Math.abs(offset) < Math.abs(nearest)) nearest = offset;
+      }
+      missedActions.push({ name: p.name, start: p.start, end: p.end, nearestSpanOffset: nearest });
+    }
   }
   let falseSpans = 0;
   for (const span of timeline.spans) {
@@ -267,5 +295,6 @@ export function scoreBusyDetection(
     eventsDetected,
     falseSpans,
     falseSpansPerIdleHour: idleHours > 0 ? falseSpans / idleHours : 0,
+    missedActions,
   };
 }

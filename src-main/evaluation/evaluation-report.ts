@@ -24,7 +24,12 @@ import {
 } from '../inference/model-manifest.ts';
 import { packageRoot } from '../store/folders.ts';
 import { describeDefence } from '../views/defences.ts';
-import { ACTION_SECONDS, type BusyDetectionScore } from './activity-evaluation.ts';
+import {
+  ACTION_SECONDS,
+  NEAREST_SPAN_SECONDS,
+  type BusyDetectionScore,
+  type MissedAction,
+} from './activity-evaluation.ts';
 import type { DefenceEvaluation } from './defence-evaluation.ts';
 import {
   IN_HOME_DETAIL_CASE,
@@ -386,8 +391,16 @@ function activityTargetsText(results: readonly CaseActivityScore[]): string {
   const ispText = isp
     .map((x) => `${x.name} ${x.napt === null ? '-' : f3(x.napt)} against ${f3(x.truth)}`)
     .join(', ');
+  const nearest = (m: MissedAction): string =>
+    m.nearestSpanOffset === null
+      ? `no busy span within ${NEAREST_SPAN_SECONDS} s`
+      : `a busy span starts ${Math.abs(Math.round(m.nearestSpanOffset))} s ${m.nearestSpanOffset < 0 ? 'before' : 'after'} its logged time`;
+  const missed = results
+    .filter((r) => r.missedActions.length > 0)
+    .map((r) => `${r.name}: ${r.missedActions.map((m) => `"${m.name}" (${nearest(m)})`).join('; ')}`);
   return (
     `Event-level targets. Actions found on the truth timeline: ${found}. ` +
+    (missed.length > 0 ? `Missed there: ${missed.join('. ')}. ` : '') +
     `False busy spans: at most ${worstFalse.toFixed(1)} per idle hour on any timeline (target at most ` +
     `${MAX_FALSE_SPANS_PER_IDLE_HOUR}; ${worstFalse <= MAX_FALSE_SPANS_PER_IDLE_HOUR ? 'met' : 'not met'}). ` +
     `ISP (NAPT) busy recall at least the truth's minus ${Math.round(100 * ISP_RECALL_SLACK)} points: met on ` +

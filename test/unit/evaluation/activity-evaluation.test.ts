@@ -133,6 +133,28 @@ describe('ground truth and scoring', () => {
     // the span in idle time is a false one; the routine one and the one on the action are not
     expect(s.falseSpans).toBe(1);
     expect(s.falseSpansPerIdleHour).toBeCloseTo(1 / ((s.idleBins * 10) / 3600), 10);
+    expect(s.missedActions).toEqual([]);
+  });
+
+  it('lists a missed action with the busy span nearest to it (a log written after the fact)', () => {
+    const timeline: ActivityTimeline = {
+      start: 0,
+      end: 500,
+      segments: [
+        { state: 'idle', start: 0, end: 275 },
+        { state: 'busy', start: 275, end: 285 },
+        { state: 'idle', start: 285, end: 500 },
+      ],
+      spans: [span(40, 50), span(275, 285)],
+      droppedSegments: 0,
+      droppedSpans: 0,
+    };
+    const s = scoreBusyDetection(timeline, phases, [{ start: 0, end: 500 }]);
+    expect(s).toMatchObject({ events: 1, eventsDetected: 0 });
+    // the span 30 s before the logged action is the nearest; the one 265 s before is out of reach
+    expect(s.missedActions).toEqual([{ name: 'on', start: 305, end: 325, nearestSpanOffset: -30 }]);
+    const far = scoreBusyDetection({ ...timeline, spans: [span(40, 50)] }, phases, [{ start: 0, end: 500 }]);
+    expect(far.missedActions[0].nearestSpanOffset).toBeNull();
   });
 });
 
