@@ -3,6 +3,7 @@
  * observer what that observer can tell (identity and activity exposure), and the defence
  * what-ifs. The CLI, the app, the findings and the report all read these types.
  */
+import type { CategoryDecision } from '../inference/device-category.ts';
 import type { ActivityTimeline } from '../activity/activity-timeline.ts';
 import type { CoveredTime } from '../activity/timeline-agreement.ts';
 import type { ActivityConfig } from '../activity/activity-config.ts';
@@ -54,6 +55,8 @@ export interface IdentityExposure {
   topModelShare: number;
   /** Share of its packets whose (direction, size) is in `topModelClass`'s size profile; null without profiles. */
   profileCoverage: number | null;
+  /** The device-category model's answer (null without a category model for this view). */
+  category: CategoryDecision | null;
 }
 
 export interface ActivityExposure {

@@ -10,6 +10,8 @@ import { HomeActivity } from '../activity/home-activity.ts';
 import { timelineAgreement, type CoveredTime } from '../activity/timeline-agreement.ts';
 import { isDeviceMac } from '../devices/address-scope.ts';
 import type { DeviceRecord, InventorySnapshot } from '../devices/device-record.ts';
+import { deviceChunks, summarize, summaryColumns } from '../features/device-summary.ts';
+import { decideCategory, type CategoryDecision, type CategoryModel } from '../inference/device-category.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
 import { classOfDevice, sizeKey, type ModelView } from '../inference/model-manifest.ts';
 import type { CatalogEvidence } from '../shared/audit-types.ts';
@@ -245,6 +247,7 @@ export function identityOf(
       topModelClass: null,
       topModelShare: 0,
       profileCoverage: null,
+      category: null,
     };
   }
   let top = 0;
@@ -275,7 +278,55 @@ export function identityOf(
     topModelClass: best === undefined ? null : classes[topModel],
     topModelShare,
     profileCoverage,
+    category: null,
   };
+}
+
+/**
+ * Each home device's category decision (inference/device-category.ts) from its own packets in the
+ * log (tunnel messages left out), keyed by the log's device index; empty without a category model.
+ * One pass over the log, then hourly summaries: memory follows the device's chunks, not its packets.
+ */
+export function categoryDecisions(
+  model: CategoryModel | null,
+  log: Pick<
+    ViewLog,
+    'rows' | 'tunnel' | 'device' | 'ts' | 'segment' | 'size' | 'direction' | 'features' | 'width'
+  > & {
+    extractor: { names: readonly string[] };
+  },
+): Map<number, CategoryDecision> {
+  const out = new Map<number, CategoryDecision>();
+  if (model === null) return out;
+  const byDevice = new Map<number, number[]>();
+  for (let i = 0; i < log.rows; i++) {
+    const d = log.device[i];
+    if (d < 0 || log.tunnel[i] === 1) continue;
+    const list = byDevice.get(d);
+    if (list === undefined) byDevice.set(d, [i]);
+    else list.push(i);
+  }
+  const columns = summaryColumns(log.extractor.names);
+  const width = model.file.features.length;
+  for (const [d, rows] of byDevice) {
+    rows.sort((a, b) => log.ts[a] - log.ts[b] || a - b);
+    const chunks = deviceChunks(rows, log.ts, log.segment);
+    const x = new Float32Array(chunks.length * width);
+    chunks.forEach((chunk, i) => summarize(log, chunk, columns, x, i * width));
+    out.set(d, model.decide(x, chunks.length, rows.length));
+  }
+  return out;
+}
+
+/** The evidence level once the category model has spoken: a catalog recognition stands; else a decided category "looks like". */
+export function withCategory(id: IdentityExposure, category: CategoryDecision | null): IdentityExposure {
+  const evidence: CatalogEvidence =
+    id.evidence === 'recognised'
+      ? 'recognised'
+      : category?.category != null
+        ? 'looks-like'
+        : 'not-recognised';
+  return { ...id, category, evidence };
 }
 
 export function mean(values: readonly number[]): number {
@@ -316,8 +367,15 @@ export function observerAudit(
   coverage: readonly CoveredTime[],
   timing: ReadonlyMap<number, ActivityTimeline>,
 ): ObserverAudit {
+  const categories = categoryDecisions(identifier.category, log);
   const rows: ObserverDeviceAudit[] = devices.map((d) => {
-    const identity = deviceIdentity(identifier, log, labelled, d);
+    const decision = categories.get(log.indexOfMac(d.mac)) ?? null;
+    const identity = withCategory(
+      deviceIdentity(identifier, log, labelled, d),
+      identifier.category === null
+        ? null
+        : (decision ?? decideCategory(new Float32Array(0), 0, 0, identifier.category.file.threshold)),
+    );
     const cls = identity.className === null ? -1 : identifier.labels.indexOf(identity.className);
     const inferred = cls < 0 ? null : (labelled.timelines.get(cls) ?? null);
     const own = timing.get(log.indexOfMac(d.mac)) ?? null;

@@ -106,7 +106,9 @@ export function exposureText(audit: HomeAudit): string {
       return [
         id.evidence === 'recognised'
           ? `${id.topModelClass ?? '-'} (${pct(id.topModelShare)})`
-          : `not recognised${id.topModelClass === null ? '' : ` (guess: ${id.topModelClass})`}`,
+          : id.evidence === 'looks-like' && id.category?.category != null
+            ? `looks like a ${id.category.category} (${pct(id.category.probability)})`
+            : `not recognised${id.topModelClass === null ? '' : ` (guess: ${id.topModelClass})`}`,
         pct(r.activity.agreement),
       ];
     }),
@@ -119,7 +121,9 @@ export function exposureText(audit: HomeAudit): string {
     .join('; ');
   return (
     `What Telltale's catalog recognises ("catalog": the device its models name, only where the device-level test ` +
-    `passed — enough packets, a majority for one device, and that device's packet sizes; "activity": share of 10-s ` +
+    `passed — enough packets, a majority for one device, and that device's packet sizes; "looks like": not ` +
+    `recognised, but the category model names its kind with the confidence its leave-one-device-out test found ` +
+    `reliable; "activity": share of 10-s ` +
     `intervals where the observer's asleep / idle / busy timeline matches the truth)\n` +
     `${formatTable(columns, rows)}\n${means}\n`
   );

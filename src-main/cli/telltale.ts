@@ -45,7 +45,9 @@ const USAGE = `Usage:
       may hold --upload-quota in all (default 8G; K, M, G suffixes).
   telltale eval [--models DIR] [--datasets DIR] [--work DIR] [--no-progress]
       Builds the validation split from the MADEA captures, runs every bundled model and writes
-      DIR/EVALUATION.md with confusion matrices in DIR/evaluation/ (models/ by default).
+      DIR/EVALUATION.md with confusion matrices in DIR/evaluation/ (models/ by default); trains
+      the device-category models on every labelled dataset and writes DIR/category-napt.json and
+      DIR/category-vpn.json with the threshold its leave-one-out test chose.
 
 Captures: pcap or pcapng, plain or gzip-compressed (detected from the content).
 VPN profiles: ${TUNNEL_PROFILE_NAMES.join(', ')} (default openvpn-aes-256-gcm).

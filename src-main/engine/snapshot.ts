@@ -102,6 +102,15 @@ export function deviceRow(
         r.identity.classSource === null || r.identity.classSource === 'model'
           ? null
           : rightlyRecognised(r.identity),
+      category:
+        r.identity.category === null
+          ? null
+          : {
+              named: r.identity.category.category,
+              guess: r.identity.category.top,
+              probability: r.identity.category.probability,
+              threshold: r.identity.category.threshold,
+            },
       agreement: r.activity.agreement,
       busyRecall: r.activity.busyRecall,
       packets: r.identity.packets,

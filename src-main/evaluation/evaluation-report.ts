@@ -50,6 +50,8 @@ import {
   type OpenSetEvaluation,
 } from './open-set-evaluation.ts';
 import type { CaseActivityScore } from './phase-evaluation.ts';
+import { categorySection } from './category-evaluation-report.ts';
+import type { CategoryStudy } from './category-evaluation.ts';
 import { splicedUploadsSection } from './spliced-uploads-report.ts';
 import type { SplicedUploadEvaluation } from './spliced-uploads.ts';
 
@@ -865,6 +867,7 @@ export function evaluationMarkdown(
   openSet: OpenSetEvaluation | null = null,
   inHome: InHomeEvaluation | null = null,
   spliced: SplicedUploadEvaluation | null = null,
+  category: CategoryStudy | null = null,
 ): string {
   return [
     '# Telltale models — evaluation',
@@ -883,6 +886,7 @@ export function evaluationMarkdown(
     splicedUploadsSection(spliced),
     openSetSection(openSet, results),
     inHomeSection(inHome),
+    categorySection(category),
     trainingResultsSection(modelsDir),
   ].join('\n');
 }

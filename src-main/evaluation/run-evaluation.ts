@@ -12,8 +12,10 @@
  * EVAL_DEFENCES (each defended dataset is removed once scored), the activity timelines on the
  * phase-labelled captures, real camera uploads spliced into the MADEA home at random times
  * (spliced-uploads.ts), the catalog's device-level test on devices no model saw and on the
- * validation split (open-set-evaluation.ts), and the observer trained on each home's own traffic
- * (in-home-evaluation.ts).
+ * validation split (open-set-evaluation.ts), the observer trained on each home's own traffic
+ * (in-home-evaluation.ts), and the device-category models, measured leave-one-device-out and
+ * leave-one-dataset-out and written to `models/category-<view>.json` (category-evaluation.ts; the
+ * one thing `eval` writes besides the report: the model's threshold is the evaluation's choice).
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ import { loadManifest, MODEL_VIEWS, type ModelView } from '../inference/model-ma
 import { defenceId } from '../views/defences.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
 import { confusionSvg } from './confusion-svg.ts';
+import { runCategoryStudy } from './category-evaluation.ts';
 import { haveActivityDatasets, inHomeCases, madeaCaptures, unseenCaptureSets } from './datasets.ts';
 import { EVAL_DEFENCES, evaluateDefence, type DefenceEvaluation } from './defence-evaluation.ts';
 import { evaluationMarkdown, svgName } from './evaluation-report.ts';
@@ -189,6 +192,20 @@ export async function runEvaluation(args: EvaluationOptions, log: EvaluationLog)
         })
       : null;
     log.note(haveHomes ? `  (${((Date.now() - t0) / 1000).toFixed(1)} s)\n` : '');
+    log.note('Training and measuring the device-category models (leave one device, then one dataset, out)\n');
+    const category = await runCategoryStudy({
+      datasetsDir: args.datasetsDir,
+      modelsDir: args.modelsDir,
+      views,
+      vpnProfile: args.vpnProfile,
+    });
+    for (const v of category.views) {
+      const out = v.leaveOneDeviceOut
+        .map((r) => `${r.dataset} ${r.rates.right} right, ${r.rates.none} none, ${r.rates.wrong} wrong`)
+        .join('; ');
+      log.note(`  ${v.view} (threshold ${v.threshold.toFixed(2)}): ${out}\n`);
+    }
+    log.note(`  wrote ${category.written.join(', ')} (${category.seconds.toFixed(1)} s)\n`);
     const markdown = evaluationMarkdown(
       results,
       data,
@@ -202,6 +219,7 @@ export async function runEvaluation(args: EvaluationOptions, log: EvaluationLog)
       openSet,
       inHome,
       spliced,
+      category,
     );
     const out = join(args.modelsDir, 'EVALUATION.md');
     writeFileSync(out, markdown);

@@ -27,7 +27,8 @@ import type {
 } from '../audit/audit-types.ts';
 import { MIN_PACKETS_FOR_AVERAGE, OBSERVER_NAMES } from '../audit/audit-types.ts';
 import { CATALOG_MIN_COVERAGE, CATALOG_MIN_SHARE, rightlyRecognised } from '../audit/exposure.ts';
-import { SEVERITIES, type Finding, type Severity } from '../shared/audit-types.ts';
+import type { CategoryDecision } from '../inference/device-category.ts';
+import { categoryWords, SEVERITIES, type Finding, type Severity } from '../shared/audit-types.ts';
 
 export type { Finding, FindingKind, Severity } from '../shared/audit-types.ts';
 
@@ -64,6 +65,21 @@ export function deviceName(d: DeviceAudit): string {
 /** "a Nest Camera", "an Amazon Plug", "an HBN Plug" (an initialism read letter by letter). */
 function article(word: string): string {
   return /^[aeiou]/i.test(word) || /^[FHLMNRSX][A-Z]/.test(word) ? `an ${word}` : `a ${word}`;
+}
+
+/**
+ * The category model's line of evidence: what kind it gives, how sure, and how such answers held on
+ * devices it never saw; null without a category model or without packets.
+ */
+function categoryEvidence(c: CategoryDecision | null): string | null {
+  if (c === null || c.top === null) return null;
+  const held =
+    c.heldOut === null
+      ? ''
+      : ` (on ${c.heldOut.instances} captures of devices it never saw, its answers at that level named the right kind ${c.heldOut.right} times and a wrong one ${c.heldOut.wrong} times)`;
+  return c.category !== null
+    ? `Kind: looks like ${article(categoryWords(c.category))} — over ${c.chunks} hourly summaries of its ${c.packets} packets the category model gives that ${pct(c.probability)}; it names a kind only from ${pct(c.threshold)}${held}.`
+    : `Kind: not told — the category model's best guess, ${article(categoryWords(c.top))}, has ${pct(c.probability)}, under the ${pct(c.threshold)} it needs to name a kind${held}.`;
 }
 
 /** Severity of a share of a device's packets an observer names: from 80 % high, 50 % medium, 20 % low. */
@@ -108,7 +124,9 @@ function identityFinding(
   const homeSeverity = homeShare === null ? null : shareSeverity(kind?.recognisedShare ?? homeShare);
   const severities = [catalogSeverity, homeSeverity].filter((x): x is Severity => x !== null);
   const misnamed = recognised && !rightClass;
-  if (severities.length === 0 && !misnamed) return null;
+  const looksLike =
+    id.evidence === 'looks-like' && id.category?.category != null ? id.category.category : null;
+  if (severities.length === 0 && !misnamed && looksLike === null) return null;
   const severity =
     severities.length === 0
       ? 'low'
@@ -132,8 +150,10 @@ function identityFinding(
       `${who} could tell your ${name} apart from your other devices if it had labelled traffic of devices like ` +
       `yours: trained on the first half of its traffic in this capture, such an observer names ${withInterval(share, kind?.interval ?? home!.interval)} ` +
       `of its later packets right${kind === null ? '' : ' (as its kind: you have more than one)'}.`;
-  } else {
+  } else if (misnamed) {
     title = `Telltale's catalog takes your ${name} for ${article(id.topModelClass!)}, though it is not one: ${who.toLowerCase()} with the same catalog would be wrong about it.`;
+  } else {
+    title = `${who} can tell what kind of device your ${name} is — it looks like ${article(categoryWords(looksLike!))} — though not which model.`;
   }
   const evidence: string[] = [];
   if (recognised) {
@@ -152,6 +172,8 @@ function identityFinding(
       `Catalog: not recognised — ${id.packets} of its packets cross ${crossing}; the ${o.modelId} model's most frequent answer is "${id.topModelClass ?? '-'}" (${pct(id.topModelShare)}), but ${why}`,
     );
   }
+  const kindLine = categoryEvidence(id.category);
+  if (kindLine !== null) evidence.push(kindLine);
   if (home === null) evidence.push('No observer was trained on this home for this view.');
   else if (!home.measured)
     evidence.push(

@@ -20,6 +20,8 @@ import {
   type ModelManifest,
   type ModelView,
 } from './model-manifest.ts';
+import { join } from 'node:path';
+import { CategoryModel, categoryModelFileName } from './device-category.ts';
 import { labelsFromProbabilities, poolOverFlows } from './flow-pooling.ts';
 import { OnnxScorer } from './onnx-scorer.ts';
 import { labelRuns, StreamingLabeler, type PacketLabels, type StitchOptions } from './window-stitching.ts';
@@ -39,6 +41,8 @@ export class DeviceIdentifier {
     readonly model: ModelEntry,
     private readonly scorer: OnnxScorer,
     private readonly batchWindows: number | undefined,
+    /** The view's device-category model (inference/device-category.ts); null when the models folder has none. */
+    readonly category: CategoryModel | null = null,
   ) {}
 
   /** Opens the default model of `view` in `modelDir` (or the model `modelId`, which must be for that view). */
@@ -74,7 +78,8 @@ export class DeviceIdentifier {
       classCount: model.labels.length,
       threads: options.threads,
     });
-    return new DeviceIdentifier(manifest, model, scorer, options.batchWindows);
+    const category = CategoryModel.load(join(manifest.dir, categoryModelFileName(model.view)));
+    return new DeviceIdentifier(manifest, model, scorer, options.batchWindows, category);
   }
 
   /** Class names in output order (index = labelIndex). */

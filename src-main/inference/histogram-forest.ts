@@ -47,6 +47,18 @@
 
 import { mulberry32 } from '../views/seeded-random.ts';
 
+/** A trained forest as JSON (HistogramForest.toJSON). */
+export interface ForestJSON {
+  format: 'telltale-histogram-forest-1';
+  classes: number;
+  width: number;
+  roots: string;
+  feature: string;
+  threshold: string;
+  child: string;
+  leafProbs: string;
+}
+
 /** Options of `HistogramForest.train`; every field has a default. */
 export interface ForestOptions {
   trees?: number; // default 60
@@ -582,6 +594,69 @@ export class HistogramForest {
       out[r] = best;
     }
     return out;
+  }
+
+  /** The trained model as plain JSON (typed arrays as little-endian base64), for a model file. */
+  toJSON(): ForestJSON {
+    const b64 = (a: Int32Array | Float32Array): string =>
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+    return {
+      format: 'telltale-histogram-forest-1',
+      classes: this.classes,
+      width: this.width,
+      roots: b64(this.roots),
+      feature: b64(this.feature),
+      threshold: b64(this.threshold),
+      child: b64(this.child),
+      leafProbs: b64(this.leafProbs),
+    };
+  }
+
+  /** A model from `toJSON`'s output; every index is checked, so a damaged file fails here, not in prediction. */
+  static fromJSON(json: ForestJSON): HistogramForest {
+    if (json.format !== 'telltale-histogram-forest-1') fail(`unknown forest format "${String(json.format)}"`);
+    checkInteger('classes', json.classes, 1, 65_536);
+    checkInteger('width', json.width, 1);
+    const bytes = (text: string, name: string): Buffer => {
+      const b = Buffer.from(text, 'base64');
+      if (b.byteLength % 4 !== 0)
+        fail(`forest ${name}: ${b.byteLength} bytes is not a whole number of values`);
+      return b;
+    };
+    const ints = (name: string, text: string): Int32Array<ArrayBuffer> => {
+      const b = bytes(text, name);
+      const out = new Int32Array(b.byteLength / 4);
+      for (let i = 0; i < out.length; i++) out[i] = b.readInt32LE(4 * i);
+      return out;
+    };
+    const floats = (name: string, text: string): Float32Array<ArrayBuffer> => {
+      const b = bytes(text, name);
+      const out = new Float32Array(b.byteLength / 4);
+      for (let i = 0; i < out.length; i++) out[i] = b.readFloatLE(4 * i);
+      return out;
+    };
+    const store = new NodeStore();
+    store.feature = ints('feature', json.feature);
+    store.threshold = floats('threshold', json.threshold);
+    store.child = ints('child', json.child);
+    store.count = store.feature.length;
+    store.leafProbs = floats('leafProbs', json.leafProbs);
+    store.leafCount = store.leafProbs.length;
+    const roots = ints('roots', json.roots);
+    const nodes = store.count;
+    if (store.threshold.length !== nodes || store.child.length !== nodes)
+      fail('forest: node arrays differ in length');
+    for (const r of roots) if (r < 0 || r >= nodes) fail(`forest: root ${r} is not a node`);
+    for (let n = 0; n < nodes; n++) {
+      const f = store.feature[n];
+      const c = store.child[n];
+      if (f >= json.width) fail(`forest: node ${n} reads feature ${f} of ${json.width}`);
+      if (f >= 0 && (c < 0 || c + 1 >= nodes)) fail(`forest: node ${n} has no children`);
+      if (f < 0 && c >= 0 && c + json.classes > store.leafCount)
+        fail(`forest: leaf ${n} has no distribution`);
+      if (f < 0 && c < 0 && ~c >= json.classes) fail(`forest: leaf ${n} names class ${~c}`);
+    }
+    return new HistogramForest(json.classes, json.width, roots, store);
   }
 
   /** Bytes held by the model's arrays (for memory bounds). */

@@ -62,13 +62,15 @@ export interface ActivityTimeline {
 export type Severity = 'high' | 'medium' | 'low' | 'info';
 
 /**
- * What the bundled catalog (the shipped models) can say about a device, from all of its packets in
- * one observer's view: `recognised` — the device-level test passed (audit/exposure.ts), the
- * observer's model names it; `not-recognised` — it did not. There is no "looks like a <kind>":
- * measured on devices the models never saw, the kind of the class they were taken for was right
- * for 4 % of them (models/EVALUATION.md), so Telltale does not claim it.
+ * What the bundled models can say about a device, from all of its packets in one observer's view:
+ * `recognised` — the catalog's device-level test passed (audit/exposure.ts), the observer's model
+ * names it; `looks-like` — not recognised, but the device-category model
+ * (inference/device-category.ts) gives it a category with the confidence its leave-one-device-out
+ * test found reliable; `not-recognised` — neither. The kind of the catalog class a device is
+ * taken for is never used as its category: on devices the models never saw it was right for 4 %
+ * of them (models/EVALUATION.md).
  */
-export type CatalogEvidence = 'recognised' | 'not-recognised';
+export type CatalogEvidence = 'recognised' | 'looks-like' | 'not-recognised';
 /** Every severity, most severe first (the one order findings are sorted and filtered in). */
 export const SEVERITIES: readonly Severity[] = ['high', 'medium', 'low', 'info'];
 export type FindingKind = 'identity' | 'activity' | 'clouds' | 'clear-text' | 'dns' | 'quiet' | 'defence';
@@ -85,4 +87,24 @@ export interface Finding {
   title: string;
   evidence: string[];
   advice: string;
+}
+
+/** A device category (inference/device-category.ts) in a homeowner's words: "plug/switch" → "smart plug or switch". */
+export const CATEGORY_WORDS: Readonly<Record<string, string>> = {
+  camera: 'camera',
+  'plug/switch': 'smart plug or switch',
+  'bulb/light': 'smart bulb or light',
+  lock: 'smart lock',
+  'hub/bridge': 'hub or bridge',
+  sensor: 'sensor',
+  thermostat: 'thermostat',
+  sprinkler: 'sprinkler controller',
+  vacuum: 'robot vacuum',
+  speaker: 'smart speaker',
+  appliance: 'connected appliance',
+  'phone/computer': 'phone or computer',
+};
+
+export function categoryWords(category: string): string {
+  return CATEGORY_WORDS[category] ?? category;
 }

@@ -166,6 +166,12 @@ export interface DeviceExposure {
   catalogShare: number;
   /** With labels: whether that class is the device's own (null without labels). */
   catalogRight: boolean | null;
+  /**
+   * The category model's answer (`evidence` is `looks-like` when it named one and the catalog did
+   * not recognise the device): the category it names (null: none), its best guess and that
+   * guess's pooled probability, and the threshold it needs; null without a category model.
+   */
+  category: { named: string | null; guess: string | null; probability: number; threshold: number } | null;
   /** Share of 10-s intervals where the observer's timeline matches what the device did. */
   agreement: number;
   busyRecall: number;

@@ -1,4 +1,5 @@
 /** Every user-facing string of the UI, in one place. */
+import { categoryWords } from '../../src-main/shared/audit-types.ts';
 import type {
   ActivityState,
   ObserverView,
@@ -66,6 +67,8 @@ export const S = {
       n === 0
         ? `Telltale's catalog recognises none of your ${total} devices`
         : `Telltale's catalog recognises ${n} of your ${total} devices`,
+    looksLike: (n: number) =>
+      `${n} more ${n === 1 ? 'looks' : 'look'} like a kind of device it can name (camera, plug …), though not which model`,
     leaking: (n: number) => `Can see when ${n} ${n === 1 ? 'device is' : 'devices are'} busy`,
     topFindings: 'Top findings',
     allFindings: 'All findings',
@@ -150,6 +153,8 @@ export const S = {
       `Telltale's catalog recognises it as “${name}” (${share} of its packets, with that device's packet sizes).`,
     catalogNot: (guess: string) =>
       `Telltale's catalog does not recognise it (its model's most frequent answer, “${guess}”, did not pass the device-level test).`,
+    looksLike: (category: string, probability: string, threshold: string) =>
+      `Telltale's catalog does not recognise it, but it looks like ${withArticle(categoryWords(category))} (the category model gives that ${probability}; it names a kind only from ${threshold}).`,
     catalogWrong: (name: string) =>
       `Telltale's catalog takes it for “${name}”, which it is not: an observer with the same catalog would be wrong about it.`,
     inHome: (share: string, interval: string) =>
@@ -223,3 +228,8 @@ export const S = {
     retry: 'Try again',
   },
 } as const;
+
+/** "a camera", "an appliance". */
+function withArticle(word: string): string {
+  return /^[aeiou]/i.test(word) ? `an ${word}` : `a ${word}`;
+}

@@ -155,6 +155,7 @@ describe('Home page', () => {
           catalogClass: 'Nest Camera',
           catalogShare: 0.9,
           catalogRight: true,
+          category: null,
           inHome: { measured: true, unmeasured: null, recognisedShare: 0.97, interval: [0.95, 0.99] },
         },
         vpn: {
@@ -168,6 +169,7 @@ describe('Home page', () => {
           catalogClass: 'Nest Camera',
           catalogShare: 0.9,
           catalogRight: true,
+          category: null,
           inHome: {
             measured: false,
             unmeasured: 'too-little-traffic',

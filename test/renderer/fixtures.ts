@@ -38,6 +38,7 @@ export function row(over: Partial<DeviceRow> = {}): DeviceRow {
         catalogClass: 'Nest Camera',
         catalogShare: 0.9,
         catalogRight: true,
+        category: null,
         inHome: { measured: true, unmeasured: null, recognisedShare: 0.97, interval: [0.95, 0.99] },
       },
       vpn: {
@@ -51,6 +52,7 @@ export function row(over: Partial<DeviceRow> = {}): DeviceRow {
         catalogClass: 'Nest Camera',
         catalogShare: 0.9,
         catalogRight: true,
+        category: null,
         inHome: { measured: true, unmeasured: null, recognisedShare: 0.97, interval: [0.95, 0.99] },
       },
     },

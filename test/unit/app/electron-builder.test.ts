@@ -80,7 +80,9 @@ describe('electron-builder.yml', () => {
     const models = config.extraResources.find((r) => r.from === 'models');
     expect(models?.to).toBe('models');
     const manifest = loadManifest(join(ROOT, 'models'));
-    for (const file of ['manifest.json', ...manifest.models.map((m) => m.file)]) {
+    const categoryModels = readdirSync(join(ROOT, 'models')).filter((f) => /^category-.*\.json$/.test(f));
+    expect(categoryModels).toEqual(['category-napt.json', 'category-vpn.json']);
+    for (const file of ['manifest.json', ...manifest.models.map((m) => m.file), ...categoryModels]) {
       expect(
         models!.filter.some((g) => matches(g, file)),
         file,

@@ -100,6 +100,7 @@ describe('rightlyRecognised', () => {
     topModelClass: 'Nest Camera',
     topModelShare: 0.9,
     profileCoverage: 0.95,
+    category: null,
   };
   it('is right only when the labelled class is the one recognised', () => {
     expect(rightlyRecognised(base)).toBe(true);

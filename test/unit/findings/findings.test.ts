@@ -80,6 +80,7 @@ function seen(d: DeviceAudit, share: number, inferred: ActivityTimeline | null =
       topModelClass: d.trueLabel,
       topModelShare: share,
       profileCoverage: 0.95,
+      category: null,
     },
     activity: activityExposure(d.truth, inferred),
     labelActivity: activityExposure(d.truth, inferred),
@@ -224,6 +225,38 @@ describe('auditFindings', () => {
       /^Catalog: not recognised .*only 30 % of its packets have that device's packet sizes/,
     );
     expect(f.evidence[1]).toMatch(/^Trained on this home: 91 %/);
+  });
+
+  it('says a device looks like a kind only with the category model behind it, and how such answers held', () => {
+    const lock = device('00:00:00:00:00:0e', 'Schlage Lock');
+    const r = seen(lock, 0.3);
+    const category = {
+      category: 'lock' as const,
+      top: 'lock' as const,
+      probability: 0.97,
+      chunks: 5,
+      packets: 500,
+      threshold: 0.95,
+      heldOut: { instances: 463, right: 44, wrong: 0 },
+    };
+    r.identity = { ...r.identity, classSource: 'lookalike', evidence: 'looks-like', category };
+    const [f] = auditFindings(audit([lock], [observer('napt', [r])])).filter((x) => x.kind === 'identity');
+    expect(f.severity).toBe('low');
+    expect(f.title).toBe(
+      'Your ISP can tell what kind of device your Schlage Lock is — it looks like a smart lock — though not which model.',
+    );
+    expect(f.evidence.join(' ')).toMatch(
+      /Kind: looks like a smart lock — over 5 hourly summaries of its 500 packets the category model gives that 97 %; it names a kind only from 95 % \(on 463 captures of devices it never saw, its answers at that level named the right kind 44 times and a wrong one 0 times\)/,
+    );
+    // under the threshold: no finding of its own, and no "looks like" anywhere
+    r.identity = {
+      ...r.identity,
+      evidence: 'not-recognised',
+      category: { ...category, category: null, probability: 0.6 },
+    };
+    const none = auditFindings(audit([lock], [observer('napt', [r])]));
+    expect(none.some((x) => x.kind === 'identity')).toBe(false);
+    expect(JSON.stringify(none)).not.toMatch(/looks like/);
   });
 
   it('reports the kind when the person has several units an observer cannot tell apart', () => {
