@@ -183,6 +183,7 @@ export interface WhatIfDevice {
    */
   busyRecall: number;
   spansSeen: number;
+  spansTotal: number;
 }
 
 export interface WhatIf {
@@ -197,6 +198,9 @@ export interface WhatIf {
   dummyPackets: number;
   meanRecognisedShare: number;
   meanAgreement: number;
+  /** The devices' busy spans (routine ones left out) the observer still sees with the defence, and all of them. */
+  spansSeen: number;
+  spansTotal: number;
   devices: WhatIfDevice[];
 }
 

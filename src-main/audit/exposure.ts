@@ -329,6 +329,17 @@ export function withCategory(id: IdentityExposure, category: CategoryDecision | 
   return { ...id, category, evidence };
 }
 
+/** The busy spans (routine ones left out) of every device an observer's timelines show, and all of them. */
+export function spansSeenOf(rows: readonly { activity: ActivityExposure }[]): {
+  seen: number;
+  total: number;
+} {
+  return {
+    seen: rows.reduce((a, r) => a + r.activity.spansSeen, 0),
+    total: rows.reduce((a, r) => a + r.activity.spansTotal, 0),
+  };
+}
+
 export function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }

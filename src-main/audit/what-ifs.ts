@@ -76,6 +76,7 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIf> {
       agreement: exposure.agreement,
       busyRecall: exposure.busyRecall,
       spansSeen: exposure.spansSeen,
+      spansTotal: exposure.spansTotal,
     };
     rows.push(row);
     if (identity.packets >= MIN_PACKETS_FOR_AVERAGE) counted.push(row);
@@ -92,6 +93,8 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIf> {
     dummyPackets: stream.stats.dummyPackets,
     meanRecognisedShare: mean(counted.map((r) => r.recognisedShare)),
     meanAgreement: mean(counted.map((r) => r.agreement)),
+    spansSeen: rows.reduce((a, r) => a + r.spansSeen, 0),
+    spansTotal: rows.reduce((a, r) => a + r.spansTotal, 0),
     devices: rows,
   };
 }

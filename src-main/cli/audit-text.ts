@@ -3,7 +3,7 @@
  * device (truth and what each observer infers), the exposure per device per observer, the
  * findings and the defence what-ifs.
  */
-import { rightlyRecognised } from '../audit/exposure.ts';
+import { rightlyRecognised, spansSeenOf } from '../audit/exposure.ts';
 import type { ActivityState } from '../activity/activity-config.ts';
 import { formatDuration, type ActivityTimeline } from '../activity/activity-timeline.ts';
 import type { HomeAudit } from '../audit/audit-types.ts';
@@ -67,7 +67,7 @@ export function timelinesText(audit: HomeAudit): string {
         `  ${label} |${timelineStrip(r?.inferred ?? null, start, end)}| ` +
           (r?.identity.className == null
             ? 'no class'
-            : `as "${r.identity.className}", agreement ${pct(r.activity.agreement)}`),
+            : `as "${r.identity.className}", busy spans seen ${r.activity.spansSeen}/${r.activity.spansTotal}`),
       );
     }
     const spans = d.truth.spans.filter((s) => !s.routine);
@@ -94,7 +94,7 @@ export function exposureText(audit: HomeAudit): string {
     { header: 'device', max: 30 },
     ...audit.observers.flatMap((o) => [
       { header: `${o.view.toUpperCase()} catalog`, max: 34 },
-      { header: `${o.view.toUpperCase()} activity`, align: 'right' as const },
+      { header: `${o.view.toUpperCase()} busy spans seen`, align: 'right' as const },
     ]),
   ];
   const rows = audit.devices.map((d) => [
@@ -109,22 +109,22 @@ export function exposureText(audit: HomeAudit): string {
           : id.evidence === 'looks-like' && id.category?.category != null
             ? `looks like a ${id.category.category} (${pct(id.category.probability)})`
             : `not recognised${id.topModelClass === null ? '' : ` (guess: ${id.topModelClass})`}`,
-        pct(r.activity.agreement),
+        `${r.activity.spansSeen}/${r.activity.spansTotal}`,
       ];
     }),
   ]);
   const means = audit.observers
     .map(
       (o) =>
-        `${o.observer} (${o.modelId}): recognises ${o.devices.filter((r) => rightlyRecognised(r.identity)).length} of ${o.devices.filter((r) => r.identity.packets > 0).length} devices seen; ${pct(o.meanAgreement)} activity agreement on average`,
+        `${o.observer} (${o.modelId}): recognises ${o.devices.filter((r) => rightlyRecognised(r.identity)).length} of ${o.devices.filter((r) => r.identity.packets > 0).length} devices seen; its timelines show ${spansSeenOf(o.devices).seen} of the devices' ${spansSeenOf(o.devices).total} busy spans`,
     )
     .join('; ');
   return (
     `What Telltale's catalog recognises ("catalog": the device its models name, only where the device-level test ` +
     `passed — enough packets, a majority for one device, and that device's packet sizes; "looks like": not ` +
     `recognised, but the category model names its kind with the confidence its leave-one-device-out test found ` +
-    `reliable; "activity": share of 10-s ` +
-    `intervals where the observer's asleep / idle / busy timeline matches the truth)\n` +
+    `reliable; "busy spans seen": the device's busy spans, routine ones left out, that the observer's timeline of ` +
+    `its own packets also shows busy, of all of them)\n` +
     `${formatTable(columns, rows)}\n${means}\n`
   );
 }
@@ -209,7 +209,7 @@ export function whatIfText(audit: HomeAudit): string {
     { header: 'observer' },
     { header: 'defence', max: 48 },
     { header: 'recognised', align: 'right' as const },
-    { header: 'activity', align: 'right' as const },
+    { header: 'busy spans seen', align: 'right' as const },
     { header: 'extra traffic', align: 'right' as const },
   ];
   const rows = [
@@ -217,14 +217,14 @@ export function whatIfText(audit: HomeAudit): string {
       o.view.toUpperCase(),
       'none',
       pct(o.meanRecognisedShare),
-      pct(o.meanAgreement),
+      `${spansSeenOf(o.devices).seen}/${spansSeenOf(o.devices).total}`,
       '0 %',
     ]),
     ...audit.whatIfs.map((w) => [
       w.view.toUpperCase(),
       w.description,
       pct(w.meanRecognisedShare),
-      pct(w.meanAgreement),
+      `${w.spansSeen}/${w.spansTotal}`,
       pct(w.costShare),
     ]),
   ];

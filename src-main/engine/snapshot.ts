@@ -3,7 +3,7 @@
  * observers, findings, what-ifs), one device's detail page, and the session as a JSON export.
  * Plain functions of the session and the person's overrides; nothing here changes the session.
  */
-import { rightlyRecognised } from '../audit/exposure.ts';
+import { rightlyRecognised, spansSeenOf } from '../audit/exposure.ts';
 import { isDeviceMac } from '../devices/address-scope.ts';
 import type { DeviceRecord } from '../devices/device-record.ts';
 import { auditFindings } from '../findings/findings.ts';
@@ -113,6 +113,10 @@ export function deviceRow(
             },
       agreement: r.activity.agreement,
       busyRecall: r.activity.busyRecall,
+      spansSeen: r.activity.spansSeen,
+      spansTotal: r.activity.spansTotal,
+      falseBusyPerDay: r.activity.falseBusyPerDay,
+      busySecondsSeen: r.activity.busyRecall * r.activity.truthBusySeconds,
       packets: r.identity.packets,
       inHome: inHomeOf(obs.inHome, d.mac),
     };
@@ -182,6 +186,8 @@ export function sessionSnapshot(
             modelId: o.modelId,
             meanRecognisedShare: o.meanRecognisedShare,
             meanAgreement: o.meanAgreement,
+            spansSeen: spansSeenOf(o.devices).seen,
+            spansTotal: spansSeenOf(o.devices).total,
           })),
     findings,
     whatIfs: (s.audit?.whatIfs ?? []).map((w) => ({
@@ -190,6 +196,8 @@ export function sessionSnapshot(
       description: w.description,
       meanRecognisedShare: w.meanRecognisedShare,
       meanAgreement: w.meanAgreement,
+      spansSeen: w.spansSeen,
+      spansTotal: w.spansTotal,
       costShare: w.costShare,
       extraBytes: w.extraBytes,
     })),
@@ -239,6 +247,8 @@ export function deviceDetail(s: Session, record: DeviceRecord, overrides: UserOv
               recognisedShare: r.recognisedShare,
               agreement: r.agreement,
               busyRecall: r.busyRecall,
+              spansSeen: r.spansSeen,
+              spansTotal: r.spansTotal,
               costShare: w.costShare,
             },
           ];

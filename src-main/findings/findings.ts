@@ -26,7 +26,12 @@ import type {
   WhatIfDevice,
 } from '../audit/audit-types.ts';
 import { MIN_PACKETS_FOR_AVERAGE, OBSERVER_NAMES } from '../audit/audit-types.ts';
-import { CATALOG_MIN_COVERAGE, CATALOG_MIN_SHARE, rightlyRecognised } from '../audit/exposure.ts';
+import {
+  CATALOG_MIN_COVERAGE,
+  CATALOG_MIN_SHARE,
+  rightlyRecognised,
+  spansSeenOf,
+} from '../audit/exposure.ts';
 import type { CategoryDecision } from '../inference/device-category.ts';
 import { categoryWords, SEVERITIES, type Finding, type Severity } from '../shared/audit-types.ts';
 
@@ -330,7 +335,6 @@ function activityFinding(
       `its traffic shows ${a.spansSeen} of its ${a.spansTotal} busy ${a.spansTotal === 1 ? 'period' : 'periods'} — e.g. ${formatSpanTime(example.start, example.end)} (${exampleText}).`,
     evidence: [
       `The observer's timeline of the device's own packets shows ${a.spansSeen} of its ${a.spansTotal} busy spans, ${formatDuration(Math.round(a.busyRecall * a.truthBusySeconds))} of its ${formatDuration(a.truthBusySeconds)} busy time, and ${a.falseBusyPerDay.toFixed(1)} busy stretches a day when the device was not busy.`,
-      `Its asleep / idle / busy states agree with what the device really did in ${pct(a.agreement)} of 10-second intervals.`,
     ],
     advice:
       (camera
@@ -453,8 +457,8 @@ function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
     device: null,
     title:
       `What if: ${w.description} would change ${who} recognition of your devices from ${pct(base.meanRecognisedShare)} to ` +
-      `${pct(w.meanRecognisedShare)} of their packets, and its view of their activity from ${pct(base.meanAgreement)} to ` +
-      `${pct(w.meanAgreement)} agreement, for ${pct(w.costShare)} more traffic.`,
+      `${pct(w.meanRecognisedShare)} of their packets, and the busy periods it sees from ${spansSeenOf(base.devices).seen} to ` +
+      `${w.spansSeen} of ${w.spansTotal}, for ${pct(w.costShare)} more traffic.`,
     evidence: [
       `Extra traffic: ${formatBytes(w.extraBytes)}${w.dummyPackets > 0 ? ` (${w.dummyPackets} cover packets)` : ''} over the captured time.`,
       `Averages over ${counted(base)} with at least ${MIN_PACKETS_FOR_AVERAGE} packets in the view (${base.packets} packets in all)${base.packets < FEW_PACKETS ? ': on so short a capture a few packets more or less recognised move them by several points either way' : ''}.`,

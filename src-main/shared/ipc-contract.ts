@@ -172,9 +172,14 @@ export interface DeviceExposure {
    * guess's pooled probability, and the threshold it needs; null without a category model.
    */
   category: { named: string | null; guess: string | null; probability: number; threshold: number } | null;
-  /** Share of 10-s intervals where the observer's timeline matches what the device did. */
+  /** Share of 10-s intervals where the observer's timeline matches what the device did (kept for researchers; not a headline). */
   agreement: number;
   busyRecall: number;
+  /** The device's busy spans its timeline shows, of all of them; busy stretches a day it shows when the device was not busy; the busy time it shows. */
+  spansSeen: number;
+  spansTotal: number;
+  falseBusyPerDay: number;
+  busySecondsSeen: number;
   packets: number;
   /**
    * What an observer trained on this home's own earlier traffic names correctly later on (null
@@ -219,6 +224,9 @@ export interface ObserverSummary {
   modelId: string;
   meanRecognisedShare: number;
   meanAgreement: number;
+  /** Busy spans of every device its timelines show, and all of them. */
+  spansSeen: number;
+  spansTotal: number;
 }
 
 export interface WhatIfSummary {
@@ -227,6 +235,8 @@ export interface WhatIfSummary {
   description: string;
   meanRecognisedShare: number;
   meanAgreement: number;
+  spansSeen: number;
+  spansTotal: number;
   costShare: number;
   extraBytes: number;
 }
@@ -279,6 +289,8 @@ export interface DeviceDetail {
     agreement: number;
     /** Share of the device's busy time the observer still sees busy with the defence. */
     busyRecall: number;
+    spansSeen: number;
+    spansTotal: number;
     costShare: number;
   }[];
 }

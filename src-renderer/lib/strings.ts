@@ -160,8 +160,10 @@ export const S = {
     inHome: (share: string, interval: string) =>
       `Trained on your home's own earlier traffic, an observer names ${share} of its later packets right (95 % interval ${interval}).`,
     inHomeNone: 'There was too little of its traffic to train and test an observer on it.',
-    activityLine: (agreement: string, busy: string) =>
-      `Its timeline of this device agrees with what it did ${agreement} of the time and shows ${busy} of its busy time.`,
+    activityLine: (seen: number, total: number, busyTime: string, falsePerDay: string) =>
+      total === 0
+        ? `The device was never busy in this capture; its timeline shows it busy ${falsePerDay} times a day when it was not.`
+        : `Its timeline shows ${seen} of the device's ${total} busy ${total === 1 ? 'period' : 'periods'} (${busyTime} of busy time), and ${falsePerDay} busy ${falsePerDay === '1' ? 'stretch' : 'stretches'} a day when it was not busy.`,
     ratesChart: 'Bytes per minute, up and down, and packets per minute',
     perMinute: (bytes: string) => `${bytes}/min`,
     packetsPerMinute: (n: number) => `${n} pkt/min`,
@@ -178,7 +180,7 @@ export const S = {
     noDevice: 'This device is not part of the current session.',
     noTimeline: 'No activity recorded yet.',
     recognised: 'recognised',
-    agreement: 'activity agreement',
+    spansSeen: 'busy periods seen',
     busySeen: 'busy time seen',
     cost: 'extra traffic',
     notAnalysed: 'Observer timelines appear when the capture has been read.',

@@ -348,6 +348,8 @@ describe('auditFindings', () => {
       dummyPackets: 0,
       meanRecognisedShare: recognised,
       meanAgreement: 0.5,
+      spansSeen: 1,
+      spansTotal: 2,
       devices: [
         {
           mac: cam.mac,
@@ -355,6 +357,7 @@ describe('auditFindings', () => {
           agreement: 0.5,
           busyRecall,
           spansSeen: 1,
+          spansTotal: 2,
         },
       ],
     });
