@@ -9,7 +9,6 @@ import { HomeActivity } from '../activity/home-activity.ts';
 import type { CoveredTime } from '../activity/timeline-agreement.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
-import { describeDefence } from '../views/defences.ts';
 import { Direction, type ViewName, type ViewPacket } from '../views/view-packet.ts';
 import {
   OBSERVER_NAMES,
@@ -35,7 +34,7 @@ import { TrafficMetadata } from './traffic-metadata.ts';
 import { ViewLog } from './view-log.ts';
 import { ForestCancelled } from '../inference/forest-runner.ts';
 import { measureInHomeObserver, type InHomeRequest } from './in-home-observer.ts';
-import { runWhatIf } from './what-ifs.ts';
+import { runWhatIfs } from './what-ifs.ts';
 
 /**
  * The audit's first pass as something a packet pipeline feeds: pass `hooks()` to analyzeCaptures
@@ -123,7 +122,7 @@ export class AuditCollector {
     }));
   }
 
-  /** The defence what-ifs for an audit's devices: one more pass over the files per defence and observer. */
+  /** The defence what-ifs for an audit's devices: one more pass over the files for all of them (audit/what-ifs.ts). */
   async whatIfs(
     devices: readonly DeviceAudit[],
     observers: readonly ObserverAudit[],
@@ -132,33 +131,24 @@ export class AuditCollector {
     whatIf: WhatIfRequest,
     progress?: (p: AuditProgress) => void,
   ): Promise<WhatIf[]> {
-    const out: WhatIf[] = [];
-    for (const o of observers) {
+    const runs = observers.flatMap((o) => {
       const identifier = identifiers.get(o.view);
-      if (identifier === undefined) continue;
-      for (const defence of whatIf.defences) {
-        if (whatIf.shouldStop?.() === true) return out;
-        progress?.({
-          stage: `what if: ${describeDefence(defence)} (${OBSERVER_NAMES[o.view]})`,
-          fraction: null,
-          packets: 0,
-        });
-        out.push(
-          await runWhatIf({
-            paths: whatIf.paths,
-            view: o.view,
-            defence,
-            identifier,
-            devices,
-            baseline: observers,
-            coverage,
-            options: whatIf.options,
-            config: this.config,
-          }),
-        );
-      }
-    }
-    return out;
+      return identifier === undefined
+        ? []
+        : whatIf.defences.map((defence) => ({ view: o.view, defence, identifier }));
+    });
+    if (runs.length === 0) return [];
+    return runWhatIfs({
+      paths: whatIf.paths,
+      runs,
+      devices,
+      baseline: observers,
+      coverage,
+      options: whatIf.options,
+      config: this.config,
+      shouldStop: whatIf.shouldStop,
+      progress,
+    });
   }
 
   /**

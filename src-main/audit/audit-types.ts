@@ -184,6 +184,8 @@ export interface WhatIfDevice {
   busyRecall: number;
   spansSeen: number;
   spansTotal: number;
+  /** A sampled what-if: the same figures without the defence on the same sample (null when not sampled). */
+  undefended: { recognisedShare: number; spansSeen: number; spansTotal: number } | null;
 }
 
 export interface WhatIf {
@@ -201,6 +203,18 @@ export interface WhatIf {
   /** The devices' busy spans (routine ones left out) the observer still sees with the defence, and all of them. */
   spansSeen: number;
   spansTotal: number;
+  /**
+   * A capture longer than the what-ifs' bound is looked at in sampled blocks (audit/what-ifs.ts):
+   * the identity and activity figures are those of the sample (seconds of `ofSeconds` covered),
+   * the cost figures those of the whole capture; null when all of it was looked at.
+   */
+  sample: {
+    seconds: number;
+    ofSeconds: number;
+    blocks: number;
+    /** The observer without the defence on the same sample: what the what-if's figures compare with. */
+    undefended: { meanRecognisedShare: number; spansSeen: number; spansTotal: number };
+  } | null;
   devices: WhatIfDevice[];
 }
 

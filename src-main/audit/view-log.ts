@@ -72,6 +72,27 @@ export class ViewLog<V extends ViewName = ViewName> {
     this.extractor.reset();
   }
 
+  /** Cuts a run here (the model's windows and flow pooling stop at it) without restarting the features. */
+  startRun(segment: number): void {
+    this.currentSegment = segment;
+  }
+
+  /**
+   * Takes a packet into the features' state (flows, rates, recent sizes) without keeping a row: a
+   * what-if that labels a sample of a long capture still gives the sampled packets the features
+   * they have in the whole capture.
+   */
+  observe(vp: ViewPacket): void {
+    this.extractor.extract(vp, this.scratch, 0);
+  }
+
+  private scratchRow: Float32Array | null = null;
+
+  private get scratch(): Float32Array {
+    this.scratchRow ??= new Float32Array(this.width);
+    return this.scratchRow;
+  }
+
   add(vp: ViewPacket): void {
     if (this.rows === this.label.length) {
       if (this.rows >= this.maxRows && this.holds === 0) this.dropOldestHalf();

@@ -1,7 +1,8 @@
 /**
- * Defence what-ifs: one more pass over the capture files through one observer's view with a
- * defence applied (padding, cover traffic), labelled by the same model, scored against the
- * device's truth — what the observer could still tell if the home used the defence.
+ * Defence what-ifs: one more pass over the capture files through the observers' views with each
+ * defence applied (padding, cover traffic), labelled by the same models, scored against the
+ * devices' truth — what each observer could still tell if the home used the defence. The cost
+ * follows the packets looked at: one pass for all what-ifs, and a long capture sampled.
  */
 import type { ActivityConfig } from '../activity/activity-config.ts';
 import type { CoveredTime } from '../activity/timeline-agreement.ts';
@@ -9,10 +10,12 @@ import type { DeviceIdentifier } from '../inference/device-identifier.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
 import { DefendedStream, defenceId, describeDefence, type Defence } from '../views/defences.ts';
 import type { ViewPacket } from '../views/view-packet.ts';
+import type { ActivityTimeline } from '../shared/audit-types.ts';
 import {
   MIN_PACKETS_FOR_AVERAGE,
   OBSERVER_NAMES,
   type AuditOptions,
+  type AuditProgress,
   type DeviceAudit,
   type ObserverAudit,
   type WhatIf,
@@ -22,39 +25,286 @@ import { analyzeCaptures } from './capture-analysis.ts';
 import { activityExposure, deviceIdentity, labelView, mean, timingTimelines } from './exposure.ts';
 import { ViewLog } from './view-log.ts';
 
-/** One what-if to run: the files, the observer and its model, the defence, and the audit it is compared with. */
-export interface WhatIfRun {
+/** Covered time a what-if reads packet by packet; a longer capture is sampled (see `whatIfSample`). */
+export const WHATIF_SAMPLE_SECONDS = 24 * 3600;
+/**
+ * Length of one sampled block of a long capture: 6 h, read with a lead-in (below), so that the
+ * activity tracker's learning at a block's start weighs little. On a week of the Ring doorbell
+ * (test/bench/what-ifs.ts), 6-h blocks without the lead-in missed 3 of the 18 busy spans that
+ * padding to 16 bytes leaves visible in the whole week; with it, none.
+ */
+export const WHATIF_BLOCK_SECONDS = 6 * 3600;
+/**
+ * Traffic read before each sampled block and not scored: the timelines' baselines and the models'
+ * windows are warm when the block starts.
+ */
+export const WHATIF_LEAD_SECONDS = 3600;
+
+/**
+ * The part of a capture the what-ifs score: null (all of it) when the covered time is at most
+ * `maxSeconds`; otherwise `maxSeconds / block` blocks of `block` seconds of covered time, starting
+ * at evenly spaced points of it (a block that reaches a gap goes on after it), in time order; each
+ * is read with WHATIF_LEAD_SECONDS before it, not scored. Bounded work and memory whatever the capture's length; the error the
+ * sample adds is measured in the what-if benchmark (test/bench/what-ifs.ts --error).
+ */
+export function whatIfSample(
+  coverage: readonly CoveredTime[],
+  maxSeconds = WHATIF_SAMPLE_SECONDS,
+  block = WHATIF_BLOCK_SECONDS,
+): CoveredTime[] | null {
+  const stretches = coverage.filter((c) => c.end > c.start);
+  const covered = stretches.reduce((a, c) => a + c.end - c.start, 0);
+  if (covered <= maxSeconds) return null;
+  // k blocks at evenly spaced points of the covered time (gaps left out); a block that reaches the
+  // end of its stretch goes on in the next one, so short stretches still give whole blocks
+  const k = Math.max(1, Math.floor(maxSeconds / block));
+  const out: CoveredTime[] = [];
+  let s = 0;
+  let before = 0; // covered seconds before stretch s
+  for (let i = 0; i < k; i++) {
+    let at = (i * covered) / k;
+    let left = block;
+    while (left > 0 && s < stretches.length) {
+      const c = stretches[s];
+      const length = c.end - c.start;
+      if (at >= before + length) {
+        before += length;
+        s++;
+        continue;
+      }
+      const start = c.start + (at - before);
+      const end = Math.min(c.end, start + left);
+      const last = out[out.length - 1];
+      if (last !== undefined && last.end === start) last.end = end;
+      else out.push({ start, end });
+      left -= end - start;
+      at += end - start;
+    }
+  }
+  return out;
+}
+
+/** The baseline a sampled what-if is compared with: the view as it is (padding to multiples of 1 byte changes nothing). */
+const NO_DEFENCE: Defence = { kind: 'padding', multiple: 1 };
+
+const meanOf = (rows: readonly WhatIfDevice[]): number => mean(rows.map((r) => r.recognisedShare));
+
+/** A device's figures without the defence on the same sample, from the undefended what-if. */
+function sameSample(undefended: WhatIf | null, mac: string): WhatIfDevice['undefended'] {
+  const u = undefended?.devices.find((x) => x.mac === mac);
+  return u === undefined
+    ? null
+    : { recognisedShare: u.recognisedShare, spansSeen: u.spansSeen, spansTotal: u.spansTotal };
+}
+
+/** Index of the block holding `ts` (blocks in time order, not overlapping), or -1. */
+function blockOf(blocks: readonly CoveredTime[], ts: number): number {
+  let lo = 0;
+  let hi = blocks.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (ts < blocks[mid].start) hi = mid - 1;
+    else if (ts >= blocks[mid].end) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/** A timeline cut down to the spans and segments that overlap `blocks` (what a sampled what-if is compared with). */
+export function clipTimeline(t: ActivityTimeline, blocks: readonly CoveredTime[]): ActivityTimeline {
+  const within = (start: number, end: number): boolean => blocks.some((b) => start < b.end && b.start < end);
+  return {
+    ...t,
+    segments: t.segments.filter((s) => within(s.start, s.end)),
+    spans: t.spans.filter((s) => within(s.binStart, s.binEnd)),
+  };
+}
+
+/** The what-ifs to run, and what each is compared with. */
+export interface WhatIfBatch {
   paths: readonly string[];
-  view: ModelView;
-  defence: Defence;
-  identifier: DeviceIdentifier;
+  /** Each observer's model and the defences to try on its view, in the order they are reported. */
+  runs: readonly { view: ModelView; defence: Defence; identifier: DeviceIdentifier }[];
   devices: readonly DeviceAudit[];
   /** The observer audits without the defence (each device keeps its class from there). */
   baseline: readonly ObserverAudit[];
   coverage: readonly CoveredTime[];
   options: AuditOptions;
   config: Partial<ActivityConfig>;
+  /** Checked before each what-if is labelled: true ends the batch with those done. */
+  shouldStop?: () => boolean;
+  progress?: (p: AuditProgress) => void;
+  /** WHATIF_SAMPLE_SECONDS, WHATIF_BLOCK_SECONDS and WHATIF_LEAD_SECONDS unless given. */
+  maxSampleSeconds?: number;
+  sampleBlockSeconds?: number;
+  leadSeconds?: number;
 }
 
-export async function runWhatIf(run: WhatIfRun): Promise<WhatIf> {
-  const { paths, view, defence, identifier, devices, baseline, coverage, options, config } = run;
-  const log = new ViewLog<ModelView>(view);
-  const stream = new DefendedStream(defence, view, options.vpnProfile);
-  const add = (vp: ViewPacket): void => {
-    log.add(vp);
-  };
+/** Each block with `lead` seconds before it, within the coverage, overlaps merged: what is read. */
+export function withLead(
+  blocks: readonly CoveredTime[],
+  coverage: readonly CoveredTime[],
+  lead: number,
+): CoveredTime[] {
+  const out: CoveredTime[] = [];
+  for (const b of blocks) {
+    const c = coverage.find((x) => x.start <= b.start && b.start < x.end);
+    const start = Math.max(c?.start ?? b.start, b.start - lead);
+    const last = out[out.length - 1];
+    if (last !== undefined && start <= last.end) last.end = Math.max(last.end, b.end);
+    else out.push({ start, end: b.end });
+  }
+  return out;
+}
+
+/**
+ * Runs every what-if of the batch from one more pass over the capture files: each observer view is
+ * built once and every defence of it is applied to the same packets. A capture longer than the
+ * sample bound is looked at packet by packet in the sampled blocks only; outside them packets and
+ * cover traffic are only counted, so the cost figures stay those of the whole capture.
+ */
+export async function runWhatIfs(batch: WhatIfBatch): Promise<WhatIf[]> {
+  const { paths, devices, baseline, coverage, options, config } = batch;
+  const sample = whatIfSample(coverage, batch.maxSampleSeconds, batch.sampleBlockSeconds);
+  const read = sample === null ? null : withLead(sample, coverage, batch.leadSeconds ?? WHATIF_LEAD_SECONDS);
+  const inSample = (ts: number): boolean => read === null || blockOf(read, ts) >= 0;
+  // a sampled what-if is compared with the observer without the defence on the same sample
+  const views = [...new Set(batch.runs.map((r) => r.view))];
+  const runs =
+    sample === null
+      ? batch.runs
+      : [
+          ...views.map((view) => ({
+            view,
+            defence: NO_DEFENCE,
+            identifier: batch.runs.find((r) => r.view === view)!.identifier,
+          })),
+          ...batch.runs,
+        ];
+  const states = runs.map((r) => {
+    const log = new ViewLog<ModelView>(r.view);
+    let block = -2;
+    let segments = 0;
+    const stream = new DefendedStream(r.defence, r.view, options.vpnProfile, inSample);
+    let fresh = true;
+    const add = (vp: ViewPacket): void => {
+      // a new capture segment restarts the features, as in the audit; a sampled block starts a new
+      // run of the model's windows, the features going on from every packet before it
+      if (fresh) {
+        log.startSegment(segments++);
+        fresh = false;
+        block = -2;
+      }
+      const b = read === null ? 0 : blockOf(read, vp.ts);
+      if (b < 0) {
+        log.observe(vp);
+        return;
+      }
+      if (b !== block) {
+        if (block !== -2) log.startRun(segments++);
+        block = b;
+      }
+      log.add(vp);
+    };
+    return {
+      run: r,
+      log,
+      stream,
+      push: (vp: ViewPacket): void => {
+        stream.push(vp, add);
+      },
+      reset: (): void => {
+        stream.reset();
+        fresh = true;
+      },
+    };
+  });
+  // asked once before the shared pass, then before each what-if is labelled
+  if (batch.shouldStop?.() === true) return [];
+  batch.progress?.({ stage: 'what ifs: reading the capture again', fraction: 0, packets: 0 });
   await analyzeCaptures(paths, {
     groundTruth: options.groundTruth ?? null,
-    views: [view],
+    views,
     viewOptions: { profile: options.vpnProfile },
-    onViewPacket: (_v, vp) => {
-      stream.push(vp, add);
+    onViewPacket: (v, vp) => {
+      for (const s of states) if (s.run.view === v) s.push(vp);
     },
-    onSegmentStart: (segment) => {
-      log.startSegment(segment);
-      stream.reset();
+    onSegmentStart: () => {
+      for (const s of states) s.reset();
+    },
+    onProgress: (p) => {
+      batch.progress?.({
+        stage: 'what ifs: reading the capture again',
+        fraction: p.fraction,
+        packets: p.packets,
+      });
     },
   });
+  const compared = sample ?? coverage;
+  const out: WhatIf[] = [];
+  const undefended = new Map<ModelView, WhatIf>();
+  const pending: ((typeof states)[number] | null)[] = states;
+  for (let i = 0; i < pending.length; i++) {
+    const s = pending[i]!;
+    if (batch.shouldStop?.() === true) break;
+    if (s.run.defence === NO_DEFENCE) {
+      undefended.set(
+        s.run.view,
+        await scoreWhatIf(
+          s.run,
+          s.log,
+          s.stream,
+          devices,
+          baseline,
+          compared,
+          sample,
+          coverage,
+          config,
+          null,
+        ),
+      );
+      pending[i] = null;
+      continue;
+    }
+    batch.progress?.({
+      stage: `what if: ${describeDefence(s.run.defence)} (${OBSERVER_NAMES[s.run.view]})`,
+      fraction: null,
+      packets: 0,
+    });
+    out.push(
+      await scoreWhatIf(
+        s.run,
+        s.log,
+        s.stream,
+        devices,
+        baseline,
+        compared,
+        sample,
+        coverage,
+        config,
+        undefended.get(s.run.view) ?? null,
+      ),
+    );
+    // its rows are done with: let them go before the next what-if is labelled
+    pending[i] = null;
+  }
+  return out;
+}
+
+async function scoreWhatIf(
+  run: WhatIfBatch['runs'][number],
+  log: ViewLog<ModelView>,
+  stream: DefendedStream,
+  devices: readonly DeviceAudit[],
+  baseline: readonly ObserverAudit[],
+  compared: readonly CoveredTime[],
+  sample: readonly CoveredTime[] | null,
+  coverage: readonly CoveredTime[],
+  config: Partial<ActivityConfig>,
+  /** The same view without the defence on the same sample (sampled what-ifs only). */
+  undefended: WhatIf | null,
+): Promise<WhatIf> {
+  const { view, defence, identifier } = run;
   const labelled = labelView(log, await log.identify(identifier), identifier.labels.length, config);
   const timing = timingTimelines(log, config);
   const base = baseline.find((o) => o.view === view)!;
@@ -63,13 +313,21 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIf> {
   for (const d of devices) {
     const identity = deviceIdentity(identifier, log, labelled, d);
     // The device keeps the class it has without the defence (the observer looks for the same device).
-    const undefended = base.devices.find((r) => r.mac === d.mac)!.identity;
-    const cls = undefended.className === null ? -1 : identifier.labels.indexOf(undefended.className);
+    const plain = base.devices.find((r) => r.mac === d.mac)!.identity;
+    const cls = plain.className === null ? -1 : identifier.labels.indexOf(plain.className);
     const answers = labelled.answers.get(log.indexOfMac(d.mac));
     const recognised =
       cls < 0 || answers === undefined || identity.packets === 0 ? 0 : answers[cls] / identity.packets;
     // activity from the defended timing, apart from what the model now calls the packets
-    const exposure = activityExposure(d.truth, timing.get(log.indexOfMac(d.mac)) ?? null, coverage);
+    const own = timing.get(log.indexOfMac(d.mac)) ?? null;
+    const exposure =
+      sample === null
+        ? activityExposure(d.truth, own, compared)
+        : activityExposure(
+            clipTimeline(d.truth, sample),
+            own === null ? null : clipTimeline(own, sample),
+            compared,
+          );
     const row = {
       mac: d.mac,
       recognisedShare: recognised,
@@ -77,11 +335,13 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIf> {
       busyRecall: exposure.busyRecall,
       spansSeen: exposure.spansSeen,
       spansTotal: exposure.spansTotal,
+      undefended: sameSample(undefended, d.mac),
     };
     rows.push(row);
     if (identity.packets >= MIN_PACKETS_FOR_AVERAGE) counted.push(row);
   }
   const extra = stream.stats.bytesAfter - stream.stats.bytesBefore;
+  const seconds = (c: readonly CoveredTime[]): number => c.reduce((a, x) => a + x.end - x.start, 0);
   return {
     id: `${view}-${defenceId(defence)}`,
     view,
@@ -95,6 +355,19 @@ export async function runWhatIf(run: WhatIfRun): Promise<WhatIf> {
     meanAgreement: mean(counted.map((r) => r.agreement)),
     spansSeen: rows.reduce((a, r) => a + r.spansSeen, 0),
     spansTotal: rows.reduce((a, r) => a + r.spansTotal, 0),
+    sample:
+      sample === null
+        ? null
+        : {
+            seconds: seconds(sample),
+            ofSeconds: seconds(coverage),
+            blocks: sample.length,
+            undefended: {
+              meanRecognisedShare: undefended?.meanRecognisedShare ?? meanOf(counted),
+              spansSeen: undefended?.spansSeen ?? rows.reduce((a, r) => a + r.spansSeen, 0),
+              spansTotal: undefended?.spansTotal ?? rows.reduce((a, r) => a + r.spansTotal, 0),
+            },
+          },
     devices: rows,
   };
 }

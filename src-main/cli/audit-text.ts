@@ -212,14 +212,21 @@ export function whatIfText(audit: HomeAudit): string {
     { header: 'busy spans seen', align: 'right' as const },
     { header: 'extra traffic', align: 'right' as const },
   ];
+  // sampled what-ifs are compared with the observer on the same sample
+  const undefended = (view: string) => audit.whatIfs.find((w) => w.view === view)?.sample?.undefended ?? null;
   const rows = [
-    ...audit.observers.map((o) => [
-      o.view.toUpperCase(),
-      'none',
-      pct(o.meanRecognisedShare),
-      `${spansSeenOf(o.devices).seen}/${spansSeenOf(o.devices).total}`,
-      '0 %',
-    ]),
+    ...audit.observers.map((o) => {
+      const u = undefended(o.view);
+      return [
+        o.view.toUpperCase(),
+        'none',
+        pct(u?.meanRecognisedShare ?? o.meanRecognisedShare),
+        u === null
+          ? `${spansSeenOf(o.devices).seen}/${spansSeenOf(o.devices).total}`
+          : `${u.spansSeen}/${u.spansTotal}`,
+        '0 %',
+      ];
+    }),
     ...audit.whatIfs.map((w) => [
       w.view.toUpperCase(),
       w.description,
@@ -228,5 +235,12 @@ export function whatIfText(audit: HomeAudit): string {
       pct(w.costShare),
     ]),
   ];
-  return `Defence what-ifs (same models, home averages)\n${formatTable(columns, rows)}\n`;
+  const sample = audit.whatIfs.find((w) => w.sample !== null)?.sample ?? null;
+  const sampled =
+    sample === null
+      ? ''
+      : `The capture is long: the what-ifs looked at ${sample.blocks} stretches of it (${formatDuration(sample.seconds)} of ` +
+        `${formatDuration(sample.ofSeconds)}) packet by packet, so their recognised share and busy spans are those of ` +
+        `the sample (the "none" rows too); extra traffic is the whole capture's.\n`;
+  return `Defence what-ifs (same models, home averages)\n${formatTable(columns, rows)}\n${sampled}`;
 }

@@ -249,6 +249,11 @@ export function deviceDetail(s: Session, record: DeviceRecord, overrides: UserOv
               busyRecall: r.busyRecall,
               spansSeen: r.spansSeen,
               spansTotal: r.spansTotal,
+              sample:
+                w.sample === null
+                  ? null
+                  : { seconds: w.sample.seconds, ofSeconds: w.sample.ofSeconds, blocks: w.sample.blocks },
+              undefended: r.undefended,
               costShare: w.costShare,
             },
           ];

@@ -456,11 +456,18 @@ function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
     observer: w.view,
     device: null,
     title:
-      `What if: ${w.description} would change ${who} recognition of your devices from ${pct(base.meanRecognisedShare)} to ` +
-      `${pct(w.meanRecognisedShare)} of their packets, and the busy periods it sees from ${spansSeenOf(base.devices).seen} to ` +
-      `${w.spansSeen} of ${w.spansTotal}, for ${pct(w.costShare)} more traffic.`,
+      `What if: ${w.description} would change ${who} recognition of your devices from ` +
+      `${pct(w.sample?.undefended.meanRecognisedShare ?? base.meanRecognisedShare)} to ${pct(w.meanRecognisedShare)} of ` +
+      `their packets, and the busy periods it sees from ${w.sample?.undefended.spansSeen ?? spansSeenOf(base.devices).seen} ` +
+      `to ${w.spansSeen} of ${w.spansTotal}${w.sample === null ? '' : ' in the stretches it looked at'}, for ` +
+      `${pct(w.costShare)} more traffic.`,
     evidence: [
       `Extra traffic: ${formatBytes(w.extraBytes)}${w.dummyPackets > 0 ? ` (${w.dummyPackets} cover packets)` : ''} over the captured time.`,
+      ...(w.sample === null
+        ? []
+        : [
+            `The capture is long, so this what-if looked at ${w.sample.blocks} stretches of it (${formatDuration(w.sample.seconds)} of ${formatDuration(w.sample.ofSeconds)}) packet by packet: recognition and busy periods are those of the sample, the extra traffic that of the whole capture.`,
+          ]),
       `Averages over ${counted(base)} with at least ${MIN_PACKETS_FOR_AVERAGE} packets in the view (${base.packets} packets in all)${base.packets < FEW_PACKETS ? ': on so short a capture a few packets more or less recognised move them by several points either way' : ''}.`,
       'Measured with the same models, trained on traffic without the defence: an observer that retrains on defended traffic may do better.',
     ],

@@ -292,6 +292,10 @@ export interface DeviceDetail {
     spansSeen: number;
     spansTotal: number;
     costShare: number;
+    /** Set when the capture was long and the what-if looked at a sample of it (audit/what-ifs.ts). */
+    sample: { seconds: number; ofSeconds: number; blocks: number } | null;
+    /** With a sample: the device without the defence on the same sample (what the row compares with). */
+    undefended: { recognisedShare: number; spansSeen: number; spansTotal: number } | null;
   }[];
 }
 

@@ -97,10 +97,16 @@ export class DefendedStream {
   private readonly slotStart = [NaN, NaN];
   private readonly slotUsed = [false, false];
 
+  /**
+   * @param materialise whether the dummy due at a time is emitted as a packet; when false it is
+   *   only counted (its cost is in `stats`), so a what-if that looks at part of a long capture
+   *   pays for the dummies it looks at, not for every second of the capture.
+   */
   constructor(
     readonly defence: Defence,
     readonly view: ViewName,
     profile: TunnelProfileName = DEFAULT_TUNNEL_PROFILE,
+    private readonly materialise: (ts: number) => boolean = () => true,
   ) {
     this.maxFrame = largestFrame(view, profile);
   }
@@ -157,6 +163,7 @@ export class DefendedStream {
   private emitDummy(ts: number, direction: Direction, emit: (vp: ViewPacket) => void): void {
     this.stats.dummyPackets++;
     this.stats.bytesAfter += this.maxFrame;
+    if (!this.materialise(ts)) return;
     emit({
       ts,
       size: this.maxFrame,

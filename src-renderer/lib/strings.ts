@@ -181,6 +181,8 @@ export const S = {
     noTimeline: 'No activity recorded yet.',
     recognised: 'recognised',
     spansSeen: 'busy periods seen',
+    whatIfSample: (looked: string, of: string) =>
+      `The capture is long: each what-if looked at ${looked} of its ${of} packet by packet, so its recognised share and busy periods — and the “none” rows beside them — are those of that sample; the extra traffic is the whole capture's.`,
     busySeen: 'busy time seen',
     cost: 'extra traffic',
     notAnalysed: 'Observer timelines appear when the capture has been read.',

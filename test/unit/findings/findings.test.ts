@@ -350,6 +350,7 @@ describe('auditFindings', () => {
       meanAgreement: 0.5,
       spansSeen: 1,
       spansTotal: 2,
+      sample: null,
       devices: [
         {
           mac: cam.mac,
@@ -358,6 +359,7 @@ describe('auditFindings', () => {
           busyRecall,
           spansSeen: 1,
           spansTotal: 2,
+          undefended: null,
         },
       ],
     });
