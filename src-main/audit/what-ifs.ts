@@ -39,6 +39,32 @@ export const WHATIF_BLOCK_SECONDS = 6 * 3600;
  * windows are warm when the block starts.
  */
 export const WHATIF_LEAD_SECONDS = 3600;
+/**
+ * Most rows all what-ifs keep at once (every what-if's log is filled in the one pass): about
+ * 430 MB of features and columns. A busy home reaches it before WHATIF_SAMPLE_SECONDS; the
+ * sample is then shortened to fit (`sampleBudget`).
+ */
+export const WHATIF_MAX_ROWS = 2_000_000;
+
+/** The sample's length, block and lead-in for a batch, so that its rows stay within `maxRows`. */
+export function sampleBudget(
+  coveredSeconds: number,
+  /** Rows a second of covered time gives all the what-ifs together (their views' packets and cover dummies). */
+  rowsPerSecond: number,
+  maxSeconds = WHATIF_SAMPLE_SECONDS,
+  block = WHATIF_BLOCK_SECONDS,
+  lead = WHATIF_LEAD_SECONDS,
+  maxRows = WHATIF_MAX_ROWS,
+): { maxSeconds: number; block: number; lead: number } {
+  // what is read: the whole capture within the bound, else its blocks with their lead-ins
+  const blocks = Math.max(1, Math.floor(maxSeconds / block));
+  const readSeconds = coveredSeconds <= maxSeconds ? coveredSeconds : blocks * (block + lead);
+  if (rowsPerSecond * readSeconds <= maxRows) return { maxSeconds, block, lead };
+  // too many rows: four blocks, each with its lead-in in the same proportion, that fit
+  const perBlock = maxRows / rowsPerSecond / 4;
+  const shorter = (perBlock * block) / (block + lead);
+  return { maxSeconds: 4 * shorter, block: shorter, lead: perBlock - shorter };
+}
 
 /**
  * The part of a capture the what-ifs score: null (all of it) when the covered time is at most
@@ -57,14 +83,15 @@ export function whatIfSample(
   if (covered <= maxSeconds) return null;
   // k blocks at evenly spaced points of the covered time (gaps left out); a block that reaches the
   // end of its stretch goes on in the next one, so short stretches still give whole blocks
-  const k = Math.max(1, Math.floor(maxSeconds / block));
+  const k = Math.max(1, Math.floor(maxSeconds / block + 1e-9));
   const out: CoveredTime[] = [];
   let s = 0;
   let before = 0; // covered seconds before stretch s
   for (let i = 0; i < k; i++) {
     let at = (i * covered) / k;
     let left = block;
-    while (left > 0 && s < stretches.length) {
+    // (a millisecond's rounding left over is no block)
+    while (left > 1e-3 && s < stretches.length) {
       const c = stretches[s];
       const length = c.end - c.start;
       if (at >= before + length) {
@@ -72,13 +99,20 @@ export function whatIfSample(
         s++;
         continue;
       }
-      const start = c.start + (at - before);
+      const start = c.start + Math.max(0, at - before);
       const end = Math.min(c.end, start + left);
+      if (end - start <= 1e-3) {
+        // the stretch ends here, to rounding: go on in the next one
+        before += length;
+        s++;
+        at = before;
+        continue;
+      }
       const last = out[out.length - 1];
       if (last !== undefined && last.end === start) last.end = end;
       else out.push({ start, end });
       left -= end - start;
-      at += end - start;
+      at = before + (end - c.start);
     }
   }
   return out;
@@ -134,10 +168,11 @@ export interface WhatIfBatch {
   /** Checked before each what-if is labelled: true ends the batch with those done. */
   shouldStop?: () => boolean;
   progress?: (p: AuditProgress) => void;
-  /** WHATIF_SAMPLE_SECONDS, WHATIF_BLOCK_SECONDS and WHATIF_LEAD_SECONDS unless given. */
+  /** WHATIF_SAMPLE_SECONDS, WHATIF_BLOCK_SECONDS, WHATIF_LEAD_SECONDS and WHATIF_MAX_ROWS unless given. */
   maxSampleSeconds?: number;
   sampleBlockSeconds?: number;
   leadSeconds?: number;
+  maxRows?: number;
 }
 
 /** Each block with `lead` seconds before it, within the coverage, overlaps merged: what is read. */
@@ -165,11 +200,30 @@ export function withLead(
  */
 export async function runWhatIfs(batch: WhatIfBatch): Promise<WhatIf[]> {
   const { paths, devices, baseline, coverage, options, config } = batch;
-  const sample = whatIfSample(coverage, batch.maxSampleSeconds, batch.sampleBlockSeconds);
-  const read = sample === null ? null : withLead(sample, coverage, batch.leadSeconds ?? WHATIF_LEAD_SECONDS);
+  // rows a covered second gives: each run's view packets (with the undefended runs of a sample), and cover dummies
+  const covered = coverage.reduce((a, c) => a + Math.max(0, c.end - c.start), 0);
+  const packetsOf = (view: ModelView): number => baseline.find((o) => o.view === view)?.packets ?? 0;
+  const viewsUsed = [...new Set(batch.runs.map((r) => r.view))];
+  const rowsPerSecond =
+    covered <= 0
+      ? 0
+      : (batch.runs.reduce((a, r) => a + packetsOf(r.view), 0) +
+          viewsUsed.reduce((a, v) => a + packetsOf(v), 0)) /
+          covered +
+        batch.runs.reduce((a, r) => a + (r.defence.kind === 'cover' ? 2 * r.defence.packetsPerSecond : 0), 0);
+  const budget = sampleBudget(
+    covered,
+    rowsPerSecond,
+    batch.maxSampleSeconds,
+    batch.sampleBlockSeconds,
+    batch.leadSeconds,
+    batch.maxRows,
+  );
+  const sample = whatIfSample(coverage, budget.maxSeconds, budget.block);
+  const read = sample === null ? null : withLead(sample, coverage, budget.lead);
   const inSample = (ts: number): boolean => read === null || blockOf(read, ts) >= 0;
   // a sampled what-if is compared with the observer without the defence on the same sample
-  const views = [...new Set(batch.runs.map((r) => r.view))];
+  const views = viewsUsed;
   const runs =
     sample === null
       ? batch.runs

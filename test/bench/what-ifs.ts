@@ -54,7 +54,7 @@ async function measured<T>(run: () => Promise<T>): Promise<{ value: T; seconds: 
 }
 
 /** The first pass and the what-ifs of one audit, each measured. */
-async function audit(paths: string[], labels: string, maxSampleSeconds?: number) {
+async function audit(paths: string[], labels: string, maxSampleSeconds?: number, maxRows?: number) {
   const identifiers = await openObserverModels(MODELS, ['napt', 'vpn']);
   try {
     const collector = new AuditCollector(['napt', 'vpn']);
@@ -82,6 +82,7 @@ async function audit(paths: string[], labels: string, maxSampleSeconds?: number)
         options: { groundTruth },
         config: {},
         maxSampleSeconds,
+        maxRows,
       }),
     );
     return { audit: a, first, whatIfs };
@@ -165,8 +166,8 @@ async function main(): Promise<void> {
     );
   if (values.error === true) {
     const { captures } = madeaCaptures(DATASETS);
-    const whole = await audit(captures, labels, Number.POSITIVE_INFINITY);
-    const part = await audit(captures, labels, 12 * 3600);
+    const whole = await audit(captures, labels, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    const part = await audit(captures, labels, 12 * 3600, Number.POSITIVE_INFINITY);
     console.log(
       `\nSampling error on MADEA (${captures.length} files): whole ${whole.whatIfs.seconds.toFixed(1)} s, 12 h sampled ${part.whatIfs.seconds.toFixed(1)} s`,
     );

@@ -11,7 +11,9 @@ import { openObserverModels } from '../../../src-main/audit/home-audit.ts';
 import {
   clipTimeline,
   runWhatIfs,
+  sampleBudget,
   WHATIF_BLOCK_SECONDS,
+  WHATIF_MAX_ROWS,
   whatIfSample,
   withLead,
   type WhatIfBatch,
@@ -63,6 +65,19 @@ describe('whatIfSample', () => {
     const blocks = whatIfSample(coverage, 12 * 3600)!;
     expect(blocks.reduce((a, b) => a + b.end - b.start, 0)).toBe(12 * 3600);
     for (const b of blocks) expect(coverage.some((c) => c.start <= b.start && b.end <= c.end)).toBe(true);
+  });
+
+  it('shortens the sample so that all what-ifs together keep at most the row budget', () => {
+    // a week of one quiet device: the default sample fits
+    expect(sampleBudget(7 * 86_400, 15)).toEqual({ maxSeconds: 86_400, block: 6 * 3600, lead: 3600 });
+    // a busy day: within the time bound, but 116 rows a second for 24 h is over 2 million rows
+    const busy = sampleBudget(86_400, 116);
+    expect(busy.maxSeconds).toBeLessThan(86_400);
+    expect(116 * (busy.maxSeconds + 4 * busy.lead)).toBeCloseTo(WHATIF_MAX_ROWS, 0);
+    expect(busy.block / busy.lead).toBeCloseTo(6, 6);
+    expect(whatIfSample([{ start: 0, end: 86_400 }], busy.maxSeconds, busy.block)).toHaveLength(4);
+    // no bound on rows: the whole capture
+    expect(sampleBudget(86_400, 116, Infinity, 3600, 600, Infinity).maxSeconds).toBe(Infinity);
   });
 
   it('reads each block with a lead-in, never before its covered stretch, overlaps merged', () => {
