@@ -427,12 +427,29 @@ export class Engine {
     this.pushSnapshot(true);
     if (stopped || identifiers.size === 0 || this.session !== s || s.isLive) return;
     const audit = s.audit;
-    audit.whatIfs = await s.collector.whatIfs(audit.devices, audit.observers, identifiers, audit.coverage, {
-      paths: s.paths,
-      defences: DEFAULT_DEFENCES,
-      options: { groundTruth },
-      shouldStop: () => s.stopRequested,
-    });
+    // "done" is the audit; the what-ifs follow with their own progress, marked pending until they end
+    s.whatIfProgress = { stage: 'what ifs: starting', fraction: null };
+    this.pushSnapshot(true);
+    try {
+      audit.whatIfs = await s.collector.whatIfs(
+        audit.devices,
+        audit.observers,
+        identifiers,
+        audit.coverage,
+        {
+          paths: s.paths,
+          defences: DEFAULT_DEFENCES,
+          options: { groundTruth },
+          shouldStop: () => s.stopRequested,
+        },
+        (p) => {
+          s.whatIfProgress = { stage: p.stage, fraction: p.fraction };
+          this.pushSnapshot(false);
+        },
+      );
+    } finally {
+      s.whatIfProgress = null;
+    }
     this.pushSnapshot(true);
   }
 

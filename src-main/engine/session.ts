@@ -82,6 +82,8 @@ export class Session {
   stopRequested = false;
   problems: Problem[] = [];
   audit: HomeAudit | null = null;
+  /** The what-ifs' progress while they run after the audit; null when none are running. */
+  whatIfProgress: { stage: string; fraction: number | null } | null = null;
   /** Settles when the session has read, audited and (files) run its what-ifs. */
   done: Promise<void> = Promise.resolve();
   /** A live session's interim audit in progress (null when none), and when the last one began. */

@@ -43,6 +43,7 @@ export function idleSnapshot(engineId: string, seq: number, problems: Problem[])
     observers: null,
     findings: [],
     whatIfs: [],
+    whatIfsPending: null,
   };
 }
 
@@ -201,6 +202,7 @@ export function sessionSnapshot(
       costShare: w.costShare,
       extraBytes: w.extraBytes,
     })),
+    whatIfsPending: s.whatIfProgress === null ? null : { ...s.whatIfProgress },
   };
 }
 
@@ -279,6 +281,8 @@ export function sessionExport(
     devices: snapshot.devices,
     inventory: s.inventory.toJSON(),
     audit: s.audit,
+    /** Set while the what-ifs still run (the audit's `whatIfs` are then not all there yet). */
+    whatIfsPending: snapshot.whatIfsPending,
     findings: snapshot.findings,
   };
   const stamp = new Date((s.progress.captureStart ?? Date.now() / 1000) * 1000)

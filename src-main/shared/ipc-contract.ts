@@ -256,6 +256,11 @@ export interface Snapshot {
   observers: ObserverSummary[] | null;
   findings: Finding[];
   whatIfs: WhatIfSummary[];
+  /**
+   * While the defence what-ifs run after the audit ("done" already): what they are doing and how
+   * far (null fraction: not known); null when none are running.
+   */
+  whatIfsPending: { stage: string; fraction: number | null } | null;
 }
 
 /** A device's traffic in one minute. */

@@ -46,6 +46,7 @@ export const S = {
     stopped: 'Stopped',
     error: 'Failed',
   } satisfies Record<SessionStatus, string>,
+  whatIfsPending: (stage: string) => `Working out what defences would change (${stage})…`,
   connection: {
     connecting: 'Connecting to the Telltale engine…',
     lost: 'The connection to the engine was lost. Reconnecting…',

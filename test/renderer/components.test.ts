@@ -2,6 +2,7 @@ import { fireEvent, render, screen } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { describe, expect, it } from 'vitest';
 import BusySpans from '../../src-renderer/components/BusySpans.svelte';
+import StatusBar from '../../src-renderer/components/StatusBar.svelte';
 import FindingCard from '../../src-renderer/components/FindingCard.svelte';
 import Timeline from '../../src-renderer/components/Timeline.svelte';
 import Devices from '../../src-renderer/pages/Devices.svelte';
@@ -202,5 +203,28 @@ describe('Home page', () => {
     expect(screen.getByText(/^1 device: too little traffic to tell$/)).toBeTruthy();
     expect(screen.getByTestId('leaking-napt').textContent).toBe('Nest Camera');
     expect(screen.getAllByText(/^Live: what was captured so far/)).toHaveLength(2);
+  });
+});
+
+describe('StatusBar', () => {
+  it('says the what-ifs are still being worked out after "Done", with their progress, and nothing once they end', () => {
+    const session = new SessionState(new FakeApi({}));
+    session.snapshot = snapshot({
+      source: { sessionId: 's1', kind: 'files', names: ['home.pcap'], speed: 'max' },
+      whatIfsPending: { stage: 'what ifs: reading the capture again', fraction: 0.4 },
+    });
+    const { container, unmount } = render(StatusBar, { session });
+    expect(container.textContent).toContain('Done');
+    const pending = screen.getByTestId('what-ifs-pending');
+    expect(pending.textContent).toBe(
+      'Working out what defences would change (what ifs: reading the capture again)…',
+    );
+    expect(
+      (container.querySelector('progress[aria-label^="Working out"]') as HTMLProgressElement).value,
+    ).toBeCloseTo(0.4, 5);
+    unmount();
+    session.snapshot = snapshot({ whatIfsPending: null });
+    render(StatusBar, { session });
+    expect(screen.queryByTestId('what-ifs-pending')).toBeNull();
   });
 });

@@ -125,6 +125,7 @@ export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
     ],
     findings: [finding()],
     whatIfs: [],
+    whatIfsPending: null,
     ...over,
   };
 }

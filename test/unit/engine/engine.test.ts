@@ -138,6 +138,11 @@ describe('Engine', () => {
     for (let i = 1; i < snapshots.length; i++)
       expect(snapshots[i].at - snapshots[i - 1].at).toBeGreaterThanOrEqual(45);
     const last = snapshots[snapshots.length - 1].s;
+    // "done" came before the what-ifs, which were marked pending until they ended
+    const firstDone = snapshots.findIndex((x) => x.s.status === 'done');
+    expect(snapshots[firstDone].s.whatIfs).toEqual([]);
+    expect(snapshots.slice(firstDone).some((x) => x.s.whatIfsPending !== null)).toBe(true);
+    expect(last.whatIfsPending).toBeNull();
     expect(last.progress.packets).toBe(600);
     expect(last.devices.map((d) => d.mac)).toEqual([PLUG]);
     expect(last.observers?.map((o) => o.view)).toEqual(['napt', 'vpn']);
