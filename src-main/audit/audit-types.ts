@@ -198,6 +198,8 @@ export interface WhatIf {
   costShare: number;
   extraBytes: number;
   dummyPackets: number;
+  /** Packets (cover dummies included) the what-if labelled: all of the view, or the sample's. */
+  rows: number;
   meanRecognisedShare: number;
   meanAgreement: number;
   /** The devices' busy spans (routine ones left out) the observer still sees with the defence, and all of them. */

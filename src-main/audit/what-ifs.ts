@@ -405,6 +405,7 @@ async function scoreWhatIf(
     costShare: stream.stats.bytesBefore === 0 ? 0 : extra / stream.stats.bytesBefore,
     extraBytes: extra,
     dummyPackets: stream.stats.dummyPackets,
+    rows: log.rows,
     meanRecognisedShare: mean(counted.map((r) => r.recognisedShare)),
     meanAgreement: mean(counted.map((r) => r.agreement)),
     spansSeen: rows.reduce((a, r) => a + r.spansSeen, 0),

@@ -184,6 +184,16 @@ describe('runWhatIfs on a real capture', () => {
         expect(w.dummyPackets).toBe(together[i].dummyPackets);
         expect(w.spansTotal).toBeLessThanOrEqual(together[i].spansTotal);
       }
+      // bounded state: however the budget is set, the what-ifs together hold no more rows than it
+      // allows (the undefended runs of the sample included), and the whole capture's cost is kept
+      const wholeRows = together.reduce((a, w) => a + w.rows, 0);
+      for (const maxRows of [20_000, 5000, 2000]) {
+        const bounded = await batch(all, { maxRows });
+        const held = bounded.reduce((a, w) => a + w.rows, 0);
+        expect(held, `budget ${maxRows}`).toBeLessThanOrEqual(maxRows);
+        if (maxRows < wholeRows) expect(bounded[0].sample).not.toBeNull();
+        for (const [i, w] of bounded.entries()) expect(w.extraBytes).toBe(together[i].extraBytes);
+      }
     } finally {
       for (const identifier of identifiers.values()) await identifier.close();
     }

@@ -346,6 +346,7 @@ describe('auditFindings', () => {
       costShare: cost,
       extraBytes: 1000,
       dummyPackets: 0,
+      rows: 100,
       meanRecognisedShare: recognised,
       meanAgreement: 0.5,
       spansSeen: 1,
