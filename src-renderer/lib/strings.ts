@@ -69,7 +69,9 @@ export const S = {
         ? `Telltale's catalog recognises none of your ${total} devices`
         : `Telltale's catalog recognises ${n} of your ${total} devices`,
     looksLike: (n: number) =>
-      `${n} more ${n === 1 ? 'looks' : 'look'} like a kind of device it can name (camera, plug …), though not which model`,
+      `${n} ${n === 1 ? 'device looks' : 'devices look'} like a kind of device it can name, though not which model`,
+    /** "DCH-S220 (a sensor)" */
+    withKind: (name: string, category: string) => `${name} (${categoryWords(category)})`,
     leaking: (n: number) => `Can see when ${n} ${n === 1 ? 'device is' : 'devices are'} busy`,
     topFindings: 'Top findings',
     allFindings: 'All findings',

@@ -204,6 +204,34 @@ describe('Home page', () => {
     expect(screen.getByTestId('leaking-napt').textContent).toBe('Nest Camera');
     expect(screen.getAllByText(/^Live: what was captured so far/)).toHaveLength(2);
   });
+
+  it('counts a device the catalog does not recognise but the category model names apart, with its kind', () => {
+    const session = new SessionState(new FakeApi());
+    const base = row().exposure.napt!;
+    const siren = row({
+      mac: 'aa:bb:cc:00:00:03',
+      name: 'DCH-S220',
+      exposure: {
+        napt: {
+          ...base,
+          evidence: 'looks-like',
+          category: { named: 'sensor', guess: 'sensor', probability: 0.98, threshold: 0.95 },
+        },
+        vpn: {
+          ...base,
+          evidence: 'not-recognised',
+          category: { named: null, guess: 'sensor', probability: 0.6, threshold: 0.95 },
+        },
+      },
+    });
+    session.snapshot = snapshot({ devices: [siren] });
+    render(Home, { session });
+    expect(screen.getByTestId('looks-like-napt').textContent).toBe('DCH-S220 (sensor)');
+    expect(screen.queryByTestId('looks-like-vpn')).toBeNull();
+    expect(
+      screen.getByText(/^1 device looks like a kind of device it can name, though not which model$/),
+    ).toBeTruthy();
+  });
 });
 
 describe('StatusBar', () => {
