@@ -121,8 +121,6 @@ export function whatIfSample(
 /** The baseline a sampled what-if is compared with: the view as it is (padding to multiples of 1 byte changes nothing). */
 const NO_DEFENCE: Defence = { kind: 'padding', multiple: 1 };
 
-const meanOf = (rows: readonly WhatIfDevice[]): number => mean(rows.map((r) => r.recognisedShare));
-
 /** A device's figures without the defence on the same sample, from the undefended what-if. */
 function sameSample(undefended: WhatIf | null, mac: string): WhatIfDevice['undefended'] {
   const u = undefended?.devices.find((x) => x.mac === mac);
@@ -301,44 +299,28 @@ export async function runWhatIfs(batch: WhatIfBatch): Promise<WhatIf[]> {
   for (let i = 0; i < pending.length; i++) {
     const s = pending[i]!;
     if (batch.shouldStop?.() === true) break;
-    if (s.run.defence === NO_DEFENCE) {
-      undefended.set(
-        s.run.view,
-        await scoreWhatIf(
-          s.run,
-          s.log,
-          s.stream,
-          devices,
-          baseline,
-          compared,
-          sample,
-          coverage,
-          config,
-          null,
-        ),
-      );
-      pending[i] = null;
-      continue;
-    }
-    batch.progress?.({
-      stage: `what if: ${describeDefence(s.run.defence)} (${OBSERVER_NAMES[s.run.view]})`,
-      fraction: null,
-      packets: 0,
-    });
-    out.push(
-      await scoreWhatIf(
-        s.run,
-        s.log,
-        s.stream,
-        devices,
-        baseline,
-        compared,
-        sample,
-        coverage,
-        config,
-        undefended.get(s.run.view) ?? null,
-      ),
+    const plain = s.run.defence === NO_DEFENCE;
+    if (!plain)
+      batch.progress?.({
+        stage: `what if: ${describeDefence(s.run.defence)} (${OBSERVER_NAMES[s.run.view]})`,
+        fraction: null,
+        packets: 0,
+      });
+    const scored = await scoreWhatIf(
+      s.run,
+      s.log,
+      s.stream,
+      devices,
+      baseline,
+      compared,
+      sample,
+      coverage,
+      config,
+      plain ? null : (undefended.get(s.run.view) ?? null),
     );
+    // the undefended runs (first, one per view) are what the sampled what-ifs compare with
+    if (plain) undefended.set(s.run.view, scored);
+    else out.push(scored);
     // its rows are done with: let them go before the next what-if is labelled
     pending[i] = null;
   }
@@ -396,6 +378,11 @@ async function scoreWhatIf(
   }
   const extra = stream.stats.bytesAfter - stream.stats.bytesBefore;
   const seconds = (c: readonly CoveredTime[]): number => c.reduce((a, x) => a + x.end - x.start, 0);
+  const figures = {
+    meanRecognisedShare: mean(counted.map((r) => r.recognisedShare)),
+    spansSeen: rows.reduce((a, r) => a + r.spansSeen, 0),
+    spansTotal: rows.reduce((a, r) => a + r.spansTotal, 0),
+  };
   return {
     id: `${view}-${defenceId(defence)}`,
     view,
@@ -406,10 +393,8 @@ async function scoreWhatIf(
     extraBytes: extra,
     dummyPackets: stream.stats.dummyPackets,
     rows: log.rows,
-    meanRecognisedShare: mean(counted.map((r) => r.recognisedShare)),
     meanAgreement: mean(counted.map((r) => r.agreement)),
-    spansSeen: rows.reduce((a, r) => a + r.spansSeen, 0),
-    spansTotal: rows.reduce((a, r) => a + r.spansTotal, 0),
+    ...figures,
     sample:
       sample === null
         ? null
@@ -417,11 +402,15 @@ async function scoreWhatIf(
             seconds: seconds(sample),
             ofSeconds: seconds(coverage),
             blocks: sample.length,
-            undefended: {
-              meanRecognisedShare: undefended?.meanRecognisedShare ?? meanOf(counted),
-              spansSeen: undefended?.spansSeen ?? rows.reduce((a, r) => a + r.spansSeen, 0),
-              spansTotal: undefended?.spansTotal ?? rows.reduce((a, r) => a + r.spansTotal, 0),
-            },
+            // the undefended run itself (scored with none) is its own baseline
+            undefended:
+              undefended === null
+                ? figures
+                : {
+                    meanRecognisedShare: undefended.meanRecognisedShare,
+                    spansSeen: undefended.spansSeen,
+                    spansTotal: undefended.spansTotal,
+                  },
           },
     devices: rows,
   };

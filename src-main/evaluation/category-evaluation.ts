@@ -49,7 +49,10 @@ export const CATEGORY_DATASETS: readonly CategoryDataset[] = ['madea', 'iot-sent
 /** The forest of the category model (small data: a few thousand chunks). */
 export const CATEGORY_FOREST: ForestOptions = { trees: 100, maxDepth: 12, minLeaf: 2, seed: 11 };
 /** Thresholds tried for the device-level decision. */
-export const CATEGORY_THRESHOLDS: readonly number[] = Array.from({ length: 14 }, (_, i) => Math.round(30 + 5 * i) / 100);
+export const CATEGORY_THRESHOLDS: readonly number[] = Array.from(
+  { length: 14 },
+  (_, i) => Math.round(30 + 5 * i) / 100,
+);
 /** Most wrong-category instances a calibration dataset may have at the chosen threshold. */
 export const CALIBRATION_WRONG_RATE = 0.05;
 /** The issue's target: an unseen device is "none" or its right category at least this often. */
@@ -259,14 +262,8 @@ function heldOutProbabilities(data: CategoryData, unitOf: (c: CategoryChunk) => 
   return probs;
 }
 
-/** One instance's pooled chunks. */
-export interface CategoryInstance {
-  dataset: CategoryDataset;
-  device: string;
-  kind: string;
-  category: DeviceCategory;
-  instance: string;
-  packets: number;
+/** One instance's pooled chunks (`packets`: all of them). */
+export interface CategoryInstance extends CategoryChunk {
   chunks: number;
   top: DeviceCategory;
   probability: number;

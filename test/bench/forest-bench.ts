@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { HistogramForest } from '../../src-main/inference/histogram-forest.ts';
+import { mulberry32 as prng } from '../../src-main/views/seeded-random.ts';
 
 const { values: args } = parseArgs({
   options: { rows: { type: 'string', default: '60000' }, trees: { type: 'string', default: '60' } },
@@ -23,18 +24,6 @@ const { values: args } = parseArgs({
 const ROWS = Number(args.rows);
 const TREES = Number(args.trees);
 const CLASSES = 15;
-
-/** mulberry32: a seeded PRNG, so every run benchmarks the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A feature generator's class-specific parameters, drawn once per data set. */
 interface Shape {

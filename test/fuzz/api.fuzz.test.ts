@@ -18,22 +18,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MAX_MESSAGE_BYTES } from '../../src-main/engine/engine-server.ts';
 import { REQUEST_CHANNELS, type WireMessage } from '../../src-main/shared/ipc-contract.ts';
+import { mulberry32 as prng } from '../../src-main/views/seeded-random.ts';
 
 const SEED = Number(process.env.TELLTALE_FUZZ_SEED ?? 0x5eed15);
 const ROOT = resolve(import.meta.dirname, '../..');
 const SECRET = 'TELLTALE-SECRET-7c1d';
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let dir: string;
 let secretDir: string;

@@ -14,6 +14,7 @@ import { expect, it } from 'vitest';
 import { LinkType, type RawPacket } from '../../src-main/capture/packet-source.ts';
 import type { DecodedPacket, LayerName } from '../../src-main/decode/decoded-packet.ts';
 import { decodePacket } from '../../src-main/decode/decode-packet.ts';
+import { mulberry32 as prng } from '../../src-main/views/seeded-random.ts';
 import { parsePcap, readFrames } from './capture-frames.ts';
 import {
   ascii,
@@ -37,18 +38,6 @@ const TIME_LIMIT_MS = 30_000;
 const REPO = path.resolve(import.meta.dirname, '../..');
 const FIXTURES = path.join(REPO, 'test/fixtures/decode');
 const MADEA_FILE = path.resolve(REPO, '../shared/datasets/madea/training/training_2023-5-25_19_25_10.cap.gz');
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Hand-built frames for what the fixtures lack: VLANs, IPv6 extension chains, mDNS records, cooked capture. */
 function builtFrames(): { bytes: number[]; linkType: number }[] {

@@ -2,6 +2,8 @@
  * Synthetic packet traces for the activity tests: heartbeats, uploads, streams, with a seeded
  * generator so every run sees the same packets.
  */
+import type { BusySpan } from '../../../src-main/shared/audit-types.ts';
+import { mulberry32 } from '../../../src-main/views/seeded-random.ts';
 import { Direction } from '../../../src-main/views/view-packet.ts';
 
 export interface SyntheticPacket {
@@ -10,17 +12,8 @@ export interface SyntheticPacket {
   direction: Direction;
 }
 
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform [0, 1) generator: the engine's own mulberry32. */
+export const seeded = mulberry32;
 
 /** A request (up) and its answer (down) every `period` seconds in [from, to). */
 export function heartbeat(from: number, to: number, period: number, size = 120): SyntheticPacket[] {
@@ -49,4 +42,25 @@ export function transfer(
 /** Packets of all traces merged in time order. */
 export function merge(...traces: SyntheticPacket[][]): SyntheticPacket[] {
   return traces.flat().sort((a, b) => a.ts - b.ts);
+}
+
+/** A busy span of a timeline from `start` to `end` (seconds, its bins the same), with plain figures. */
+export function busySpan(start: number, end: number, routine = false): BusySpan {
+  return {
+    start,
+    end,
+    duration: end - start,
+    packets: 10,
+    bytesUp: 1000,
+    bytesDown: 0,
+    bytesLocal: 0,
+    peakBytesPerSecond: 100,
+    peakPacketsPerSecond: 1,
+    unusualPackets: 0,
+    description: '',
+    routine,
+    routinePeriod: routine ? 300 : null,
+    binStart: start,
+    binEnd: end,
+  };
 }

@@ -15,6 +15,7 @@ import { ViewLog } from '../../../src-main/audit/view-log.ts';
 import type { ModelView } from '../../../src-main/inference/model-manifest.ts';
 import { ForestCancelled } from '../../../src-main/inference/forest-runner.ts';
 import { createView } from '../../../src-main/views/create-view.ts';
+import { mulberry32 as prng } from '../../../src-main/views/seeded-random.ts';
 import type { ViewPacket } from '../../../src-main/views/view-packet.ts';
 import { downPacket, upPacket } from '../views/decoded-packet-factory.ts';
 
@@ -31,18 +32,6 @@ interface FakeDevice {
   every: number;
   from?: number;
   until?: number;
-}
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A home of `devices` over `seconds`, through the NAPT view into a log. */

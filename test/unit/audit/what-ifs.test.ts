@@ -19,6 +19,7 @@ import {
   type WhatIfBatch,
 } from '../../../src-main/audit/what-ifs.ts';
 import type { WhatIf } from '../../../src-main/audit/audit-types.ts';
+import { busySpan as span } from '../activity/synthetic-traffic.ts';
 import type { Defence } from '../../../src-main/views/defences.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -102,19 +103,6 @@ describe('whatIfSample', () => {
   });
 
   it('clips a timeline to the spans and segments that overlap the sample', () => {
-    const span = (binStart: number, binEnd: number) => ({
-      start: binStart,
-      end: binEnd,
-      binStart,
-      binEnd,
-      bytesUp: 1,
-      bytesDown: 1,
-      bytesLocal: 0,
-      packets: 2,
-      routine: false,
-      routinePeriod: null,
-      description: '',
-    });
     const t = {
       start: 0,
       end: 10_000,
@@ -127,10 +115,10 @@ describe('whatIfSample', () => {
       droppedSegments: 0,
       droppedSpans: 0,
     };
-    const c = clipTimeline(t as never, [{ start: 4000, end: 6000 }]);
+    const c = clipTimeline(t, [{ start: 4000, end: 6000 }]);
     expect(c.spans.map((s) => s.binStart)).toEqual([5000]);
     expect(c.segments).toHaveLength(3);
-    expect(clipTimeline(t as never, [{ start: 9000, end: 9500 }]).segments).toHaveLength(1);
+    expect(clipTimeline(t, [{ start: 9000, end: 9500 }]).segments).toHaveLength(1);
   });
 });
 

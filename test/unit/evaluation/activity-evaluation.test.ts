@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { busySpan as span } from '../activity/synthetic-traffic.ts';
 import {
   ACTION_SECONDS,
   parseNkuPhases,
@@ -11,7 +12,7 @@ import {
   TRUTH_IDLE,
   TRUTH_UNSCORED,
 } from '../../../src-main/evaluation/activity-evaluation.ts';
-import type { ActivityTimeline, BusySpan } from '../../../src-main/activity/activity-timeline.ts';
+import type { ActivityTimeline } from '../../../src-main/activity/activity-timeline.ts';
 import { HomeActivity } from '../../../src-main/activity/home-activity.ts';
 import { Direction } from '../../../src-main/views/view-packet.ts';
 
@@ -72,27 +73,6 @@ describe('SSI README', () => {
     expect(busy[1].end).toBeCloseTo(103_513.448806 + ACTION_SECONDS, 6);
   });
 });
-
-/** A busy span from `start` to `end` (seconds). */
-function span(start: number, end: number, routine = false): BusySpan {
-  return {
-    start,
-    end,
-    duration: end - start,
-    packets: 10,
-    bytesUp: 5000,
-    bytesDown: 0,
-    bytesLocal: 0,
-    peakBytesPerSecond: 500,
-    peakPacketsPerSecond: 1,
-    unusualPackets: 0,
-    description: '',
-    routine,
-    routinePeriod: routine ? 300 : null,
-    binStart: start,
-    binEnd: end,
-  };
-}
 
 describe('ground truth and scoring', () => {
   const phases = [

@@ -4,7 +4,7 @@
  * scoring of a timeline's spans against the inserted uploads.
  */
 import { describe, expect, it } from 'vitest';
-import type { BusySpan } from '../../../src-main/activity/activity-timeline.ts';
+import { busySpan as span } from '../activity/synthetic-traffic.ts';
 import {
   INSERT_GAP_SECONDS,
   INSERT_MARGIN_SECONDS,
@@ -18,26 +18,6 @@ import {
 /** 10-s bins from [bin, up bytes, total bytes] triples. */
 function bins(cells: [number, number, number][]): Map<number, BinBytes> {
   return new Map(cells.map(([b, up, total]) => [b, { up, total }]));
-}
-
-function span(start: number, end: number, routine = false): BusySpan {
-  return {
-    start,
-    end,
-    duration: end - start,
-    packets: 10,
-    bytesUp: 1000,
-    bytesDown: 0,
-    bytesLocal: 0,
-    peakBytesPerSecond: 100,
-    peakPacketsPerSecond: 1,
-    unusualPackets: 0,
-    description: '',
-    routine,
-    routinePeriod: routine ? 600 : null,
-    binStart: start,
-    binEnd: end,
-  };
 }
 
 describe('uploadBursts', () => {
