@@ -1,7 +1,9 @@
 /**
  * The audit's first pass (see home-audit.ts): fed packet by packet by the capture pipeline, it
- * keeps each device's truth timeline, traffic metadata and rates, and each observer's view log;
- * `finish` labels the logs with the observers' models and measures the exposures.
+ * keeps each device's truth timeline, traffic metadata and rates, and each observer's stream of
+ * packets (audit/observer-stream.ts), which the observer's model labels a batch at a time as the
+ * pipeline reads when the hooks are given the models; `finish` labels what is left and measures
+ * the exposures. Memory follows devices, hours and the batch, not the capture's packets.
  */
 import { activityConfig, type ActivityConfig } from '../activity/activity-config.ts';
 import { DeviceRates } from '../activity/device-rates.ts';
@@ -21,17 +23,10 @@ import {
   type WhatIfRequest,
 } from './audit-types.ts';
 import type { CaptureAnalysis, CaptureAnalysisOptions } from './capture-analysis.ts';
-import {
-  auditedDevices,
-  captureCoverage,
-  coverageFrom,
-  EMPTY_TIMELINE,
-  labelView,
-  observerAudit,
-  timingTimelines,
-} from './exposure.ts';
+import { auditedDevices, captureCoverage, EMPTY_TIMELINE, observerAudit } from './exposure.ts';
+import { ObserverStream, type ObserverStreamOptions } from './observer-stream.ts';
 import { TrafficMetadata } from './traffic-metadata.ts';
-import { ViewLog } from './view-log.ts';
+import type { ViewLog } from './view-log.ts';
 import { ForestCancelled } from '../inference/forest-runner.ts';
 import { measureInHomeObserver, type InHomeRequest } from './in-home-observer.ts';
 import { runWhatIfs } from './what-ifs.ts';
@@ -47,24 +42,28 @@ export class AuditCollector {
   readonly truth: HomeActivity<string>;
   readonly metadata = new TrafficMetadata();
   readonly rates = new DeviceRates();
-  readonly logs: Map<ModelView, ViewLog<ModelView>>;
+  readonly streams: Map<ModelView, ObserverStream>;
   /** Whether `finish` trains the in-home observers (audit/in-home-observer.ts). */
   measureInHome = true;
   private readonly aborter = new AbortController();
 
-  /**
-   * @param maxLogRows most packets each observer's log keeps (live sessions); beyond it the
-   *   oldest rows are dropped and the observers' analysis covers the latest packets only.
-   */
   constructor(
     observers: readonly ModelView[],
     activity: Partial<ActivityConfig> = {},
-    maxLogRows = Infinity,
+    streamOptions: ObserverStreamOptions = {},
   ) {
     this.observers = observers;
     this.config = activityConfig(activity);
     this.truth = new HomeActivity<string>(this.config);
-    this.logs = new Map(observers.map((v) => [v, new ViewLog<ModelView>(v, maxLogRows)]));
+    this.streams = new Map(observers.map((v) => [v, new ObserverStream(v, this.config, streamOptions)]));
+  }
+
+  /**
+   * Each observer's rows not labelled yet: every row, when the hooks were given no models (the
+   * evaluation reads them whole).
+   */
+  get logs(): Map<ModelView, ViewLog<ModelView>> {
+    return new Map([...this.streams].map(([v, s]) => [v, s.log]));
   }
 
   /** Views analyzeCaptures must run for the audit. */
@@ -72,17 +71,36 @@ export class AuditCollector {
     return ['lan', ...this.observers];
   }
 
-  hooks(): Required<Pick<CaptureAnalysisOptions, 'onPacket' | 'onViewPacket' | 'onSegmentStart'>> {
+  /**
+   * The pipeline's hooks. With the observers' models, each observer's rows are labelled a batch at
+   * a time while the pipeline waits (`afterBatch`); without, they are kept until `finish`.
+   */
+  hooks(
+    identifiers?: ReadonlyMap<ModelView, DeviceIdentifier>,
+  ): Required<Pick<CaptureAnalysisOptions, 'onPacket' | 'onViewPacket' | 'onSegmentStart'>> &
+    Pick<CaptureAnalysisOptions, 'afterBatch'> {
+    const streams = [...this.streams.values()];
     return {
+      afterBatch:
+        identifiers === undefined
+          ? undefined
+          : () => {
+              const drains: Promise<void>[] = [];
+              for (const s of streams) {
+                const identifier = identifiers.get(s.view);
+                if (identifier !== undefined && s.full) drains.push(s.drain(identifier));
+              }
+              return drains.length === 0 ? undefined : Promise.all(drains).then(() => undefined);
+            },
       onPacket: (pkt) => {
         this.metadata.observe(pkt);
       },
       onViewPacket: (view, vp) => {
         if (view === 'lan') this.addTruth(vp);
-        else this.logs.get(view)?.add(vp);
+        else this.streams.get(view)?.add(vp);
       },
       onSegmentStart: (segment) => {
-        for (const log of this.logs.values()) log.startSegment(segment);
+        for (const stream of this.streams.values()) stream.startSegment(segment);
       },
     };
   }
@@ -164,7 +182,7 @@ export class AuditCollector {
     this.truth.flush();
     const devices = this.devices(analysis);
     const coverage = captureCoverage(analysis.files);
-    const observerAudits = await this.observerAudits(devices, coverage, identifiers, progress, true);
+    const observerAudits = await this.observerAudits(devices, coverage, identifiers, progress, true, true);
     const whatIfs =
       whatIf === null
         ? []
@@ -185,8 +203,9 @@ export class AuditCollector {
 
   /**
    * The audit of what was read so far, for a live session while it captures: every timeline stays
-   * open (packets keep coming), the observers' models label their logs as they are now, and no
-   * what-ifs are run. `finish` may follow as usual.
+   * open (packets keep coming), the observers' models label the full batches waiting (the rows
+   * of a batch not full yet are in the next interim audit), and no what-ifs are run. `finish` may
+   * follow as usual and gives what it would have given without.
    */
   async interim(
     inventory: CaptureAnalysis['inventory'],
@@ -230,6 +249,7 @@ export class AuditCollector {
     identifiers: ReadonlyMap<ModelView, DeviceIdentifier>,
     progress?: (p: AuditProgress) => void,
     inHome = false,
+    end = false,
   ): Promise<ObserverAudit[]> {
     const out: ObserverAudit[] = [];
     for (const view of this.observers) {
@@ -240,48 +260,45 @@ export class AuditCollector {
       });
       const identifier = identifiers.get(view);
       if (identifier === undefined) throw new Error(`no model open for the ${view} observer`);
-      const log = this.logs.get(view)!;
-      // The log's rows stay put while they are labelled and read (a live capture keeps adding).
-      log.hold();
-      try {
-        const labels = await log.identify(identifier);
-        const labelled = labelView(log, labels, identifier.labels.length, this.config);
-        // Agreement only over the time the log still holds (a live log drops its oldest rows).
-        const held = log.dropped > 0 ? coverageFrom(coverage, log.firstTs) : coverage;
-        const audit = observerAudit(
+      const stream = this.streams.get(view)!;
+      // a live session's interim audit labels full batches only, so that it changes no answer
+      await stream.drain(identifier, end);
+      const audit = observerAudit(
+        view,
+        identifier,
+        stream.log,
+        stream.labelled(end),
+        devices,
+        coverage,
+        stream.timelines(end),
+        stream.categories(identifier.category),
+      );
+      // a finished stream's buffers are done with before the in-home observer's forest trains
+      const sample = stream.sample;
+      if (end) stream.release();
+      if (inHome && this.measureInHome && sample !== null) {
+        progress?.({
+          stage: `training an observer on your own home's traffic, as ${OBSERVER_NAMES[view]} could`,
+          fraction: 0,
+          packets: 0,
+        });
+        const vendors = new Map(devices.map((d) => [d.mac, d.vendor]));
+        audit.inHome = await this.inHomeOrNull({
           view,
-          identifier,
-          log,
-          labelled,
-          devices,
-          held,
-          timingTimelines(log, this.config),
-        );
-        if (inHome && this.measureInHome) {
-          progress?.({
-            stage: `training an observer on your own home's traffic, as ${OBSERVER_NAMES[view]} could`,
-            fraction: 0,
-            packets: 0,
-          });
-          const vendors = new Map(devices.map((d) => [d.mac, d.vendor]));
-          audit.inHome = await this.inHomeOrNull({
-            view,
-            log,
-            devices: devices.map((d) => d.mac),
-            vendorOf: (mac) => vendors.get(mac) ?? '',
-            signal: this.aborter.signal,
-            onProgress: (fraction) =>
-              progress?.({
-                stage: `training an observer on your own home's traffic, as ${OBSERVER_NAMES[view]} could`,
-                fraction,
-                packets: 0,
-              }),
-          });
-        }
-        out.push(audit);
-      } finally {
-        log.release();
+          log: sample.take(),
+          packetsOf: (mac) => sample.packetsOf(mac),
+          devices: devices.map((d) => d.mac),
+          vendorOf: (mac) => vendors.get(mac) ?? '',
+          signal: this.aborter.signal,
+          onProgress: (fraction) =>
+            progress?.({
+              stage: `training an observer on your own home's traffic, as ${OBSERVER_NAMES[view]} could`,
+              fraction,
+              packets: 0,
+            }),
+        });
       }
+      out.push(audit);
     }
     return out;
   }

@@ -76,6 +76,11 @@ export interface CaptureAnalysisOptions {
   maxPackets?: number;
   /** Replay pacing of every file (default as fast as possible). */
   pacing?: ReplayPacing;
+  /**
+   * Called after each batch of packets; when it returns a promise the pipeline waits for it before
+   * reading on (an observer labelling a full batch of its rows keeps memory bounded this way).
+   */
+  afterBatch?: () => Promise<void> | undefined;
   /** Called with each file's source as it opens, so a caller can pause, resume or stop it. */
   onSource?: (source: PacketSource) => void;
   /** Checked before each file: true ends the analysis there (the app's stop button). */
@@ -101,7 +106,8 @@ export interface CaptureAnalysis {
 
 /** Timestamp of the first packet of a capture file, or null when it has none or cannot be read. */
 export async function firstPacketTime(path: string): Promise<number | null> {
-  const source = openCaptureFile(path, { batchSize: 1 });
+  // the first packet is in the first few kB: small reads, so that many files can be opened at once
+  const source = openCaptureFile(path, { batchSize: 1, chunkSize: 64 * 1024 });
   for await (const batch of source.batches()) {
     source.stop();
     if (batch.length > 0) return batch[0].ts;
@@ -109,9 +115,20 @@ export async function firstPacketTime(path: string): Promise<number | null> {
   return null;
 }
 
+/** Files opened at once to find their first packets (a corpus of thousands stays a few MB). */
+const FIRST_PACKET_CONCURRENCY = 8;
+
 /** Orders files by their first packet; unreadable or empty files keep their relative order at the end. */
 export async function orderByFirstPacket(paths: readonly string[]): Promise<number[]> {
-  const starts = await Promise.all(paths.map((p) => firstPacketTime(p)));
+  const starts = new Array<number | null>(paths.length).fill(null);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < paths.length) {
+      const i = next++;
+      starts[i] = await firstPacketTime(paths[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FIRST_PACKET_CONCURRENCY, paths.length) }, worker));
   return paths.map((_, i) => i).sort((a, b) => (starts[a] ?? Infinity) - (starts[b] ?? Infinity) || a - b);
 }
 
@@ -214,6 +231,8 @@ export async function analyzeCaptures(
         summary.firstTs = ts;
       }
       processBatch(batch, fileIndex, summary);
+      const waiting = options.afterBatch?.();
+      if (waiting !== undefined) await waiting;
       packets += batch.length;
       if (batch.length > 0) lastTs = batch[batch.length - 1].ts;
       if (options.onProgress !== undefined) {

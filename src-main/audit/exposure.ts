@@ -101,9 +101,10 @@ export function activityExposure(
   };
 }
 
-/** The observer's labels of one view log, its timelines per answer, and per-device counts. */
+/** The observer's answers about one view log's packets: its timelines per answer, and per-device counts. */
 export interface LabelledView {
-  labels: PacketLabels;
+  /** Packets labelled. */
+  packets: number;
   /** Timelines keyed by the model's answer (class index, or UNKNOWN_LABEL). */
   timelines: Map<number, ActivityTimeline>;
   /** answers[device][class or classes for unknown] */
@@ -149,47 +150,88 @@ export function catalogEvidence(packets: number, topShare: number, coverage: num
     : 'not-recognised';
 }
 
+/**
+ * A LabelledView folded together batch by batch as an observer's rows are labelled: per answer a
+ * timeline, per device counts (bounded by classes and frame sizes), nothing per packet.
+ */
+export class LabelledViewBuilder {
+  private readonly home: HomeActivity;
+  private readonly answers = new Map<number, Float64Array>();
+  private readonly confidence = new Map<number, Float64Array>();
+  private readonly best = new Map<number, Float64Array>();
+  private readonly sizes = new Map<number, Map<number, number>>();
+  private packets = 0;
+
+  constructor(
+    readonly classes: number,
+    config: Partial<ActivityConfig>,
+  ) {
+    this.home = new HomeActivity(config);
+  }
+
+  /** Takes in rows `from`.. of `log`, one for each of `labels`. */
+  add(
+    log: Pick<ViewLog, 'tunnel' | 'ts' | 'size' | 'direction' | 'device'>,
+    labels: PacketLabels,
+    from = 0,
+  ): void {
+    const classes = this.classes;
+    const n = labels.labelIndex.length;
+    this.packets += n;
+    for (let j = 0; j < n; j++) {
+      const i = from + j;
+      // the tunnel's own keepalives and handshakes are the tunnel's, never a device's
+      if (log.tunnel[i] === 1) continue;
+      const answer = labels.labelIndex[j];
+      this.home.push(answer, log.ts[i], log.size[i], log.direction[i] as Direction);
+      const d = log.device[i];
+      if (d < 0) continue;
+      let a = this.answers.get(d);
+      let c = this.confidence.get(d);
+      let b = this.best.get(d);
+      let z = this.sizes.get(d);
+      if (a === undefined || c === undefined || b === undefined || z === undefined) {
+        a = new Float64Array(classes + 1);
+        c = new Float64Array(classes + 1);
+        b = new Float64Array(classes);
+        z = new Map();
+        this.answers.set(d, a);
+        this.confidence.set(d, c);
+        this.best.set(d, b);
+        this.sizes.set(d, z);
+      }
+      const k = answer === UNKNOWN_LABEL ? classes : answer;
+      a[k]++;
+      c[k] += labels.confidence[j];
+      b[labels.bestIndex[j]]++;
+      const key = sizeKey(log.direction[i], log.size[i]);
+      z.set(key, (z.get(key) ?? 0) + 1);
+    }
+  }
+
+  /** What was taken in so far; `end` closes the timelines at the last packet (no rows may follow). */
+  result(end: boolean): LabelledView {
+    if (end) this.home.flush();
+    return {
+      packets: this.packets,
+      timelines: this.home.timelines(),
+      answers: this.answers,
+      confidence: this.confidence,
+      best: this.best,
+      sizes: this.sizes,
+    };
+  }
+}
+
 export function labelView(
   log: ViewLog,
   labels: PacketLabels,
   classes: number,
   config: Partial<ActivityConfig>,
 ): LabelledView {
-  const home = new HomeActivity<number>(config);
-  const answers = new Map<number, Float64Array>();
-  const confidence = new Map<number, Float64Array>();
-  const best = new Map<number, Float64Array>();
-  const sizes = new Map<number, Map<number, number>>();
-  for (let i = 0; i < labels.labelIndex.length; i++) {
-    // the tunnel's own keepalives and handshakes are the tunnel's, never a device's
-    if (log.tunnel[i] === 1) continue;
-    const answer = labels.labelIndex[i];
-    home.push(answer, log.ts[i], log.size[i], log.direction[i] as Direction);
-    const d = log.device[i];
-    if (d < 0) continue;
-    let a = answers.get(d);
-    let c = confidence.get(d);
-    let b = best.get(d);
-    let z = sizes.get(d);
-    if (a === undefined || c === undefined || b === undefined || z === undefined) {
-      a = new Float64Array(classes + 1);
-      c = new Float64Array(classes + 1);
-      b = new Float64Array(classes);
-      z = new Map();
-      answers.set(d, a);
-      confidence.set(d, c);
-      best.set(d, b);
-      sizes.set(d, z);
-    }
-    const k = answer === UNKNOWN_LABEL ? classes : answer;
-    a[k]++;
-    c[k] += labels.confidence[i];
-    b[labels.bestIndex[i]]++;
-    const key = sizeKey(log.direction[i], log.size[i]);
-    z.set(key, (z.get(key) ?? 0) + 1);
-  }
-  home.flush();
-  return { labels, timelines: home.timelines(), answers, confidence, best, sizes };
+  const builder = new LabelledViewBuilder(classes, config);
+  builder.add(log, labels);
+  return builder.result(true);
 }
 
 /**
@@ -199,21 +241,43 @@ export function labelView(
  * device that are not the tunnel's own (cover traffic a defence adds) count for every device: an
  * observer cannot tell them from the device's own. The tunnel's messages count for none.
  */
+export class TimingBuilder {
+  private readonly home: HomeActivity;
+
+  constructor(config: Partial<ActivityConfig>) {
+    this.home = new HomeActivity(config);
+  }
+
+  /** Takes in rows [from, to) of `log` (a packet of no device counts for every device known so far). */
+  add(
+    log: Pick<ViewLog, 'tunnel' | 'ts' | 'size' | 'direction' | 'device' | 'macs'>,
+    from: number,
+    to: number,
+  ): void {
+    const home = this.home;
+    for (let i = from; i < to; i++) {
+      if (log.tunnel[i] === 1) continue;
+      const d = log.device[i];
+      const dir = log.direction[i] as Direction;
+      if (d >= 0) home.push(d, log.ts[i], log.size[i], dir);
+      else for (let x = 0; x < log.macs.length; x++) home.push(x, log.ts[i], log.size[i], dir);
+    }
+  }
+
+  /** The timelines so far; `end` closes them at the last packet (no rows may follow). */
+  result(end: boolean): Map<number, ActivityTimeline> {
+    if (end) this.home.flush();
+    return this.home.timelines();
+  }
+}
+
 export function timingTimelines(
   log: ViewLog,
   config: Partial<ActivityConfig>,
 ): Map<number, ActivityTimeline> {
-  const home = new HomeActivity<number>(config);
-  const devices = log.macs.map((_, i) => i);
-  for (let i = 0; i < log.rows; i++) {
-    if (log.tunnel[i] === 1) continue;
-    const d = log.device[i];
-    const dir = log.direction[i] as Direction;
-    if (d >= 0) home.push(d, log.ts[i], log.size[i], dir);
-    else for (const x of devices) home.push(x, log.ts[i], log.size[i], dir);
-  }
-  home.flush();
-  return home.timelines();
+  const builder = new TimingBuilder(config);
+  builder.add(log, 0, log.rows);
+  return builder.result(true);
 }
 
 /** What the model said of one device's packets (LabelledView's rows of it). */
@@ -377,8 +441,8 @@ export function observerAudit(
   devices: readonly DeviceAudit[],
   coverage: readonly CoveredTime[],
   timing: ReadonlyMap<number, ActivityTimeline>,
+  categories: ReadonlyMap<number, CategoryDecision>,
 ): ObserverAudit {
-  const categories = categoryDecisions(identifier.category, log);
   const rows: ObserverDeviceAudit[] = devices.map((d) => {
     const decision = categories.get(log.indexOfMac(d.mac)) ?? null;
     const identity = withCategory(
@@ -405,7 +469,7 @@ export function observerAudit(
     modelId: identifier.model.id,
     labels: identifier.labels,
     unknownThreshold: identifier.model.unknownThreshold,
-    packets: labelled.labels.labelIndex.length,
+    packets: labelled.packets,
     devices: rows,
     meanRecognisedShare: mean(counted.map((r) => r.identity.recognisedShare)),
     meanAgreement: mean(counted.map((r) => r.activity.agreement)),

@@ -47,7 +47,7 @@ export async function runHomeAudit(paths: readonly string[], options: AuditOptio
       groundTruth: options.groundTruth ?? null,
       views: collector.views,
       viewOptions: { profile: options.vpnProfile },
-      ...collector.hooks(),
+      ...collector.hooks(identifiers),
       onProgress: (p: AnalysisProgress) => {
         options.onProgress?.({ stage: 'reading captures', fraction: p.fraction, packets: p.packets });
       },

@@ -10,10 +10,13 @@
  * observer needs at least two devices to tell apart, so a home with one measurable device gets
  * no number.
  *
- * Bounds (what the person's machine pays, whatever the capture's length): at most
- * TRAIN_PER_DEVICE training and TEST_PER_DEVICE test packets per device, drawn uniformly at random
- * (seeded: the same capture gives the same numbers) from its packets on each side of the split;
- * the forest (inference/histogram-forest.ts) trains in a worker thread. A device with fewer than
+ * Bounds (what the person's machine pays, whatever the capture's length): the audit keeps a
+ * uniform sample of at most SAMPLE_PER_DEVICE rows of each device as its packets are read
+ * (audit/observer-stream.ts), each device's split is the median time of its sample, and at most
+ * TRAIN_PER_DEVICE training and TEST_PER_DEVICE test packets per device are drawn from it at
+ * random on each side of the split (seeded: the same capture gives the same numbers); the packets
+ * before and after the split are reported for the whole capture. The forest
+ * (inference/histogram-forest.ts) trains in a worker thread. A device with fewer than
  * MIN_TRAIN_PACKETS before the split or MIN_TEST_PACKETS after it is "not enough traffic to tell".
  *
  * The interval is a 95 % bootstrap interval over the minutes holding test traffic of the device
@@ -54,6 +57,12 @@ export interface InHomeRequest {
   forest?: ForestOptions;
   /** Training packets per device (default TRAIN_PER_DEVICE; for experiments). */
   trainPerDevice?: number;
+  /**
+   * When `log` is a uniform sample of each device's rows (audit/observer-stream.ts DeviceSample):
+   * the rows of the device (by MAC) it was drawn from, so that the packets before and after the
+   * split are reported for the whole capture. The split itself is then the sample's median time.
+   */
+  packetsOf?: (mac: string) => number;
 }
 
 /** Up to `k` of `items`, uniformly at random (reservoir sampling), in their original order. */
@@ -277,8 +286,12 @@ export async function measureInHomeObserver(request: InHomeRequest): Promise<InH
     const wrongInto = new Map<number, Map<number, number>>();
     for (const mac of request.devices) {
       const d = log.indexOfMac(mac);
-      const trainPackets = d < 0 ? 0 : (before.get(d)?.length ?? 0);
-      const testPackets = d < 0 ? 0 : (after.get(d)?.length ?? 0);
+      const sampledBefore = d < 0 ? 0 : (before.get(d)?.length ?? 0);
+      const sampledAfter = d < 0 ? 0 : (after.get(d)?.length ?? 0);
+      const all = request.packetsOf?.(mac) ?? sampledBefore + sampledAfter;
+      const sampled = sampledBefore + sampledAfter;
+      const trainPackets = sampled === 0 ? 0 : Math.round((all * sampledBefore) / sampled);
+      const testPackets = sampled === 0 ? 0 : all - trainPackets;
       const rows = testOf.get(d);
       if (rows === undefined || !classOf.has(d)) {
         devices.push({

@@ -108,16 +108,57 @@ export class ViewLog<V extends ViewName = ViewName> {
     this.direction[row] = vp.direction;
     this.tunnel[row] = vp.label === LABEL_TUNNEL ? 1 : 0;
     const mac = homeSideMac(vp);
-    let d = -1;
-    if (mac !== null) {
-      d = this.macIndex.get(mac) ?? -1;
-      if (d < 0) {
-        d = this.macs.length;
-        this.macs.push(mac);
-        this.macIndex.set(mac, d);
-      }
+    this.device[row] = mac === null ? -1 : this.deviceIndex(mac);
+  }
+
+  /**
+   * Appends a copy of row `row` of `from` (a log of the same view), as the same home device: the
+   * in-home observer's sample and the category model's hourly chunks keep rows this way.
+   */
+  copyRow(from: ViewLog, row: number): void {
+    if (this.rows === this.label.length) this.grow();
+    this.setRow(this.rows++, from, row);
+  }
+
+  /** Overwrites row `at` with a copy of row `row` of `from` (a log of the same view). */
+  setRow(at: number, from: ViewLog, row: number): void {
+    const w = this.width;
+    this.features.set(from.features.subarray(row * w, row * w + w), at * w);
+    this.label[at] = from.label[row];
+    this.ts[at] = from.ts[row];
+    this.segment[at] = from.segment[row];
+    this.flow[at] = from.flow[row];
+    this.size[at] = from.size[row];
+    this.direction[at] = from.direction[row];
+    this.tunnel[at] = from.tunnel[row];
+    const d = from.device[row];
+    this.device[at] = d < 0 ? -1 : this.deviceIndex(from.macs[d]);
+  }
+
+  /** Forgets every row (devices, features' state and segment stay). */
+  clear(): void {
+    this.rows = 0;
+  }
+
+  /**
+   * Forgets the first `n` rows, which a reader has taken in (an observer labelling as packets
+   * come): the rows after them move to the front; home device indices stay valid.
+   */
+  consumeFront(n: number): void {
+    const keep = this.rows - n;
+    if (n <= 0) return;
+    if (keep > 0) this.shift(n);
+    this.rows = Math.max(0, keep);
+  }
+
+  private deviceIndex(mac: string): number {
+    let d = this.macIndex.get(mac) ?? -1;
+    if (d < 0) {
+      d = this.macs.length;
+      this.macs.push(mac);
+      this.macIndex.set(mac, d);
     }
-    this.device[row] = d;
+    return d;
   }
 
   /** Index of a MAC in `macs`, or -1. */
@@ -140,9 +181,9 @@ export class ViewLog<V extends ViewName = ViewName> {
   }
 
   /** Runs: the capture's segments (windows and flow pooling never span a gap in the capture). */
-  runLengths(n = this.rows): number[] {
+  runLengths(n = this.rows, from = 0): number[] {
     const segment = this.segment;
-    return runLengthsOf(n, (a, b) => segment[a] === segment[b]);
+    return runLengthsOf(n - from, (a, b) => segment[from + a] === segment[from + b]);
   }
 
   /**
@@ -171,8 +212,15 @@ export class ViewLog<V extends ViewName = ViewName> {
    */
   private dropOldestHalf(): void {
     const drop = this.rows - Math.floor(this.maxRows / 2);
+    this.shift(drop);
+    this.rows -= drop;
+    this.dropped += drop;
+  }
+
+  /** Moves the rows from `first` on to the front. */
+  private shift(first: number): void {
     const n = this.rows;
-    this.features.copyWithin(0, drop * this.width, n * this.width);
+    this.features.copyWithin(0, first * this.width, n * this.width);
     for (const column of [
       this.label,
       this.ts,
@@ -183,28 +231,35 @@ export class ViewLog<V extends ViewName = ViewName> {
       this.direction,
       this.tunnel,
     ])
-      column.copyWithin(0, drop, n);
-    this.rows = n - drop;
-    this.dropped += drop;
+      column.copyWithin(0, first, n);
+  }
+
+  /** Gives back the room beyond the rows held (at least 1024 rows stay). */
+  shrink(): void {
+    this.resize(Math.max(1024, this.rows));
   }
 
   private grow(): void {
-    const capacity = this.label.length * 2;
+    this.resize(this.label.length * 2);
+  }
+
+  private resize(capacity: number): void {
+    const n = this.rows;
     const features = new Float32Array(capacity * this.width);
-    features.set(this.features);
+    features.set(this.features.subarray(0, n * this.width));
     this.features = features;
-    this.label = grown(this.label, new Int16Array(capacity));
-    this.ts = grown(this.ts, new Float64Array(capacity));
-    this.segment = grown(this.segment, new Int32Array(capacity));
-    this.flow = grown(this.flow, new Int32Array(capacity));
-    this.device = grown(this.device, new Int32Array(capacity));
-    this.size = grown(this.size, new Int32Array(capacity));
-    this.direction = grown(this.direction, new Uint8Array(capacity));
-    this.tunnel = grown(this.tunnel, new Uint8Array(capacity));
+    this.label = moved(this.label.subarray(0, n), new Int16Array(capacity));
+    this.ts = moved(this.ts.subarray(0, n), new Float64Array(capacity));
+    this.segment = moved(this.segment.subarray(0, n), new Int32Array(capacity));
+    this.flow = moved(this.flow.subarray(0, n), new Int32Array(capacity));
+    this.device = moved(this.device.subarray(0, n), new Int32Array(capacity));
+    this.size = moved(this.size.subarray(0, n), new Int32Array(capacity));
+    this.direction = moved(this.direction.subarray(0, n), new Uint8Array(capacity));
+    this.tunnel = moved(this.tunnel.subarray(0, n), new Uint8Array(capacity));
   }
 }
 
-function grown<T extends { set(values: ArrayLike<number>): void }>(old: ArrayLike<number>, next: T): T {
+function moved<T extends { set(values: ArrayLike<number>): void }>(old: ArrayLike<number>, next: T): T {
   next.set(old);
   return next;
 }

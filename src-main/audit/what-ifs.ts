@@ -22,8 +22,8 @@ import {
   type WhatIfDevice,
 } from './audit-types.ts';
 import { analyzeCaptures } from './capture-analysis.ts';
-import { activityExposure, deviceIdentity, labelView, mean, timingTimelines } from './exposure.ts';
-import { ViewLog } from './view-log.ts';
+import { activityExposure, deviceIdentity, mean } from './exposure.ts';
+import { ObserverStream } from './observer-stream.ts';
 
 /** Covered time a what-if reads packet by packet; a longer capture is sampled (see `whatIfSample`). */
 export const WHATIF_SAMPLE_SECONDS = 24 * 3600;
@@ -40,11 +40,13 @@ export const WHATIF_BLOCK_SECONDS = 6 * 3600;
  */
 export const WHATIF_LEAD_SECONDS = 3600;
 /**
- * Most rows all what-ifs keep at once (every what-if's log is filled in the one pass): about
- * 430 MB of features and columns. A busy home reaches it before WHATIF_SAMPLE_SECONDS; the
- * sample is then shortened to fit (`sampleBudget`).
+ * Most rows all what-ifs label together (every what-if's observer is fed in the one pass, and
+ * labels its rows a batch at a time, so memory does not follow this: the work does). A busy home
+ * reaches it before WHATIF_SAMPLE_SECONDS; the sample is then shortened to fit (`sampleBudget`).
  */
 export const WHATIF_MAX_ROWS = 2_000_000;
+/** Rows each what-if's observer labels at a time (below 2^15, as STREAM_BATCH_ROWS: NAPT features 5.8 MB each). */
+export const WHATIF_BATCH_ROWS = 24_000;
 
 /** The sample's length, block and lead-in for a batch, so that its rows stay within `maxRows`. */
 export function sampleBudget(
@@ -234,7 +236,11 @@ export async function runWhatIfs(batch: WhatIfBatch): Promise<WhatIf[]> {
           ...batch.runs,
         ];
   const states = runs.map((r) => {
-    const log = new ViewLog<ModelView>(r.view);
+    const log = new ObserverStream(r.view, config, {
+      batchRows: WHATIF_BATCH_ROWS,
+      samplePerDevice: 0,
+      categories: false,
+    });
     let block = -2;
     let segments = 0;
     const stream = new DefendedStream(r.defence, r.view, options.vpnProfile, inSample);
@@ -284,6 +290,17 @@ export async function runWhatIfs(batch: WhatIfBatch): Promise<WhatIf[]> {
     onSegmentStart: () => {
       for (const s of states) s.reset();
     },
+    // each what-if's observer labels its full batches while the pass waits: one after the other
+    // per view (one model's worker), the two views side by side
+    afterBatch: () => {
+      const full = states.filter((s) => s.log.full);
+      if (full.length === 0) return undefined;
+      return Promise.all(
+        views.map(async (view) => {
+          for (const s of full) if (s.run.view === view) await s.log.drain(s.run.identifier);
+        }),
+      ).then(() => undefined);
+    },
     onProgress: (p) => {
       batch.progress?.({
         stage: 'what ifs: reading the capture again',
@@ -329,7 +346,7 @@ export async function runWhatIfs(batch: WhatIfBatch): Promise<WhatIf[]> {
 
 async function scoreWhatIf(
   run: WhatIfBatch['runs'][number],
-  log: ViewLog<ModelView>,
+  log: ObserverStream,
   stream: DefendedStream,
   devices: readonly DeviceAudit[],
   baseline: readonly ObserverAudit[],
@@ -341,21 +358,22 @@ async function scoreWhatIf(
   undefended: WhatIf | null,
 ): Promise<WhatIf> {
   const { view, defence, identifier } = run;
-  const labelled = labelView(log, await log.identify(identifier), identifier.labels.length, config);
-  const timing = timingTimelines(log, config);
+  await log.drain(identifier, true);
+  const labelled = log.labelled(true);
+  const timing = log.timelines(true);
   const base = baseline.find((o) => o.view === view)!;
   const rows: WhatIfDevice[] = [];
   const counted: WhatIfDevice[] = [];
   for (const d of devices) {
-    const identity = deviceIdentity(identifier, log, labelled, d);
+    const identity = deviceIdentity(identifier, log.log, labelled, d);
     // The device keeps the class it has without the defence (the observer looks for the same device).
     const plain = base.devices.find((r) => r.mac === d.mac)!.identity;
     const cls = plain.className === null ? -1 : identifier.labels.indexOf(plain.className);
-    const answers = labelled.answers.get(log.indexOfMac(d.mac));
+    const answers = labelled.answers.get(log.log.indexOfMac(d.mac));
     const recognised =
       cls < 0 || answers === undefined || identity.packets === 0 ? 0 : answers[cls] / identity.packets;
     // activity from the defended timing, apart from what the model now calls the packets
-    const own = timing.get(log.indexOfMac(d.mac)) ?? null;
+    const own = timing.get(log.log.indexOfMac(d.mac)) ?? null;
     const exposure =
       sample === null
         ? activityExposure(d.truth, own, compared)

@@ -13,10 +13,10 @@ import type { ModelView } from '../inference/model-manifest.ts';
 import type { Problem, Progress, SessionStatus, SourceInfo } from '../shared/ipc-contract.ts';
 
 /**
- * Packets each observer's log keeps in a live session (about 110 MB for NAPT, 65 MB for VPN);
- * beyond it the oldest go (down to half), so memory stays bounded however long the capture runs.
+ * Rows a live session's observers label at a time: its interim audits lag at most this many
+ * packets of each observer behind (minutes of a quiet home's traffic).
  */
-export const LIVE_MAX_LOG_ROWS = 1 << 19;
+export const LIVE_BATCH_ROWS = 16_000;
 
 /** How far a session has got: packets and bytes read, the capture time they span, the rate. */
 export class SessionProgress {
@@ -98,7 +98,14 @@ export class Session {
     observers: readonly ModelView[],
   ) {
     this.info = { ...source, sessionId: this.id };
-    this.collector = new AuditCollector(observers, {}, source.kind === 'live' ? LIVE_MAX_LOG_ROWS : Infinity);
+    // the observers label a batch at a time as packets come (the engine's hooks get the models), so
+    // memory is bounded however long a session runs; a live one's interim audits show the full
+    // batches, so its batches are small
+    this.collector = new AuditCollector(
+      observers,
+      {},
+      source.kind === 'live' ? { batchRows: LIVE_BATCH_ROWS } : {},
+    );
   }
 
   get isLive(): boolean {

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { activityConfig } from '../activity/activity-config.ts';
 import { CATALOG_MIN_COVERAGE, CATALOG_MIN_PACKETS, CATALOG_MIN_SHARE } from '../audit/exposure.ts';
+import { SAMPLE_PER_DEVICE } from '../audit/observer-stream.ts';
 import {
   IN_HOME_FOREST,
   KIND_CONFUSION,
@@ -761,8 +762,10 @@ export function inHomeSection(e: InHomeEvaluation | null): string {
     'What `telltale analyze` reports as the observer trained on your own home (src-main/audit/in-home-observer.ts): ' +
       'an ISP or VPN carrier that has labelled traffic of the same devices can learn them without any catalog. ' +
       `A random forest (${f.trees} trees, depth at most ${f.maxDepth}) learns each device from its earlier packets in ` +
-      'the view and is tested on its later ones (a split in time, never by packet), with at most ' +
-      `${TRAIN_PER_DEVICE} training and ${TEST_PER_DEVICE} test packets per device; a device with fewer than ` +
+      'the view and is tested on its later ones (a split in time, never by packet): the audit keeps a uniform ' +
+      `sample of at most ${SAMPLE_PER_DEVICE} of each device's packets as it reads (its split is the sample's ` +
+      `median time), and draws at most ${TRAIN_PER_DEVICE} training and ${TEST_PER_DEVICE} test packets per ` +
+      'device from it; the packets before and after the split are counted over the whole capture. A device with fewer than ' +
       `${MIN_TRAIN_PACKETS} packets before the split or ${MIN_TEST_PACKETS} after it is "not enough traffic", and ` +
       'one that is the only device with enough traffic has no other to be told from. **Share per packet**: of a ' +
       "device's test packets, the share named as it, averaged over the measured devices; **per flow** (NAPT only, a " +
@@ -776,7 +779,7 @@ export function inHomeSection(e: InHomeEvaluation | null): string {
       'setup files of all devices, in time order) — setup captures only, so there an observer learns a device from ' +
       'some of its setups and meets it again in later ones, never in daily use; each extras set as one home (the NKU ' +
       "plug's full capture with the camera's phase files). Devices are the audit's: every home device but the " +
-      'gateway, labelled or not (the MADEA phone included). Every file is read; none is sampled. How long it takes ' +
+      'gateway, labelled or not (the MADEA phone included). Every file is read whole. How long it takes ' +
       'is measured by `npm run bench`, not here (this page is the same on every run).',
     '',
   );

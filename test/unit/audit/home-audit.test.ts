@@ -16,7 +16,7 @@ const MODELS = join(ROOT, 'test/fixtures/models');
 const CAPTURE = join(ROOT, 'test/fixtures/decode/tuya-plug-active-1-600.pcap');
 
 describe('AuditCollector.whatIfs', () => {
-  it("runs every defence from one pass, or stops between defences when shouldStop says so", async () => {
+  it('runs every defence from one pass, or stops between defences when shouldStop says so', async () => {
     const identifiers = await openObserverModels(MODELS, ['vpn']);
     try {
       const collector = new AuditCollector(['vpn']);
@@ -46,11 +46,19 @@ describe('AuditCollector.whatIfs', () => {
   it('an interim audit partway through changes nothing in the final one', async () => {
     const identifiers = await openObserverModels(MODELS, ['napt', 'vpn']);
     try {
-      const plain = new AuditCollector(['napt', 'vpn']);
-      const plainAnalysis = await analyzeCaptures([CAPTURE], { views: plain.views, ...plain.hooks() });
+      // batches small enough for the interim audit to hold some; the plain audit labels as it reads
+      const plain = new AuditCollector(['napt', 'vpn'], {}, { batchRows: 100 });
+      const plainAnalysis = await analyzeCaptures([CAPTURE], {
+        views: plain.views,
+        ...plain.hooks(identifiers),
+      });
       const expected = await plain.finish(plainAnalysis, identifiers, null);
+      // the same answers whether the rows were labelled as they came or all at the end
+      const atEnd = new AuditCollector(['napt', 'vpn'], {}, { batchRows: 100 });
+      const atEndAnalysis = await analyzeCaptures([CAPTURE], { views: atEnd.views, ...atEnd.hooks() });
+      const late = await atEnd.finish(atEndAnalysis, identifiers, null);
 
-      const live = new AuditCollector(['napt', 'vpn']);
+      const live = new AuditCollector(['napt', 'vpn'], {}, { batchRows: 100 });
       const hooks = live.hooks();
       const inventory = new DeviceInventory();
       let packets = 0;
@@ -78,6 +86,7 @@ describe('AuditCollector.whatIfs', () => {
         observers.map((o) => ({ ...o, inHome: o.inHome && { ...o.inHome, seconds: 0, forestSeconds: 0 } }));
       expect(untimed(final.observers)).toEqual(untimed(expected.observers));
       expect(final.devices).toEqual(expected.devices);
+      expect(untimed(late.observers)).toEqual(untimed(expected.observers));
     } finally {
       for (const identifier of identifiers.values()) await identifier.close();
     }
