@@ -80,6 +80,12 @@ export interface EngineOptions {
   /** How often a live session's observers are re-analysed while it captures (default 30 000 ms). */
   liveAuditIntervalMs?: number;
   /**
+   * How often a replay's observers are shown as they stand while the files are read (default
+   * 5000 ms): their models label the packets as they come, so the first results need not wait
+   * for the last file.
+   */
+  replayAuditIntervalMs?: number;
+  /**
    * Called with the files the engine may still read whenever that changes: a session's inputs
    * when it opens, none when it ends (browser mode deletes the uploads no session reads).
    */
@@ -110,6 +116,7 @@ export class Engine {
   private ticker: NodeJS.Timeout | null = null;
   private readonly interval: number;
   private readonly liveAuditInterval: number;
+  private readonly replayAuditInterval: number;
   private readonly routes: EngineRoutes;
   /** Session starts and the close, one after another (see `exclusive`). */
   private switching: Promise<unknown> = Promise.resolve();
@@ -123,6 +130,7 @@ export class Engine {
     this.notices = [this.settings.notice, this.overrides.notice].filter((n): n is string => n !== null);
     this.interval = options.snapshotIntervalMs ?? 1000;
     this.liveAuditInterval = options.liveAuditIntervalMs ?? 30_000;
+    this.replayAuditInterval = options.replayAuditIntervalMs ?? 5000;
     this.routes = {
       'app.info': () => this.appInfo(),
       'capture.interfaces': () => this.interfaces(),
@@ -374,7 +382,7 @@ export class Engine {
     identifiers: Map<ModelView, DeviceIdentifier>,
     openSource: ((input: string) => PacketSource) | undefined,
   ): Promise<void> {
-    const hooks = s.collector.hooks();
+    const hooks = s.collector.hooks(identifiers);
     const analysis = await analyzeCaptures(s.paths, {
       groundTruth,
       views: s.collector.views,
@@ -388,6 +396,7 @@ export class Engine {
       shouldStop: () => s.stopRequested,
       onViewPacket: hooks.onViewPacket,
       onSegmentStart: hooks.onSegmentStart,
+      afterBatch: hooks.afterBatch,
       onProgress: (p) => {
         s.progress.packets = p.packets;
         s.progress.fraction = p.fraction;
@@ -511,8 +520,12 @@ export class Engine {
       s.progress.tick(now);
       // a live session's silent devices move on with the clock (asleep after a while)
       if (s.status === 'capturing') s.collector.truth.advanceTo(now / 1000);
-      if (s.liveNow && s.interim === null && now - s.interimAt >= this.liveAuditInterval)
-        this.startInterimAudit(s);
+      const every = s.liveNow
+        ? this.liveAuditInterval
+        : s.status === 'replaying'
+          ? this.replayAuditInterval
+          : null;
+      if (every !== null && s.interim === null && now - s.interimAt >= every) this.startInterimAudit(s);
       if (s.status === 'replaying' || s.status === 'capturing' || s.status === 'analysing')
         this.pushSnapshot(false);
     }, this.interval);
@@ -520,8 +533,8 @@ export class Engine {
   }
 
   /**
-   * Re-analyses a live session's observers on what it captured so far (their models label the
-   * logs as they are), so the overview and findings fill in while the capture runs.
+   * The audit of what a live session captured, or a replay read, so far (the observers' answers
+   * as their models have labelled them), so the overview and findings fill in while it runs.
    */
   private startInterimAudit(s: Session): void {
     const identifiers = this.identifiers;
@@ -535,7 +548,7 @@ export class Engine {
       .then(
         (audit) => {
           // a finished session's own audit wins over an interim one
-          if (s.liveNow) {
+          if (s.liveNow || s.status === 'replaying') {
             s.audit = audit;
             this.pushSnapshot(true);
           }
