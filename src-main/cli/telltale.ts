@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `telltale` command line: `analyze`, `dataset`, `serve` and `eval`. `main()` takes its
+ * The `telltale` command line: `analyze`, `batch`, `dataset`, `serve` and `eval`. `main()` takes its
  * arguments and I/O explicitly so tests run it in-process; run as a program, it wires itself to
  * the real process.
  */
@@ -13,6 +13,7 @@ import { DEFAULT_DEFENCES, defenceId, parseDefence, type Defence } from '../view
 import { TUNNEL_PROFILE_NAMES, type TunnelProfileName } from '../views/tunnel-profiles.ts';
 import { VIEW_NAMES, type ViewName } from '../views/view-packet.ts';
 import { runAnalyze } from './analyze-command.ts';
+import { parseShard, runBatchCommand } from './batch-command.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
 import { runDataset } from './dataset-command.ts';
 import { runEval } from './eval-command.ts';
@@ -33,6 +34,14 @@ const USAGE = `Usage:
       (NAPT) and your VPN's carrier infer, and how much each can tell (exposure).
       --findings: plain-language findings and defence what-ifs (padding pad-N / pad-mtu, cover
       traffic cover-Rpps; default ${DEFAULT_DEFENCES.map(defenceId).join(',')}); --json writes all of it.
+  telltale batch <capture or folder...> [--per capture|folder] [--labels labels.csv] [--jobs N]
+                 [--jsonl out.jsonl] [--csv out.csv] [--shard K/N] [--models DIR] [--no-progress]
+      The audit (devices, both observers, timelines, the observers trained on the home) of many
+      captures on N worker threads (default 2), one result per capture, or per folder with
+      --per folder (a folder's captures are one home); folders are searched for .pcap, .pcapng
+      and .cap files (optionally .gz). Prints a summary table and writes JSON lines and CSV (one
+      row per device) as each audit ends. --shard K/N audits the K-th of N shares of the jobs,
+      for splitting a corpus across machines; the shares' results concatenate.
   telltale dataset <capture...> --labels labels.csv --view lan|napt|vpn --out DIR
                    [--vpn-profile NAME] [--defence pad-N|pad-mtu|cover-Rpps] [--no-progress]
       Per-packet feature vectors, true labels and provenance as NumPy .npy files + meta.json;
@@ -150,6 +159,7 @@ const COMMAND_OPTIONS = {
     'what-if',
     'no-what-if',
   ],
+  batch: ['labels', 'per', 'jobs', 'jsonl', 'csv', 'shard', 'models', 'vpn-profile', 'no-progress'],
   dataset: ['labels', 'view', 'out', 'vpn-profile', 'defence', 'no-progress'],
   eval: ['models', 'datasets', 'work', 'vpn-profile', 'no-progress'],
   serve: ['port', 'data', 'models', 'labels', 'allow', 'upload-quota', 'no-progress'],
@@ -186,6 +196,11 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       data: { type: 'string' },
       allow: { type: 'string', multiple: true },
       'upload-quota': { type: 'string' },
+      per: { type: 'string' },
+      jobs: { type: 'string' },
+      jsonl: { type: 'string' },
+      csv: { type: 'string' },
+      shard: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -260,6 +275,29 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
         progressIo,
       );
     }
+    case 'batch': {
+      if (positionals.length === 0) throw new UsageError('batch needs capture files or folders');
+      const per = values.per ?? 'capture';
+      if (per !== 'capture' && per !== 'folder')
+        throw new UsageError(`--per: "${per}" is not capture or folder`);
+      const jobs = values.jobs === undefined ? 2 : Number(values.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64)
+        throw new UsageError(`--jobs: "${values.jobs}" is not a whole number of worker threads from 1 to 64`);
+      return runBatchCommand(
+        {
+          inputs: positionals,
+          per,
+          labels: values.labels ?? null,
+          jobs,
+          jsonl: values.jsonl ?? null,
+          csv: values.csv ?? null,
+          shard: values.shard === undefined ? null : parseShard(values.shard),
+          modelsDir: values.models ?? defaultModelsDir(),
+          vpnProfile,
+        },
+        progressIo,
+      );
+    }
     case 'dataset': {
       if (values.labels === undefined) throw new UsageError('dataset needs --labels labels.csv');
       if (values.view === undefined) throw new UsageError(`dataset needs --view (${VIEW_NAMES.join(', ')})`);
@@ -305,7 +343,7 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       );
     }
     default:
-      throw new UsageError(`unknown command "${command}" (commands: analyze, dataset, eval, serve)`);
+      throw new UsageError(`unknown command "${command}" (commands: analyze, batch, dataset, eval, serve)`);
   }
 }
 

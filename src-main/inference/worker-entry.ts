@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 
 /** `name` is the worker module's file name without extension; `from` the caller's import.meta.url. */
 export function workerEntry(name: string, from: string): URL {
-  if (!from.endsWith('.ts')) return new URL(`./${name}.js`, from);
+  // a module that tsx loaded inside a worker has a query after its path (`?tsx-namespace=…`)
+  if (!new URL(from).pathname.endsWith('.ts')) return new URL(`./${name}.js`, from);
   const target = new URL(`./${name}.ts`, from).href;
   // tsx's package exports map "." to dist/loader.mjs; its ESM API lives beside it.
   const loader = createRequire(from).resolve('tsx');

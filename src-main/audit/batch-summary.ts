@@ -1,0 +1,225 @@
+/**
+ * One capture's (or one home's) audit as a batch run keeps it: a small, plain record per device
+ * and observer — what each observer's catalog and the observer trained on the home can tell, and
+ * how many of the device's busy spans each sees — so a corpus of thousands of captures gives a
+ * results file of kilobytes per capture, in JSON lines and CSV (cli/batch-command.ts).
+ */
+import type { CatalogEvidence } from '../shared/audit-types.ts';
+import type { HomeAudit } from './audit-types.ts';
+
+export interface BatchObserverRow {
+  view: string;
+  /** The device's packets in this observer's view. */
+  packets: number;
+  /** The catalog's device-level evidence, and the class or category it names (null: none). */
+  evidence: CatalogEvidence;
+  named: string | null;
+  /** Share of its packets the catalog's model names as its class (labels.csv's, else the model's most frequent). */
+  recognisedShare: number;
+  /** Share of its later packets the observer trained on this home names right; null: not measured. */
+  inHomeShare: number | null;
+  /** Busy spans of the truth (routine left out) the observer's timeline of the device shows, of all. */
+  spansSeen: number;
+  spansTotal: number;
+  falseBusyPerDay: number;
+}
+
+export interface BatchDeviceRow {
+  mac: string;
+  name: string;
+  vendor: string;
+  trueLabel: string | null;
+  category: string | null;
+  packets: number;
+  bytes: number;
+  /** Seconds of the capture the device was busy (truth, LAN side). */
+  busySeconds: number;
+  observers: BatchObserverRow[];
+}
+
+export interface BatchResult {
+  /** The capture's file name, or the home's folder. */
+  name: string;
+  files: string[];
+  packets: number;
+  /** First and last packet (s since the epoch); null for a capture with none. */
+  start: number | null;
+  end: number | null;
+  /** Wall-clock seconds the audit took. */
+  seconds: number;
+  /** Read problems (what was readable was used). */
+  problems: string[];
+  devices: BatchDeviceRow[];
+  /** Per observer: the catalog's and the in-home observer's means, busy spans seen of all. */
+  observers: {
+    view: string;
+    meanRecognisedShare: number;
+    inHomeMean: number | null;
+    spansSeen: number;
+    spansTotal: number;
+  }[];
+  /** Why the audit failed (then nothing else is filled in), or null. */
+  error: string | null;
+}
+
+function busySeconds(audit: HomeAudit, mac: string): number {
+  const d = audit.devices.find((x) => x.mac === mac);
+  if (d === undefined) return 0;
+  return d.truth.segments.filter((s) => s.state === 'busy').reduce((a, s) => a + s.end - s.start, 0);
+}
+
+/** The batch record of one audit. */
+export function batchResult(
+  name: string,
+  files: readonly string[],
+  audit: HomeAudit,
+  seconds: number,
+): BatchResult {
+  const devices: BatchDeviceRow[] = audit.devices.map((d) => ({
+    mac: d.mac,
+    name: d.name,
+    vendor: d.vendor,
+    trueLabel: d.trueLabel,
+    category: d.category,
+    packets: d.packets,
+    bytes: d.bytes,
+    busySeconds: busySeconds(audit, d.mac),
+    observers: audit.observers.map((o) => {
+      const row = o.devices.find((r) => r.mac === d.mac);
+      const inHome = o.inHome?.devices.find((x) => x.mac === d.mac);
+      const id = row?.identity;
+      return {
+        view: o.view,
+        packets: id?.packets ?? 0,
+        evidence: id?.evidence ?? 'not-recognised',
+        named:
+          id === undefined
+            ? null
+            : id.evidence === 'recognised'
+              ? id.topModelClass
+              : id.evidence === 'looks-like'
+                ? (id.category?.category ?? null)
+                : null,
+        recognisedShare: id?.recognisedShare ?? 0,
+        inHomeShare: inHome?.measured === true ? inHome.recognisedShare : null,
+        spansSeen: row?.activity.spansSeen ?? 0,
+        spansTotal: row?.activity.spansTotal ?? 0,
+        falseBusyPerDay: row?.activity.falseBusyPerDay ?? 0,
+      };
+    }),
+  }));
+  return {
+    name,
+    files: [...files],
+    packets: audit.packets,
+    start: audit.start,
+    end: audit.end,
+    seconds,
+    problems: audit.files.flatMap((f) =>
+      f.errors.map((e) => (e.message.includes(f.path) ? e.message : `${f.path}: ${e.message}`)),
+    ),
+    devices,
+    observers: audit.observers.map((o) => ({
+      view: o.view,
+      meanRecognisedShare: o.meanRecognisedShare,
+      inHomeMean: o.inHome?.meanRecognisedShare ?? null,
+      spansSeen: o.devices.reduce((a, r) => a + r.activity.spansSeen, 0),
+      spansTotal: o.devices.reduce((a, r) => a + r.activity.spansTotal, 0),
+    })),
+    error: null,
+  };
+}
+
+/** The record of an audit that failed. */
+export function failedBatchResult(name: string, files: readonly string[], error: string): BatchResult {
+  return {
+    name,
+    files: [...files],
+    packets: 0,
+    start: null,
+    end: null,
+    seconds: 0,
+    problems: [],
+    devices: [],
+    observers: [],
+    error,
+  };
+}
+
+const OBSERVER_COLUMNS = [
+  'packets',
+  'evidence',
+  'named',
+  'recognised_share',
+  'in_home_share',
+  'spans_seen',
+  'spans_total',
+  'false_busy_per_day',
+] as const;
+
+/** Header of the CSV: one row per device of each capture, both observers side by side. */
+export function batchCsvHeader(views: readonly string[]): string[] {
+  return [
+    'capture',
+    'mac',
+    'name',
+    'vendor',
+    'true_label',
+    'category',
+    'packets',
+    'bytes',
+    'busy_seconds',
+    ...views.flatMap((v) => OBSERVER_COLUMNS.map((c) => `${v}_${c}`)),
+    'error',
+  ];
+}
+
+function cell(value: string | number | null): string {
+  if (value === null) return '';
+  const text =
+    typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(4)) : value;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The CSV rows of one result (no header; a failed capture is one row with its error). */
+export function batchCsvRows(result: BatchResult, views: readonly string[]): string[] {
+  const width = batchCsvHeader(views).length;
+  if (result.error !== null) {
+    const row: (string | null)[] = new Array<string | null>(width).fill(null);
+    row[0] = result.name;
+    row[width - 1] = result.error;
+    return [row.map(cell).join(',')];
+  }
+  return result.devices.map((d) => {
+    const cells: (string | number | null)[] = [
+      result.name,
+      d.mac,
+      d.name,
+      d.vendor,
+      d.trueLabel,
+      d.category,
+      d.packets,
+      d.bytes,
+      Math.round(d.busySeconds),
+    ];
+    for (const view of views) {
+      const o = d.observers.find((x) => x.view === view);
+      cells.push(
+        ...(o === undefined
+          ? OBSERVER_COLUMNS.map(() => null)
+          : [
+              o.packets,
+              o.evidence,
+              o.named,
+              o.recognisedShare,
+              o.inHomeShare,
+              o.spansSeen,
+              o.spansTotal,
+              o.falseBusyPerDay,
+            ]),
+      );
+    }
+    cells.push(null);
+    return cells.map(cell).join(',');
+  });
+}
