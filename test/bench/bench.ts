@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- capture.pcap ...] [--files N] [--no-memory] [--no-tshark]`
+ * `npm run bench [-- capture.pcap ...] [--files N] [--no-memory] [--no-tshark] [--week]`
  *
  * Throughput of the engine's packet path on real MADEA data, beside reference tools run in the
  * same process on the same file:
@@ -16,7 +16,8 @@
  *
  * By default the input is N MADEA monitoring files merged into one plain pcap under the system
  * temp folder (tcpdump cannot read gzip). Pin to one core for the per-core figure:
- * `taskset -c 0 npm run bench`.
+ * `taskset -c 0 npm run bench`. `--week` then runs test/bench/week.ts: the full audit of a week of
+ * one home (15.4 M packets) beside tcpdump and tshark (about 15 minutes; needs `npm run build`).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
@@ -44,6 +45,7 @@ const { values, positionals } = parseArgs({
     'no-memory': { type: 'boolean' },
     'no-tshark': { type: 'boolean' },
     'no-models': { type: 'boolean' },
+    week: { type: 'boolean' },
     models: { type: 'string' },
   },
 });
@@ -278,6 +280,11 @@ async function main(): Promise<void> {
     );
   }
   if (sink === 42) console.log('');
+  if (values.week === true) {
+    console.log('\nA week of one home (test/bench/week.ts)');
+    const r = spawnSync('npx', ['tsx', join(import.meta.dirname, 'week.ts')], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('the week benchmark failed');
+  }
 }
 
 /** One view's feature rows of the bench input, with the capture segments as runs. */
