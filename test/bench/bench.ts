@@ -17,7 +17,7 @@
  * By default the input is N MADEA monitoring files merged into one plain pcap under the system
  * temp folder (tcpdump cannot read gzip). Pin to one core for the per-core figure:
  * `taskset -c 0 npm run bench`. `--week` then runs test/bench/week.ts: the full audit of a week of
- * one home (15.4 M packets) beside tcpdump and tshark (about 15 minutes; needs `npm run build`).
+ * one home (15.4 M packets) beside tcpdump and tshark (about 10 minutes, tshark needing 14 GB; `npm run build` first).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';

@@ -2,10 +2,10 @@
  * `npx tsx test/bench/week-fixture.ts [--days 7] [--day 2023-06-13] [--out FILE]`
  *
  * Builds a long capture of one whole home from real data (never committed): MADEA's busiest
- * monitoring day (2023-06-13: 110 files, 2.2 M packets, 15 devices, 24.5 hours) read in the order
+ * monitoring day (2023-06-13: 110 files, 2.2 M packets, 15 devices, 22.2 hours) read in the order
  * of their first packets and written as one pcap, then copies of that day shifted in time with `editcap -t`, each
  * starting a second after the one before ends (so the audit reads one continuous week), laid end
- * to end with `mergecap -a` into one classic pcap: 7 days give 15.4 M packets, 1.7 GB. The week
+ * to end with `mergecap -a` into one classic pcap: 7 copies (6.5 days) give 15.4 M packets, 1.46 GB. The week
  * benchmark (test/bench/week.ts) audits it.
  */
 import { execFileSync } from 'node:child_process';
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       out: { type: 'string' },
     },
   });
-  const out = values.out ?? join(tmpdir(), 'telltale-week.pcap');
+  const out = values.out ?? join(tmpdir(), `telltale-week-${values.days}d.pcap`);
   const r = await buildWeekFixture(out, Number(values.days), values.day);
   console.log(`${out}: ${r.packets} packets over ${(r.seconds / 86_400).toFixed(2)} days`);
 }
