@@ -6,7 +6,7 @@
  * opened at once. Runs until interrupted (Ctrl-C).
  */
 import { startEngineServer, type RunningServer } from '../engine/engine-server.ts';
-import { defaultDataDir, rendererDir } from '../store/folders.ts';
+import { defaultDataDir, packageVersion, rendererDir } from '../store/folders.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
 
 export interface ServeArgs {
@@ -50,7 +50,7 @@ export async function runServe(args: ServeArgs, io: CliIo): Promise<number> {
       modelsDir: args.modelsDir,
       rendererDir: rendererDir(),
       port: args.port,
-      version: process.env.npm_package_version ?? '0.1.0',
+      version: packageVersion(),
       allowFolders: args.allowFolders,
       allowFiles: args.labels === null ? args.captures : [...args.captures, args.labels],
       uploadQuotaBytes: args.uploadQuotaBytes,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `telltale` command line: `analyze`, `batch`, `dataset`, `serve` and `eval`. `main()` takes its
+ * The `telltale` command line: `analyze`, `batch`, `report`, `dataset`, `serve` and `eval`. `main()` takes its
  * arguments and I/O explicitly so tests run it in-process; run as a program, it wires itself to
  * the real process.
  */
@@ -16,9 +16,11 @@ import { runAnalyze } from './analyze-command.ts';
 import { parseShard, runBatchCommand } from './batch-command.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
 import { runDataset } from './dataset-command.ts';
+import { parsePaper, parseTimeZone, runReport } from './report-command.ts';
+import { NoChromiumError } from './report-pdf.ts';
 import { runEval } from './eval-command.ts';
 import { parsePort, runServe } from './serve-command.ts';
-import { defaultDatasetsDir, defaultModelsDir } from '../store/folders.ts';
+import { defaultDatasetsDir, defaultModelsDir, packageVersion } from '../store/folders.ts';
 import { ManifestError, MODEL_VIEWS, type ModelView } from '../inference/model-manifest.ts';
 import { InferenceError } from '../inference/onnx-scorer.ts';
 
@@ -42,6 +44,14 @@ const USAGE = `Usage:
       and .cap files (optionally .gz). Prints a summary table and writes JSON lines and CSV (one
       row per device) as each audit ends. --shard K/N audits the K-th of N shares of the jobs,
       for splitting a corpus across machines; the shares' results concatenate.
+  telltale report <capture...> [--labels labels.csv] (--pdf out.pdf | --html out.html)
+                  [--paper a4|letter] [--device MAC] [--title NAME] [--time-zone ZONE]
+                  [--no-what-if] [--models DIR] [--no-progress]
+      The privacy report of the full audit: the home's verdict, the household table, a section
+      per device that gives something away (timelines, busiest times, findings, what would
+      help and what it costs), how it was measured and its limits, and an appendix for
+      researchers. --pdf prints it with the Chromium or Chrome on this computer (or the one
+      TELLTALE_CHROMIUM names); --html writes the same page. --device: that device alone.
   telltale dataset <capture...> --labels labels.csv --view lan|napt|vpn --out DIR
                    [--vpn-profile NAME] [--defence pad-N|pad-mtu|cover-Rpps] [--no-progress]
       Per-packet feature vectors, true labels and provenance as NumPy .npy files + meta.json;
@@ -161,6 +171,18 @@ const COMMAND_OPTIONS = {
   ],
   batch: ['labels', 'per', 'jobs', 'jsonl', 'csv', 'shard', 'models', 'vpn-profile', 'no-progress'],
   dataset: ['labels', 'view', 'out', 'vpn-profile', 'defence', 'no-progress'],
+  report: [
+    'labels',
+    'pdf',
+    'html',
+    'paper',
+    'device',
+    'title',
+    'time-zone',
+    'no-what-if',
+    'models',
+    'no-progress',
+  ],
   eval: ['models', 'datasets', 'work', 'vpn-profile', 'no-progress'],
   serve: ['port', 'data', 'models', 'labels', 'allow', 'upload-quota', 'no-progress'],
 } as const;
@@ -201,6 +223,12 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       jsonl: { type: 'string' },
       csv: { type: 'string' },
       shard: { type: 'string' },
+      pdf: { type: 'string' },
+      html: { type: 'string' },
+      paper: { type: 'string' },
+      device: { type: 'string' },
+      title: { type: 'string' },
+      'time-zone': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -298,6 +326,25 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
         progressIo,
       );
     }
+    case 'report': {
+      checkInputFiles(positionals, 'capture file');
+      return runReport(
+        {
+          captures: positionals,
+          labels: values.labels ?? null,
+          pdf: values.pdf ?? null,
+          html: values.html ?? null,
+          paper: parsePaper(values.paper),
+          device: values.device ?? null,
+          title: values.title ?? null,
+          timeZone: parseTimeZone(values['time-zone']),
+          whatIfs: values['no-what-if'] !== true,
+          modelsDir: values.models ?? defaultModelsDir(),
+          version: packageVersion(),
+        },
+        progressIo,
+      );
+    }
     case 'dataset': {
       if (values.labels === undefined) throw new UsageError('dataset needs --labels labels.csv');
       if (values.view === undefined) throw new UsageError(`dataset needs --view (${VIEW_NAMES.join(', ')})`);
@@ -343,7 +390,9 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       );
     }
     default:
-      throw new UsageError(`unknown command "${command}" (commands: analyze, batch, dataset, eval, serve)`);
+      throw new UsageError(
+        `unknown command "${command}" (commands: analyze, batch, dataset, eval, report, serve)`,
+      );
   }
 }
 
@@ -359,6 +408,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (
       error instanceof GroundTruthError ||
       error instanceof ManifestError ||
+      error instanceof NoChromiumError ||
       error instanceof InferenceError
     ) {
       io.stderr(`telltale: ${error.message}\n`);

@@ -5,7 +5,7 @@
  * names and types, settings, browser-mode uploads), and the desktop app's parts once packaged.
  * Callers let the person override each (`--models DIR`, `--datasets DIR`, `--data DIR`).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -17,6 +17,18 @@ export function packageRoot(): string {
     const parent = dirname(dir);
     if (parent === dir) throw new Error(`no package root above ${import.meta.dirname}`);
     dir = parent;
+  }
+}
+
+/** Telltale's version, from the package's package.json ('unknown' when it cannot be read). */
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
   }
 }
 

@@ -1,0 +1,97 @@
+/**
+ * `telltale report <capture...> [--labels labels.csv] [--pdf out.pdf] [--html out.html]
+ * [--paper a4|letter] [--device MAC] [--title NAME] [--time-zone ZONE] [--no-what-if]`: the full
+ * audit (both observers, timelines, the in-home observers, findings and the default what-ifs),
+ * then the privacy report of report/report-html.ts as a web page and / or a PDF.
+ */
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { runHomeAudit } from '../audit/home-audit.ts';
+import { GroundTruth } from '../devices/ground-truth.ts';
+import { normalizeMac } from '../devices/address-scope.ts';
+import { auditFindings } from '../findings/findings.ts';
+import { renderReport, type Paper } from '../report/report-html.ts';
+import { DEFAULT_DEFENCES, type Defence } from '../views/defences.ts';
+import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
+import { ProgressBar } from './progress-bar.ts';
+import { printPdf } from './report-pdf.ts';
+
+export interface ReportArgs {
+  captures: string[];
+  labels: string | null;
+  pdf: string | null;
+  html: string | null;
+  paper: Paper;
+  device: string | null;
+  title: string | null;
+  timeZone: string | undefined;
+  whatIfs: boolean;
+  modelsDir: string;
+  version: string;
+}
+
+/** `a4` / `letter` in any case. */
+export function parsePaper(text: string | undefined): Paper {
+  if (text === undefined) return 'A4';
+  const t = text.trim().toLowerCase();
+  if (t === 'a4') return 'A4';
+  if (t === 'letter') return 'Letter';
+  throw new UsageError(`--paper: "${text}" is not a4 or letter`);
+}
+
+/** An IANA time zone this Node knows, e.g. Europe/Berlin. */
+export function parseTimeZone(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: text });
+  } catch {
+    throw new UsageError(
+      `--time-zone: "${text}" is not a time zone (e.g. Europe/Berlin, America/New_York, UTC)`,
+    );
+  }
+  return text;
+}
+
+export async function runReport(args: ReportArgs, io: CliIo): Promise<number> {
+  if (args.pdf === null && args.html === null)
+    throw new UsageError('report needs --pdf FILE, --html FILE or both');
+  const device = args.device === null ? null : normalizeMac(args.device);
+  if (args.device !== null && device === null)
+    throw new UsageError(`--device: "${args.device}" is not a MAC address`);
+  const groundTruth = args.labels === null ? null : await GroundTruth.load(args.labels);
+  const bar = io.progress === undefined ? null : new ProgressBar(io.progress);
+  const defences: Defence[] = args.whatIfs ? [...DEFAULT_DEFENCES] : [];
+  const { audit } = await runHomeAudit(args.captures, {
+    modelsDir: args.modelsDir,
+    groundTruth,
+    defences,
+    onProgress: (p) => {
+      bar?.update({ label: p.stage, fraction: p.fraction, packets: p.packets });
+    },
+  });
+  bar?.done();
+  if (device !== null && !audit.devices.some((d) => d.mac === device))
+    throw new UsageError(`--device: no home device ${device} in these captures`);
+  const findings = auditFindings(audit);
+  const title =
+    args.title ??
+    (args.captures.length === 1 ? basename(args.captures[0]) : `${args.captures.length} captures`);
+  const html = renderReport(audit, findings, {
+    title,
+    captures: args.captures.map((c) => basename(c)),
+    generatedAt: new Date(),
+    timeZone: args.timeZone,
+    telltaleVersion: args.version,
+    paper: args.paper,
+    device,
+  });
+  if (args.html !== null) {
+    writeFileSync(args.html, html);
+    io.stdout(`wrote ${args.html}\n`);
+  }
+  if (args.pdf !== null) {
+    await printPdf(html, args.pdf, args.paper, title);
+    io.stdout(`wrote ${args.pdf}\n`);
+  }
+  return ExitCode.OK;
+}

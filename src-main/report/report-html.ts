@@ -1,0 +1,638 @@
+/**
+ * The privacy report as one self-contained HTML document (inline CSS and SVG, no scripts, no
+ * external resources), laid out for print: the CLI prints it to PDF with Chromium
+ * (cli/report-command.ts) and writes it as HTML, from this one layout.
+ *
+ * 1. Cover: the home's verdict in three sentences (what the ISP can tell, what a VPN carrier can
+ *    tell, the one change that helps most), the capture period in local time with its zone, how
+ *    much was seen, when the report was made, Telltale's and the models' versions.
+ * 2. The household: every device, its kind, what each observer can tell about its identity (the
+ *    evidence level, and the figure of the observer trained on this home) and its activity (busy
+ *    spans seen of all), and the services it talks to.
+ * 3. One section per device that gives something away: its timelines (truth, ISP, VPN carrier) as
+ *    a strip across the page, its busiest spans, the findings in plain words and what to do, with
+ *    the cost per month and the effect measured by the what-ifs; quiet devices one line each.
+ * 4. How this was measured and its limits.
+ * 5. Appendix for researchers: every finding with its evidence, the what-if table, the models.
+ *
+ * Every number comes from the audit; nothing is said that it did not measure.
+ */
+import { formatBytes, formatDuration, type ActivityTimeline } from '../activity/activity-timeline.ts';
+import type { DeviceAudit, HomeAudit, ObserverAudit, WhatIf } from '../audit/audit-types.ts';
+import { OBSERVER_NAMES } from '../audit/audit-types.ts';
+import { deviceName, registeredDomain, type Finding } from '../findings/findings.ts';
+import { categoryWords } from '../shared/audit-types.ts';
+
+export type Paper = 'A4' | 'Letter';
+
+export interface ReportMeta {
+  /** What the report is of: the home's or the capture's name (the running header). */
+  title: string;
+  /** The capture files' names. */
+  captures: readonly string[];
+  generatedAt: Date;
+  /** IANA time zone the times are shown in (default: this computer's). */
+  timeZone?: string;
+  telltaleVersion: string;
+  paper: Paper;
+  /** Only this device's section (and the cover and methods); null: the whole home. */
+  device?: string | null;
+}
+
+const pct = (share: number): string => `${Math.round(100 * share)} %`;
+
+function escapeHtml(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** A tagged template whose interpolations are escaped unless they are already `Html`. */
+class Html {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
+function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  let out = strings[0];
+  values.forEach((v, i) => {
+    out += piece(v) + strings[i + 1];
+  });
+  return new Html(out);
+}
+
+function piece(v: unknown): string {
+  if (v instanceof Html) return v.text;
+  if (Array.isArray(v)) return v.map(piece).join('');
+  if (v === null || v === undefined || v === false) return '';
+  return escapeHtml(typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v));
+}
+
+/** Local time in the report's zone: "Tue 13 Jun 2023, 21:51". */
+function localTime(seconds: number, zone: string, withDate = true): string {
+  const options: Intl.DateTimeFormatOptions = withDate
+    ? {
+        weekday: 'short',
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+      }
+    : { hour: '2-digit', minute: '2-digit' };
+  return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: zone, hourCycle: 'h23' }).format(
+    new Date(seconds * 1000),
+  );
+}
+
+/** "Europe/Berlin (UTC+02:00)" at a given moment. */
+function zoneLabel(zone: string, at: number): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    timeZoneName: 'longOffset',
+  }).formatToParts(new Date(at * 1000));
+  const offset = parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
+  return `${zone} (${offset === 'GMT' ? 'UTC' : offset.replace('GMT', 'UTC')})`;
+}
+
+function busySeconds(t: ActivityTimeline | null): number {
+  return (t?.segments ?? []).filter((s) => s.state === 'busy').reduce((a, s) => a + s.end - s.start, 0);
+}
+
+/** The device's kind in words: labels.csv's category, else the category model's, else null. */
+function kindOf(d: DeviceAudit, audit: HomeAudit): string | null {
+  if (d.category !== null && !d.category.startsWith('NON-IOT')) return d.category;
+  if (d.category?.startsWith('NON-IOT') === true)
+    return d.category.slice('NON-IOT:'.length) || 'not a smart device';
+  for (const o of audit.observers) {
+    const c = o.devices.find((r) => r.mac === d.mac)?.identity.category?.category ?? null;
+    if (c !== null) return `looks like ${categoryWords(c)}`;
+  }
+  return null;
+}
+
+/** What one observer can tell about a device's identity, at its evidence level, in words. */
+function identityWords(o: ObserverAudit, mac: string): { text: string; level: 'high' | 'medium' | 'low' } {
+  const r = o.devices.find((x) => x.mac === mac);
+  const home = o.inHome?.devices.find((x) => x.mac === mac);
+  if (r === undefined || r.identity.packets === 0) return { text: 'sees none of its traffic', level: 'low' };
+  const id = r.identity;
+  const parts: string[] = [];
+  if (id.evidence === 'recognised' && id.topModelClass !== null)
+    parts.push(`recognised as ${id.topModelClass}`);
+  else if (id.evidence === 'looks-like' && id.category?.category != null)
+    parts.push(`looks like ${categoryWords(id.category.category)}`);
+  else parts.push('not recognised');
+  if (home?.measured === true && home.recognisedShare !== null)
+    parts.push(`learned: ${pct(home.recognisedShare)} named`);
+  const share = home?.measured === true ? (home.recognisedShare ?? 0) : 0;
+  const level = id.evidence === 'recognised' || share >= 0.8 ? 'high' : share >= 0.5 ? 'medium' : 'low';
+  return { text: parts.join('; '), level };
+}
+
+function activityWords(o: ObserverAudit, mac: string): string {
+  const r = o.devices.find((x) => x.mac === mac);
+  if (r === undefined || r.activity.spansTotal === 0) return '–';
+  return `${r.activity.spansSeen} of ${r.activity.spansTotal}`;
+}
+
+function talksTo(d: DeviceAudit): string {
+  const domains = [...new Set([...d.sniNames, ...d.dnsNames].map(registeredDomain))].filter(
+    (n) => !n.endsWith('arpa') && n.includes('.'),
+  );
+  return domains.length === 0 ? '–' : domains.slice(0, 3).join(', ') + (domains.length > 3 ? ', …' : '');
+}
+
+/** Seconds of time the capture covers. */
+function coveredSeconds(audit: HomeAudit): number {
+  return audit.coverage.reduce((a, c) => a + c.end - c.start, 0);
+}
+
+/** Extra data a what-if costs per month of the home's traffic as captured. */
+function perMonth(w: WhatIf, audit: HomeAudit): string {
+  const seconds = coveredSeconds(audit);
+  return seconds <= 0 ? '–' : `${formatBytes((w.extraBytes / seconds) * 30 * 86_400)} a month`;
+}
+
+/** The what-if that lowers an observer's recognition most, with its drop; null without any. */
+function bestWhatIf(audit: HomeAudit, view?: string): { w: WhatIf; drop: number } | null {
+  let best: { w: WhatIf; drop: number } | null = null;
+  for (const w of audit.whatIfs) {
+    if (view !== undefined && w.view !== view) continue;
+    const base =
+      w.sample?.undefended.meanRecognisedShare ??
+      audit.observers.find((o) => o.view === w.view)?.meanRecognisedShare ??
+      0;
+    const drop = base - w.meanRecognisedShare;
+    if (best === null || drop > best.drop) best = { w, drop };
+  }
+  return best;
+}
+
+/** A device "gives something away" when a finding about it is high or medium. */
+function leaks(findings: readonly Finding[], mac: string): boolean {
+  return findings.some((f) => f.device === mac && (f.severity === 'high' || f.severity === 'medium'));
+}
+
+function verdict(audit: HomeAudit): Html[] {
+  const out: Html[] = [];
+  const devices = audit.devices.filter((d) => d.category?.startsWith('NON-IOT') !== true);
+  for (const o of audit.observers) {
+    const seen = devices.filter((d) => (o.devices.find((r) => r.mac === d.mac)?.identity.packets ?? 0) > 0);
+    const told = seen.filter((d) => identityWords(o, d.mac).level === 'high');
+    const spans = o.devices.reduce(
+      (a, r) => ({ seen: a.seen + r.activity.spansSeen, total: a.total + r.activity.spansTotal }),
+      { seen: 0, total: 0 },
+    );
+    const who = o.view === 'napt' ? 'Your ISP' : "Your VPN's carrier";
+    out.push(
+      html`<p class="verdict">
+        <strong>${who}</strong> sees traffic of ${seen.length} of your ${devices.length} devices and could
+        tell ${told.length} of them apart by their traffic
+        alone${
+          spans.total > 0 ? html`; it would see ${spans.seen} of their ${spans.total} busy moments` : ''
+        }.
+      </p>`,
+    );
+  }
+  const best = bestWhatIf(audit);
+  out.push(
+    best === null || best.drop <= 0.05
+      ? html`<p class="verdict">
+          <strong>What helps most:</strong> none of the defences tried changes much
+          here${audit.whatIfs.length === 0 ? ' (no defence was tried)' : ''}.
+        </p>`
+      : html`<p class="verdict">
+          <strong>What helps most:</strong> ${best.w.description} against ${OBSERVER_NAMES[best.w.view]} — it
+          would recognise ${pct(best.w.meanRecognisedShare)} of your devices' traffic instead of
+          ${pct(best.w.meanRecognisedShare + best.drop)}, for ${perMonth(best.w, audit)} of extra data.
+        </p>`,
+  );
+  return out;
+}
+
+/** A timeline as an SVG strip across [start, end): busy dark, idle light, asleep pale. */
+function strip(t: ActivityTimeline | null, start: number, end: number, width = 600, height = 14): Html {
+  const x = (s: number): number => ((Math.max(start, Math.min(end, s)) - start) / (end - start)) * width;
+  const fill = { busy: '#b3261e', idle: '#9aa7b8', asleep: '#e3e7ee' } as const;
+  const rects = (t?.segments ?? [])
+    .filter((s) => s.end > start && s.start < end)
+    .map((s) => {
+      // a short busy span stays visible: at least one point wide
+      const w = Math.max(s.state === 'busy' ? 1.2 : 0, x(s.end) - x(s.start));
+      return html`<rect
+        x="${x(s.start).toFixed(2)}"
+        y="0"
+        width="${w.toFixed(2)}"
+        height="${height}"
+        fill="${fill[s.state]}"
+      />`;
+    });
+  return html`<svg class="strip" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" role="img">
+    <rect
+      x="0"
+      y="0"
+      width="${width}"
+      height="${height}"
+      fill="#ffffff"
+      stroke="#c9ced6"
+      stroke-width="0.5"
+    />
+    ${rects}
+  </svg>`;
+}
+
+function deviceSection(
+  d: DeviceAudit,
+  audit: HomeAudit,
+  findings: readonly Finding[],
+  zone: string,
+  start: number,
+  end: number,
+): Html {
+  const own = findings.filter((f) => f.device === d.mac && f.severity !== 'info');
+  const spans = d.truth.spans
+    .filter((s) => !s.routine)
+    .sort((a, b) => b.bytesUp + b.bytesDown + b.bytesLocal - (a.bytesUp + a.bytesDown + a.bytesLocal))
+    .slice(0, 3)
+    .sort((a, b) => a.start - b.start);
+  // the advice of its most severe finding (the appendix has every finding with its evidence)
+  const order = ['high', 'medium', 'low', 'info'];
+  const advice =
+    [...own].sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity))[0]?.advice ?? null;
+  const rows = [
+    { name: 'What it did', t: d.truth },
+    ...audit.observers.map((o) => ({
+      name: o.view === 'napt' ? 'What your ISP sees' : "What your VPN's carrier sees",
+      t: o.devices.find((r) => r.mac === d.mac)?.inferred ?? null,
+    })),
+  ];
+  const actions = audit.whatIfs
+    .map((w) => {
+      const row = w.devices.find((x) => x.mac === d.mac);
+      const before =
+        row?.undefended?.recognisedShare ??
+        audit.observers.find((o) => o.view === w.view)?.devices.find((r) => r.mac === d.mac)?.identity
+          .recognisedShare;
+      return row === undefined || before === undefined
+        ? null
+        : { w, row, drop: before - row.recognisedShare, before };
+    })
+    .filter((a): a is NonNullable<typeof a> => a !== null && a.drop > 0.05)
+    .sort((a, b) => b.drop - a.drop)
+    .slice(0, 1);
+  const kind = kindOf(d, audit);
+  return html`<section class="device">
+    <h3>${deviceName(d)}${kind === null ? '' : html` <span class="kind">${kind}</span>`}</h3>
+    <table class="timelines">
+      ${rows.map(
+        (r) =>
+          html`<tr>
+            <th>${r.name}</th>
+            <td>${strip(r.t, start, end)}</td>
+            <td class="num">${formatDuration(busySeconds(r.t))} busy</td>
+          </tr>`,
+      )}
+      <tr>
+        <th></th>
+        <td class="axis"><span>${localTime(start, zone)}</span><span>${localTime(end, zone)}</span></td>
+        <td></td>
+      </tr>
+    </table>
+    ${
+      spans.length === 0
+        ? html`<p class="spans">It was never busy in this capture.</p>`
+        : html`<p class="spans">
+            <strong>Busiest:</strong> ${spans.map(
+              (x, k) =>
+                html`${k > 0 ? '; ' : ''}${localTime(x.start, zone)}${
+                  x.end - x.start >= 60 ? html`–${localTime(x.end, zone, false)}` : ''
+                }:
+                ${x.description}`,
+            )}.
+          </p>`
+    }
+    ${
+      own.length === 0
+        ? ''
+        : html`<ul class="findings">
+            ${own.map((f) => html`<li class="${f.severity}"><span class="badge">${f.severity}</span> ${f.title}</li>`)}
+          </ul>`
+    }
+    ${advice === null ? '' : html`<p class="advice"><strong>What to do:</strong> ${advice}</p>`}
+    ${actions.map(
+      (a) =>
+        html`<p class="advice">
+          <strong>Measured:</strong> with ${a.w.description}, ${OBSERVER_NAMES[a.w.view]} would recognise
+          ${pct(a.row.recognisedShare)} of its traffic instead of ${pct(a.before)}, for
+          ${perMonth(a.w, audit)} of extra data for the whole home.
+        </p>`,
+    )}
+  </section>`;
+}
+
+const STYLE = `
+@page { margin: 20mm 14mm 16mm 14mm; }
+* { box-sizing: border-box; }
+html { color-scheme: light; }
+body { font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; line-height: 1.4; color: #1b1f24; background: #fff; margin: 0; }
+h1 { font-size: 20pt; margin: 0 0 4mm; }
+h2 { font-size: 14pt; margin: 0 0 3mm; break-before: page; border-bottom: 1px solid #c9ced6; padding-bottom: 1mm; }
+h3 { font-size: 11.5pt; margin: 0 0 2mm; }
+.kind { font-weight: normal; color: #4b5563; font-size: 9.5pt; margin-left: 2mm; }
+p { margin: 0 0 2mm; }
+.verdict { font-size: 11.5pt; margin-bottom: 3mm; }
+.facts { width: 100%; border-collapse: collapse; margin-top: 6mm; }
+.facts th { text-align: left; width: 32%; color: #4b5563; font-weight: normal; padding: 1mm 0; vertical-align: top; }
+.facts td { padding: 1mm 0; overflow-wrap: anywhere; }
+table.list { width: 100%; border-collapse: collapse; table-layout: fixed; font-size: 8.5pt; }
+table.list th, table.list td { border-bottom: 1px solid #e3e7ee; padding: 1.2mm 1.5mm 1.2mm 0; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+table.list th { color: #4b5563; font-weight: bold; }
+table.list tr { break-inside: avoid; }
+.num { text-align: right; white-space: nowrap; }
+section.device { break-inside: avoid; margin: 0 0 5mm; }
+table.timelines { width: 100%; border-collapse: collapse; table-layout: fixed; margin-bottom: 2mm; }
+table.timelines th { width: 34mm; text-align: left; font-weight: normal; color: #4b5563; font-size: 8.5pt; padding: 0.6mm 2mm 0.6mm 0; }
+table.timelines td { padding: 0.6mm 0; }
+table.timelines td.num { width: 22mm; font-size: 8.5pt; color: #4b5563; padding-left: 2mm; }
+svg.strip { display: block; width: 100%; height: 4mm; }
+td.axis { display: flex; justify-content: space-between; font-size: 7.5pt; color: #4b5563; }
+.label { font-weight: bold; margin-top: 2mm; }
+ul { margin: 0 0 2mm; padding-left: 5mm; }
+ul.findings { list-style: none; padding: 0; margin: 1mm 0 1.5mm; }
+ul.findings li { margin: 0 0 1mm; padding-left: 2.5mm; border-left: 2pt solid #9aa7b8; }
+ul.findings li.high { border-color: #b3261e; }
+ul.findings li.medium { border-color: #8a5a00; }
+ul.findings li.high .badge, .badge.high { color: #b3261e; }
+ul.findings li.medium .badge, .badge.medium { color: #8a5a00; }
+p.spans, p.advice { font-size: 8.5pt; }
+table.appendix td { font-size: 7.5pt; }
+.finding { border-left: 2.5pt solid #9aa7b8; padding: 0.5mm 0 0.5mm 3mm; margin: 2mm 0; break-inside: avoid; }
+.finding.high { border-color: #b3261e; }
+.finding.medium { border-color: #8a5a00; }
+.finding .title { font-weight: bold; margin-bottom: 1mm; }
+.finding .advice { color: #2f3640; }
+.badge { display: inline-block; font-size: 7pt; text-transform: uppercase; letter-spacing: 0.05em; border: 1px solid currentColor; border-radius: 2pt; padding: 0 1.2mm; margin-right: 1mm; }
+.finding.high .badge { color: #b3261e; }
+.finding.medium .badge { color: #8a5a00; }
+.quiet li { margin-bottom: 1mm; }
+.legend span { display: inline-block; width: 3mm; height: 3mm; margin: 0 1mm 0 3mm; vertical-align: -0.4mm; }
+.small { font-size: 8.5pt; color: #4b5563; }
+.evidence { color: #4b5563; }
+`;
+
+/** The report (see the module comment) as one HTML document. */
+export function renderReport(audit: HomeAudit, findings: readonly Finding[], meta: ReportMeta): string {
+  const zone = meta.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const start = audit.start ?? 0;
+  const end = Math.max(start + 60, audit.end ?? start);
+  const onlyDevice = meta.device ?? null;
+  const devices = audit.devices.filter((d) => onlyDevice === null || d.mac === onlyDevice);
+  const leaking = devices.filter((d) => leaks(findings, d.mac));
+  const quiet = devices.filter((d) => !leaks(findings, d.mac));
+  const covered = coveredSeconds(audit);
+  const gaps = Math.max(0, audit.coverage.length - 1);
+  const models = audit.observers.map((o) => `${o.observer}: ${o.modelId}`).join('; ');
+  const smart = audit.devices.filter((d) => d.category?.startsWith('NON-IOT') !== true);
+  const observersHead = audit.observers.map((o) => (o.view === 'napt' ? 'ISP' : 'VPN carrier'));
+
+  const cover = html`<section class="cover">
+    <h1>What your home's traffic gives away</h1>
+    <p class="small">Telltale privacy report — ${meta.title}</p>
+    ${verdict(audit)}
+    <table class="facts">
+      <tr>
+        <th>Capture</th>
+        <td>
+          ${audit.start === null ? 'no packets' : html`${localTime(start, zone)} to ${localTime(end, zone)} (${formatDuration(end - start)}), times in ${zoneLabel(zone, start)}`}
+        </td>
+      </tr>
+      <tr>
+        <th>What was seen</th>
+        <td>
+          ${audit.devices.length}
+          devices${smart.length < audit.devices.length ? ` (${smart.length} of them smart-home devices)` : ''},
+          ${audit.packets} packets over ${formatDuration(covered)} of
+          traffic${gaps > 0 ? `, with ${gaps} gap${gaps === 1 ? '' : 's'} where nothing was captured` : ''}
+        </td>
+      </tr>
+      <tr>
+        <th>Files</th>
+        <td>
+          ${meta.captures.length <= 3 ? meta.captures.join(', ') : `${meta.captures.length} capture files`}
+        </td>
+      </tr>
+      <tr>
+        <th>Made</th>
+        <td>${localTime(meta.generatedAt.getTime() / 1000, zone)} by Telltale ${meta.telltaleVersion}</td>
+      </tr>
+      <tr>
+        <th>Models</th>
+        <td>${models || 'none'}</td>
+      </tr>
+    </table>
+  </section>`;
+
+  const household = html`<section>
+    <h2>Your household</h2>
+    <p>
+      Every device Telltale found, what each outside observer can tell about it, and when it can see it at
+      work. <em>Recognised</em>: our catalog named it and the device passed its test. <em>Learned</em>: the
+      share of its traffic an ISP or VPN carrier that has learned devices like yours names correctly (measured
+      on this capture: its later traffic, after learning from the earlier). <em>Busy seen</em>: of the times
+      the device was busy, how many the observer sees.
+    </p>
+    <table class="list">
+      <colgroup>
+        <col style="width:17%" />
+        <col style="width:11%" />
+        ${audit.observers.map(
+          () =>
+            html`<col style="width:22%" />
+              <col style="width:8%" />`,
+        )}
+        <col style="width:12%" />
+      </colgroup>
+      <thead>
+        <tr>
+          <th>Device</th>
+          <th>Kind</th>
+          ${observersHead.map(
+            (h) =>
+              html`<th>${h}: who it is</th>
+                <th>${h}: busy seen</th>`,
+          )}
+          <th>Talks to</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${devices.map(
+          (d) =>
+            html`<tr>
+              <td>${deviceName(d)}</td>
+              <td>${kindOf(d, audit) ?? '–'}</td>
+              ${audit.observers.map(
+                (o) =>
+                  html`<td>${identityWords(o, d.mac).text}</td>
+                    <td>${activityWords(o, d.mac)}</td>`,
+              )}
+              <td>${talksTo(d)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+
+  const sections = html`<section>
+    <h2>Device by device</h2>
+    <p class="legend small">
+      Timelines across the whole capture: <span style="background:#b3261e"></span>busy
+      <span style="background:#9aa7b8"></span>idle <span style="background:#e3e7ee"></span>asleep; blank where
+      the observer saw nothing.
+    </p>
+    ${leaking.map((d) => deviceSection(d, audit, findings, zone, start, end))}
+    ${
+      quiet.length === 0
+        ? ''
+        : html`<h3>Quiet devices</h3>
+            <ul class="quiet">
+              ${quiet.map(
+                (d) =>
+                  html`<li>
+                    <strong>${deviceName(d)}</strong>: gives little away —
+                    ${audit.observers.map((o, i) => html`${i > 0 ? '; ' : ''}${OBSERVER_NAMES[o.view]}: ${identityWords(o, d.mac).text}`)}.
+                  </li>`,
+              )}
+            </ul>`
+    }
+  </section>`;
+
+  const methods = html`<section>
+    <h2>How this was measured, and its limits</h2>
+    <p>
+      <strong>The observers.</strong> Telltale replays the capture as your ISP would see it behind your router
+      (NAPT: addresses and ports of the router's flows, packet sizes and timing) and as a VPN's carrier would
+      (one encrypted tunnel: sizes and timing only). What each can tell is measured on the capture itself;
+      nothing left this computer.
+    </p>
+    <p>
+      <strong>Who a device is.</strong> Two measures: our catalog of devices, trained on other homes, names a
+      device only when all its traffic passes a device-level test (on devices it never saw it named a specific
+      wrong device in about 1 in 20 captures or fewer); and an observer that learns your own devices is
+      trained on the earlier part of this capture and tested on the later part, which is what an ISP with
+      labelled traffic of devices like yours could do.
+    </p>
+    <p>
+      <strong>When a device is busy.</strong> Busy spans are found from each device's own traffic: a burst
+      well above its usual rate, or traffic of a kind it does not usually send. Its own timers (regular
+      heartbeats) count as idle. An observer "sees" a busy span when its view of the device is busy at the
+      same time.
+    </p>
+    <p>
+      <strong>Limits.</strong> Only what this capture holds: ${formatDuration(covered)} of
+      traffic${gaps > 0 ? ` in ${audit.coverage.length} stretches` : ''}; devices that were quiet may be busy
+      at other times. Traffic between devices inside your home is not seen by either observer. The defences
+      are simulated on this
+      capture${audit.whatIfs.some((w) => w.sample !== null) ? ', on a sample of it for long captures' : ''},
+      not tried on your network.
+    </p>
+  </section>`;
+
+  const appendix = html`<section>
+    <h2>Appendix: details for researchers</h2>
+    <h3>All findings</h3>
+    <table class="list appendix">
+      <colgroup>
+        <col style="width:9%" />
+        <col style="width:91%" />
+      </colgroup>
+      <tbody>
+        ${findings
+          .filter((f) => onlyDevice === null || f.device === onlyDevice || f.device === null)
+          .map(
+            (f) =>
+              html`<tr>
+                <td><span class="badge ${f.severity}">${f.severity}</span></td>
+                <td>
+                  <strong>${f.title}</strong
+                  >${f.evidence.map((e) => html`<br /><span class="evidence">${e}</span>`)}
+                </td>
+              </tr>`,
+          )}
+      </tbody>
+    </table>
+    ${
+      audit.whatIfs.length === 0
+        ? ''
+        : html`<h3>Defences tried (what-ifs)</h3>
+            <table class="list">
+              <thead>
+                <tr>
+                  <th>Defence</th>
+                  <th>Observer</th>
+                  <th class="num">Recognised</th>
+                  <th class="num">Busy spans seen</th>
+                  <th class="num">Extra traffic</th>
+                  <th class="num">Per month</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${audit.whatIfs.map(
+                  (w) =>
+                    html`<tr>
+                      <td>${w.description}</td>
+                      <td>${w.observer}</td>
+                      <td class="num">${pct(w.meanRecognisedShare)}</td>
+                      <td class="num">${w.spansSeen} / ${w.spansTotal}</td>
+                      <td class="num">+${pct(w.costShare)}</td>
+                      <td class="num">${perMonth(w, audit)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+    }
+    <h3>Models</h3>
+    <table class="list">
+      <thead>
+        <tr>
+          <th>Observer</th>
+          <th>Model</th>
+          <th class="num">Classes</th>
+          <th class="num">Unknown below</th>
+          <th class="num">Packets labelled</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${audit.observers.map(
+          (o) =>
+            html`<tr>
+              <td>${o.observer}</td>
+              <td>${o.modelId}</td>
+              <td class="num">${o.labels.length}</td>
+              <td class="num">${o.unknownThreshold.toFixed(2)}</td>
+              <td class="num">${o.packets}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>Telltale privacy report — ${escapeHtml(meta.title)}</title>
+<style>@page { size: ${meta.paper}; }${STYLE}</style></head>
+<body>
+${cover.text}
+${onlyDevice === null ? household.text : ''}
+${sections.text}
+${methods.text}
+${appendix.text}
+</body></html>
+`;
+}
