@@ -5,6 +5,7 @@
  * results file of kilobytes per capture, in JSON lines and CSV (cli/batch-command.ts).
  */
 import type { CatalogEvidence } from '../shared/audit-types.ts';
+import { csvLine } from '../shared/csv.ts';
 import type { HomeAudit } from './audit-types.ts';
 
 export interface BatchObserverRow {
@@ -174,13 +175,6 @@ export function batchCsvHeader(views: readonly string[]): string[] {
   ];
 }
 
-function cell(value: string | number | null): string {
-  if (value === null) return '';
-  const text =
-    typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(4)) : value;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** The CSV rows of one result (no header; a failed capture is one row with its error). */
 export function batchCsvRows(result: BatchResult, views: readonly string[]): string[] {
   const width = batchCsvHeader(views).length;
@@ -188,7 +182,7 @@ export function batchCsvRows(result: BatchResult, views: readonly string[]): str
     const row: (string | null)[] = new Array<string | null>(width).fill(null);
     row[0] = result.name;
     row[width - 1] = result.error;
-    return [row.map(cell).join(',')];
+    return [csvLine(row)];
   }
   return result.devices.map((d) => {
     const cells: (string | number | null)[] = [
@@ -220,6 +214,6 @@ export function batchCsvRows(result: BatchResult, views: readonly string[]): str
       );
     }
     cells.push(null);
-    return cells.map(cell).join(',');
+    return csvLine(cells);
   });
 }

@@ -4,13 +4,16 @@
  * and read errors; with `--view`, which device the observer's default model names for each
  * packet of that view, summarised per true device.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { GroundTruth } from '../devices/ground-truth.ts';
 import type { DeviceRecord } from '../devices/device-record.ts';
 import { analyzeCaptures, type CaptureAnalysis } from '../audit/capture-analysis.ts';
 import { runHomeAudit } from '../audit/home-audit.ts';
 import { ViewLog } from '../audit/view-log.ts';
 import { auditFindings } from '../findings/findings.ts';
+import { busySpansCsv, devicesCsv, findingsCsv } from '../report/report-csv.ts';
+import { csvDocument } from '../shared/csv.ts';
 import type { Defence } from '../views/defences.ts';
 import { exposureText, findingsText, inHomeText, timelinesText, whatIfText } from './audit-text.ts';
 import { DeviceIdentifier } from '../inference/device-identifier.ts';
@@ -31,6 +34,8 @@ export interface AnalyzeArgs {
   captures: string[];
   labels: string | null;
   json: string | null;
+  /** Folder for CSV files (devices, and with the audit findings and busy spans, with --view packets); null: none. */
+  csv?: string | null;
   views: ViewName[];
   vpnProfile: TunnelProfileName | undefined;
   /** Identify devices as this observer's default model does (`--view`); null: do not. */
@@ -190,7 +195,67 @@ export async function runAnalyze(args: AnalyzeArgs, io: CliIo): Promise<number> 
     writeFileSync(args.json, `${JSON.stringify(analysisJson(analysis, identification), null, 1)}\n`);
     io.stderr(`Wrote ${args.json}\n`);
   }
+  if (args.csv != null) {
+    const files: Record<string, string> = { 'devices.csv': inventoryCsv(analysis) };
+    if (identification !== undefined) files['packets.csv'] = packetsCsv(identification);
+    writeCsvFiles(args.csv, files, io);
+  }
   return unreadableFiles(analysis) > 0 ? ExitCode.UNREADABLE : ExitCode.OK;
+}
+
+function writeCsvFiles(dir: string, files: Record<string, string>, io: CliIo): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  io.stderr(`Wrote ${Object.keys(files).join(', ')} in ${dir}\n`);
+}
+
+/** The device inventory as CSV (analyze without the audit). */
+function inventoryCsv(analysis: CaptureAnalysis): string {
+  const snapshot = analysis.inventory.toJSON();
+  return csvDocument(
+    [
+      'mac',
+      'role',
+      'vendor',
+      'name',
+      'true_label',
+      'addresses',
+      'packets_sent',
+      'packets_received',
+      'bytes_sent',
+      'bytes_received',
+      'first_seen',
+      'last_seen',
+    ],
+    snapshot.devices.map((d) => [
+      d.mac,
+      d.role,
+      d.vendorText,
+      d.displayName,
+      d.label?.device ?? null,
+      addressList(d),
+      d.packetsSent,
+      d.packetsReceived,
+      d.bytesSent,
+      d.bytesReceived,
+      d.firstSeen,
+      d.lastSeen,
+    ]),
+  );
+}
+
+/** Each packet of the `--view` observer: its time, true device and the model's answer. */
+function packetsCsv(id: ViewIdentification): string {
+  const name = (k: number): string => (k === UNKNOWN_LABEL ? UNKNOWN_NAME : id.modelLabels[k]);
+  const trueName = (t: number): string | null => (t >= 0 ? id.deviceLabels[t] : t === -1 ? null : '(tunnel)');
+  const rows = Array.from(id.trueLabel, (t, i) => [
+    i,
+    id.ts[i],
+    trueName(t),
+    name(id.labels.labelIndex[i]),
+    Number(id.labels.confidence[i].toFixed(6)),
+  ]);
+  return csvDocument(['row', 'ts', 'true_label', 'predicted', 'confidence'], rows);
 }
 
 /** `analyze --activity / --findings`: the analysis of the audit's first pass, then the audit. */
@@ -231,6 +296,14 @@ async function runAuditAnalyze(
     const doc = { ...analysisJson(analysis), audit, findings };
     writeFileSync(args.json, `${JSON.stringify(doc, null, 1)}\n`);
     io.stderr(`Wrote ${args.json}\n`);
+  }
+  if (args.csv != null) {
+    const files: Record<string, string> = {
+      'devices.csv': devicesCsv(audit),
+      'busy-spans.csv': busySpansCsv(audit),
+    };
+    if (options.findings) files['findings.csv'] = findingsCsv(findings, audit);
+    writeCsvFiles(args.csv, files, io);
   }
   return unreadableFiles(analysis) > 0 ? ExitCode.UNREADABLE : ExitCode.OK;
 }

@@ -25,7 +25,7 @@ import { ManifestError, MODEL_VIEWS, type ModelView } from '../inference/model-m
 import { InferenceError } from '../inference/onnx-scorer.ts';
 
 const USAGE = `Usage:
-  telltale analyze <capture...> [--labels labels.csv] [--json out.json]
+  telltale analyze <capture...> [--labels labels.csv] [--json out.json] [--csv DIR]
                    [--views lan,napt,vpn | --no-views] [--vpn-profile NAME] [--no-progress]
                    [--view napt|vpn [--models DIR]]
                    [--activity] [--findings [--what-if pad-16,pad-256,cover-5pps | --no-what-if]]
@@ -36,6 +36,8 @@ const USAGE = `Usage:
       (NAPT) and your VPN's carrier infer, and how much each can tell (exposure).
       --findings: plain-language findings and defence what-ifs (padding pad-N / pad-mtu, cover
       traffic cover-Rpps; default ${DEFAULT_DEFENCES.map(defenceId).join(',')}); --json writes all of it.
+      --csv DIR: devices.csv (with --activity / --findings: both observers per device, and
+      busy-spans.csv, findings.csv; with --view: packets.csv, each packet's true and named device).
   telltale batch <capture or folder...> [--per capture|folder] [--labels labels.csv] [--jobs N]
                  [--jsonl out.jsonl] [--csv out.csv] [--shard K/N] [--models DIR] [--no-progress]
       The audit (devices, both observers, timelines, the observers trained on the home) of many
@@ -158,6 +160,7 @@ const COMMAND_OPTIONS = {
   analyze: [
     'labels',
     'json',
+    'csv',
     'views',
     'no-views',
     'view',
@@ -285,6 +288,7 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
           captures: positionals,
           labels: values.labels ?? null,
           json: values.json ?? null,
+          csv: values.csv ?? null,
           views,
           vpnProfile,
           identify:

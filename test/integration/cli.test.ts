@@ -306,3 +306,76 @@ describe('telltale as a process', () => {
     expect(bad.stdout.toString()).toBe('');
   });
 });
+
+describe('telltale analyze --csv', () => {
+  it('writes devices, findings and busy spans as CSV that Python reads and that agree with the JSON', async () => {
+    const dir = join(work, 'csv');
+    const json = join(work, 'csv.json');
+    const r = await run([
+      'analyze',
+      TUYA,
+      '--labels',
+      TUYA_LABELS,
+      '--findings',
+      '--no-what-if',
+      '--json',
+      json,
+      '--csv',
+      dir,
+      '--no-progress',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/Wrote devices\.csv, busy-spans\.csv, findings\.csv in /);
+    // Python's csv module reads each file and its rows agree with the JSON
+    const check = String.raw`
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+audit, findings = d['audit'], d['findings']
+rows = list(csv.DictReader(open(sys.argv[2] + '/devices.csv', newline='')))
+assert [r['mac'] for r in rows] == [x['mac'] for x in audit['devices']], 'devices'
+for r in rows:
+    for o in audit['observers']:
+        dev = next(x for x in o['devices'] if x['mac'] == r['mac'])
+        assert abs(float(r[o['view'] + '_recognised_share']) - dev['identity']['recognisedShare']) < 1e-4
+        assert int(r[o['view'] + '_spans_seen']) == dev['activity']['spansSeen']
+        assert r[o['view'] + '_evidence'] == dev['identity']['evidence']
+f = list(csv.DictReader(open(sys.argv[2] + '/findings.csv', newline='')))
+assert [x['id'] for x in f] == [x['id'] for x in findings], 'findings'
+assert all(x['title'] == y['title'] for x, y in zip(f, findings))
+spans = list(csv.DictReader(open(sys.argv[2] + '/busy-spans.csv', newline='')))
+expected = sum(len(x['truth']['spans']) for x in audit['devices']) + sum(
+    len(r['inferred']['spans']) for o in audit['observers'] for r in o['devices'] if r['inferred'])
+assert len(spans) == expected, (len(spans), expected)
+assert len(rows) > 0 and len(f) > 0 and len(spans) > 0
+print('ok', len(rows), len(f), len(spans))
+`;
+    const out = execFileSync('/usr/bin/python3', ['-c', check, json, dir]).toString();
+    expect(out).toMatch(/^ok \d+ \d+ \d+/);
+  }, 120_000);
+
+  it('writes the inventory, and with --view each packet with its true and named device', async () => {
+    const dir = join(work, 'csv-view');
+    const r = await run([
+      'analyze',
+      TUYA,
+      '--labels',
+      TUYA_LABELS,
+      '--view',
+      'napt',
+      '--csv',
+      dir,
+      '--no-progress',
+    ]);
+    expect(r.code).toBe(0);
+    const devices = readFileSync(join(dir, 'devices.csv'), 'utf8').trim().split('\n');
+    expect(devices[0]).toMatch(/^mac,role,vendor,name,true_label/);
+    expect(devices.some((l) => l.startsWith('38:1f:8d:b0:c9:01,device,'))).toBe(true);
+    const packets = readFileSync(join(dir, 'packets.csv'), 'utf8').trim().split('\n');
+    expect(packets[0]).toBe('row,ts,true_label,predicted,confidence');
+    expect(packets.length - 1).toBeGreaterThan(100);
+    const first = packets[1].split(',');
+    expect(first[0]).toBe('0');
+    expect(first[2]).toBe('Tuya Smart Power Plug');
+    expect(Number(first[4])).toBeGreaterThan(0);
+  }, 120_000);
+});

@@ -1,0 +1,137 @@
+/**
+ * The audit as CSV files for researchers (`telltale analyze --csv DIR`), each agreeing with the
+ * session JSON (`--json`), times as seconds since the epoch and as UTC text:
+ * - devices.csv: one row per device, both observers side by side — packets each sees, the catalog's
+ *   evidence and what it names, the share it recognises, the in-home observer's share, busy spans
+ *   seen of all, false busy spans per day;
+ * - findings.csv: one row per finding (evidence lines joined by " | ");
+ * - busy-spans.csv: every busy span of every device's timeline — the truth and each observer's.
+ */
+import type { ActivityTimeline } from '../activity/activity-timeline.ts';
+import type { HomeAudit } from '../audit/audit-types.ts';
+import { deviceName, type Finding } from '../findings/findings.ts';
+import { csvDocument, type CsvValue } from '../shared/csv.ts';
+
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
+
+export function devicesCsv(audit: HomeAudit): string {
+  const views = audit.observers.map((o) => o.view);
+  const header = [
+    'mac',
+    'name',
+    'vendor',
+    'true_label',
+    'category',
+    'packets',
+    'bytes',
+    'busy_spans',
+    ...views.flatMap((v) =>
+      [
+        'packets',
+        'evidence',
+        'named',
+        'recognised_share',
+        'in_home_share',
+        'spans_seen',
+        'spans_total',
+        'false_busy_per_day',
+      ].map((c) => `${v}_${c}`),
+    ),
+  ];
+  const rows = audit.devices.map((d): CsvValue[] => [
+    d.mac,
+    deviceName(d),
+    d.vendor,
+    d.trueLabel,
+    d.category,
+    d.packets,
+    d.bytes,
+    d.truth.spans.filter((s) => !s.routine).length,
+    ...audit.observers.flatMap((o): CsvValue[] => {
+      const r = o.devices.find((x) => x.mac === d.mac);
+      const home = o.inHome?.devices.find((x) => x.mac === d.mac);
+      if (r === undefined) return [0, 'not-recognised', null, 0, null, 0, 0, 0];
+      const id = r.identity;
+      return [
+        id.packets,
+        id.evidence,
+        id.evidence === 'recognised'
+          ? id.topModelClass
+          : id.evidence === 'looks-like'
+            ? (id.category?.category ?? null)
+            : null,
+        id.recognisedShare,
+        home?.measured === true ? home.recognisedShare : null,
+        r.activity.spansSeen,
+        r.activity.spansTotal,
+        r.activity.falseBusyPerDay,
+      ];
+    }),
+  ]);
+  return csvDocument(header, rows);
+}
+
+export function findingsCsv(findings: readonly Finding[], audit: HomeAudit): string {
+  const names = new Map(audit.devices.map((d) => [d.mac, deviceName(d)]));
+  return csvDocument(
+    ['id', 'severity', 'kind', 'observer', 'device_mac', 'device', 'title', 'evidence', 'advice'],
+    findings.map((f) => [
+      f.id,
+      f.severity,
+      f.kind,
+      f.observer,
+      f.device,
+      f.device === null ? null : (names.get(f.device) ?? null),
+      f.title,
+      f.evidence.join(' | '),
+      f.advice,
+    ]),
+  );
+}
+
+export function busySpansCsv(audit: HomeAudit): string {
+  const rows: CsvValue[][] = [];
+  const add = (mac: string, name: string, timeline: string, t: ActivityTimeline | null): void => {
+    for (const s of t?.spans ?? [])
+      rows.push([
+        mac,
+        name,
+        timeline,
+        s.start,
+        s.end,
+        iso(s.start),
+        iso(s.end),
+        s.duration,
+        s.packets,
+        s.bytesUp,
+        s.bytesDown,
+        s.bytesLocal,
+        s.routine,
+        s.description,
+      ]);
+  };
+  for (const d of audit.devices) {
+    add(d.mac, deviceName(d), 'truth', d.truth);
+    for (const o of audit.observers)
+      add(d.mac, deviceName(d), o.view, o.devices.find((r) => r.mac === d.mac)?.inferred ?? null);
+  }
+  return csvDocument(
+    [
+      'mac',
+      'device',
+      'timeline',
+      'start',
+      'end',
+      'start_utc',
+      'end_utc',
+      'seconds',
+      'packets',
+      'bytes_up',
+      'bytes_down',
+      'bytes_local',
+      'routine',
+      'description',
+    ],
+    rows,
+  );
+}
