@@ -47,6 +47,7 @@ import { DataFileError } from '../store/json-file.ts';
 import { SettingsStore } from '../store/settings-store.ts';
 import { UserOverrides } from '../store/user-overrides.ts';
 import { DEFAULT_DEFENCES } from '../views/defences.ts';
+import { NoChromiumError } from '../report/report-pdf.ts';
 import { Session } from './session.ts';
 import {
   deviceDetail,
@@ -55,6 +56,7 @@ import {
   sessionDevices,
   sessionExport,
   sessionFindings,
+  sessionReport,
   sessionSnapshot,
 } from './snapshot.ts';
 
@@ -142,6 +144,7 @@ export class Engine {
       'capture.setSpeed': (p) => this.setSpeed(p.speed),
       'session.snapshot': () => this.snapshot(),
       'session.export': () => this.exportSession(),
+      'report.render': (p) => this.report(p),
       'device.detail': (p) => this.deviceDetail(checkMac(p.mac)),
       'device.rename': (p) => this.rename(checkMac(p.mac), p.name),
       'device.setCategory': (p) => this.setCategory(checkMac(p.mac), p.category),
@@ -630,6 +633,24 @@ export class Engine {
   private rowAfterEdit(s: Session, mac: string): DeviceRow {
     this.pushSnapshot(true);
     return deviceRow(s, this.deviceRecord(s, mac), sessionFindings(s), this.overrides);
+  }
+
+  private async report(request: RequestOf<'report.render'>): Promise<ResponseOf<'report.render'>> {
+    const s = this.requireSession();
+    if (s.audit === null || s.running)
+      throw new EngineError(
+        'unavailable',
+        'the report is made from the finished audit: wait until the capture is read and analysed (or stop it)',
+      );
+    const device = request.device == null ? null : checkMac(request.device);
+    if (device !== null && !s.audit.devices.some((d) => d.mac === device))
+      throw new EngineError('not-found', `no device ${device} in this audit`);
+    try {
+      return await sessionReport(s, { ...request, device }, this.options.version);
+    } catch (error) {
+      if (error instanceof NoChromiumError) throw new EngineError('unavailable', error.message);
+      throw error;
+    }
   }
 
   private exportSession(): { fileName: string; json: string } {

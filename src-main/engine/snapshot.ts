@@ -17,7 +17,9 @@ import {
   type Snapshot,
 } from '../shared/ipc-contract.ts';
 import type { UserOverrides } from '../store/user-overrides.ts';
-import type { InHomeObserver } from '../audit/audit-types.ts';
+import type { HomeAudit, InHomeObserver } from '../audit/audit-types.ts';
+import { renderReport, type Paper } from '../report/report-html.ts';
+import { renderPdf } from '../report/report-pdf.ts';
 import type { Session } from './session.ts';
 
 /** The snapshot of an engine with no session. */
@@ -55,8 +57,9 @@ export function sessionDevices(s: Session): DeviceRecord[] {
 }
 
 /** The session's findings, rebuilt each time so a rename shows in them at once. */
-export function sessionFindings(s: Session): Finding[] {
-  if (s.audit === null) return [];
+/** The session's audit with the person's own device names (null before there is one). */
+export function namedAudit(s: Session): HomeAudit | null {
+  if (s.audit === null) return null;
   const byMac = new Map(s.inventory.devices().map((d) => [d.mac, d]));
   const devices = s.audit.devices.map((d) => {
     const r = byMac.get(d.mac);
@@ -64,7 +67,50 @@ export function sessionFindings(s: Session): Finding[] {
       ? d
       : { ...d, name: r.displayName, nameIsUsers: r.names.some((n) => n.source === 'user') };
   });
-  return auditFindings({ ...s.audit, devices });
+  return { ...s.audit, devices };
+}
+
+export function sessionFindings(s: Session): Finding[] {
+  const audit = namedAudit(s);
+  return audit === null ? [] : auditFindings(audit);
+}
+
+/**
+ * The privacy report of a session's audit (report/report-html.ts) as a web page, or as PDF printed
+ * by the computer's Chromium; with `device`, that device's section alone.
+ */
+export async function sessionReport(
+  s: Session,
+  request: { format: 'html' | 'pdf'; device?: string | null; paper?: Paper },
+  version: string,
+): Promise<{ fileName: string; mime: string; data: string; encoding: 'utf8' | 'base64' }> {
+  const audit = namedAudit(s);
+  if (audit === null) throw new Error('no audit yet');
+  const paper = request.paper ?? 'A4';
+  const names = s.info.names;
+  const title = names.length === 1 ? names[0] : `${names.length} captures`;
+  const html = renderReport(audit, auditFindings(audit), {
+    title,
+    captures: names,
+    generatedAt: new Date(),
+    telltaleVersion: version,
+    paper,
+    device: request.device ?? null,
+  });
+  const stamp = new Date((audit.start ?? Date.now() / 1000) * 1000)
+    .toISOString()
+    .slice(0, 16)
+    .replace(/[:T]/g, '-');
+  const base = `telltale-report-${stamp}${request.device == null ? '' : `-${request.device.replace(/:/g, '')}`}`;
+  if (request.format === 'html')
+    return { fileName: `${base}.html`, mime: 'text/html', data: html, encoding: 'utf8' };
+  const pdf = await renderPdf(html, paper, title);
+  return {
+    fileName: `${base}.pdf`,
+    mime: 'application/pdf',
+    data: pdf.toString('base64'),
+    encoding: 'base64',
+  };
 }
 
 /** The in-home observer's figures of one device (null when that observer was not trained). */

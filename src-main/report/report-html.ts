@@ -342,7 +342,8 @@ const STYLE = `
 html { color-scheme: light; }
 body { font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; line-height: 1.4; color: #1b1f24; background: #fff; margin: 0; }
 h1 { font-size: 20pt; margin: 0 0 4mm; }
-h2 { font-size: 14pt; margin: 0 0 3mm; break-before: page; border-bottom: 1px solid #c9ced6; padding-bottom: 1mm; }
+h2 { font-size: 14pt; margin: 8mm 0 3mm; break-after: avoid; border-bottom: 1px solid #c9ced6; padding-bottom: 1mm; }
+h2.page { break-before: page; margin-top: 0; }
 h3 { font-size: 11.5pt; margin: 0 0 2mm; }
 .kind { font-weight: normal; color: #4b5563; font-size: 9.5pt; margin-left: 2mm; }
 p { margin: 0 0 2mm; }
@@ -439,7 +440,7 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
   </section>`;
 
   const household = html`<section>
-    <h2>Your household</h2>
+    <h2 class="page">Your household</h2>
     <p>
       Every device Telltale found, what each outside observer can tell about it, and when it can see it at
       work. <em>Recognised</em>: our catalog named it and the device passed its test. <em>Learned</em>: the
@@ -544,7 +545,7 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
   </section>`;
 
   const appendix = html`<section>
-    <h2>Appendix: details for researchers</h2>
+    <h2 class="page">Appendix: details for researchers</h2>
     <h3>All findings</h3>
     <table class="list appendix">
       <colgroup>

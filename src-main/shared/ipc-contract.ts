@@ -44,6 +44,7 @@ export const REQUEST_CHANNELS = [
   'capture.setSpeed',
   'session.snapshot',
   'session.export',
+  'report.render',
   'device.detail',
   'device.rename',
   'device.setCategory',
@@ -324,6 +325,14 @@ export interface RequestMap {
   'session.snapshot': { request: null; response: Snapshot };
   /** The whole session as JSON text (the person saves it). */
   'session.export': { request: null; response: { fileName: string; json: string } };
+  /**
+   * The privacy report of the session's audit (report/report-html.ts): a web page, or a PDF
+   * printed by the computer's Chromium (base64); `device` gives that device's section alone.
+   */
+  'report.render': {
+    request: { format: 'html' | 'pdf'; device?: string | null; paper?: 'A4' | 'Letter' };
+    response: { fileName: string; mime: string; data: string; encoding: 'utf8' | 'base64' };
+  };
   'device.detail': { request: { mac: string }; response: DeviceDetail };
   'device.rename': { request: { mac: string; name: string | null }; response: DeviceRow };
   'device.setCategory': { request: { mac: string; category: string | null }; response: DeviceRow };

@@ -114,6 +114,20 @@ const CHECKERS: Checkers = {
   }),
   'session.snapshot': (p) => noPayload('session.snapshot', p),
   'session.export': (p) => noPayload('session.export', p),
+  'report.render': (p) => {
+    const c = 'report.render';
+    const o = object(c, p, ['format', 'device', 'paper']);
+    if (o.format !== 'html' && o.format !== 'pdf')
+      throw new PayloadError(`${c}: format must be "html" or "pdf", not ${quoteValue(o.format)}`);
+    const out: RequestOf<'report.render'> = { format: o.format };
+    if (o.device !== undefined) out.device = textOrNull(c, 'device', o.device, 64);
+    if (o.paper !== undefined) {
+      if (o.paper !== 'A4' && o.paper !== 'Letter')
+        throw new PayloadError(`${c}: paper must be "A4" or "Letter", not ${quoteValue(o.paper)}`);
+      out.paper = o.paper;
+    }
+    return out;
+  },
   'device.detail': (p) => ({
     mac: text('device.detail', 'mac', object('device.detail', p, ['mac']).mac, 64),
   }),

@@ -214,6 +214,14 @@ export const S = {
     evidence: 'Evidence',
     count: (shown: number, all: number) => `${shown} of ${all} findings`,
   },
+  report: {
+    title: 'Privacy report',
+    deviceTitle: "This device's report",
+    pdf: 'Export PDF',
+    html: 'Export web page',
+    making: 'Making the report…',
+    notReady: 'Ready once the capture is read and analysed.',
+  },
   settings: {
     title: 'Settings',
     theme: 'Theme',

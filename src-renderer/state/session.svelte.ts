@@ -14,6 +14,7 @@ import type {
   DeviceRow,
   EngineStatus,
   ReplaySpeed,
+  ResponseOf,
   Result,
   Settings,
   Snapshot,
@@ -163,6 +164,11 @@ export class SessionState {
 
   exportSession(): Promise<{ fileName: string; json: string } | null> {
     return this.call(this.api?.request('session.export', null));
+  }
+
+  /** The privacy report (a web page, or a PDF the engine prints); a device's section alone with `device`. */
+  report(format: 'html' | 'pdf', device: string | null = null): Promise<ResponseOf<'report.render'> | null> {
+    return this.call(this.api?.request('report.render', { format, device }));
   }
 
   device(mac: string): DeviceRow | undefined {

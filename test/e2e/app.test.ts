@@ -6,7 +6,7 @@
  * no CSP violation anywhere. Screenshots: test-results/e2e/.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,6 +172,29 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
     expect(doc.devices.find((d) => d.mac === PLUG)?.name).toBe('Kitchen plug');
     expect(doc.findings.length).toBeGreaterThan(0);
     await shot(page, '07-settings-export');
+  });
+
+  it("exports the privacy report as PDF from the home page, and one device's from its page", async () => {
+    await go('#/');
+    const download = page.waitForEvent('download');
+    await page.getByTestId('report-export').getByRole('button', { name: 'Export PDF' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^telltale-report-2024-04-16-\d\d-\d\d\.pdf$/);
+    const pdf = join(SHOTS, '08-report.pdf');
+    copyFileSync(await file.path(), pdf);
+    const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
+    expect(text).toContain('Your household');
+    expect(text).toContain('Kitchen plug'); // the person's own name for the device
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '3', pdf, join(SHOTS, '08-report')]);
+    await shot(page, '08-home-report-export');
+
+    await go('#/devices');
+    await page.locator(`tr[data-mac="${PLUG}"]`).getByRole('link', { name: 'Kitchen plug' }).click();
+    const one = page.waitForEvent('download');
+    await page.getByTestId('report-export').getByRole('button', { name: 'Export web page' }).click();
+    const html = readFileSync(await (await one).path(), 'utf8');
+    expect(html).toContain('Kitchen plug');
+    expect(html).not.toContain('Your household');
   });
 
   it('keeps the name after the engine restarts (it is kept per MAC on disk)', async () => {

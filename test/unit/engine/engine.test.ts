@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LiveCaptureSource } from '../../../src-main/capture/live-capture.ts';
 import type { CaptureError } from '../../../src-main/capture/packet-source.ts';
 import { Engine } from '../../../src-main/engine/engine.ts';
+import { findChromium } from '../../../src-main/report/report-pdf.ts';
 import type { Snapshot } from '../../../src-main/shared/ipc-contract.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -158,6 +159,40 @@ describe('Engine', () => {
     expect(
       exported.ok && (JSON.parse((exported.value as { json: string }).json) as { format: string }).format,
     ).toBe('telltale-session');
+    // the privacy report of the finished audit: the home's, and one device's section alone
+    const page = await e.handle('report.render', { format: 'html' });
+    expect(page).toMatchObject({ ok: true, value: { mime: 'text/html', encoding: 'utf8' } });
+    const html = page.ok ? (page.value as { data: string }).data : '';
+    expect(html).toContain('Your household');
+    expect(html).toContain('tuya-plug-active-1-600.pcap');
+    const one = await e.handle('report.render', { format: 'html', device: PLUG.toUpperCase() });
+    expect(one.ok && (one.value as { data: string }).data).not.toContain('Your household');
+    expect(one.ok && (one.value as { fileName: string }).fileName).toMatch(/-381f8db0c901\.html$/);
+    await expect(
+      e.handle('report.render', { format: 'html', device: 'aa:bb:cc:dd:ee:ff' }),
+    ).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
+    if (findChromium() !== null) {
+      const pdf = await e.handle('report.render', { format: 'pdf', paper: 'Letter' });
+      expect(pdf).toMatchObject({ ok: true, value: { mime: 'application/pdf', encoding: 'base64' } });
+      const bytes = Buffer.from(pdf.ok ? (pdf.value as { data: string }).data : '', 'base64');
+      expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    }
+  }, 60_000);
+
+  it('makes no report before the audit is done', async () => {
+    const { e } = engine();
+    await expect(e.handle('report.render', { format: 'html' })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'not-found', message: 'no capture session: open a capture file first' },
+    });
+    await e.handle('capture.openFiles', { paths: [CAPTURE], speed: 1 });
+    await expect(e.handle('report.render', { format: 'pdf' })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'unavailable' },
+    });
   });
 
   it('saves nothing when a rename or a type correction is refused', async () => {

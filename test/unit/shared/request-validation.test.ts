@@ -18,6 +18,7 @@ const VALID: Record<RequestChannel, unknown> = {
   'capture.setSpeed': { speed: 'max' },
   'session.snapshot': null,
   'session.export': null,
+  'report.render': { format: 'pdf', device: 'aa:bb:cc:dd:ee:ff', paper: 'Letter' },
   'device.detail': { mac: 'aa:bb:cc:dd:ee:ff' },
   'device.rename': { mac: 'aa:bb:cc:dd:ee:ff', name: 'Front door' },
   'device.setCategory': { mac: 'aa:bb:cc:dd:ee:ff', category: null },
@@ -49,6 +50,11 @@ describe('checkPayload', () => {
       ok: false,
     });
     expect(checkPayload('capture.setSpeed', { speed: Infinity })).toMatchObject({ ok: false });
+    expect(checkPayload('report.render', { format: 'docx' })).toMatchObject({ ok: false });
+    expect(checkPayload('report.render', { format: 'html', paper: 'A3' })).toMatchObject({ ok: false });
+    expect(checkPayload('report.render', { format: 'html', device: 'x'.repeat(65) })).toMatchObject({
+      ok: false,
+    });
     expect(checkPayload('capture.openFiles', { paths: ['/a'], labels: '' })).toEqual({
       ok: true,
       value: { paths: ['/a'], labels: null },

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import type { Paper } from '../report/report-html.ts';
+import type { Paper } from './report-html.ts';
 
 const CANDIDATES = [
   '/usr/bin/chromium',
@@ -35,12 +35,12 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** Prints `html` to `out` as PDF; returns the number of bytes written. */
-export async function printPdf(html: string, out: string, paper: Paper, title: string): Promise<void> {
+/** The report's HTML printed as PDF (A4 or Letter, running header, page numbers). */
+export async function renderPdf(html: string, paper: Paper, title: string): Promise<Buffer> {
   const executablePath = findChromium();
   if (executablePath === null)
     throw new NoChromiumError(
-      'a PDF needs Chromium or Chrome on this computer, and none was found: install it (Debian and Ubuntu: apt install chromium) or name it with TELLTALE_CHROMIUM=/path/to/chrome; --html writes the report as a web page without it',
+      'a PDF needs Chromium or Chrome on this computer, and none was found: install it (Debian and Ubuntu: apt install chromium) or name it with TELLTALE_CHROMIUM=/path/to/chrome; the report can still be saved as a web page',
     );
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const browser = await chromium.launch({
@@ -54,8 +54,7 @@ export async function printPdf(html: string, out: string, paper: Paper, title: s
     await page.setContent(html, { waitUntil: 'load' });
     const style =
       'font-family: DejaVu Sans, sans-serif; font-size: 7pt; color: #4b5563; width: 100%; margin: 0 14mm;';
-    await page.pdf({
-      path: out,
+    return await page.pdf({
       format: paper,
       printBackground: true,
       preferCSSPageSize: true,
