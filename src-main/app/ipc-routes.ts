@@ -22,6 +22,18 @@ import { isAppUrl } from './security.ts';
 /** Requests the main process answers itself. */
 export const MAIN_CHANNELS: readonly RequestChannel[] = ['dialog.openCaptures'];
 
+/**
+ * A PDF report: the engine makes the page, and the main process prints it with the app's own
+ * Chromium (a computer with the desktop app needs no other browser); a web page comes from the
+ * engine alone.
+ */
+export function printsInMain(
+  channel: RequestChannel,
+  payload: unknown,
+): payload is RequestOf<'report.render'> {
+  return channel === 'report.render' && (payload as RequestOf<'report.render'>).format === 'pdf';
+}
+
 export type Route = 'main' | 'engine';
 
 /** The route table: every channel of the contract, to the main process or to the engine. */

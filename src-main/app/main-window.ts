@@ -11,6 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { BrowserWindow, BrowserWindowConstructorOptions, Dialog, Shell, WebContents } from 'electron';
 import type { FileGrants } from '../engine/file-grants.ts';
+import { printTemplates, reportTitle, type Paper } from '../report/report-html.ts';
 import { fail, IPC_EVENT, type Result } from '../shared/ipc-contract.ts';
 import { APP_START_URL, isAppUrl, secureWebPreferences } from './security.ts';
 
@@ -143,6 +144,62 @@ export class MainWindow {
   }
 
   /** Saves the page on screen as a PDF where the person chooses (File ▸ Save Page as PDF…). */
+  /**
+   * A report page (report/report-html.ts) printed to PDF by the app's own Chromium: in a hidden
+   * window that runs no script, loaded from the page itself (a data: URL; the page loads nothing
+   * else), with the report's running header and page numbers; the window is closed afterwards.
+   */
+  async printReport(html: string, paper: Paper): Promise<Buffer> {
+    const win = new this.electron.BrowserWindow({
+      show: false,
+      webPreferences: { sandbox: true, contextIsolation: true, nodeIntegration: false, javascript: false },
+    });
+    try {
+      await win.loadURL(`data:text/html;charset=utf-8;base64,${Buffer.from(html).toString('base64')}`);
+      return await win.webContents.printToPDF({
+        pageSize: paper,
+        printBackground: true,
+        preferCSSPageSize: true,
+        displayHeaderFooter: true,
+        ...printTemplates(reportTitle(html)),
+      });
+    } finally {
+      win.destroy();
+    }
+  }
+
+  /**
+   * Report ▸ Export…: asks where to save, then writes what `make` gives (the report's bytes and
+   * suggested name come first, so the dialog can suggest it); a failure is shown, not thrown.
+   */
+  async saveReport(
+    format: 'pdf' | 'html',
+    make: () => Promise<Result<{ fileName: string; bytes: Buffer }>>,
+  ): Promise<void> {
+    const win = this.window;
+    if (win === null) return;
+    const { dialog } = this.electron;
+    const report = await make();
+    if (!report.ok) {
+      dialog.showErrorBox('Could not make the report', report.error.message);
+      return;
+    }
+    const r = await dialog.showSaveDialog(win, {
+      title:
+        format === 'pdf' ? 'Export the privacy report as PDF' : 'Export the privacy report as a web page',
+      defaultPath: report.value.fileName,
+      filters: [
+        format === 'pdf' ? { name: 'PDF', extensions: ['pdf'] } : { name: 'Web page', extensions: ['html'] },
+      ],
+    });
+    if (r.canceled || r.filePath === undefined || r.filePath === '') return;
+    try {
+      await writeFile(r.filePath, report.value.bytes);
+    } catch (error) {
+      dialog.showErrorBox('Could not save the report', `${r.filePath}: ${(error as Error).message}`);
+    }
+  }
+
   async savePageAsPdf(): Promise<void> {
     const win = this.window;
     if (win === null) return;

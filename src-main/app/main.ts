@@ -18,10 +18,25 @@ import {
   shell,
   utilityProcess,
 } from 'electron';
-import { IPC_GRANT_FILES, IPC_REQUEST } from '../shared/ipc-contract.ts';
+import {
+  fail,
+  IPC_GRANT_FILES,
+  IPC_REQUEST,
+  ok,
+  type RequestOf,
+  type ResponseOf,
+  type Result,
+} from '../shared/ipc-contract.ts';
 import { appPaths } from '../store/folders.ts';
 import { EngineHost, forkUtilityProcess } from './engine-host.ts';
-import { checkIpcRequest, desktopGrants, grantDroppedFiles, ROUTES, type IpcSender } from './ipc-routes.ts';
+import {
+  checkIpcRequest,
+  desktopGrants,
+  grantDroppedFiles,
+  printsInMain,
+  ROUTES,
+  type IpcSender,
+} from './ipc-routes.ts';
 import { guardWebContents, MainWindow } from './main-window.ts';
 import { applicationMenu } from './menu.ts';
 import { APP_HOST, APP_SCHEME, appFile, isAllowedRequest, responseHeaders } from './security.ts';
@@ -81,6 +96,23 @@ if (!app.requestSingleInstanceLock()) {
         return new Response('not found', { status: 404 });
       }
     });
+    /** A PDF report: the engine's page, printed here by the app's Chromium (ipc-routes.ts printsInMain). */
+    const reportPdf = async (p: RequestOf<'report.render'>): Promise<Result<unknown>> => {
+      const page = await engine.request('report.render', { ...p, format: 'html' });
+      if (!page.ok) return page;
+      const { data, fileName } = page.value as ResponseOf<'report.render'>;
+      try {
+        const pdf = await mainWindow.printReport(data, p.paper ?? 'A4');
+        return ok({
+          fileName: fileName.replace(/\.html$/, '.pdf'),
+          mime: 'application/pdf',
+          data: pdf.toString('base64'),
+          encoding: 'base64' as const,
+        });
+      } catch (error) {
+        return fail('internal', `printing the report failed: ${(error as Error).message}`);
+      }
+    };
     const senderOf = (event: Electron.IpcMainInvokeEvent): IpcSender => ({
       isAppWindow: mainWindow.isAppContents(event.sender),
       frameUrl: event.senderFrame?.url,
@@ -89,7 +121,8 @@ if (!app.requestSingleInstanceLock()) {
       const checked = checkIpcRequest(senderOf(event), channel, payload, grants);
       if (!checked.ok) return checked;
       const { channel: c, payload: p } = checked.value;
-      return ROUTES[c] === 'main' ? mainWindow.chooseCaptures(grants) : engine.request(c, p);
+      if (ROUTES[c] === 'main') return mainWindow.chooseCaptures(grants);
+      return printsInMain(c, p) ? reportPdf(p) : engine.request(c, p);
     });
     ipcMain.handle(IPC_GRANT_FILES, (event, paths: unknown) =>
       grantDroppedFiles(senderOf(event), paths, grants),
@@ -104,6 +137,17 @@ if (!app.requestSingleInstanceLock()) {
           },
           savePageAsPdf: () => {
             void mainWindow.savePageAsPdf();
+          },
+          exportReport: (format) => {
+            void mainWindow.saveReport(format, async () => {
+              const r =
+                format === 'pdf'
+                  ? await reportPdf({ format })
+                  : await engine.request('report.render', { format });
+              if (!r.ok) return r;
+              const v = r.value as ResponseOf<'report.render'>;
+              return ok({ fileName: v.fileName, bytes: Buffer.from(v.data, v.encoding) });
+            });
           },
         }),
       ),

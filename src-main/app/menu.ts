@@ -11,6 +11,8 @@ export interface MenuActions {
   openCaptures(): void;
   /** File ▸ Save Page as PDF…: save the page on screen as a PDF where the person chooses. */
   savePageAsPdf(): void;
+  /** Report ▸ Export PDF… / Export Web Page…: the privacy report of the whole home. */
+  exportReport(format: 'pdf' | 'html'): void;
 }
 
 /** The application menu's template on `platform` (macOS gets the app menu, and Close for Quit). */
@@ -40,6 +42,24 @@ export function applicationMenu(
         },
         { type: 'separator' },
         mac ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
+    {
+      label: 'Report',
+      submenu: [
+        {
+          label: 'Export PDF…',
+          accelerator: 'CmdOrCtrl+E',
+          click: () => {
+            actions.exportReport('pdf');
+          },
+        },
+        {
+          label: 'Export Web Page…',
+          click: () => {
+            actions.exportReport('html');
+          },
+        },
       ],
     },
     { role: 'editMenu' },

@@ -387,6 +387,31 @@ table.appendix td { font-size: 7.5pt; }
 .evidence { color: #4b5563; }
 `;
 
+/**
+ * The running header and the page numbers a printer adds to every page (Chromium's header and
+ * footer templates: playwright-core's page.pdf and Electron's printToPDF take the same).
+ */
+export function printTemplates(title: string): { headerTemplate: string; footerTemplate: string } {
+  const style =
+    'font-family: DejaVu Sans, sans-serif; font-size: 7pt; color: #4b5563; width: 100%; margin: 0 14mm;';
+  return {
+    headerTemplate: `<div style="${style}">Telltale privacy report — ${escapeHtml(title)}</div>`,
+    footerTemplate: `<div style="${style} text-align: right;">page <span class="pageNumber"></span> of <span class="totalPages"></span></div>`,
+  };
+}
+
+/** The title a report was made with (its running header), read back from its HTML. */
+export function reportTitle(html: string): string {
+  const m = /<title>Telltale privacy report — ([^<]*)<\/title>/.exec(html);
+  const decoded = (m?.[1] ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+  return decoded;
+}
+
 /** The report (see the module comment) as one HTML document. */
 export function renderReport(audit: HomeAudit, findings: readonly Finding[], meta: ReportMeta): string {
   const zone = meta.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;

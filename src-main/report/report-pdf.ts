@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import type { Paper } from './report-html.ts';
+import { printTemplates, type Paper } from './report-html.ts';
 
 const CANDIDATES = [
   '/usr/bin/chromium',
@@ -31,10 +31,6 @@ export class NoChromiumError extends Error {
   override name = 'NoChromiumError';
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
 /** The report's HTML printed as PDF (A4 or Letter, running header, page numbers). */
 export async function renderPdf(html: string, paper: Paper, title: string): Promise<Buffer> {
   const executablePath = findChromium();
@@ -52,15 +48,12 @@ export async function renderPdf(html: string, paper: Paper, title: string): Prom
     const page = await browser.newPage();
     await page.emulateMedia({ media: 'print', colorScheme: 'light' });
     await page.setContent(html, { waitUntil: 'load' });
-    const style =
-      'font-family: DejaVu Sans, sans-serif; font-size: 7pt; color: #4b5563; width: 100%; margin: 0 14mm;';
     return await page.pdf({
       format: paper,
       printBackground: true,
       preferCSSPageSize: true,
       displayHeaderFooter: true,
-      headerTemplate: `<div style="${style}">Telltale privacy report — ${escapeHtml(title)}</div>`,
-      footerTemplate: `<div style="${style} text-align: right;">page <span class="pageNumber"></span> of <span class="totalPages"></span></div>`,
+      ...printTemplates(title),
     });
   } finally {
     await browser.close();

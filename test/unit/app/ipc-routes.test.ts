@@ -9,6 +9,7 @@ import {
   grantDroppedFiles,
   EngineRequests,
   MAIN_CHANNELS,
+  printsInMain,
   restartDelay,
   ROUTES,
   SessionMemory,
@@ -24,6 +25,12 @@ describe('the IPC route table', () => {
     expect(Object.keys(ROUTES).sort()).toEqual([...REQUEST_CHANNELS].sort());
     for (const c of REQUEST_CHANNELS) expect(ROUTES[c]).toBe(MAIN_CHANNELS.includes(c) ? 'main' : 'engine');
     expect(ENGINE_CHANNELS.filter((c) => ROUTES[c] !== 'engine')).toEqual([]);
+  });
+
+  it('prints a PDF report in the main process (the app’s own Chromium), a web page report in the engine', () => {
+    expect(printsInMain('report.render', { format: 'pdf' })).toBe(true);
+    expect(printsInMain('report.render', { format: 'html', device: null })).toBe(false);
+    expect(printsInMain('session.export', null)).toBe(false);
   });
 
   it('checks every message’s sender: the app window, a frame of the app, a channel of the contract', () => {

@@ -28,8 +28,9 @@ class FakeContents extends EventEmitter {
   send(...args: unknown[]): void {
     this.sent.push(args);
   }
+  readonly printed: unknown[] = [];
   printToPDF(options: unknown): Promise<Buffer> {
-    expect(options).toEqual({ printBackground: true, pageSize: 'A4' });
+    this.printed.push(options);
     return this.pdf();
   }
   /** Emits a cancellable event; true when a handler prevented it. */
@@ -76,6 +77,10 @@ class FakeWindow extends EventEmitter {
   }
   focus(): void {
     this.calls.push('focus');
+  }
+  destroy(): void {
+    this.calls.push('destroy');
+    this.destroyed = true;
   }
 }
 
@@ -267,6 +272,7 @@ describe('the window’s dialogs', () => {
     await s.main.savePageAsPdf();
     expect(s.dialogCalls[0]?.options).toMatchObject({ defaultPath: 'telltale-2025-03-04.pdf' });
     expect(readFileSync(target, 'utf8')).toBe('%PDF-1.7 fake');
+    expect(w.webContents.printed).toEqual([{ printBackground: true, pageSize: 'A4' }]);
     expect(s.errors).toEqual([]);
 
     w.webContents.pdf = () => Promise.reject(new Error('printing failed'));
@@ -278,6 +284,60 @@ describe('the window’s dialogs', () => {
     c.webContents.pdf = () => Promise.reject(new Error('must not print'));
     await cancelled.main.savePageAsPdf();
     expect(cancelled.errors).toEqual([]);
+  });
+});
+
+describe('the report printed by the app', () => {
+  const html =
+    '<!doctype html><html><head><title>Telltale privacy report — Flat &amp; garden</title></head><body>Your household</body></html>';
+
+  it('prints the page in a hidden window that runs no script, with its header and page numbers, then closes it', async () => {
+    const s = setup();
+    const pdf = await s.main.printReport(html, 'Letter');
+    expect(pdf.toString()).toBe('%PDF-1.7 fake');
+    const w = FakeWindow.made.at(-1)!;
+    expect(w.options).toMatchObject({ show: false, webPreferences: { javascript: false, sandbox: true } });
+    expect(w.visible).toBe(false);
+    const url = w.loaded[0];
+    expect(url.startsWith('data:text/html;charset=utf-8;base64,')).toBe(true);
+    expect(Buffer.from(url.split(',')[1], 'base64').toString()).toBe(html);
+    const options = w.webContents.printed[0] as Record<string, unknown>;
+    expect(options).toMatchObject({ pageSize: 'Letter', printBackground: true, displayHeaderFooter: true });
+    expect(options.headerTemplate).toContain('Telltale privacy report — Flat &amp; garden');
+    expect(options.footerTemplate).toContain('class="totalPages"');
+    expect(w.destroyed).toBe(true);
+  });
+
+  it('Report ▸ Export saves the report where the person chooses, and says why when it cannot be made', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'telltale-report-'));
+    const target = join(folder, 'home.pdf');
+    const s = setup({ save: { canceled: false, filePath: target } });
+    s.opened();
+    await s.main.saveReport('pdf', () =>
+      Promise.resolve({
+        ok: true,
+        value: { fileName: 'telltale-report-x.pdf', bytes: Buffer.from('%PDF-1.7 r') },
+      }),
+    );
+    expect(s.dialogCalls.at(-1)?.options).toMatchObject({ defaultPath: 'telltale-report-x.pdf' });
+    expect(readFileSync(target, 'utf8')).toBe('%PDF-1.7 r');
+    await s.main.saveReport('html', () =>
+      Promise.resolve({
+        ok: false,
+        error: { code: 'unavailable', message: 'the report is made from the finished audit' },
+      }),
+    );
+    expect(s.errors).toEqual([['Could not make the report', 'the report is made from the finished audit']]);
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('closes the window when printing fails', async () => {
+    const s = setup();
+    const printing = s.main.printReport(html, 'A4');
+    const w = FakeWindow.made.at(-1)!;
+    w.webContents.pdf = () => Promise.reject(new Error('no printer'));
+    await expect(printing).rejects.toThrow('no printer');
+    expect(w.destroyed).toBe(true);
   });
 });
 

@@ -11,6 +11,7 @@ function recorder(): { actions: MenuActions; calls: string[] } {
     actions: {
       openCaptures: () => calls.push('openCaptures'),
       savePageAsPdf: () => calls.push('savePageAsPdf'),
+      exportReport: (format) => calls.push(`exportReport ${format}`),
     },
   };
 }
@@ -35,10 +36,11 @@ function click(item: MenuItemConstructorOptions | undefined): void {
 }
 
 describe('the application menu', () => {
-  it('has File, Edit, View and Window menus; Linux and Windows quit from File', () => {
+  it('has File, Report, Edit, View and Window menus; Linux and Windows quit from File', () => {
     const { actions } = recorder();
     expect(outline(applicationMenu('linux', actions))).toEqual([
       { File: ['Open Capture…', 'Save Page as PDF…', '-', 'quit'] },
+      { Report: ['Export PDF…', 'Export Web Page…'] },
       'editMenu',
       { View: VIEW },
       'windowMenu',
@@ -52,6 +54,7 @@ describe('the application menu', () => {
     expect(outline(menu)).toEqual([
       'appMenu',
       { File: ['Open Capture…', 'Save Page as PDF…', '-', 'close'] },
+      { Report: ['Export PDF…', 'Export Web Page…'] },
       'editMenu',
       { View: VIEW },
       'windowMenu',
@@ -71,5 +74,15 @@ describe('the application menu', () => {
     click(pdf);
     click(pdf);
     expect(calls).toEqual(['openCaptures', 'savePageAsPdf', 'savePageAsPdf']);
+  });
+
+  it('exports the privacy report from Report, as PDF or as a web page', () => {
+    const { actions, calls } = recorder();
+    const report = submenu(applicationMenu('linux', actions), 'Report');
+    const pdf = report.find((i) => i.label === 'Export PDF…');
+    expect(pdf?.accelerator).toBe('CmdOrCtrl+E');
+    click(pdf);
+    click(report.find((i) => i.label === 'Export Web Page…'));
+    expect(calls).toEqual(['exportReport pdf', 'exportReport html']);
   });
 });
