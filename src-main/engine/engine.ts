@@ -56,6 +56,7 @@ import {
   sessionDevices,
   sessionExport,
   sessionFindings,
+  sessionCsv,
   sessionReport,
   sessionSnapshot,
 } from './snapshot.ts';
@@ -145,6 +146,15 @@ export class Engine {
       'session.snapshot': () => this.snapshot(),
       'session.export': () => this.exportSession(),
       'report.render': (p) => this.report(p),
+      'session.exportCsv': () => {
+        const s = this.requireSession();
+        if (s.audit === null || s.running)
+          throw new EngineError(
+            'unavailable',
+            'the CSV files are made from the finished audit: wait until the capture is analysed',
+          );
+        return { files: sessionCsv(s) };
+      },
       'device.detail': (p) => this.deviceDetail(checkMac(p.mac)),
       'device.rename': (p) => this.rename(checkMac(p.mac), p.name),
       'device.setCategory': (p) => this.setCategory(checkMac(p.mac), p.category),

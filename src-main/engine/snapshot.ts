@@ -18,6 +18,7 @@ import {
 } from '../shared/ipc-contract.ts';
 import type { UserOverrides } from '../store/user-overrides.ts';
 import type { HomeAudit, InHomeObserver } from '../audit/audit-types.ts';
+import { busySpansCsv, devicesCsv, findingsCsv } from '../report/report-csv.ts';
 import { renderReport, type Paper } from '../report/report-html.ts';
 import { renderPdf } from '../report/report-pdf.ts';
 import type { Session } from './session.ts';
@@ -73,6 +74,21 @@ export function namedAudit(s: Session): HomeAudit | null {
 export function sessionFindings(s: Session): Finding[] {
   const audit = namedAudit(s);
   return audit === null ? [] : auditFindings(audit);
+}
+
+/** The session's audit as CSV files (report/report-csv.ts), named after the capture's start. */
+export function sessionCsv(s: Session): { fileName: string; csv: string }[] {
+  const audit = namedAudit(s);
+  if (audit === null) return [];
+  const stamp = new Date((audit.start ?? Date.now() / 1000) * 1000)
+    .toISOString()
+    .slice(0, 16)
+    .replace(/[:T]/g, '-');
+  return [
+    { fileName: `telltale-${stamp}-devices.csv`, csv: devicesCsv(audit) },
+    { fileName: `telltale-${stamp}-busy-spans.csv`, csv: busySpansCsv(audit) },
+    { fileName: `telltale-${stamp}-findings.csv`, csv: findingsCsv(auditFindings(audit), audit) },
+  ];
 }
 
 /**

@@ -45,6 +45,7 @@ export const REQUEST_CHANNELS = [
   'session.snapshot',
   'session.export',
   'report.render',
+  'session.exportCsv',
   'device.detail',
   'device.rename',
   'device.setCategory',
@@ -333,6 +334,11 @@ export interface RequestMap {
     request: { format: 'html' | 'pdf'; device?: string | null; paper?: 'A4' | 'Letter' };
     response: { fileName: string; mime: string; data: string; encoding: 'utf8' | 'base64' };
   };
+  /**
+   * The audit as CSV files (report/report-csv.ts): devices.csv, busy-spans.csv, findings.csv, with
+   * the person's own device names.
+   */
+  'session.exportCsv': { request: null; response: { files: { fileName: string; csv: string }[] } };
   'device.detail': { request: { mac: string }; response: DeviceDetail };
   'device.rename': { request: { mac: string; name: string | null }; response: DeviceRow };
   'device.setCategory': { request: { mac: string; category: string | null }; response: DeviceRow };

@@ -114,6 +114,7 @@ const CHECKERS: Checkers = {
   }),
   'session.snapshot': (p) => noPayload('session.snapshot', p),
   'session.export': (p) => noPayload('session.export', p),
+  'session.exportCsv': (p) => noPayload('session.exportCsv', p),
   'report.render': (p) => {
     const c = 'report.render';
     const o = object(c, p, ['format', 'device', 'paper']);

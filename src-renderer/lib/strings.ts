@@ -236,6 +236,7 @@ export const S = {
     modelsProblem: 'Device identification is off',
     exportTitle: 'Export',
     exportSession: 'Export this session as JSON',
+    exportCsv: 'Export devices, busy times and findings as CSV',
     saved: 'Saved',
   },
   errors: {

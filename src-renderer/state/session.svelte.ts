@@ -166,6 +166,11 @@ export class SessionState {
     return this.call(this.api?.request('session.export', null));
   }
 
+  /** The audit as CSV files (devices, busy spans, findings). */
+  exportCsv(): Promise<ResponseOf<'session.exportCsv'> | null> {
+    return this.call(this.api?.request('session.exportCsv', null));
+  }
+
   /** The privacy report (a web page, or a PDF the engine prints); a device's section alone with `device`. */
   report(format: 'html' | 'pdf', device: string | null = null): Promise<ResponseOf<'report.render'> | null> {
     return this.call(this.api?.request('report.render', { format, device }));

@@ -171,6 +171,17 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
     expect(doc.format).toBe('telltale-session');
     expect(doc.devices.find((d) => d.mac === PLUG)?.name).toBe('Kitchen plug');
     expect(doc.findings.length).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Export devices, busy times and findings as CSV' }).click();
+    const links = page.getByTestId('csv-link');
+    await links.first().waitFor();
+    expect(await links.count()).toBe(3);
+    const devicesCsv = page.waitForEvent('download');
+    await links.first().click();
+    const csv = readFileSync(await (await devicesCsv).path(), 'utf8');
+    expect(csv.split('\n')[0]).toMatch(
+      /^mac,name,vendor,true_label,category,packets,bytes,busy_spans,napt_packets/,
+    );
+    expect(csv).toContain('Kitchen plug');
     await shot(page, '07-settings-export');
   });
 

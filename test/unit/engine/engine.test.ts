@@ -159,6 +159,16 @@ describe('Engine', () => {
     expect(
       exported.ok && (JSON.parse((exported.value as { json: string }).json) as { format: string }).format,
     ).toBe('telltale-session');
+    // the audit as CSV: devices, busy spans, findings, each with its header and rows
+    const csv = await e.handle('session.exportCsv', null);
+    const files = csv.ok ? (csv.value as { files: { fileName: string; csv: string }[] }).files : [];
+    expect(files.map((f) => f.fileName.replace(/^telltale-[\d-]+-/, ''))).toEqual([
+      'devices.csv',
+      'busy-spans.csv',
+      'findings.csv',
+    ]);
+    expect(files[0].csv.split('\n')[1]).toMatch(new RegExp(`^${PLUG},`));
+    expect(files[2].csv.trim().split('\n').length).toBe(1 + last.findings.length);
     // the privacy report of the finished audit: the home's, and one device's section alone
     const page = await e.handle('report.render', { format: 'html' });
     expect(page).toMatchObject({ ok: true, value: { mime: 'text/html', encoding: 'utf8' } });

@@ -19,6 +19,7 @@ const VALID: Record<RequestChannel, unknown> = {
   'session.snapshot': null,
   'session.export': null,
   'report.render': { format: 'pdf', device: 'aa:bb:cc:dd:ee:ff', paper: 'Letter' },
+  'session.exportCsv': null,
   'device.detail': { mac: 'aa:bb:cc:dd:ee:ff' },
   'device.rename': { mac: 'aa:bb:cc:dd:ee:ff', name: 'Front door' },
   'device.setCategory': { mac: 'aa:bb:cc:dd:ee:ff', category: null },
