@@ -5,8 +5,8 @@
  * results file of kilobytes per capture, in JSON lines and CSV (cli/batch-command.ts).
  */
 import type { CatalogEvidence } from '../shared/audit-types.ts';
-import { csvLine } from '../shared/csv.ts';
-import type { HomeAudit } from './audit-types.ts';
+import { csvLine, type CsvValue } from '../shared/csv.ts';
+import type { HomeAudit, ObserverAudit } from './audit-types.ts';
 
 export interface BatchObserverRow {
   view: string;
@@ -69,6 +69,59 @@ function busySeconds(audit: HomeAudit, mac: string): number {
   return d.truth.segments.filter((s) => s.state === 'busy').reduce((a, s) => a + s.end - s.start, 0);
 }
 
+/** What one observer tells of one device, as a batch record and the CSV files keep it. */
+export function observerRow(o: ObserverAudit, mac: string): BatchObserverRow {
+  const row = o.devices.find((r) => r.mac === mac);
+  const inHome = o.inHome?.devices.find((x) => x.mac === mac);
+  const id = row?.identity;
+  return {
+    view: o.view,
+    packets: id?.packets ?? 0,
+    evidence: id?.evidence ?? 'not-recognised',
+    named:
+      id === undefined
+        ? null
+        : id.evidence === 'recognised'
+          ? id.topModelClass
+          : id.evidence === 'looks-like'
+            ? (id.category?.category ?? null)
+            : null,
+    recognisedShare: id?.recognisedShare ?? 0,
+    inHomeShare: inHome?.measured === true ? inHome.recognisedShare : null,
+    spansSeen: row?.activity.spansSeen ?? 0,
+    spansTotal: row?.activity.spansTotal ?? 0,
+    falseBusyPerDay: row?.activity.falseBusyPerDay ?? 0,
+  };
+}
+
+/** The CSV columns of one observer's row (each prefixed with the view: `napt_packets`). */
+export const OBSERVER_COLUMNS = [
+  'packets',
+  'evidence',
+  'named',
+  'recognised_share',
+  'in_home_share',
+  'spans_seen',
+  'spans_total',
+  'false_busy_per_day',
+] as const;
+
+/** An observer's row as CSV cells in OBSERVER_COLUMNS order (empty cells for none). */
+export function observerCells(o: BatchObserverRow | undefined): CsvValue[] {
+  return o === undefined
+    ? OBSERVER_COLUMNS.map(() => null)
+    : [
+        o.packets,
+        o.evidence,
+        o.named,
+        o.recognisedShare,
+        o.inHomeShare,
+        o.spansSeen,
+        o.spansTotal,
+        o.falseBusyPerDay,
+      ];
+}
+
 /** The batch record of one audit. */
 export function batchResult(
   name: string,
@@ -85,29 +138,7 @@ export function batchResult(
     packets: d.packets,
     bytes: d.bytes,
     busySeconds: busySeconds(audit, d.mac),
-    observers: audit.observers.map((o) => {
-      const row = o.devices.find((r) => r.mac === d.mac);
-      const inHome = o.inHome?.devices.find((x) => x.mac === d.mac);
-      const id = row?.identity;
-      return {
-        view: o.view,
-        packets: id?.packets ?? 0,
-        evidence: id?.evidence ?? 'not-recognised',
-        named:
-          id === undefined
-            ? null
-            : id.evidence === 'recognised'
-              ? id.topModelClass
-              : id.evidence === 'looks-like'
-                ? (id.category?.category ?? null)
-                : null,
-        recognisedShare: id?.recognisedShare ?? 0,
-        inHomeShare: inHome?.measured === true ? inHome.recognisedShare : null,
-        spansSeen: row?.activity.spansSeen ?? 0,
-        spansTotal: row?.activity.spansTotal ?? 0,
-        falseBusyPerDay: row?.activity.falseBusyPerDay ?? 0,
-      };
-    }),
+    observers: audit.observers.map((o) => observerRow(o, d.mac)),
   }));
   return {
     name,
@@ -147,17 +178,6 @@ export function failedBatchResult(name: string, files: readonly string[], error:
   };
 }
 
-const OBSERVER_COLUMNS = [
-  'packets',
-  'evidence',
-  'named',
-  'recognised_share',
-  'in_home_share',
-  'spans_seen',
-  'spans_total',
-  'false_busy_per_day',
-] as const;
-
 /** Header of the CSV: one row per device of each capture, both observers side by side. */
 export function batchCsvHeader(views: readonly string[]): string[] {
   return [
@@ -185,7 +205,7 @@ export function batchCsvRows(result: BatchResult, views: readonly string[]): str
     return [csvLine(row)];
   }
   return result.devices.map((d) => {
-    const cells: (string | number | null)[] = [
+    const cells: CsvValue[] = [
       result.name,
       d.mac,
       d.name,
@@ -196,23 +216,7 @@ export function batchCsvRows(result: BatchResult, views: readonly string[]): str
       d.bytes,
       Math.round(d.busySeconds),
     ];
-    for (const view of views) {
-      const o = d.observers.find((x) => x.view === view);
-      cells.push(
-        ...(o === undefined
-          ? OBSERVER_COLUMNS.map(() => null)
-          : [
-              o.packets,
-              o.evidence,
-              o.named,
-              o.recognisedShare,
-              o.inHomeShare,
-              o.spansSeen,
-              o.spansTotal,
-              o.falseBusyPerDay,
-            ]),
-      );
-    }
+    for (const view of views) cells.push(...observerCells(d.observers.find((x) => x.view === view)));
     cells.push(null);
     return csvLine(cells);
   });

@@ -9,13 +9,13 @@
  */
 import type { ActivityTimeline } from '../activity/activity-timeline.ts';
 import type { HomeAudit } from '../audit/audit-types.ts';
+import { OBSERVER_COLUMNS, observerCells, observerRow } from '../audit/batch-summary.ts';
 import { deviceName, type Finding } from '../findings/findings.ts';
 import { csvDocument, type CsvValue } from '../shared/csv.ts';
 
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 
 export function devicesCsv(audit: HomeAudit): string {
-  const views = audit.observers.map((o) => o.view);
   const header = [
     'mac',
     'name',
@@ -25,18 +25,7 @@ export function devicesCsv(audit: HomeAudit): string {
     'packets',
     'bytes',
     'busy_spans',
-    ...views.flatMap((v) =>
-      [
-        'packets',
-        'evidence',
-        'named',
-        'recognised_share',
-        'in_home_share',
-        'spans_seen',
-        'spans_total',
-        'false_busy_per_day',
-      ].map((c) => `${v}_${c}`),
-    ),
+    ...audit.observers.flatMap((o) => OBSERVER_COLUMNS.map((c) => `${o.view}_${c}`)),
   ];
   const rows = audit.devices.map((d): CsvValue[] => [
     d.mac,
@@ -47,26 +36,7 @@ export function devicesCsv(audit: HomeAudit): string {
     d.packets,
     d.bytes,
     d.truth.spans.filter((s) => !s.routine).length,
-    ...audit.observers.flatMap((o): CsvValue[] => {
-      const r = o.devices.find((x) => x.mac === d.mac);
-      const home = o.inHome?.devices.find((x) => x.mac === d.mac);
-      if (r === undefined) return [0, 'not-recognised', null, 0, null, 0, 0, 0];
-      const id = r.identity;
-      return [
-        id.packets,
-        id.evidence,
-        id.evidence === 'recognised'
-          ? id.topModelClass
-          : id.evidence === 'looks-like'
-            ? (id.category?.category ?? null)
-            : null,
-        id.recognisedShare,
-        home?.measured === true ? home.recognisedShare : null,
-        r.activity.spansSeen,
-        r.activity.spansTotal,
-        r.activity.falseBusyPerDay,
-      ];
-    }),
+    ...audit.observers.flatMap((o) => observerCells(observerRow(o, d.mac))),
   ]);
   return csvDocument(header, rows);
 }

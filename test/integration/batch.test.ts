@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BatchResult } from '../../src-main/audit/batch-summary.ts';
 import { runHomeAudit } from '../../src-main/audit/home-audit.ts';
 import { batchJobs } from '../../src-main/cli/batch-command.ts';
-import { main } from '../../src-main/cli/telltale.ts';
+import { runCli } from './run-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MODELS = join(ROOT, 'models');
@@ -22,19 +22,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 /** A corpus: two homes (folders) of real captures, and one capture cut short mid-packet. */
 function corpus(): string {

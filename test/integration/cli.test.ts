@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, parseByteSize } from '../../src-main/cli/telltale.ts';
+import { parseByteSize } from '../../src-main/cli/telltale.ts';
 import { readNpy } from '../../src-main/evaluation/validation-split.ts';
+import { runCli } from './run-cli.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'test/fixtures');
@@ -23,19 +24,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 function hasNumpy(): boolean {
   return spawnSync('/usr/bin/python3', ['-c', 'import numpy']).status === 0;

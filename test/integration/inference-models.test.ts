@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src-main/cli/telltale.ts';
+import { runCli } from './run-cli.ts';
 import { DeviceIdentifier } from '../../src-main/inference/device-identifier.ts';
 import {
   loadManifest,
@@ -167,19 +167,7 @@ describe('fixture models against the Python reference', () => {
 });
 
 describe('telltale analyze --view', () => {
-  async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const code = await main(args, {
-      stdout: (t) => {
-        out += t;
-      },
-      stderr: (t) => {
-        err += t;
-      },
-    });
-    return { code, out, err };
-  }
+  const run = runCli;
 
   it('says per true device what the observer model answers, with per-packet labels in --json', async () => {
     const json = join(work, 'tuya-vpn.json');

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src-main/cli/telltale.ts';
+import { runCli } from './run-cli.ts';
 import { findChromium } from '../../src-main/report/report-pdf.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -41,19 +41,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: (t) => {
-      out += t;
-    },
-    stderr: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
+const run = runCli;
 
 /** A binary PGM (P5) as width, height and grey bytes. */
 function readPgm(path: string): { width: number; height: number; pixels: Buffer } {
