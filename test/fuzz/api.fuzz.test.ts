@@ -207,6 +207,11 @@ function shapedPayload(rnd: () => number, channel: string): unknown {
     '',
   ];
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const hostileLabels = hostilePaths.filter((p) => p !== '');
+  const hostileValue = (): unknown => {
+    const v = randomValue(rnd);
+    return v === null || v === '' ? pick(hostileLabels) : v;
+  };
   switch (channel) {
     case 'capture.openFiles':
       return {
@@ -218,7 +223,8 @@ function shapedPayload(rnd: () => number, channel: string): unknown {
                 rnd() < 0.7 ? pick(hostilePaths) : randomValue(rnd),
               ),
         // always hostile labels: with an openable capture every such request must still be refused
-        labels: rnd() < 0.8 ? pick(hostilePaths) : randomValue(rnd),
+        // (never none: null or '' mean "no labels", and the capture would rightly open)
+        labels: rnd() < 0.8 ? pick(hostileLabels) : hostileValue(),
         ...(rnd() < 0.3 ? { speed: randomValue(rnd) } : {}),
       };
     case 'capture.startLive':
