@@ -14,7 +14,6 @@ import { renderReport, type Paper } from '../report/report-html.ts';
 import { DEFAULT_DEFENCES, type Defence } from '../views/defences.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
 import { ProgressBar } from './progress-bar.ts';
-import { renderPdf } from '../report/report-pdf.ts';
 
 export interface ReportArgs {
   captures: string[];
@@ -90,6 +89,8 @@ export async function runReport(args: ReportArgs, io: CliIo): Promise<number> {
     io.stdout(`wrote ${args.html}\n`);
   }
   if (args.pdf !== null) {
+    // the browser driver is loaded only to print
+    const { renderPdf } = await import('../report/report-pdf.ts');
     writeFileSync(args.pdf, await renderPdf(html, args.paper, title));
     io.stdout(`wrote ${args.pdf}\n`);
   }

@@ -17,7 +17,7 @@ import { parseShard, runBatchCommand } from './batch-command.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
 import { runDataset } from './dataset-command.ts';
 import { parsePaper, parseTimeZone, runReport } from './report-command.ts';
-import { NoChromiumError } from '../report/report-pdf.ts';
+import { NoChromiumError } from '../report/chromium.ts';
 import { runEval } from './eval-command.ts';
 import { parsePort, runServe } from './serve-command.ts';
 import { defaultDatasetsDir, defaultModelsDir, packageVersion } from '../store/folders.ts';

@@ -47,7 +47,7 @@ import { DataFileError } from '../store/json-file.ts';
 import { SettingsStore } from '../store/settings-store.ts';
 import { UserOverrides } from '../store/user-overrides.ts';
 import { DEFAULT_DEFENCES } from '../views/defences.ts';
-import { NoChromiumError } from '../report/report-pdf.ts';
+import { NoChromiumError } from '../report/chromium.ts';
 import { Session } from './session.ts';
 import {
   deviceDetail,

@@ -20,7 +20,6 @@ import type { UserOverrides } from '../store/user-overrides.ts';
 import type { HomeAudit, InHomeObserver } from '../audit/audit-types.ts';
 import { busySpansCsv, devicesCsv, findingsCsv } from '../report/report-csv.ts';
 import { renderReport, type Paper } from '../report/report-html.ts';
-import { renderPdf } from '../report/report-pdf.ts';
 import type { Session } from './session.ts';
 
 /** The snapshot of an engine with no session. */
@@ -120,6 +119,8 @@ export async function sessionReport(
   const base = `telltale-report-${stamp}${request.device == null ? '' : `-${request.device.replace(/:/g, '')}`}`;
   if (request.format === 'html')
     return { fileName: `${base}.html`, mime: 'text/html', data: html, encoding: 'utf8' };
+  // the browser driver is loaded only to print
+  const { renderPdf } = await import('../report/report-pdf.ts');
   const pdf = await renderPdf(html, paper, title);
   return {
     fileName: `${base}.pdf`,

@@ -5,31 +5,9 @@
  * the same pages everywhere — vector charts, embedded fonts, page numbers and a running header —
  * where a PDF library would need a second layout; and no browser is downloaded or bundled.
  */
-import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { findChromium, NoChromiumError } from './chromium.ts';
 import { printTemplates, type Paper } from './report-html.ts';
-
-const CANDIDATES = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/snap/bin/chromium',
-  '/usr/bin/google-chrome',
-  '/usr/bin/google-chrome-stable',
-  '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-  '/Applications/Chromium.app/Contents/MacOS/Chromium',
-  'C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe',
-];
-
-/** The Chromium to print with, or null when none is found. */
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
-  const named = env.TELLTALE_CHROMIUM ?? env.CHROMIUM_PATH;
-  if (named !== undefined && named !== '') return existsSync(named) ? named : null;
-  return CANDIDATES.find((c) => existsSync(c)) ?? null;
-}
-
-export class NoChromiumError extends Error {
-  override name = 'NoChromiumError';
-}
 
 /** The report's HTML printed as PDF (A4 or Letter, running header, page numbers). */
 export async function renderPdf(html: string, paper: Paper, title: string): Promise<Buffer> {

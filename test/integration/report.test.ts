@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.ts';
-import { findChromium } from '../../src-main/report/report-pdf.ts';
+import { findChromium } from '../../src-main/report/chromium.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MUD = resolve(ROOT, '../shared/datasets/extras/mud-devices');

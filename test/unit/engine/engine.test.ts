@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LiveCaptureSource } from '../../../src-main/capture/live-capture.ts';
 import type { CaptureError } from '../../../src-main/capture/packet-source.ts';
 import { Engine } from '../../../src-main/engine/engine.ts';
-import { findChromium } from '../../../src-main/report/report-pdf.ts';
+import { findChromium } from '../../../src-main/report/chromium.ts';
 import type { Snapshot } from '../../../src-main/shared/ipc-contract.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
