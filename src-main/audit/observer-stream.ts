@@ -31,6 +31,7 @@ import {
 import type { CategoryDecision, CategoryModel } from '../inference/device-category.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
+import { runLengthsOf, UNKNOWN_LABEL, type PacketLabels } from '../inference/window-stitching.ts';
 import type { ViewPacket } from '../views/view-packet.ts';
 import { mulberry32 } from '../views/seeded-random.ts';
 import { LabelledViewBuilder, TimingBuilder, type LabelledView } from './exposure.ts';
@@ -56,6 +57,12 @@ export interface ObserverStreamOptions {
   samplePerDevice?: number;
   /** Whether hourly summaries are kept for the category model (default true). */
   categories?: boolean;
+  /**
+   * Label only the rows a home device's answers depend on: its own rows and the model's window of
+   * rows around them; the rest (a defence's cover packets far from any device packet) are taken
+   * in unlabelled, as unknown. For the what-ifs, which read the answers of devices only.
+   */
+  deviceRowsOnly?: boolean;
 }
 
 /**
@@ -199,6 +206,55 @@ export class CategoryChunks {
   }
 }
 
+/**
+ * Labels rows [from, to) of `log` where a home device's answers depend on them: each device row
+ * (not the tunnel's) and the model's window of rows on either side; those rows are labelled as runs
+ * of their own (cut where the kept rows break or the capture segment changes), the others come back
+ * unknown with confidence 0.
+ */
+async function labelNearDevices(
+  identifier: DeviceIdentifier,
+  log: ViewLog,
+  from: number,
+  to: number,
+): Promise<PacketLabels> {
+  const n = to - from;
+  const margin = identifier.model.window;
+  const keep = new Uint8Array(n);
+  let last = -Infinity;
+  for (let j = 0; j < n; j++)
+    if (log.device[from + j] >= 0 && log.tunnel[from + j] === 0) {
+      keep.fill(1, Math.max(0, j - margin, last + 1), Math.min(n, j + margin + 1));
+      last = Math.min(n, j + margin + 1) - 1;
+    }
+  const rows: number[] = [];
+  for (let j = 0; j < n; j++) if (keep[j] === 1) rows.push(from + j);
+  const out: PacketLabels = {
+    labelIndex: new Int32Array(n).fill(UNKNOWN_LABEL),
+    bestIndex: new Int32Array(n),
+    confidence: new Float32Array(n),
+  };
+  if (rows.length === 0) return out;
+  const w = log.width;
+  const features = new Float32Array(rows.length * w);
+  const flows = new Int32Array(rows.length);
+  rows.forEach((r, k) => {
+    features.set(log.features.subarray(r * w, r * w + w), k * w);
+    flows[k] = log.flow[r];
+  });
+  const runs = runLengthsOf(
+    rows.length,
+    (a, b) => rows[b] === rows[a] + 1 && log.segment[rows[a]] === log.segment[rows[b]],
+  );
+  const labels = await identifier.labelRuns(features, rows.length, runs, false, flows);
+  rows.forEach((r, k) => {
+    out.labelIndex[r - from] = labels.labelIndex[k];
+    out.bestIndex[r - from] = labels.bestIndex[k];
+    out.confidence[r - from] = labels.confidence[k];
+  });
+  return out;
+}
+
 export class ObserverStream {
   /** The rows not labelled yet (and the view's home devices, by index). */
   readonly log: ViewLog<ModelView>;
@@ -208,6 +264,7 @@ export class ObserverStream {
   private chunks: CategoryChunks | null;
   private readonly timing: TimingBuilder;
   private labels: LabelledViewBuilder | null = null;
+  private readonly deviceRowsOnly: boolean;
   private labelledRows = 0;
   /** The labelling in progress (drains run one at a time). */
   private draining: Promise<void> = Promise.resolve();
@@ -223,6 +280,7 @@ export class ObserverStream {
     this.sample = perDevice > 0 ? new DeviceSample(view, perDevice) : null;
     this.chunks = options.categories === false ? null : new CategoryChunks(view);
     this.timing = new TimingBuilder(config);
+    this.deviceRowsOnly = options.deviceRowsOnly ?? false;
   }
 
   add(vp: ViewPacket): void {
@@ -275,14 +333,15 @@ export class ObserverStream {
     try {
       for (let from = 0; from < n; from += b) {
         const to = Math.min(n, from + b);
-        const w = log.width;
-        const answers = await identifier.labelRuns(
-          log.features.subarray(from * w, to * w),
-          to - from,
-          log.runLengths(to, from),
-          false,
-          log.flow.subarray(from, to),
-        );
+        const answers = this.deviceRowsOnly
+          ? await labelNearDevices(identifier, log, from, to)
+          : await identifier.labelRuns(
+              log.features.subarray(from * log.width, to * log.width),
+              to - from,
+              log.runLengths(to, from),
+              false,
+              log.flow.subarray(from, to),
+            );
         labels.add(log, answers, from);
         this.timing.add(log, from, to);
         for (let i = from; i < to; i++) {

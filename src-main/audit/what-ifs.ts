@@ -240,6 +240,8 @@ export async function runWhatIfs(batch: WhatIfBatch): Promise<WhatIf[]> {
       batchRows: WHATIF_BATCH_ROWS,
       samplePerDevice: 0,
       categories: false,
+      // a what-if reads the devices' answers only: cover packets far from any are not labelled
+      deviceRowsOnly: true,
     });
     let block = -2;
     let segments = 0;

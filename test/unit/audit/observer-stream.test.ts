@@ -6,7 +6,7 @@
  * whole capture and counts what it was drawn from.
  */
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ObserverStream } from '../../../src-main/audit/observer-stream.ts';
 import { homeSideMac } from '../../../src-main/audit/view-log.ts';
 import { DeviceIdentifier } from '../../../src-main/inference/device-identifier.ts';
@@ -145,5 +145,58 @@ describe('ObserverStream', () => {
     expect(a).toEqual(b);
     expect(asTheyCome.timelines(true)).toEqual(atTheEnd.timelines(true));
     expect(asTheyCome.categories(identifier.category)).toEqual(atTheEnd.categories(identifier.category));
+  }, 60_000);
+
+  it('labels only the rows near a device when asked (the what-ifs): far cover packets are not labelled', async () => {
+    const plug = DEVICES[0];
+    /** One exchange of the plug every 10 min, and cover packets (no device) 5 a second between. */
+    const feedSparse = (stream: ObserverStream): { cover: number; own: number } => {
+      const view = createView('napt');
+      const counts = { cover: 0, own: 0 };
+      const add = (vp: ViewPacket): void => {
+        counts.own++;
+        stream.add(vp);
+      };
+      stream.startSegment(0);
+      for (let k = 0; k < 5 * 2 * 3600; k++) {
+        const t = k / 5;
+        const sent = upPacket(t, {
+          srcMac: plug.mac,
+          dstMac: ROUTER,
+          srcIp: plug.ip,
+          dstPort: plug.port,
+          ipLength: 120,
+        });
+        if (k % 3000 === 0) view.push(sent, -1, 0, 0, add);
+        else
+          view.push(sent, -1, 0, 0, (vp) => {
+            counts.cover++;
+            stream.add({ ...vp, inner: null });
+          });
+      }
+      view.flush(add);
+      return counts;
+    };
+    const sparse = new ObserverStream('napt', {}, { batchRows: 4000, deviceRowsOnly: true });
+    const { cover, own } = feedSparse(sparse);
+    let labelled = 0;
+    const original = identifier.labelRuns.bind(identifier);
+    const spy = vi.spyOn(identifier, 'labelRuns').mockImplementation((features, n, ...rest) => {
+      labelled += n;
+      return original(features, n, ...rest);
+    });
+    await sparse.drain(identifier, true);
+    spy.mockRestore();
+    const full = new ObserverStream('napt', {}, { batchRows: 4000 });
+    feedSparse(full);
+    await full.drain(identifier, true);
+    expect(cover).toBeGreaterThan(30_000);
+    expect(own).toBe(12);
+    const mine = sparse.labelled(true).answers.get(sparse.log.indexOfMac(plug.mac))!;
+    const all = full.labelled(true).answers.get(full.log.indexOfMac(plug.mac))!;
+    // every device row answered, as the whole labelling answers it (the test model reads one packet)
+    expect(mine.reduce((a, b) => a + b, 0)).toBe(own);
+    expect([...mine]).toEqual([...all]);
+    expect(labelled).toBeLessThan(cover / 10);
   }, 60_000);
 });
