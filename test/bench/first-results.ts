@@ -4,6 +4,7 @@
  * run it, with the bundled models) replays MADEA's busiest day (110 files, 2.2 M packets) at full
  * speed; each snapshot it emits is timed from the request: the first with devices, the first with
  * both observers' answers, "done" (the audit with the in-home observers), and the what-ifs' end.
+ * REPLAY_AUDIT_MS sets how often the replay shows the observers as they stand (default 5000).
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     mode: 'browser',
     version: 'bench',
     snapshotIntervalMs: 250,
+    replayAuditIntervalMs: Number(process.env.REPLAY_AUDIT_MS ?? 5000),
     emit: (_event, s) => {
       const at = (performance.now() - t0) / 1000;
       last = s;
