@@ -1,13 +1,15 @@
 /**
  * One observer view's packets kept for identification: the feature rows the view's extractor
  * writes, with each packet's flow, true label, home device, time, size, direction and capture
- * segment. A file analysis fills it in one pass, then the observer's model labels every run
- * (a capture segment) at once, with the flow pooling its manifest asks for.
+ * segment. The audit's observers (audit/observer-stream.ts) keep in it only the rows their model
+ * has not labelled yet, and take labelled rows off the front (`consumeFront`); the in-home sample
+ * and the category model's open hours are logs too (`copyRow`, `setRow`). A caller that reads a
+ * whole capture's rows (the evaluation, `analyze --view`) keeps them all and labels every run (a
+ * capture segment) at once, with the flow pooling its manifest asks for.
  *
- * Growth doubles the columns; a day of a busy home is a few hundred MB of features. A live
- * session therefore gives its logs a row limit: once full, the oldest rows are dropped down to
- * half the limit (never while a reader holds the log), so the observers' analysis covers the
- * latest packets.
+ * Growth doubles the columns; a day of a busy home is a few hundred MB of features. `maxRows`
+ * bounds a log that is never drained: once full, the oldest rows are dropped down to half the
+ * limit (never while a reader holds the log).
  */
 import { LABEL_TUNNEL } from '../devices/ground-truth.ts';
 import { FeatureExtractor } from '../features/feature-extractor.ts';
