@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { HomeAudit } from '../audit/audit-types.ts';
 import { analyzeCaptures } from '../audit/capture-analysis.ts';
 import { openObserverModels } from '../audit/home-audit.ts';
 import { listInterfaces, LiveCaptureSource } from '../capture/live-capture.ts';
@@ -146,15 +147,7 @@ export class Engine {
       'session.snapshot': () => this.snapshot(),
       'session.export': () => this.exportSession(),
       'report.render': (p) => this.report(p),
-      'session.exportCsv': () => {
-        const s = this.requireSession();
-        if (s.audit === null || s.running)
-          throw new EngineError(
-            'unavailable',
-            'the CSV files are made from the finished audit: wait until the capture is analysed',
-          );
-        return { files: sessionCsv(s) };
-      },
+      'session.exportCsv': () => ({ files: sessionCsv(this.requireAudited('the CSV files')) }),
       'device.detail': (p) => this.deviceDetail(checkMac(p.mac)),
       'device.rename': (p) => this.rename(checkMac(p.mac), p.name),
       'device.setCategory': (p) => this.setCategory(checkMac(p.mac), p.category),
@@ -645,13 +638,19 @@ export class Engine {
     return deviceRow(s, this.deviceRecord(s, mac), sessionFindings(s), this.overrides);
   }
 
-  private async report(request: RequestOf<'report.render'>): Promise<ResponseOf<'report.render'>> {
+  /** The session, when its audit is finished (exports are made from that audit). */
+  private requireAudited(what: string): Session & { audit: HomeAudit } {
     const s = this.requireSession();
     if (s.audit === null || s.running)
       throw new EngineError(
         'unavailable',
-        'the report is made from the finished audit: wait until the capture is read and analysed (or stop it)',
+        `${what} are made from the finished audit: wait until the capture is read and analysed (or stop it)`,
       );
+    return s as Session & { audit: HomeAudit };
+  }
+
+  private async report(request: RequestOf<'report.render'>): Promise<ResponseOf<'report.render'>> {
+    const s = this.requireAudited('reports');
     const device = request.device == null ? null : checkMac(request.device);
     if (device !== null && !s.audit.devices.some((d) => d.mac === device))
       throw new EngineError('not-found', `no device ${device} in this audit`);

@@ -57,6 +57,11 @@ export function sessionDevices(s: Session): DeviceRecord[] {
 }
 
 /** The session's findings, rebuilt each time so a rename shows in them at once. */
+/** A capture's start (now when unknown) for file names: "2024-04-16-04-34" (UTC). */
+function fileStamp(seconds: number | null): string {
+  return new Date((seconds ?? Date.now() / 1000) * 1000).toISOString().slice(0, 16).replace(/[:T]/g, '-');
+}
+
 /** The session's audit with the person's own device names (null before there is one). */
 export function namedAudit(s: Session): HomeAudit | null {
   if (s.audit === null) return null;
@@ -79,10 +84,7 @@ export function sessionFindings(s: Session): Finding[] {
 export function sessionCsv(s: Session): { fileName: string; csv: string }[] {
   const audit = namedAudit(s);
   if (audit === null) return [];
-  const stamp = new Date((audit.start ?? Date.now() / 1000) * 1000)
-    .toISOString()
-    .slice(0, 16)
-    .replace(/[:T]/g, '-');
+  const stamp = fileStamp(audit.start);
   return [
     { fileName: `telltale-${stamp}-devices.csv`, csv: devicesCsv(audit) },
     { fileName: `telltale-${stamp}-busy-spans.csv`, csv: busySpansCsv(audit) },
@@ -112,10 +114,7 @@ export async function sessionReport(
     paper,
     device: request.device ?? null,
   });
-  const stamp = new Date((audit.start ?? Date.now() / 1000) * 1000)
-    .toISOString()
-    .slice(0, 16)
-    .replace(/[:T]/g, '-');
+  const stamp = fileStamp(audit.start);
   const base = `telltale-report-${stamp}${request.device == null ? '' : `-${request.device.replace(/:/g, '')}`}`;
   if (request.format === 'html')
     return { fileName: `${base}.html`, mime: 'text/html', data: html, encoding: 'utf8' };
@@ -348,9 +347,6 @@ export function sessionExport(
     whatIfsPending: snapshot.whatIfsPending,
     findings: snapshot.findings,
   };
-  const stamp = new Date((s.progress.captureStart ?? Date.now() / 1000) * 1000)
-    .toISOString()
-    .slice(0, 16)
-    .replace(/[:T]/g, '-');
+  const stamp = fileStamp(s.progress.captureStart);
   return { fileName: `telltale-session-${stamp}.json`, json: `${JSON.stringify(doc, null, 1)}\n` };
 }

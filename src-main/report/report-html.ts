@@ -20,6 +20,7 @@
 import { formatBytes, formatDuration, type ActivityTimeline } from '../activity/activity-timeline.ts';
 import type { DeviceAudit, HomeAudit, ObserverAudit, WhatIf } from '../audit/audit-types.ts';
 import { OBSERVER_NAMES } from '../audit/audit-types.ts';
+import { rightlyRecognised } from '../audit/exposure.ts';
 import { deviceName, registeredDomain, type Finding } from '../findings/findings.ts';
 import { categoryWords } from '../shared/audit-types.ts';
 
@@ -122,16 +123,19 @@ function identityWords(o: ObserverAudit, mac: string): { text: string; level: 'h
   const home = o.inHome?.devices.find((x) => x.mac === mac);
   if (r === undefined || r.identity.packets === 0) return { text: 'sees none of its traffic', level: 'low' };
   const id = r.identity;
+  const right = rightlyRecognised(id);
   const parts: string[] = [];
-  if (id.evidence === 'recognised' && id.topModelClass !== null)
-    parts.push(`recognised as ${id.topModelClass}`);
+  if (right) parts.push(`recognised as ${id.topModelClass}`);
+  // the catalog's test passed for a class the labels say it is not: a mistake, never "recognised"
+  else if (id.evidence === 'recognised' && id.topModelClass !== null)
+    parts.push(`taken for ${id.topModelClass}, which it is not`);
   else if (id.evidence === 'looks-like' && id.category?.category != null)
     parts.push(`looks like ${categoryWords(id.category.category)}`);
   else parts.push('not recognised');
   if (home?.measured === true && home.recognisedShare !== null)
     parts.push(`learned: ${pct(home.recognisedShare)} named`);
   const share = home?.measured === true ? (home.recognisedShare ?? 0) : 0;
-  const level = id.evidence === 'recognised' || share >= 0.8 ? 'high' : share >= 0.5 ? 'medium' : 'low';
+  const level = right || share >= 0.8 ? 'high' : share >= 0.5 ? 'medium' : 'low';
   return { text: parts.join('; '), level };
 }
 

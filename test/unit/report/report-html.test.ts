@@ -1,0 +1,113 @@
+/**
+ * The report says only what was measured: a device the catalog's test passed for a class its
+ * labels say it is not is "taken for" that class, never "recognised", and does not count among the
+ * devices an observer could tell apart; names a client gave are escaped.
+ */
+import { describe, expect, it } from 'vitest';
+import type { HomeAudit } from '../../../src-main/audit/audit-types.ts';
+import { renderReport } from '../../../src-main/report/report-html.ts';
+
+const TIMELINE = { start: 0, end: 3600, segments: [], spans: [], droppedSegments: 0, droppedSpans: 0 };
+const ACTIVITY = {
+  agreement: 1,
+  busyRecall: 0,
+  busyPrecision: 0,
+  busyF1: 0,
+  truthBusySeconds: 0,
+  inferredBusySeconds: 0,
+  spansSeen: 0,
+  spansTotal: 0,
+  falseBusyPerDay: 0,
+};
+
+function audit(topModelClass: string, className: string): HomeAudit {
+  return {
+    files: [],
+    packets: 100,
+    start: 0,
+    end: 3600,
+    coverage: [{ start: 0, end: 3600 }],
+    inventory: { devices: [], gatewayMac: null, homeDeviceCount: 1 },
+    devices: [
+      {
+        mac: '02:00:00:00:00:01',
+        name: '<b>Hall</b> camera',
+        nameIsUsers: true,
+        vendor: 'Acme',
+        trueLabel: className,
+        category: 'camera',
+        packets: 100,
+        bytes: 10_000,
+        truth: TIMELINE,
+        dnsNames: [],
+        sniNames: [],
+        traffic: null,
+      },
+    ],
+    observers: [
+      {
+        view: 'napt',
+        observer: 'your ISP',
+        modelId: 'm',
+        labels: [topModelClass, className],
+        unknownThreshold: 0.5,
+        packets: 100,
+        meanRecognisedShare: 0,
+        meanAgreement: 1,
+        inHome: null,
+        devices: [
+          {
+            mac: '02:00:00:00:00:01',
+            identity: {
+              packets: 100,
+              className,
+              classSource: 'labels',
+              recognisedShare: topModelClass === className ? 0.9 : 0,
+              unknownShare: 0,
+              topLabel: topModelClass,
+              topShare: 0.9,
+              meanConfidence: 0.9,
+              evidence: 'recognised',
+              topModelClass,
+              topModelShare: 0.9,
+              profileCoverage: 0.95,
+              category: null,
+            },
+            activity: ACTIVITY,
+            labelActivity: ACTIVITY,
+            inferred: TIMELINE,
+          },
+        ],
+      },
+    ],
+    whatIfs: [],
+  } as unknown as HomeAudit;
+}
+
+const META = {
+  title: 'Flat',
+  captures: ['a.pcap'],
+  generatedAt: new Date(0),
+  timeZone: 'UTC',
+  telltaleVersion: 'test',
+  paper: 'A4' as const,
+};
+
+describe('renderReport', () => {
+  it('says "recognised" only when the catalog named the device right', () => {
+    const right = renderReport(audit('Nest Camera', 'Nest Camera'), [], META);
+    expect(right).toContain('recognised as Nest Camera');
+    expect(right).toMatch(/could\s+tell\s+1\s+of them apart/);
+
+    const wrong = renderReport(audit('Ring Doorbell', 'Nest Camera'), [], META);
+    expect(wrong).not.toContain('recognised as Ring Doorbell');
+    expect(wrong).toContain('taken for Ring Doorbell, which it is not');
+    expect(wrong).toMatch(/could\s+tell\s+0\s+of them apart/);
+  });
+
+  it('escapes the names it is given', () => {
+    const html = renderReport(audit('Nest Camera', 'Nest Camera'), [], META);
+    expect(html).toContain('&lt;b&gt;Hall&lt;/b&gt; camera');
+    expect(html).not.toContain('<b>Hall</b>');
+  });
+});
