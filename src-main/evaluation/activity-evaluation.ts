@@ -13,23 +13,40 @@
  *  - **idle**: a grid bin inside an idle phase (NKU `idle_*`; the whole SSI passive capture and
  *    the rest of the SSI active capture) and at least `GUARD_SECONDS` from every action window,
  *    since the device's part in an action may start a little before the logged time stamp (the
- *    app opens, asks the device's state) or end a little after the window.
+ *    app opens, asks the device's state) or end a little after the window, and at least
+ *    `GUARD_SECONDS` from the idle phase's own start and end: each NKU idle phase begins with the
+ *    experimenter changing the setup (switching the plug off, taking the phone off the home
+ *    network), an action the logs do not list as one.
  *  - everything else (gaps between phases, guard bands, time no capture file covers — the NKU
  *    camera's watch phases have no capture) is not scored.
  * A bin counts as detected busy when a busy segment of the device's truth timeline overlaps it.
  * "Busy minutes during idle" are the false-positive bins × 10 s.
  *
+ * Events (what the issue's targets count): an action is **found** when the timeline calls a bin of
+ * its window busy or a busy span that is not routine lies within `EVENT_MATCH_SECONDS` of its
+ * window and in no other action's window, as the spliced-upload test matches uploads (logged times
+ * are written by people and app clocks; the SSI plug's schedule edits show on the wire half a
+ * minute before their logged time).
+ * A **false busy span** is one (not routine) that touches scored idle time, no busy bin and lies
+ * further than `EVENT_MATCH_SECONDS` from every action window.
+ *
+ * The phase-edge guard and the event match were added in stop 23, after the scores of stop 22
+ * were seen (below them, the NKU plug's switch-off at 07:45:12 UTC and the SSI plug's two
+ * schedule edits counted as a false span and two misses); EVALUATION.md says so beside the table.
+ *
  * The tracker's thresholds are the defaults of activity-config.ts, chosen on MADEA's rate
  * distributions; nothing here feeds back into them. phase-evaluation.ts runs the cases (the
  * captures are listed in datasets.ts) through the audit pipeline.
  */
-import type { ActivityTimeline } from '../activity/activity-timeline.ts';
+import type { ActivityTimeline, BusySpan } from '../activity/activity-timeline.ts';
 import { binaryScore, statesOnGrid, type BinaryScore } from '../activity/timeline-agreement.ts';
 
 /** Length of the busy window of one logged SSI action, seconds. */
 export const ACTION_SECONDS = 30;
-/** Distance from any action window below which an idle-phase bin is not scored, seconds. */
+/** Distance from any action window, and from an idle phase's start and end, below which an idle-phase bin is not scored, seconds. */
 export const GUARD_SECONDS = 30;
+/** Slack of the match between a logged action and a busy span, seconds (as the spliced-upload test's). */
+export const EVENT_MATCH_SECONDS = 60;
 /** Scoring resolution, seconds. */
 export const EVALUATION_RESOLUTION = 10;
 /** Offset of the NKU phase files' local time from UTC, hours. */
@@ -177,7 +194,9 @@ export function truthOnGrid(
     if (!coverage.some((c) => overlaps(s, e, c.start, c.end))) continue;
     if (busy.some((p) => overlaps(s, e, p.start, p.end))) truth[i] = TRUTH_BUSY;
     else if (
-      idle.some((p) => overlaps(s, e, p.start, p.end)) &&
+      idle.some((p) => overlaps(s, e, p.start + guardSeconds, p.end - guardSeconds)) &&
+      !idle.some((p) => overlaps(s, e, p.start - guardSeconds, p.start + guardSeconds)) &&
+      !idle.some((p) => overlaps(s, e, p.end - guardSeconds, p.end + guardSeconds)) &&
       !busy.some((p) => overlaps(s, e, p.start - guardSeconds, p.end + guardSeconds))
     )
       truth[i] = TRUTH_IDLE;
@@ -191,12 +210,13 @@ export interface BusyDetectionScore extends BinaryScore {
   idleBins: number;
   /** Minutes flagged busy inside idle ground truth (fp × resolution). */
   idleBusyMinutes: number;
-  /** Busy windows in scored time, and those with at least one detected busy bin. */
+  /** Busy windows in scored time, and those found (a detected busy bin, or a span within EVENT_MATCH_SECONDS). */
   events: number;
   eventsDetected: number;
   /**
-   * Busy spans (not routine) of the timeline that touch scored idle time and no busy window: false
-   * alarms, counted as events rather than bins; and per hour of scored idle time.
+   * Busy spans (not routine) of the timeline that touch scored idle time, no busy bin and no action
+   * window give or take EVENT_MATCH_SECONDS: false alarms, counted as events rather than bins; and
+   * per hour of scored idle time.
    */
   falseSpans: number;
   falseSpansPerIdleHour: number;
@@ -207,7 +227,7 @@ export interface BusyDetectionScore extends BinaryScore {
 /** How far from a missed action's window the timeline's busy spans look (the issue's ±2 min). */
 export const NEAREST_SPAN_SECONDS = 120;
 
-/** A busy window (a logged action) none of whose bins the timeline called busy. */
+/** A busy window (a logged action) the timeline did not find (see the module comment). */
 export interface MissedAction {
   name: string;
   start: number;
@@ -245,11 +265,17 @@ export function scoreBusyDetection(
     } else if (busy) fp++;
     else tn++;
   }
+  const busyPhases = phases.filter((p) => p.kind === 'busy');
+  // a span inside another action's window is that action's, never a near miss of this one
+  const spanNear = (span: BusySpan, p: PhaseWindow): boolean =>
+    !span.routine &&
+    span.start < p.end + EVENT_MATCH_SECONDS &&
+    span.end > p.start - EVENT_MATCH_SECONDS &&
+    !busyPhases.some((q) => q !== p && span.start < q.end && span.end > q.start);
   let events = 0;
   let eventsDetected = 0;
   const missedActions: MissedAction[] = [];
-  for (const p of phases) {
-    if (p.kind !== 'busy') continue;
+  for (const p of busyPhases) {
     const from = Math.max(0, Math.floor(p.start / resolution) - firstBin);
     const to = Math.min(count, Math.ceil(p.end / resolution) - firstBin);
     let scored = false;
@@ -260,6 +286,7 @@ export function scoreBusyDetection(
       if (detected[i] === 2) hit = true;
     }
     if (scored) events++;
+    if (scored && !hit) hit = timeline.spans.some((span) => spanNear(span, p));
     if (hit) eventsDetected++;
     else if (scored) {
       let nearest: number | null = null;
@@ -283,7 +310,7 @@ export function scoreBusyDetection(
       if (truth[i] === TRUTH_IDLE) idle = true;
       else if (truth[i] === TRUTH_BUSY) busy = true;
     }
-    if (idle && !busy) falseSpans++;
+    if (idle && !busy && !busyPhases.some((p) => spanNear(span, p))) falseSpans++;
   }
   const idleHours = ((fp + tn) * resolution) / 3600;
   return {

@@ -27,6 +27,8 @@ import { packageRoot } from '../store/folders.ts';
 import { describeDefence } from '../views/defences.ts';
 import {
   ACTION_SECONDS,
+  EVENT_MATCH_SECONDS,
+  GUARD_SECONDS,
   NEAREST_SPAN_SECONDS,
   type BusyDetectionScore,
   type MissedAction,
@@ -421,10 +423,17 @@ export function activitySection(results: readonly CaseActivityScore[] | null): s
     return lines.join('\n');
   }
   lines.push(
-    'Ground truth (src-main/evaluation/activity-evaluation.ts, fixed before any score was seen): a 10-second bin is ' +
+    'Ground truth (src-main/evaluation/activity-evaluation.ts): a 10-second bin is ' +
       '**busy** when it overlaps an action phase (NKU: setup, on / off by app, voice or button, update, watch, speak, ' +
       'delete; SSI plug: 30 s from each logged action, the manual switching session whole) and **idle** inside an idle ' +
-      "phase at least 30 s from any action; everything else is not scored. Scored: the device's truth timeline (LAN " +
+      `phase at least ${GUARD_SECONDS} s from any action and from the phase's own start and end (each NKU idle phase ` +
+      'begins with the experimenter switching the plug or moving the phone, an action its log does not list); ' +
+      'everything else is not scored. An action is **found** when a bin of its window is busy or a busy span (not ' +
+      `routine) lies within ${EVENT_MATCH_SECONDS} s of it and in no other action's window; a **false busy span** ` +
+      `touches idle time and lies further than ${EVENT_MATCH_SECONDS} s from every action. The phase-edge guard and ` +
+      'the match slack were added after the first scores were seen (they turned the NKU switch-off at a phase change ' +
+      "from a false span into unscored time, and found the SSI plug's two schedule edits that show on the wire half a " +
+      "minute before their logged time); the thresholds were not changed. Scored: the device's truth timeline (LAN " +
       "side) and the NAPT and VPN observers' timelines of the device: its own packets in that observer's view (what an " +
       'observer that knows the device — the in-home observer measures how well one can — sees of its activity, timing ' +
       "and sizes only); the notes give the class the catalog's model takes it for.",

@@ -41,6 +41,7 @@ import { GroundTruth } from '../devices/ground-truth.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
 import { mulberry32 } from '../views/seeded-random.ts';
+import { EVENT_MATCH_SECONDS } from './activity-evaluation.ts';
 import { madeaCaptures } from './datasets.ts';
 
 /** Bin of the burst rule and of the sleeper test, seconds. */
@@ -70,8 +71,8 @@ export const DONOR_LEAD_SECONDS = 10;
 export const INSERT_GAP_SECONDS: readonly [number, number] = [10 * 60, 50 * 60];
 /** Least distance of an inserted upload from natural bursts, other copies and coverage edges. */
 export const INSERT_MARGIN_SECONDS = 15 * 60;
-/** Slack of the match between an upload and a busy span, seconds. */
-export const MATCH_SECONDS = 60;
+/** Slack of the match between an upload and a busy span, seconds (the phase-labelled captures' too). */
+export const MATCH_SECONDS = EVENT_MATCH_SECONDS;
 /** Files further apart than this are separate stretches of coverage. */
 export const COVERAGE_JOIN_SECONDS = 60;
 /** Seeds of the splice schedules: each gives one spliced capture per donor camera. */

@@ -24,11 +24,16 @@ const present =
  * 18 → 19 / 22 actions. By volume alone (noveltyEnterPackets 0) the SSI plug's commands went
  * unseen: F1 0.303, 5 / 22; before routines had to start with the device speaking, its schedule
  * edit and delete were taken for a timer: 0.695, 16 / 22.
+ * Since idle bins at a phase change are not scored and an action is found by a span within 60 s
+ * (stop 23): nku-plug F1 0.900, 0.7 min, false spans 5 → 3; ssi-plug 21 / 22 actions.
  */
-const FLOORS: Record<string, { f1: number; recall: number; idleBusyMinutes: number; actions: number }> = {
-  'nku-plug': { f1: 0.84, recall: 0.95, idleBusyMinutes: 1.5, actions: 11 },
-  'nku-camera': { f1: 0.9, recall: 0.95, idleBusyMinutes: 1, actions: 5 },
-  'ssi-plug': { f1: 0.72, recall: 0.62, idleBusyMinutes: 2.5, actions: 19 },
+const FLOORS: Record<
+  string,
+  { f1: number; recall: number; idleBusyMinutes: number; actions: number; falseSpans: number }
+> = {
+  'nku-plug': { f1: 0.88, recall: 0.95, idleBusyMinutes: 1, actions: 11, falseSpans: 3 },
+  'nku-camera': { f1: 0.9, recall: 0.95, idleBusyMinutes: 1, actions: 5, falseSpans: 0 },
+  'ssi-plug': { f1: 0.72, recall: 0.62, idleBusyMinutes: 2.5, actions: 21, falseSpans: 5 },
 };
 
 describe.skipIf(!present)('activity timelines on phase-labelled captures', () => {
@@ -43,6 +48,7 @@ describe.skipIf(!present)('activity timelines on phase-labelled captures', () =>
       expect(r.recall, r.name).toBeGreaterThanOrEqual(floor.recall);
       expect(r.idleBusyMinutes, r.name).toBeLessThanOrEqual(floor.idleBusyMinutes);
       expect(r.eventsDetected, r.name).toBeGreaterThanOrEqual(floor.actions);
+      expect(r.falseSpans, r.name).toBeLessThanOrEqual(floor.falseSpans);
       for (const span of r.spans) expect(span.description).toMatch(/^(uploaded|downloaded|exchanged) /);
     }
     // The SSI plug's 25-minute check-ins over the 10.7 idle hours are recognised as its routine.
@@ -58,7 +64,14 @@ describe.skipIf(!present)('activity timelines on phase-labelled captures', () =>
     expect(ssi.windowSensitivity.map((w) => w.actionSeconds)).toEqual([10, 5]);
     for (const w of ssi.windowSensitivity) expect(w.f1).toBeGreaterThan(ssi.f1);
     expect(results[0].windowSensitivity).toEqual([]);
+    // The one SSI action still missed is a log retrieval the plug takes no part in; its schedule
+    // edits, on the wire half a minute before their logged time, are found.
+    expect(ssi.missedActions.map((m) => m.name)).toEqual(['Retrieve device logs']);
     const plug = results[0];
+    // Its switch-off at the change to the idle_off_local phase (07:45:12 UTC) is busy, but
+    // unscored: no false span.
+    const switchOff = Date.UTC(2024, 3, 16, 7, 45, 12) / 1000;
+    expect(plug.spans.some((s) => !s.routine && Math.abs(s.start - switchOff) < 10)).toBe(true);
     // The NKU plug's block of commands (16:34–16:36 local) is one large span.
     expect(plug.spans.some((s) => s.packets > 1000 && s.duration > 60)).toBe(true);
   });

@@ -83,7 +83,9 @@ describe('ground truth and scoring', () => {
 
   it('marks busy bins, guarded idle bins and uncovered time', () => {
     const truth = truthOnGrid(phases, [{ start: 0, end: 500 }], 0, 60, 10, 30);
-    expect(truth[0]).toBe(TRUTH_IDLE);
+    // the first 30 s of an idle phase are its setup change, not scored
+    expect([truth[0], truth[2]]).toEqual([TRUTH_UNSCORED, TRUTH_UNSCORED]);
+    expect(truth[3]).toBe(TRUTH_IDLE);
     expect(truth[26]).toBe(TRUTH_IDLE); // 260–270: 35 s before the action
     expect(truth[27]).toBe(TRUTH_UNSCORED); // within 30 s of it
     expect([truth[30], truth[31], truth[32]]).toEqual([TRUTH_BUSY, TRUTH_BUSY, TRUTH_BUSY]);
@@ -116,25 +118,81 @@ describe('ground truth and scoring', () => {
     expect(s.missedActions).toEqual([]);
   });
 
-  it('lists a missed action with the busy span nearest to it (a log written after the fact)', () => {
+  it('finds an action by a span just before its logged time (a log written after the fact), and does not call that span false', () => {
     const timeline: ActivityTimeline = {
       start: 0,
       end: 500,
       segments: [
-        { state: 'idle', start: 0, end: 275 },
-        { state: 'busy', start: 275, end: 285 },
-        { state: 'idle', start: 285, end: 500 },
+        { state: 'idle', start: 0, end: 250 },
+        { state: 'busy', start: 250, end: 260 },
+        { state: 'idle', start: 260, end: 500 },
       ],
-      spans: [span(40, 50), span(275, 285)],
+      spans: [span(250, 260)],
+      droppedSegments: 0,
+      droppedSpans: 0,
+    };
+    // the span ends 45 s before the window: within EVENT_MATCH_SECONDS, so the action is found
+    const s = scoreBusyDetection(timeline, phases, [{ start: 0, end: 500 }]);
+    expect(s).toMatchObject({ events: 1, eventsDetected: 1, falseSpans: 0, tp: 0 });
+    expect(s.missedActions).toEqual([]);
+    // a routine span there finds nothing
+    const routine = scoreBusyDetection({ ...timeline, spans: [span(250, 260, true)] }, phases, [
+      { start: 0, end: 500 },
+    ]);
+    expect(routine).toMatchObject({ eventsDetected: 0 });
+  });
+
+  it('lists a missed action with the busy span nearest to it', () => {
+    const timeline: ActivityTimeline = {
+      start: 0,
+      end: 500,
+      segments: [
+        { state: 'idle', start: 0, end: 230 },
+        { state: 'busy', start: 230, end: 240 },
+        { state: 'idle', start: 240, end: 500 },
+      ],
+      spans: [span(40, 50), span(230, 240)],
       droppedSegments: 0,
       droppedSpans: 0,
     };
     const s = scoreBusyDetection(timeline, phases, [{ start: 0, end: 500 }]);
     expect(s).toMatchObject({ events: 1, eventsDetected: 0 });
-    // the span 30 s before the logged action is the nearest; the one 265 s before is out of reach
-    expect(s.missedActions).toEqual([{ name: 'on', start: 305, end: 325, nearestSpanOffset: -30 }]);
+    // the span 75 s before the logged action is the nearest (and, 65 s from its window, a false
+    // one); the one 265 s before is out of reach
+    expect(s.missedActions).toEqual([{ name: 'on', start: 305, end: 325, nearestSpanOffset: -75 }]);
+    expect(s.falseSpans).toBe(2);
     const far = scoreBusyDetection({ ...timeline, spans: [span(40, 50)] }, phases, [{ start: 0, end: 500 }]);
     expect(far.missedActions[0].nearestSpanOffset).toBeNull();
+  });
+
+  it('does not score the setup change at the edges of an idle phase', () => {
+    const two = [
+      { name: 'idle_on', kind: 'idle' as const, start: 0, end: 300 },
+      { name: 'idle_off', kind: 'idle' as const, start: 320, end: 600 },
+    ];
+    const truth = truthOnGrid(two, [{ start: 0, end: 600 }], 0, 60, 10, 30);
+    expect(truth[26]).toBe(TRUTH_IDLE); // 260–270
+    expect([truth[27], truth[30], truth[32], truth[34]]).toEqual([
+      TRUTH_UNSCORED,
+      TRUTH_UNSCORED,
+      TRUTH_UNSCORED,
+      TRUTH_UNSCORED,
+    ]);
+    expect(truth[35]).toBe(TRUTH_IDLE); // 350–360
+    // a span at the switch-over is no false alarm
+    const timeline: ActivityTimeline = {
+      start: 0,
+      end: 600,
+      segments: [
+        { state: 'idle', start: 0, end: 310 },
+        { state: 'busy', start: 310, end: 325 },
+        { state: 'idle', start: 325, end: 600 },
+      ],
+      spans: [span(310, 325)],
+      droppedSegments: 0,
+      droppedSpans: 0,
+    };
+    expect(scoreBusyDetection(timeline, two, [{ start: 0, end: 600 }]).falseSpans).toBe(0);
   });
 });
 
