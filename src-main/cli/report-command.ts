@@ -1,6 +1,6 @@
 /**
  * `telltale report <capture...> [--labels labels.csv] [--pdf out.pdf] [--html out.html]
- * [--paper a4|letter] [--device MAC] [--title NAME] [--time-zone ZONE] [--no-what-if]`: the full
+ * [--paper a4|letter] [--device MAC|NAME] [--title NAME] [--time-zone ZONE] [--no-what-if]`: the full
  * audit (both observers, timelines, the in-home observers, findings and the default what-ifs),
  * then the privacy report of report/report-html.ts as a web page and / or a PDF.
  */
@@ -9,7 +9,8 @@ import { basename } from 'node:path';
 import { runHomeAudit } from '../audit/home-audit.ts';
 import { GroundTruth } from '../devices/ground-truth.ts';
 import { normalizeMac } from '../devices/address-scope.ts';
-import { auditFindings } from '../findings/findings.ts';
+import type { HomeAudit } from '../audit/audit-types.ts';
+import { auditFindings, deviceName } from '../findings/findings.ts';
 import { renderReport, type Paper } from '../report/report-html.ts';
 import { DEFAULT_DEFENCES, type Defence } from '../views/defences.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
@@ -51,12 +52,30 @@ export function parseTimeZone(text: string | undefined): string | undefined {
   return text;
 }
 
+/** The home device `--device` names: by MAC address, else by its name (any case); a usage error otherwise. */
+function pickDevice(audit: HomeAudit, wanted: string, mac: string | null): string {
+  if (mac !== null) {
+    if (!audit.devices.some((d) => d.mac === mac))
+      throw new UsageError(`--device: no home device ${mac} in these captures`);
+    return mac;
+  }
+  const named = audit.devices.filter((d) => deviceName(d).toLowerCase() === wanted.trim().toLowerCase());
+  if (named.length === 1) return named[0].mac;
+  if (named.length > 1)
+    throw new UsageError(
+      `--device: ${named.length} devices are called "${wanted}" (${named.map((d) => d.mac).join(', ')}): give its MAC address`,
+    );
+  const names = audit.devices.map((d) => `"${deviceName(d)}"`);
+  throw new UsageError(
+    `--device: no home device "${wanted}" in these captures (give a MAC address or one of: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''})`,
+  );
+}
+
 export async function runReport(args: ReportArgs, io: CliIo): Promise<number> {
   if (args.pdf === null && args.html === null)
     throw new UsageError('report needs --pdf FILE, --html FILE or both');
-  const device = args.device === null ? null : normalizeMac(args.device);
-  if (args.device !== null && device === null)
-    throw new UsageError(`--device: "${args.device}" is not a MAC address`);
+  // a MAC address, or a device's name (read once the audit has named the devices)
+  const wantedMac = args.device === null ? null : normalizeMac(args.device);
   const groundTruth = args.labels === null ? null : await GroundTruth.load(args.labels);
   const bar = io.progress === undefined ? null : new ProgressBar(io.progress);
   const defences: Defence[] = args.whatIfs ? [...DEFAULT_DEFENCES] : [];
@@ -69,8 +88,7 @@ export async function runReport(args: ReportArgs, io: CliIo): Promise<number> {
     },
   });
   bar?.done();
-  if (device !== null && !audit.devices.some((d) => d.mac === device))
-    throw new UsageError(`--device: no home device ${device} in these captures`);
+  const device = args.device === null ? null : pickDevice(audit, args.device, wantedMac);
   const findings = auditFindings(audit);
   const title =
     args.title ??

@@ -47,13 +47,13 @@ const USAGE = `Usage:
       row per device) as each audit ends. --shard K/N audits the K-th of N shares of the jobs,
       for splitting a corpus across machines; the shares' results concatenate.
   telltale report <capture...> [--labels labels.csv] (--pdf out.pdf | --html out.html)
-                  [--paper a4|letter] [--device MAC] [--title NAME] [--time-zone ZONE]
+                  [--paper a4|letter] [--device MAC|NAME] [--title NAME] [--time-zone ZONE]
                   [--no-what-if] [--models DIR] [--no-progress]
       The privacy report of the full audit: the home's verdict, the household table, a section
       per device that gives something away (timelines, busiest times, findings, what would
       help and what it costs), how it was measured and its limits, and an appendix for
       researchers. --pdf prints it with the Chromium or Chrome on this computer (or the one
-      TELLTALE_CHROMIUM names); --html writes the same page. --device: that device alone.
+      TELLTALE_CHROMIUM names); --html writes the same page. --device: that device alone (its MAC address or its name).
   telltale dataset <capture...> --labels labels.csv --view lan|napt|vpn --out DIR
                    [--vpn-profile NAME] [--defence pad-N|pad-mtu|cover-Rpps] [--no-progress]
       Per-packet feature vectors, true labels and provenance as NumPy .npy files + meta.json;

@@ -345,17 +345,26 @@ function activityFinding(
   };
 }
 
-function cloudsFinding(d: DeviceAudit): Finding | null {
+/**
+ * The services a device talks to, as the ISP sees them. `naptPackets`: the device's packets in the
+ * ISP's view; with none, the ISP sees only the names the home's router looks up for it, and not
+ * which device asked, so the finding says that (and is low).
+ */
+function cloudsFinding(d: DeviceAudit, naptPackets: number): Finding | null {
   const names = [...new Set([...d.sniNames, ...d.dnsNames].map(registeredDomain))];
   if (names.length === 0) return null;
   const services = (d.traffic?.services ?? []).slice(0, 5).map((s) => `${s.service} (${s.packets} packets)`);
+  const listed = `${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''}`;
+  const direct = naptPackets > 0;
   return {
     id: `clouds:napt:${d.mac}`,
     kind: 'clouds',
-    severity: 'medium',
+    severity: direct ? 'medium' : 'low',
     observer: 'napt',
     device: d.mac,
-    title: `Your ISP sees that your ${deviceName(d)} talks to ${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''}.`,
+    title: direct
+      ? `Your ISP sees that your ${deviceName(d)} talks to ${listed}.`
+      : `Your ISP sees your home look up ${listed} for your ${deviceName(d)}, but not which device asked: it sent nothing to the internet itself.`,
     evidence: [
       ...(d.sniNames.length > 0
         ? [`TLS server names it asked for: ${d.sniNames.slice(0, 6).join(', ')}.`]
@@ -493,7 +502,8 @@ export function auditFindings(audit: HomeAudit): Finding[] {
       const activity = activityFinding(d, o, r, audit.whatIfs);
       if (activity !== null) own.push(activity);
     }
-    const clouds = cloudsFinding(d);
+    const napt = audit.observers.find((o) => o.view === 'napt')?.devices.find((x) => x.mac === d.mac);
+    const clouds = cloudsFinding(d, napt?.identity.packets ?? d.traffic?.internetPackets ?? 0);
     if (clouds !== null) own.push(clouds);
     const clear = clearTextFinding(d);
     if (clear !== null) own.push(clear);

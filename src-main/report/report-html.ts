@@ -18,9 +18,15 @@
  * Every number comes from the audit; nothing is said that it did not measure.
  */
 import { formatBytes, formatDuration, type ActivityTimeline } from '../activity/activity-timeline.ts';
-import type { DeviceAudit, HomeAudit, ObserverAudit, WhatIf } from '../audit/audit-types.ts';
+import type {
+  DeviceAudit,
+  HomeAudit,
+  ObserverAudit,
+  ObserverDeviceAudit,
+  WhatIf,
+} from '../audit/audit-types.ts';
 import { OBSERVER_NAMES } from '../audit/audit-types.ts';
-import { rightlyRecognised } from '../audit/exposure.ts';
+import { CATALOG_MIN_COVERAGE, CATALOG_MIN_SHARE, rightlyRecognised } from '../audit/exposure.ts';
 import { deviceName, registeredDomain, type Finding } from '../findings/findings.ts';
 import { categoryWords } from '../shared/audit-types.ts';
 
@@ -105,6 +111,13 @@ function busySeconds(t: ActivityTimeline | null): number {
   return (t?.segments ?? []).filter((s) => s.state === 'busy').reduce((a, s) => a + s.end - s.start, 0);
 }
 
+/** A timeline's busy time beside its strip: "15 min busy", "never busy", or "no traffic". */
+function busyWords(t: ActivityTimeline | null): string {
+  if (t === null || t.segments.length === 0) return 'no traffic';
+  const busy = busySeconds(t);
+  return busy <= 0 ? 'never busy' : `${formatDuration(busy)} busy`;
+}
+
 /** The device's kind in words: labels.csv's category, else the category model's, else null. */
 function kindOf(d: DeviceAudit, audit: HomeAudit): string | null {
   if (d.category !== null && !d.category.startsWith('NON-IOT')) return d.category;
@@ -152,22 +165,76 @@ function talksTo(d: DeviceAudit): string {
   return domains.length === 0 ? '–' : domains.slice(0, 3).join(', ') + (domains.length > 3 ? ', …' : '');
 }
 
+/** The catalog's device-level test for one observer, in the appendix's short form. */
+function catalogCell(r: ObserverDeviceAudit): string {
+  const id = r.identity;
+  if (id.topModelClass === null) return 'no answer';
+  const shape = id.profileCoverage === null ? '' : `, sizes ${pct(id.profileCoverage)}`;
+  const verdict = rightlyRecognised(id)
+    ? 'recognised'
+    : id.evidence === 'recognised'
+      ? 'wrongly named'
+      : 'not recognised';
+  return `${verdict}: ${id.topModelClass} ${pct(id.topModelShare)}${shape}`;
+}
+
+/** The category model's answer in short form: "camera 99 %", or "– (camera 62 %)" below its threshold. */
+function kindCell(r: ObserverDeviceAudit): string {
+  const c = r.identity.category;
+  if (c === null) return '–';
+  if (c.category !== null) return `${c.category} ${pct(c.probability)}`;
+  return c.top === null ? '–' : `– (${c.top} ${pct(c.probability)})`;
+}
+
+/** The in-home observer's figure in short form: "87 % (85–88), flows 100 %". */
+function learnedCell(o: ObserverAudit, mac: string): string {
+  const home = o.inHome?.devices.find((x) => x.mac === mac);
+  if (home === undefined) return '–';
+  if (!home.measured || home.recognisedShare === null)
+    return home.unmeasured === 'no-other-device' ? 'no other device' : 'too little traffic';
+  const ci =
+    home.interval === null
+      ? ''
+      : ` (${Math.round(100 * home.interval[0])}–${Math.round(100 * home.interval[1])})`;
+  return `${pct(home.recognisedShare)}${ci}${home.perFlow === null ? '' : `, flows ${pct(home.perFlow)}`}`;
+}
+
 /** Seconds of time the capture covers. */
 function coveredSeconds(audit: HomeAudit): number {
   return audit.coverage.reduce((a, c) => a + c.end - c.start, 0);
 }
 
-/** Extra data a what-if costs per month of the home's traffic as captured. */
-function perMonth(w: WhatIf, audit: HomeAudit): string {
+/** Extra data a what-if costs in a month of the home's traffic as captured ("2.7 GB"; "–" without time). */
+function monthlyBytes(w: WhatIf, audit: HomeAudit): string {
   const seconds = coveredSeconds(audit);
-  return seconds <= 0 ? '–' : `${formatBytes((w.extraBytes / seconds) * 30 * 86_400)} a month`;
+  return seconds <= 0 ? '–' : formatBytes((w.extraBytes / seconds) * 30 * 86_400);
 }
 
-/** The what-if that lowers an observer's recognition most, with its drop; null without any. */
-function bestWhatIf(audit: HomeAudit, view?: string): { w: WhatIf; drop: number } | null {
+/** The same in words: "2.7 GB a month". */
+function perMonth(w: WhatIf, audit: HomeAudit): string {
+  const bytes = monthlyBytes(w, audit);
+  return bytes === '–' ? '–' : `${bytes} a month`;
+}
+
+/**
+ * Extra traffic (a share of the home's own) above which a defence is not offered to a homeowner as
+ * "what helps": it more than doubles the data the home sends and receives.
+ */
+export const AFFORDABLE_COST_SHARE = 1;
+
+/**
+ * The what-if that lowers an observer's recognition most, with its drop, among those costing at
+ * most `maxCostShare` of extra traffic; null without any.
+ */
+function bestWhatIf(
+  audit: HomeAudit,
+  view?: string,
+  maxCostShare = Infinity,
+): { w: WhatIf; drop: number } | null {
   let best: { w: WhatIf; drop: number } | null = null;
   for (const w of audit.whatIfs) {
     if (view !== undefined && w.view !== view) continue;
+    if (w.costShare > maxCostShare) continue;
     const base =
       w.sample?.undefended.meanRecognisedShare ??
       audit.observers.find((o) => o.view === w.view)?.meanRecognisedShare ??
@@ -183,33 +250,48 @@ function leaks(findings: readonly Finding[], mac: string): boolean {
   return findings.some((f) => f.device === mac && (f.severity === 'high' || f.severity === 'medium'));
 }
 
+/** What one observer learns about the home's smart devices: how many it sees, tells apart, and busy spans seen. */
+function observerCounts(
+  audit: HomeAudit,
+  o: ObserverAudit,
+): { devices: number; seen: number; told: number; spans: { seen: number; total: number } } {
+  const devices = audit.devices.filter((d) => d.category?.startsWith('NON-IOT') !== true);
+  const seen = devices.filter((d) => (o.devices.find((r) => r.mac === d.mac)?.identity.packets ?? 0) > 0);
+  const told = seen.filter((d) => identityWords(o, d.mac).level === 'high');
+  const spans = o.devices.reduce(
+    (a, r) => ({ seen: a.seen + r.activity.spansSeen, total: a.total + r.activity.spansTotal }),
+    { seen: 0, total: 0 },
+  );
+  return { devices: devices.length, seen: seen.length, told: told.length, spans };
+}
+
 function verdict(audit: HomeAudit): Html[] {
   const out: Html[] = [];
-  const devices = audit.devices.filter((d) => d.category?.startsWith('NON-IOT') !== true);
   for (const o of audit.observers) {
-    const seen = devices.filter((d) => (o.devices.find((r) => r.mac === d.mac)?.identity.packets ?? 0) > 0);
-    const told = seen.filter((d) => identityWords(o, d.mac).level === 'high');
-    const spans = o.devices.reduce(
-      (a, r) => ({ seen: a.seen + r.activity.spansSeen, total: a.total + r.activity.spansTotal }),
-      { seen: 0, total: 0 },
-    );
+    const { devices, seen, told, spans } = observerCounts(audit, o);
     const who = o.view === 'napt' ? 'Your ISP' : "Your VPN's carrier";
     out.push(
       html`<p class="verdict">
-        <strong>${who}</strong> sees traffic of ${seen.length} of your ${devices.length} devices and could
-        tell ${told.length} of them apart by their traffic
+        <strong>${who}</strong> sees traffic of ${seen} of your ${devices} devices and could tell ${told} of
+        them apart by their traffic
         alone${
           spans.total > 0 ? html`; it would see ${spans.seen} of their ${spans.total} busy moments` : ''
         }.
       </p>`,
     );
   }
-  const best = bestWhatIf(audit);
+  const best = bestWhatIf(audit, undefined, AFFORDABLE_COST_SHARE);
+  const costly = bestWhatIf(audit);
   out.push(
     best === null || best.drop <= 0.05
       ? html`<p class="verdict">
           <strong>What helps most:</strong> none of the defences tried changes much
-          here${audit.whatIfs.length === 0 ? ' (no defence was tried)' : ''}.
+          here${audit.whatIfs.length === 0 ? ' (no defence was tried)' : ''}${
+            costly !== null && costly.drop > 0.05
+              ? html` without more than doubling your traffic (${costly.w.description} would, for
+                ${perMonth(costly.w, audit)} of extra data)`
+              : ''
+          }.
         </p>`
       : html`<p class="verdict">
           <strong>What helps most:</strong> ${best.w.description} against ${OBSERVER_NAMES[best.w.view]} — it
@@ -218,6 +300,72 @@ function verdict(audit: HomeAudit): Html[] {
         </p>`,
   );
   return out;
+}
+
+/** The home's "what you can do": the changes a person can make, each with what was measured of it. */
+function whatYouCanDo(audit: HomeAudit, findings: readonly Finding[]): Html {
+  const items: Html[] = [];
+  const isp = audit.observers.find((o) => o.view === 'napt');
+  const vpn = audit.observers.find((o) => o.view === 'vpn');
+  if (isp !== undefined && vpn !== undefined) {
+    const a = observerCounts(audit, isp);
+    const b = observerCounts(audit, vpn);
+    items.push(
+      html`<li>
+        <strong>A VPN on your router</strong> puts all of your home's traffic in one encrypted tunnel: your
+        ISP no longer sees which device talks to which service, or the names they look up. It moves what an
+        outsider learns rather than removing it — measured here, your ISP could tell ${a.told} of your devices
+        apart and the VPN's carrier
+        ${b.told}${
+          a.spans.total > 0
+            ? html`; they would see ${a.spans.seen} and ${b.spans.seen} of the ${a.spans.total} busy moments`
+            : ''
+        }.
+      </li>`,
+    );
+  }
+  const dns = findings.find((f) => f.kind === 'dns');
+  if (dns !== undefined)
+    items.push(html`<li><strong>Encrypted DNS on your router.</strong> ${dns.title} ${dns.advice}</li>`);
+  const shaped = audit.observers
+    .map((o) => ({ o, best: bestWhatIf(audit, o.view, AFFORDABLE_COST_SHARE) }))
+    .filter((x) => x.best !== null && x.best.drop > 0.05);
+  if (shaped.length > 0)
+    items.push(
+      html`<li>
+        <strong>Padding or cover traffic</strong> (a feature of some routers and VPNs):
+        ${shaped.map(
+          ({ o, best }, i) =>
+            html`${i > 0 ? '; ' : ''}against ${OBSERVER_NAMES[o.view]}, ${best!.w.description} would lower the
+            share of your devices' traffic it recognises from ${pct(best!.w.meanRecognisedShare + best!.drop)}
+            to ${pct(best!.w.meanRecognisedShare)}, for ${perMonth(best!.w, audit)} of extra data`,
+        )}.
+        Defences that more than double your traffic are in the appendix.
+      </li>`,
+    );
+  const cameras = audit.devices.filter(
+    (d) =>
+      (d.category === 'camera' ||
+        audit.observers.some(
+          (o) => o.devices.find((r) => r.mac === d.mac)?.identity.category?.category === 'camera',
+        )) &&
+      findings.some((f) => f.device === d.mac && f.kind === 'activity' && f.severity !== 'info'),
+  );
+  if (cameras.length > 0)
+    items.push(
+      html`<li>
+        <strong>${cameras.map((d) => deviceName(d)).join(', ')}:</strong> an outsider can see when
+        ${cameras.length === 1 ? 'it uploads' : 'they upload'}. Where a camera offers a local mode (recording
+        to a card or a hub in the home), its recordings no longer cross the internet.
+      </li>`,
+    );
+  if (items.length === 0) return html``;
+  return html`<section class="todo">
+    <h2>What you can do</h2>
+    <ul>
+      ${items}
+    </ul>
+  </section>`;
 }
 
 /** A timeline as an SVG strip across [start, end): busy dark, idle light, asleep pale. */
@@ -265,14 +413,10 @@ function deviceSection(
     .sort((a, b) => b.bytesUp + b.bytesDown + b.bytesLocal - (a.bytesUp + a.bytesDown + a.bytesLocal))
     .slice(0, 3)
     .sort((a, b) => a.start - b.start);
-  // the advice of its most severe finding (the appendix has every finding with its evidence)
-  const order = ['high', 'medium', 'low', 'info'];
-  const advice =
-    [...own].sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity))[0]?.advice ?? null;
   const rows = [
     { name: 'What it did', t: d.truth },
     ...audit.observers.map((o) => ({
-      name: o.view === 'napt' ? 'What your ISP sees' : "What your VPN's carrier sees",
+      name: o.view === 'napt' ? 'Your ISP sees' : 'Your VPN carrier sees',
       t: o.devices.find((r) => r.mac === d.mac)?.inferred ?? null,
     })),
   ];
@@ -288,26 +432,33 @@ function deviceSection(
         : { w, row, drop: before - row.recognisedShare, before };
     })
     .filter((a): a is NonNullable<typeof a> => a !== null && a.drop > 0.05)
-    .sort((a, b) => b.drop - a.drop)
+    // the one that helps most, among those that do not double the home's traffic if any does
+    .sort(
+      (a, b) =>
+        Number(a.w.costShare > AFFORDABLE_COST_SHARE) - Number(b.w.costShare > AFFORDABLE_COST_SHARE) ||
+        b.drop - a.drop,
+    )
     .slice(0, 1);
   const kind = kindOf(d, audit);
   return html`<section class="device">
-    <h3>${deviceName(d)}${kind === null ? '' : html` <span class="kind">${kind}</span>`}</h3>
-    <table class="timelines">
-      ${rows.map(
-        (r) =>
-          html`<tr>
-            <th>${r.name}</th>
-            <td>${strip(r.t, start, end)}</td>
-            <td class="num">${formatDuration(busySeconds(r.t))} busy</td>
-          </tr>`,
-      )}
-      <tr>
-        <th></th>
-        <td class="axis"><span>${localTime(start, zone)}</span><span>${localTime(end, zone)}</span></td>
-        <td></td>
-      </tr>
-    </table>
+    <div class="head">
+      <h3>${deviceName(d)}${kind === null ? '' : html` <span class="kind">${kind}</span>`}</h3>
+      <table class="timelines">
+        ${rows.map(
+          (r) =>
+            html`<tr>
+              <th>${r.name}</th>
+              <td>${strip(r.t, start, end)}</td>
+              <td class="num">${busyWords(r.t)}</td>
+            </tr>`,
+        )}
+        <tr>
+          <th></th>
+          <td class="axis"><span>${localTime(start, zone)}</span><span>${localTime(end, zone)}</span></td>
+          <td></td>
+        </tr>
+      </table>
+    </div>
     ${
       spans.length === 0
         ? html`<p class="spans">It was never busy in this capture.</p>`
@@ -328,11 +479,10 @@ function deviceSection(
             ${own.map((f) => html`<li class="${f.severity}"><span class="badge">${f.severity}</span> ${f.title}</li>`)}
           </ul>`
     }
-    ${advice === null ? '' : html`<p class="advice"><strong>What to do:</strong> ${advice}</p>`}
     ${actions.map(
       (a) =>
         html`<p class="advice">
-          <strong>Measured:</strong> with ${a.w.description}, ${OBSERVER_NAMES[a.w.view]} would recognise
+          <strong>What helps:</strong> with ${a.w.description}, ${OBSERVER_NAMES[a.w.view]} would recognise
           ${pct(a.row.recognisedShare)} of its traffic instead of ${pct(a.before)}, for
           ${perMonth(a.w, audit)} of extra data for the whole home.
         </p>`,
@@ -348,7 +498,7 @@ body { font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; line-height: 1.
 h1 { font-size: 20pt; margin: 0 0 4mm; }
 h2 { font-size: 14pt; margin: 8mm 0 3mm; break-after: avoid; border-bottom: 1px solid #c9ced6; padding-bottom: 1mm; }
 h2.page { break-before: page; margin-top: 0; }
-h3 { font-size: 11.5pt; margin: 0 0 2mm; }
+h3 { font-size: 11pt; margin: 0 0 1mm; }
 .kind { font-weight: normal; color: #4b5563; font-size: 9.5pt; margin-left: 2mm; }
 p { margin: 0 0 2mm; }
 .verdict { font-size: 11.5pt; margin-bottom: 3mm; }
@@ -360,32 +510,41 @@ table.list th, table.list td { border-bottom: 1px solid #e3e7ee; padding: 1.2mm 
 table.list th { color: #4b5563; font-weight: bold; }
 table.list tr { break-inside: avoid; }
 .num { text-align: right; white-space: nowrap; }
-section.device { break-inside: avoid; margin: 0 0 5mm; }
-table.timelines { width: 100%; border-collapse: collapse; table-layout: fixed; margin-bottom: 2mm; }
-table.timelines th { width: 34mm; text-align: left; font-weight: normal; color: #4b5563; font-size: 8.5pt; padding: 0.6mm 2mm 0.6mm 0; }
-table.timelines td { padding: 0.6mm 0; }
-table.timelines td.num { width: 22mm; font-size: 8.5pt; color: #4b5563; padding-left: 2mm; }
-svg.strip { display: block; width: 100%; height: 4mm; }
+section.device { margin: 0 0 4mm; font-size: 8.5pt; line-height: 1.3; }
+section.device .head { break-inside: avoid; break-after: avoid; }
+section.device li, section.device p { break-inside: avoid; }
+table.timelines { width: 100%; border-collapse: collapse; table-layout: fixed; margin-bottom: 1mm; }
+table.timelines th { width: 32mm; text-align: left; font-weight: normal; color: #4b5563; font-size: 8pt; padding: 0.3mm 2mm 0.3mm 0; white-space: nowrap; }
+table.timelines td { padding: 0.3mm 0; }
+table.timelines td.num { width: 20mm; font-size: 8pt; color: #4b5563; padding-left: 2mm; }
+svg.strip { display: block; width: 100%; height: 3mm; }
 td.axis { display: flex; justify-content: space-between; font-size: 7.5pt; color: #4b5563; }
 .label { font-weight: bold; margin-top: 2mm; }
 ul { margin: 0 0 2mm; padding-left: 5mm; }
-ul.findings { list-style: none; padding: 0; margin: 1mm 0 1.5mm; }
-ul.findings li { margin: 0 0 1mm; padding-left: 2.5mm; border-left: 2pt solid #9aa7b8; }
+ul.findings { list-style: none; padding: 0; margin: 1mm 0 1mm; }
+ul.findings li { margin: 0 0 0.6mm; padding-left: 2mm; border-left: 2pt solid #9aa7b8; }
 ul.findings li.high { border-color: #b3261e; }
 ul.findings li.medium { border-color: #8a5a00; }
 ul.findings li.high .badge, .badge.high { color: #b3261e; }
 ul.findings li.medium .badge, .badge.medium { color: #8a5a00; }
-p.spans, p.advice { font-size: 8.5pt; }
-table.appendix td { font-size: 7.5pt; }
+p.spans, p.advice { font-size: 8pt; margin-bottom: 1mm; }
+.appendix-findings { column-count: 2; column-gap: 6mm; font-size: 7.5pt; line-height: 1.25; }
+.af { break-inside: avoid; margin: 0 0 1.2mm; padding-left: 2mm; border-left: 1.5pt solid #9aa7b8; overflow-wrap: anywhere; }
+.af.high { border-color: #b3261e; }
+.af.medium { border-color: #8a5a00; }
+table.evidence-table { font-size: 7.5pt; }
+table.evidence-table th, table.evidence-table td { padding: 0.6mm 1.2mm 0.6mm 0; border-bottom: none; }
+table.evidence-table tr.first td { border-top: 1px solid #c9ced6; }
 .finding { border-left: 2.5pt solid #9aa7b8; padding: 0.5mm 0 0.5mm 3mm; margin: 2mm 0; break-inside: avoid; }
 .finding.high { border-color: #b3261e; }
 .finding.medium { border-color: #8a5a00; }
 .finding .title { font-weight: bold; margin-bottom: 1mm; }
 .finding .advice { color: #2f3640; }
-.badge { display: inline-block; font-size: 7pt; text-transform: uppercase; letter-spacing: 0.05em; border: 1px solid currentColor; border-radius: 2pt; padding: 0 1.2mm; margin-right: 1mm; }
+.badge { display: inline-block; white-space: nowrap; font-size: 6.5pt; text-transform: uppercase; letter-spacing: 0.05em; border: 1px solid currentColor; border-radius: 2pt; padding: 0 1.2mm; margin-right: 1mm; }
 .finding.high .badge { color: #b3261e; }
 .finding.medium .badge { color: #8a5a00; }
 .quiet li { margin-bottom: 1mm; }
+section.todo li { margin-bottom: 1.5mm; }
 .legend span { display: inline-block; width: 3mm; height: 3mm; margin: 0 1mm 0 3mm; vertical-align: -0.4mm; }
 .small { font-size: 8.5pt; color: #4b5563; }
 .evidence { color: #4b5563; }
@@ -424,6 +583,15 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
   const onlyDevice = meta.device ?? null;
   const devices = audit.devices.filter((d) => onlyDevice === null || d.mac === onlyDevice);
   const leaking = devices.filter((d) => leaks(findings, d.mac));
+  // findings no device section shows: the home's own, and those about quiet devices
+  const shown = new Set(leaking.map((d) => d.mac));
+  const others = findings.filter(
+    (f) =>
+      f.kind !== 'defence' &&
+      (f.device === null
+        ? onlyDevice === null
+        : devices.some((d) => d.mac === f.device) && !shown.has(f.device)),
+  );
   const quiet = devices.filter((d) => !leaks(findings, d.mac));
   const covered = coveredSeconds(audit);
   const gaps = Math.max(0, audit.coverage.length - 1);
@@ -575,40 +743,103 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
 
   const appendix = html`<section>
     <h2 class="page">Appendix: details for researchers</h2>
-    <h3>All findings</h3>
-    <table class="list appendix">
+    <h3>The evidence, device by device</h3>
+    <p class="small">
+      <em>Catalog</em>: the default model's most frequent answer for the device's packets and its share, and
+      the share of its packets with that class's packet sizes (the device-level test asks for
+      ${pct(CATALOG_MIN_SHARE)} and ${pct(CATALOG_MIN_COVERAGE)}). <em>Kind</em>: the category model's answer
+      over hourly summaries (in brackets: its best answer, below the level at which it names a kind).
+      <em>Learned</em>: the observer trained on this home, share of its later packets named right (95 %
+      interval) and of its connections by majority. <em>Busy seen</em>: busy spans seen of all, and busy
+      stretches a day the observer sees when the device was not busy.
+    </p>
+    <table class="list evidence-table">
       <colgroup>
+        <col style="width:14%" />
         <col style="width:9%" />
-        <col style="width:91%" />
+        <col style="width:8%" />
+        <col style="width:25%" />
+        <col style="width:14%" />
+        <col style="width:15%" />
+        <col style="width:15%" />
       </colgroup>
+      <thead>
+        <tr>
+          <th>Device</th>
+          <th>Seen by</th>
+          <th class="num">Packets</th>
+          <th>Catalog</th>
+          <th>Kind</th>
+          <th>Learned</th>
+          <th>Busy seen</th>
+        </tr>
+      </thead>
       <tbody>
-        ${findings
-          .filter((f) => onlyDevice === null || f.device === onlyDevice || f.device === null)
-          .map(
-            (f) =>
-              html`<tr>
-                <td><span class="badge ${f.severity}">${f.severity}</span></td>
-                <td>
-                  <strong>${f.title}</strong
-                  >${f.evidence.map((e) => html`<br /><span class="evidence">${e}</span>`)}
-                </td>
-              </tr>`,
-          )}
+        ${devices.flatMap((d) =>
+          audit.observers.map((o, i) => {
+            const r = o.devices.find((x) => x.mac === d.mac);
+            return html`<tr class="${i === 0 ? 'first' : ''}">
+              <td>${i === 0 ? deviceName(d) : ''}</td>
+              <td>${o.view === 'napt' ? 'ISP' : 'VPN'}</td>
+              <td class="num">${r?.identity.packets ?? 0}</td>
+              ${
+                r === undefined || r.identity.packets === 0
+                  ? html`<td colspan="4">sees none of its traffic</td>`
+                  : html`<td>${catalogCell(r)}</td>
+                      <td>${kindCell(r)}</td>
+                      <td>${learnedCell(o, d.mac)}</td>
+                      <td>
+                        ${
+                          r.activity.spansTotal === 0
+                            ? '–'
+                            : `${r.activity.spansSeen} / ${r.activity.spansTotal}; ${r.activity.falseBusyPerDay.toFixed(1)} false/day`
+                        }
+                      </td>`
+              }
+            </tr>`;
+          }),
+        )}
       </tbody>
     </table>
+    ${
+      others.length === 0
+        ? ''
+        : html`<h3>Other findings</h3>
+            <div class="appendix-findings">
+              ${others.map(
+                (f) =>
+                  html`<div class="af ${f.severity}">
+                    <span class="badge ${f.severity}">${f.severity}</span> ${f.title}
+                  </div>`,
+              )}
+            </div>`
+    }
+    <p class="small">
+      Every finding with its evidence in words is in findings.csv (Telltale's CSV export); the findings about
+      each device are in its section
+      above${audit.whatIfs.length === 0 ? '' : ', those of the defences tried in the table below'}.
+    </p>
     ${
       audit.whatIfs.length === 0
         ? ''
         : html`<h3>Defences tried (what-ifs)</h3>
             <table class="list">
+              <colgroup>
+                <col style="width:31%" />
+                <col style="width:17%" />
+                <col style="width:11%" />
+                <col style="width:11%" />
+                <col style="width:13%" />
+                <col style="width:17%" />
+              </colgroup>
               <thead>
                 <tr>
                   <th>Defence</th>
                   <th>Observer</th>
                   <th class="num">Recognised</th>
-                  <th class="num">Busy spans seen</th>
-                  <th class="num">Extra traffic</th>
-                  <th class="num">Per month</th>
+                  <th class="num">Busy seen</th>
+                  <th class="num">Extra</th>
+                  <th class="num">Extra a month</th>
                 </tr>
               </thead>
               <tbody>
@@ -620,7 +851,7 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
                       <td class="num">${pct(w.meanRecognisedShare)}</td>
                       <td class="num">${w.spansSeen} / ${w.spansTotal}</td>
                       <td class="num">+${pct(w.costShare)}</td>
-                      <td class="num">${perMonth(w, audit)}</td>
+                      <td class="num">${monthlyBytes(w, audit)}</td>
                     </tr>`,
                 )}
               </tbody>
@@ -660,6 +891,7 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
 <body>
 ${cover.text}
 ${onlyDevice === null ? household.text : ''}
+${whatYouCanDo(audit, findings).text}
 ${sections.text}
 ${methods.text}
 ${appendix.text}

@@ -85,7 +85,13 @@ describe.skipIf(skip !== '')('telltale report', () => {
     expect(text).toMatch(/What helps most:/);
     expect(text).toContain('Telltale privacy report — MUD lab devices');
     expect(text).toContain('Europe/London');
-    for (const section of ['Your household', 'Device by device', 'How this was measured', 'Appendix'])
+    for (const section of [
+      'Your household',
+      'Device by device',
+      'How this was measured',
+      'Appendix',
+      'The evidence, device by device',
+    ])
       expect(text).toContain(section);
     for (const device of DEVICES) expect(text.replace(/\s+/g, ' ')).toContain(device);
     const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [pdf]).toString())![1]);
@@ -112,6 +118,29 @@ describe.skipIf(skip !== '')('telltale report', () => {
       expect(inked, `${f}: ink in the right margin`).toBe(0);
     }
   }, 180_000);
+
+  it("writes one device's report, the device named by its name", async () => {
+    const htmlFile = join(work, 'lamp.html');
+    const r = await run([
+      'report',
+      ...CAPTURES,
+      '--labels',
+      join(MUD, 'labels.csv'),
+      '--html',
+      htmlFile,
+      '--device',
+      'lsc smart connect mood lamp',
+      '--no-what-if',
+    ]);
+    expect(r.err).toBe('');
+    const html = readFileSync(htmlFile, 'utf8');
+    expect(html).toMatch(/<h3>LSC Smart Connect Mood Lamp/);
+    expect(html).not.toContain('Your household');
+    expect(html).not.toMatch(/<h3>TP-Link Tapo P115 Plug/);
+    expect(
+      (await run(['report', CAPTURES[0], '--html', join(work, 'x.html'), '--device', 'No Such Lamp'])).err,
+    ).toMatch(/--device: no home device "No Such Lamp" in these captures \(give a MAC address or one of: "/);
+  }, 120_000);
 
   it('refuses what it cannot do with a message that says why', async () => {
     expect((await run(['report', CAPTURES[0]])).err).toMatch(/needs --pdf FILE, --html FILE or both/);

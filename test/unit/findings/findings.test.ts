@@ -467,6 +467,32 @@ describe('auditFindings', () => {
     expect([dns.device, dns.observer]).toEqual([null, 'napt']);
     expect(dns.title).toMatch(/\(3 lookups from 1 device\)/);
   });
+
+  it('does not tie looked-up names to a device that sends nothing to the internet', () => {
+    // the Nest smoke detector of MADEA 06-13: its lookups go to the router, its packets never leave
+    const smoke = device('00:00:00:00:00:03', 'Nest Smoke & CO Detector', {
+      dnsNames: ['frontdoor.nest.com'],
+      traffic: {
+        mac: '00:00:00:00:00:03',
+        internetPackets: 0,
+        internetBytes: 0,
+        services: [],
+        clearText: {},
+        dnsQueriesPublic: 0,
+        dnsQueriesLocal: 2,
+        dnsOverTls: 0,
+      },
+    });
+    const none = seen(smoke, 0);
+    const f = auditFindings(
+      audit([smoke], [observer('napt', [{ ...none, identity: { ...none.identity, packets: 0 } }])]),
+    );
+    const clouds = f.find((x) => x.kind === 'clouds')!;
+    expect(clouds.severity).toBe('low');
+    expect(clouds.title).toBe(
+      'Your ISP sees your home look up nest.com for your Nest Smoke & CO Detector, but not which device asked: it sent nothing to the internet itself.',
+    );
+  });
 });
 
 describe('finding helpers', () => {

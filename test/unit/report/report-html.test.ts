@@ -97,12 +97,12 @@ describe('renderReport', () => {
   it('says "recognised" only when the catalog named the device right', () => {
     const right = renderReport(audit('Nest Camera', 'Nest Camera'), [], META);
     expect(right).toContain('recognised as Nest Camera');
-    expect(right).toMatch(/could\s+tell\s+1\s+of them apart/);
+    expect(right).toMatch(/could\s+tell\s+1\s+of\s+them\s+apart/);
 
     const wrong = renderReport(audit('Ring Doorbell', 'Nest Camera'), [], META);
     expect(wrong).not.toContain('recognised as Ring Doorbell');
     expect(wrong).toContain('taken for Ring Doorbell, which it is not');
-    expect(wrong).toMatch(/could\s+tell\s+0\s+of them apart/);
+    expect(wrong).toMatch(/could\s+tell\s+0\s+of\s+them\s+apart/);
   });
 
   it('escapes the names it is given', () => {
