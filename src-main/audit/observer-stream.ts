@@ -64,6 +64,11 @@ export interface ObserverStreamOptions {
    * in unlabelled, as unknown. For the what-ifs, which read the answers of devices only.
    */
   deviceRowsOnly?: boolean;
+  /**
+   * Each labelled batch as it is labelled: rows `from` … `to` − 1 of `log` and the model's answers
+   * for them (index 0 is row `from`). The per-packet export writes them out (audit/packet-labels.ts).
+   */
+  onLabelled?: (log: ViewLog<ModelView>, answers: PacketLabels, from: number, to: number) => void;
 }
 
 /**
@@ -266,6 +271,7 @@ export class ObserverStream {
   private readonly timing: TimingBuilder;
   private labels: LabelledViewBuilder | null = null;
   private readonly deviceRowsOnly: boolean;
+  private readonly onLabelled: ObserverStreamOptions['onLabelled'] | null;
   private labelledRows = 0;
   /** The labelling in progress (drains run one at a time). */
   private draining: Promise<void> = Promise.resolve();
@@ -282,6 +288,7 @@ export class ObserverStream {
     this.chunks = options.categories === false ? null : new CategoryChunks(view);
     this.timing = new TimingBuilder(config);
     this.deviceRowsOnly = options.deviceRowsOnly ?? false;
+    this.onLabelled = options.onLabelled ?? null;
   }
 
   add(vp: ViewPacket): void {
@@ -344,6 +351,7 @@ export class ObserverStream {
               log.flow.subarray(from, to),
             );
         labels.add(log, answers, from);
+        this.onLabelled?.(log, answers, from, to);
         this.timing.add(log, from, to);
         for (let i = from; i < to; i++) {
           this.chunks?.add(log, i);

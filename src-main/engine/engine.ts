@@ -16,7 +16,9 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { HomeAudit } from '../audit/audit-types.ts';
 import { analyzeCaptures } from '../audit/capture-analysis.ts';
+import { OBSERVER_NAMES } from '../audit/audit-types.ts';
 import { openObserverModels } from '../audit/home-audit.ts';
+import { writePacketLabels } from '../audit/packet-labels.ts';
 import { listInterfaces, LiveCaptureSource } from '../capture/live-capture.ts';
 import type { PacketSource } from '../capture/packet-source.ts';
 import { normalizeMac } from '../devices/address-scope.ts';
@@ -53,6 +55,7 @@ import { Session } from './session.ts';
 import {
   deviceDetail,
   deviceRow,
+  fileStamp,
   idleSnapshot,
   sessionDevices,
   sessionExport,
@@ -148,6 +151,7 @@ export class Engine {
       'session.export': () => this.exportSession(),
       'report.render': (p) => this.report(p),
       'session.exportCsv': () => ({ files: sessionCsv(this.requireAudited('the CSV files')) }),
+      'session.exportPackets': (p) => this.exportPackets(p),
       'device.detail': (p) => this.deviceDetail(checkMac(p.mac)),
       'device.rename': (p) => this.rename(checkMac(p.mac), p.name),
       'device.setCategory': (p) => this.setCategory(checkMac(p.mac), p.category),
@@ -357,6 +361,7 @@ export class Engine {
     const s = new Session({ kind: 'files', names: paths.map((p) => basename(p)), speed }, paths, [
       ...identifiers.keys(),
     ]);
+    s.groundTruth = groundTruth;
     this.beginSession(s, 'replaying', labels === null ? paths : [...paths, labels]);
     s.done = this.runSession(s, groundTruth, identifiers, undefined);
     return { ...s.info };
@@ -513,6 +518,7 @@ export class Engine {
     s.abandon();
     this.session = null;
     await s.done;
+    await s.packetExports.dispose();
   }
 
   // --- snapshots -------------------------------------------------------------------------------
@@ -658,6 +664,42 @@ export class Engine {
       return await sessionReport(s, { ...request, device }, this.options.version);
     } catch (error) {
       if (error instanceof NoChromiumError) throw new EngineError('unavailable', error.message);
+      throw error;
+    }
+  }
+
+  /** A part of the per-packet export of one observer (audit/packet-labels.ts, engine/packet-export.ts). */
+  private async exportPackets(
+    request: RequestOf<'session.exportPackets'>,
+  ): Promise<ResponseOf<'session.exportPackets'>> {
+    const s = this.requireAudited('per-packet labels');
+    if (s.isLive)
+      throw new EngineError(
+        'unavailable',
+        'per-packet labels are made from capture files, and a live capture is not kept on disk: record it (e.g. tcpdump -w home.pcap) and open the file',
+      );
+    const { view, part } = request;
+    const identifier = (await this.models()).get(view);
+    if (identifier === undefined)
+      throw new EngineError('unavailable', this.modelsProblem ?? `no model for ${OBSERVER_NAMES[view]}`);
+    // the what-ifs label with the same models: the export waits for them
+    await s.done;
+    try {
+      const r = await s.packetExports.part(view, part, (out) =>
+        writePacketLabels(s.paths, {
+          view,
+          identifier,
+          groundTruth: s.groundTruth,
+          out,
+          shouldStop: () => this.session !== s,
+        }),
+      );
+      if (this.session !== s)
+        throw new EngineError('unavailable', 'the session ended while its packets were exported');
+      const stamp = fileStamp(s.audit.start);
+      return { fileName: `telltale-${stamp}-packets-${view}.csv`, ...r };
+    } catch (error) {
+      if (error instanceof RangeError) throw new EngineError('bad-request', error.message);
       throw error;
     }
   }

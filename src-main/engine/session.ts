@@ -9,8 +9,10 @@ import { AuditCollector } from '../audit/audit-collector.ts';
 import type { HomeAudit } from '../audit/audit-types.ts';
 import type { PacketSource } from '../capture/packet-source.ts';
 import { DeviceInventory } from '../devices/device-inventory.ts';
+import type { GroundTruth } from '../devices/ground-truth.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
 import type { Problem, Progress, SessionStatus, SourceInfo } from '../shared/ipc-contract.ts';
+import { PacketExports } from './packet-export.ts';
 
 /**
  * Rows a live session's observers label at a time: its interim audits lag at most this many
@@ -91,6 +93,10 @@ export class Session {
   interimAt = Date.now();
 
   readonly info: SourceInfo;
+  /** The labels file's devices the session was read with (null without one). */
+  groundTruth: GroundTruth | null = null;
+  /** Its per-packet exports, made on request and deleted with it. */
+  readonly packetExports = new PacketExports();
 
   constructor(
     source: Omit<SourceInfo, 'sessionId'>,

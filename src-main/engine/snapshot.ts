@@ -58,7 +58,7 @@ export function sessionDevices(s: Session): DeviceRecord[] {
 
 /** The session's findings, rebuilt each time so a rename shows in them at once. */
 /** A capture's start (now when unknown) for file names: "2024-04-16-04-34" (UTC). */
-function fileStamp(seconds: number | null): string {
+export function fileStamp(seconds: number | null): string {
   return new Date((seconds ?? Date.now() / 1000) * 1000).toISOString().slice(0, 16).replace(/[:T]/g, '-');
 }
 

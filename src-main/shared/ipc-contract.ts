@@ -46,6 +46,7 @@ export const REQUEST_CHANNELS = [
   'session.export',
   'report.render',
   'session.exportCsv',
+  'session.exportPackets',
   'device.detail',
   'device.rename',
   'device.setCategory',
@@ -339,6 +340,16 @@ export interface RequestMap {
    * the person's own device names.
    */
   'session.exportCsv': { request: null; response: { files: { fileName: string; csv: string }[] } };
+  /**
+   * Each packet one observer sees, with its device, its true label and the default model's answer,
+   * as CSV (audit/packet-labels.ts). Part 0 makes it, reading the session's capture files again
+   * (about as long as the first reading); it comes in parts of about 4 MB: ask for part 0, then 1,
+   * … up to `parts` − 1, and join them.
+   */
+  'session.exportPackets': {
+    request: { view: 'napt' | 'vpn'; part: number };
+    response: { fileName: string; part: number; parts: number; rows: number; csv: string };
+  };
   'device.detail': { request: { mac: string }; response: DeviceDetail };
   'device.rename': { request: { mac: string; name: string | null }; response: DeviceRow };
   'device.setCategory': { request: { mac: string; category: string | null }; response: DeviceRow };

@@ -18,6 +18,8 @@ export const MAX_PATH_LENGTH = 4096;
 export const MAX_TEXT_LENGTH = 1000;
 /** Longest capture filter (tcpdump syntax). */
 export const MAX_FILTER_LENGTH = 1000;
+/** Highest part number of a per-packet export (4 MB parts: far beyond any capture's). */
+export const MAX_EXPORT_PART = 1_000_000;
 
 /** At most `max` characters of a value a client sent, for an error message. */
 export function quoteValue(value: unknown, max = 40): string {
@@ -115,6 +117,17 @@ const CHECKERS: Checkers = {
   'session.snapshot': (p) => noPayload('session.snapshot', p),
   'session.export': (p) => noPayload('session.export', p),
   'session.exportCsv': (p) => noPayload('session.exportCsv', p),
+  'session.exportPackets': (p) => {
+    const c = 'session.exportPackets';
+    const o = object(c, p, ['view', 'part']);
+    if (o.view !== 'napt' && o.view !== 'vpn')
+      throw new PayloadError(`${c}: view must be "napt" or "vpn", not ${quoteValue(o.view)}`);
+    if (typeof o.part !== 'number' || !Number.isInteger(o.part) || o.part < 0 || o.part > MAX_EXPORT_PART)
+      throw new PayloadError(
+        `${c}: part must be a whole number from 0 to ${MAX_EXPORT_PART}, not ${quoteValue(o.part)}`,
+      );
+    return { view: o.view, part: o.part };
+  },
   'report.render': (p) => {
     const c = 'report.render';
     const o = object(c, p, ['format', 'device', 'paper']);

@@ -237,6 +237,15 @@ export const S = {
     exportTitle: 'Export',
     exportSession: 'Export this session as JSON',
     exportCsv: 'Export devices, busy times and findings as CSV',
+    exportPackets: {
+      napt: "Export each packet your ISP sees, with the model's answer (CSV)",
+      vpn: "Export each packet your VPN carrier sees, with the model's answer (CSV)",
+    },
+    exportPacketsNote:
+      'For researchers: one row per packet with its device, its true name (from a labels file) and what the model calls it. Telltale reads the capture again to make it, which takes about as long as the first reading.',
+    preparing: (done: number, parts: number): string =>
+      parts <= 1 && done === 0 ? 'Reading the capture again…' : `Fetching part ${done} of ${parts}…`,
+    packetRows: (rows: number): string => `${rows.toLocaleString('en')} packets`,
     saved: 'Saved',
   },
   errors: {

@@ -171,6 +171,30 @@ export class SessionState {
     return this.call(this.api?.request('session.exportCsv', null));
   }
 
+  /**
+   * Each packet one observer sees with the model's answer, as CSV: fetched part by part
+   * (`onPart` after each), joined into one file; null when the engine refused (the error is set).
+   */
+  async exportPackets(
+    view: 'napt' | 'vpn',
+    onPart: (done: number, parts: number) => void = () => undefined,
+  ): Promise<{ fileName: string; rows: number; blob: Blob } | null> {
+    const pieces: string[] = [];
+    let parts = 1;
+    let fileName = '';
+    let rows = 0;
+    for (let part = 0; part < parts; part++) {
+      const r = await this.call(this.api?.request('session.exportPackets', { view, part }));
+      if (r === null) return null;
+      parts = r.parts;
+      fileName = r.fileName;
+      rows = r.rows;
+      pieces.push(r.csv);
+      onPart(part + 1, parts);
+    }
+    return { fileName, rows, blob: new Blob(pieces, { type: 'text/csv' }) };
+  }
+
   /** The privacy report (a web page, or a PDF the engine prints); a device's section alone with `device`. */
   report(format: 'html' | 'pdf', device: string | null = null): Promise<ResponseOf<'report.render'> | null> {
     return this.call(this.api?.request('report.render', { format, device }));

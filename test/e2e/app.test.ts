@@ -182,6 +182,20 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
       /^mac,name,vendor,true_label,category,packets,bytes,busy_spans,napt_packets/,
     );
     expect(csv).toContain('Kitchen plug');
+    // each packet the ISP sees, with the model's answer: the engine reads the capture again
+    await page
+      .getByRole('button', { name: "Export each packet your ISP sees, with the model's answer (CSV)" })
+      .click();
+    const packetLink = page.getByTestId('packet-link');
+    await packetLink.waitFor({ timeout: 60_000 });
+    const packetsCsv = page.waitForEvent('download');
+    await packetLink.click();
+    const packets = readFileSync(await (await packetsCsv).path(), 'utf8')
+      .trim()
+      .split('\n');
+    expect(packets[0]).toBe('row,ts,device_mac,true_label,predicted,confidence');
+    expect(packets.length).toBeGreaterThan(100);
+    expect(packets.slice(1).some((l) => l.split(',')[2] === PLUG)).toBe(true);
     await shot(page, '07-settings-export');
   });
 

@@ -169,6 +169,25 @@ describe('Engine', () => {
     ]);
     expect(files[0].csv.split('\n')[1]).toMatch(new RegExp(`^${PLUG},`));
     expect(files[2].csv.trim().split('\n').length).toBe(1 + last.findings.length);
+    // each packet the ISP sees with the model's answer, made on request and handed over in parts
+    const first = await e.handle('session.exportPackets', { view: 'napt', part: 0 });
+    expect(first).toMatchObject({ ok: true, value: { part: 0, parts: 1 } });
+    const packets = first.ok ? (first.value as { fileName: string; rows: number; csv: string }) : null;
+    expect(packets?.fileName).toMatch(/^telltale-[\d-]+-packets-napt\.csv$/);
+    const lines = packets?.csv.trim().split('\n') ?? [];
+    expect(lines[0]).toBe('row,ts,device_mac,true_label,predicted,confidence');
+    expect(lines.length - 1).toBe(packets?.rows);
+    expect(packets?.rows).toBeGreaterThan(100);
+    expect(packets?.rows).toBeLessThanOrEqual(600);
+    for (const line of lines.slice(1)) expect(line.split(',')[2]).toBe(PLUG);
+    await expect(e.handle('session.exportPackets', { view: 'napt', part: 1 })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: 'part 1 does not exist: the export has 1' },
+    });
+    await expect(e.handle('session.exportPackets', { view: 'vpn', part: 2 })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: 'ask for part 0 first: it makes the file' },
+    });
     // the privacy report of the finished audit: the home's, and one device's section alone
     const page = await e.handle('report.render', { format: 'html' });
     expect(page).toMatchObject({ ok: true, value: { mime: 'text/html', encoding: 'utf8' } });
@@ -202,6 +221,13 @@ describe('Engine', () => {
     await expect(e.handle('report.render', { format: 'pdf' })).resolves.toMatchObject({
       ok: false,
       error: { code: 'unavailable' },
+    });
+    await expect(e.handle('session.exportPackets', { view: 'napt', part: 0 })).resolves.toMatchObject({
+      ok: false,
+      error: {
+        code: 'unavailable',
+        message: expect.stringMatching(/^per-packet labels are made from the finished audit/) as unknown,
+      },
     });
   });
 

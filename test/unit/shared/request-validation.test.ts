@@ -20,6 +20,7 @@ const VALID: Record<RequestChannel, unknown> = {
   'session.export': null,
   'report.render': { format: 'pdf', device: 'aa:bb:cc:dd:ee:ff', paper: 'Letter' },
   'session.exportCsv': null,
+  'session.exportPackets': { view: 'vpn', part: 3 },
   'device.detail': { mac: 'aa:bb:cc:dd:ee:ff' },
   'device.rename': { mac: 'aa:bb:cc:dd:ee:ff', name: 'Front door' },
   'device.setCategory': { mac: 'aa:bb:cc:dd:ee:ff', category: null },
@@ -52,6 +53,18 @@ describe('checkPayload', () => {
     });
     expect(checkPayload('capture.setSpeed', { speed: Infinity })).toMatchObject({ ok: false });
     expect(checkPayload('report.render', { format: 'docx' })).toMatchObject({ ok: false });
+    for (const bad of [
+      { view: 'lan', part: 0 },
+      { view: 'napt', part: -1 },
+      { view: 'napt', part: 1.5 },
+      { view: 'napt', part: '0' },
+      { view: 'napt', part: 2_000_000 },
+      { view: 'napt' },
+    ])
+      expect(checkPayload('session.exportPackets', bad), JSON.stringify(bad)).toMatchObject({
+        ok: false,
+        error: { code: 'bad-request' },
+      });
     expect(checkPayload('report.render', { format: 'html', paper: 'A3' })).toMatchObject({ ok: false });
     expect(checkPayload('report.render', { format: 'html', device: 'x'.repeat(65) })).toMatchObject({
       ok: false,
