@@ -12,6 +12,7 @@ import { normalizeMac } from '../devices/address-scope.ts';
 import type { HomeAudit } from '../audit/audit-types.ts';
 import { auditFindings, deviceName } from '../findings/findings.ts';
 import { renderReport, type Paper } from '../report/report-html.ts';
+import { modelFacts } from '../report/model-facts.ts';
 import { DEFAULT_DEFENCES, type Defence } from '../views/defences.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
 import { ProgressBar } from './progress-bar.ts';
@@ -101,6 +102,7 @@ export async function runReport(args: ReportArgs, io: CliIo): Promise<number> {
     telltaleVersion: args.version,
     paper: args.paper,
     device,
+    models: modelFacts(args.modelsDir),
   });
   if (args.html !== null) {
     writeFileSync(args.html, html);

@@ -51,6 +51,7 @@ import { SettingsStore } from '../store/settings-store.ts';
 import { UserOverrides } from '../store/user-overrides.ts';
 import { DEFAULT_DEFENCES } from '../views/defences.ts';
 import { NoChromiumError } from '../report/chromium.ts';
+import { modelFacts } from '../report/model-facts.ts';
 import { Session } from './session.ts';
 import {
   deviceDetail,
@@ -661,7 +662,12 @@ export class Engine {
     if (device !== null && !s.audit.devices.some((d) => d.mac === device))
       throw new EngineError('not-found', `no device ${device} in this audit`);
     try {
-      return await sessionReport(s, { ...request, device }, this.options.version);
+      return await sessionReport(
+        s,
+        { ...request, device },
+        this.options.version,
+        modelFacts(this.options.modelsDir),
+      );
     } catch (error) {
       if (error instanceof NoChromiumError) throw new EngineError('unavailable', error.message);
       throw error;

@@ -20,6 +20,7 @@ import type { UserOverrides } from '../store/user-overrides.ts';
 import type { HomeAudit, InHomeObserver } from '../audit/audit-types.ts';
 import { busySpansCsv, devicesCsv, findingsCsv } from '../report/report-csv.ts';
 import { renderReport, type Paper } from '../report/report-html.ts';
+import type { ModelFact } from '../report/model-facts.ts';
 import type { Session } from './session.ts';
 
 /** The snapshot of an engine with no session. */
@@ -100,6 +101,7 @@ export async function sessionReport(
   s: Session,
   request: { format: 'html' | 'pdf'; device?: string | null; paper?: Paper },
   version: string,
+  models: readonly ModelFact[] = [],
 ): Promise<{ fileName: string; mime: string; data: string; encoding: 'utf8' | 'base64' }> {
   const audit = namedAudit(s);
   if (audit === null) throw new Error('no audit yet');
@@ -113,6 +115,7 @@ export async function sessionReport(
     telltaleVersion: version,
     paper,
     device: request.device ?? null,
+    models,
   });
   const stamp = fileStamp(audit.start);
   const base = `telltale-report-${stamp}${request.device == null ? '' : `-${request.device.replace(/:/g, '')}`}`;

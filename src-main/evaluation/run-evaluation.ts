@@ -37,6 +37,7 @@ import {
   manifestBlockSeconds,
   type ModelEvaluation,
 } from './model-evaluation.ts';
+import { catalogSummary, writeCatalogSummary } from './catalog-summary.ts';
 import { evaluateOpenSet, knownRates, unseenRates } from './open-set-evaluation.ts';
 import { evaluateActivity } from './phase-evaluation.ts';
 import { evaluateSplicedUploads } from './spliced-uploads.ts';
@@ -177,6 +178,7 @@ export async function runEvaluation(args: EvaluationOptions, log: EvaluationLog)
         log.note(`  ${view}: ${parts.join(', ')}; known ${k.recognised}/${k.groups} recognised\n`);
       }
       log.note(`  (${openSet.seconds.toFixed(1)} s)\n`);
+      log.note(`  wrote ${writeCatalogSummary(args.modelsDir, catalogSummary(openSet, views))}\n`);
     }
     const haveHomes = inHomeCases(args.datasetsDir).length > 0;
     log.note(haveHomes ? "Measuring the observer trained on each home's own traffic\n" : '');

@@ -29,6 +29,7 @@ import { OBSERVER_NAMES } from '../audit/audit-types.ts';
 import { CATALOG_MIN_COVERAGE, CATALOG_MIN_SHARE, rightlyRecognised } from '../audit/exposure.ts';
 import { deviceName, registeredDomain, type Finding } from '../findings/findings.ts';
 import { categoryWords } from '../shared/audit-types.ts';
+import type { ModelFact } from './model-facts.ts';
 
 export type Paper = 'A4' | 'Letter';
 
@@ -44,9 +45,12 @@ export interface ReportMeta {
   paper: Paper;
   /** Only this device's section (and the cover and methods); null: the whole home. */
   device?: string | null;
+  /** What was measured of the observers' default models (report/model-facts.ts); none: not said. */
+  models?: readonly ModelFact[];
 }
 
 const pct = (share: number): string => `${Math.round(100 * share)} %`;
+const capitalised = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 function escapeHtml(text: string): string {
   return text
@@ -719,12 +723,34 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
       nothing left this computer.
     </p>
     <p>
-      <strong>Who a device is.</strong> Two measures: our catalog of devices, trained on other homes, names a
-      device only when all its traffic passes a device-level test (on devices it never saw it named a specific
-      wrong device in about 1 in 20 captures or fewer); and an observer that learns your own devices is
-      trained on the earlier part of this capture and tested on the later part, which is what an ISP with
-      labelled traffic of devices like yours could do.
+      <strong>Who a device is.</strong> Two measures: our catalog of devices, trained on another home, names a
+      device only when all its traffic passes a device-level test; and an observer that learns your own
+      devices is trained on the earlier part of this capture and tested on the later part, which is what an
+      ISP with labelled traffic of devices like yours could do.
     </p>
+    ${(meta.models ?? []).map(
+      (m) =>
+        html`<p class="small">
+          ${capitalised(OBSERVER_NAMES[m.view])}: model ${m.modelId}.
+          ${
+            m.macroRecall === null
+              ? ''
+              : html`On the home it learned from it names ${(100 * m.macroRecall).toFixed(1)} % of each
+                device's packets right (macro recall on hours it did not learn from).`
+          }
+          ${
+            m.unseen === null
+              ? html`How it does on devices of other homes was not measured with these models.`
+              : html`A device it never saw it cannot name, yet its answers take it for one it knows: on
+                ${m.unseen.instances} captures of devices of other labs, its most frequent answer named
+                ${m.unseen.baselineNamed} as a device they are not. The device-level test keeps those out: it
+                let ${m.unseen.named === 0 ? 'none' : m.unseen.named}
+                through${
+                  m.unseen.named === 0 ? '' : html` (at most ${pct(m.unseen.worstShare)} of one lab's)`
+                }.`
+          }
+        </p>`,
+    )}
     <p>
       <strong>When a device is busy.</strong> Busy spans are found from each device's own traffic: a burst
       well above its usual rate, or traffic of a kind it does not usually send. Its own timers (regular

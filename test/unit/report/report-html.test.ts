@@ -105,6 +105,27 @@ describe('renderReport', () => {
     expect(wrong).toMatch(/could\s+tell\s+0\s+of\s+them\s+apart/);
   });
 
+  it("states the models' measured accuracy, and how the catalog's test did on devices of other labs", () => {
+    const facts = renderReport(audit('Nest Camera', 'Nest Camera'), [], {
+      ...META,
+      models: [
+        {
+          view: 'napt',
+          modelId: 'napt-x',
+          macroRecall: 0.995,
+          unseen: { instances: 420, named: 3, worstShare: 1 / 12, baselineNamed: 305 },
+        },
+        { view: 'vpn', modelId: 'vpn-x', macroRecall: null, unseen: null },
+      ],
+    }).replace(/\s+/g, ' ');
+    expect(facts).toContain('Your ISP: model napt-x. On the home it learned from it names 99.5 %');
+    expect(facts).toContain('its most frequent answer named 305 as a device they are not');
+    expect(facts).toContain('it let 3 through (at most 8 % of one lab');
+    expect(facts).toContain('How it does on devices of other homes was not measured with these models.');
+    // without the facts, no claim about them
+    expect(renderReport(audit('Nest Camera', 'Nest Camera'), [], META)).not.toContain('macro recall');
+  });
+
   it('escapes the names it is given', () => {
     const html = renderReport(audit('Nest Camera', 'Nest Camera'), [], META);
     expect(html).toContain('&lt;b&gt;Hall&lt;/b&gt; camera');
