@@ -13,6 +13,7 @@ import type { HomeAudit } from '../audit/audit-types.ts';
 import { auditFindings, deviceName } from '../findings/findings.ts';
 import { renderReport, type Paper } from '../report/report-html.ts';
 import { modelFacts } from '../report/model-facts.ts';
+import { systemTimeZone } from '../shared/time-zone.ts';
 import { DEFAULT_DEFENCES, type Defence } from '../views/defences.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
 import { ProgressBar } from './progress-bar.ts';
@@ -90,7 +91,9 @@ export async function runReport(args: ReportArgs, io: CliIo): Promise<number> {
   });
   bar?.done();
   const device = args.device === null ? null : pickDevice(audit, args.device, wantedMac);
-  const findings = auditFindings(audit);
+  // the findings quote times in the report's zone
+  const timeZone = args.timeZone ?? systemTimeZone();
+  const findings = auditFindings(audit, { timeZone });
   const title =
     args.title ??
     (args.captures.length === 1 ? basename(args.captures[0]) : `${args.captures.length} captures`);
@@ -98,7 +101,7 @@ export async function runReport(args: ReportArgs, io: CliIo): Promise<number> {
     title,
     captures: args.captures.map((c) => basename(c)),
     generatedAt: new Date(),
-    timeZone: args.timeZone,
+    timeZone,
     telltaleVersion: args.version,
     paper: args.paper,
     device,

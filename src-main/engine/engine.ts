@@ -46,6 +46,7 @@ import {
   type SourceInfo,
 } from '../shared/ipc-contract.ts';
 import { checkPayload, quoteValue } from '../shared/request-validation.ts';
+import { systemTimeZone } from '../shared/time-zone.ts';
 import { DataFileError } from '../store/json-file.ts';
 import { SettingsStore } from '../store/settings-store.ts';
 import { UserOverrides } from '../store/user-overrides.ts';
@@ -159,7 +160,13 @@ export class Engine {
       'settings.get': () => this.settings.get(),
       'settings.update': (p) => {
         try {
-          return this.settings.update(p);
+          const settings = this.settings.update(p);
+          // the findings on screen and the exports give times in the zone chosen now
+          if (this.session !== null && this.session.timeZone !== this.timeZone()) {
+            this.session.timeZone = this.timeZone();
+            this.pushSnapshot(true);
+          }
+          return settings;
         } catch (error) {
           if (error instanceof RangeError) throw new EngineError('bad-request', error.message);
           throw error;
@@ -300,10 +307,16 @@ export class Engine {
     for (const message of this.notices) s.problems.push({ severity: 'warning', message });
     if (this.modelsProblem !== null) s.problems.push({ severity: 'warning', message: this.modelsProblem });
     s.status = status;
+    s.timeZone = this.timeZone();
     this.session = s;
     this.options.onSessionFiles?.(files);
     this.startTicker();
     this.pushSnapshot(true);
+  }
+
+  /** The zone times are given in: the person's setting, else this computer's. */
+  private timeZone(): string {
+    return this.settings.get().timeZone ?? systemTimeZone();
   }
 
   /** The observers' models, opened once; on failure identification is off and the reason is kept. */

@@ -93,6 +93,8 @@ export class Session {
   interimAt = Date.now();
 
   readonly info: SourceInfo;
+  /** The zone the session's findings and reports give times in (the setting, else the computer's). */
+  timeZone = 'UTC';
   /** The labels file's devices the session was read with (null without one). */
   groundTruth: GroundTruth | null = null;
   /** Its per-packet exports, made on request and deleted with it. */

@@ -78,7 +78,7 @@ export function namedAudit(s: Session): HomeAudit | null {
 
 export function sessionFindings(s: Session): Finding[] {
   const audit = namedAudit(s);
-  return audit === null ? [] : auditFindings(audit);
+  return audit === null ? [] : auditFindings(audit, { timeZone: s.timeZone });
 }
 
 /** The session's audit as CSV files (report/report-csv.ts), named after the capture's start. */
@@ -89,7 +89,10 @@ export function sessionCsv(s: Session): { fileName: string; csv: string }[] {
   return [
     { fileName: `telltale-${stamp}-devices.csv`, csv: devicesCsv(audit) },
     { fileName: `telltale-${stamp}-busy-spans.csv`, csv: busySpansCsv(audit) },
-    { fileName: `telltale-${stamp}-findings.csv`, csv: findingsCsv(auditFindings(audit), audit) },
+    {
+      fileName: `telltale-${stamp}-findings.csv`,
+      csv: findingsCsv(auditFindings(audit, { timeZone: s.timeZone }), audit),
+    },
   ];
 }
 
@@ -108,13 +111,14 @@ export async function sessionReport(
   const paper = request.paper ?? 'A4';
   const names = s.info.names;
   const title = names.length === 1 ? names[0] : `${names.length} captures`;
-  const html = renderReport(audit, auditFindings(audit), {
+  const html = renderReport(audit, auditFindings(audit, { timeZone: s.timeZone }), {
     title,
     captures: names,
     generatedAt: new Date(),
     telltaleVersion: version,
     paper,
     device: request.device ?? null,
+    timeZone: s.timeZone,
     models,
   });
   const stamp = fileStamp(audit.start);

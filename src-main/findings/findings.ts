@@ -34,21 +34,25 @@ import {
 } from '../audit/exposure.ts';
 import type { CategoryDecision } from '../inference/device-category.ts';
 import { categoryWords, SEVERITIES, type Finding, type Severity } from '../shared/audit-types.ts';
+import { localClock, localDate, zoneOffsetLabel } from '../shared/time-zone.ts';
 
 export type { Finding, FindingKind, Severity } from '../shared/audit-types.ts';
 
 const pct = (share: number): string => `${Math.round(100 * share)} %`;
 const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** "2023-06-13 19:47–19:52 UTC" (the end's date is repeated only when it differs; seconds within one minute). */
-export function formatSpanTime(start: number, end: number): string {
-  const a = new Date(start * 1000).toISOString();
-  const b = new Date(end * 1000).toISOString();
+/**
+ * "2023-06-13 19:47–19:52 UTC+02:00" in `zone` (default UTC: "… UTC"): the end's date is repeated
+ * only when it differs; seconds within one minute.
+ */
+export function formatSpanTime(start: number, end: number, zone = 'UTC'): string {
+  const label = zoneOffsetLabel(start, zone);
+  const [a, b] = [localDate(start, zone), localDate(end, zone)];
   // within one minute: "19:47:05–19:47:41", not "19:47–19:47"
-  if (a.slice(0, 16) === b.slice(0, 16)) return `${a.slice(0, 10)} ${a.slice(11, 19)}–${b.slice(11, 19)} UTC`;
-  const endText =
-    a.slice(0, 10) === b.slice(0, 10) ? b.slice(11, 16) : `${b.slice(0, 10)} ${b.slice(11, 16)}`;
-  return `${a.slice(0, 10)} ${a.slice(11, 16)}–${endText} UTC`;
+  if (a === b && localClock(start, zone) === localClock(end, zone))
+    return `${a} ${localClock(start, zone, true)}–${localClock(end, zone, true)} ${label}`;
+  const endText = a === b ? localClock(end, zone) : `${b} ${localClock(end, zone)}`;
+  return `${a} ${localClock(start, zone)}–${endText} ${label}`;
 }
 
 /** The registered domain of a host name, roughly: the last two labels (three under co.uk and the like). */
@@ -302,6 +306,7 @@ function activityFinding(
   o: ObserverAudit,
   r: ObserverDeviceAudit,
   whatIfs: readonly WhatIf[],
+  zone: string,
 ): Finding | null {
   const a = r.activity;
   if (a.spansTotal === 0 || a.spansSeen === 0 || r.inferred === null) return null;
@@ -332,7 +337,7 @@ function activityFinding(
     device: d.mac,
     title:
       `${who} ${known ? 'can tell' : 'could tell, if it told its traffic apart from your other devices’,'} when your ${deviceName(d)} ${what}: ` +
-      `its traffic shows ${a.spansSeen} of its ${a.spansTotal} busy ${a.spansTotal === 1 ? 'period' : 'periods'} — e.g. ${formatSpanTime(example.start, example.end)} (${exampleText}).`,
+      `its traffic shows ${a.spansSeen} of its ${a.spansTotal} busy ${a.spansTotal === 1 ? 'period' : 'periods'} — e.g. ${formatSpanTime(example.start, example.end, zone)} (${exampleText}).`,
     evidence: [
       `The observer's timeline of the device's own packets shows ${a.spansSeen} of its ${a.spansTotal} busy spans, ${formatDuration(Math.round(a.busyRecall * a.truthBusySeconds))} of its ${formatDuration(a.truthBusySeconds)} busy time, and ${a.falseBusyPerDay.toFixed(1)} busy stretches a day when the device was not busy.`,
     ],
@@ -487,8 +492,12 @@ function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
   };
 }
 
-/** All findings of an audit, most severe first (home-wide ones after the devices of the same severity). */
-export function auditFindings(audit: HomeAudit): Finding[] {
+/**
+ * All findings of an audit, most severe first (home-wide ones after the devices of the same
+ * severity); the times they quote are in `timeZone` with its offset (default UTC).
+ */
+export function auditFindings(audit: HomeAudit, options: { timeZone?: string } = {}): Finding[] {
+  const zone = options.timeZone ?? 'UTC';
   const findings: Finding[] = [];
   const names = new Map(audit.devices.map((x) => [x.mac, deviceName(x)]));
   const nameOf = (mac: string): string => names.get(mac) ?? mac;
@@ -499,7 +508,7 @@ export function auditFindings(audit: HomeAudit): Finding[] {
       if (r === undefined) continue;
       const identity = identityFinding(d, o, r, audit.whatIfs, nameOf);
       if (identity !== null) own.push(identity);
-      const activity = activityFinding(d, o, r, audit.whatIfs);
+      const activity = activityFinding(d, o, r, audit.whatIfs, zone);
       if (activity !== null) own.push(activity);
     }
     const napt = audit.observers.find((o) => o.view === 'napt')?.devices.find((x) => x.mac === d.mac);

@@ -122,6 +122,8 @@ export interface Settings {
   defaultSpeed: ReplaySpeed;
   defaultInterface: string | null;
   captureFilter: string;
+  /** IANA zone every time is shown in (findings, pages, reports); null: this computer's. */
+  timeZone: string | null;
 }
 
 export type SessionStatus =

@@ -81,6 +81,7 @@ const SETTINGS_KEYS: readonly (keyof Settings)[] = [
   'defaultSpeed',
   'defaultInterface',
   'captureFilter',
+  'timeZone',
 ];
 
 const CHECKERS: Checkers = {

@@ -1,6 +1,7 @@
 /** The app's settings (`settings.json` in the data folder), validated field by field on load and update. */
 import { join } from 'node:path';
 import type { ReplaySpeed, Settings } from '../shared/ipc-contract.ts';
+import { isTimeZone } from '../shared/time-zone.ts';
 import { isJsonObject, readJsonDocument, writeJsonDocument, type JsonDocument } from './json-file.ts';
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
@@ -8,6 +9,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   defaultSpeed: 'max',
   defaultInterface: null,
   captureFilter: '',
+  timeZone: null,
 });
 
 function validSpeed(v: unknown): v is ReplaySpeed {
@@ -38,6 +40,13 @@ export function mergeSettings(base: Settings, input: Partial<Record<keyof Settin
         if (typeof value !== 'string' || value.length > 1000)
           throw new RangeError('captureFilter must be text');
         out.captureFilter = value;
+        break;
+      case 'timeZone':
+        if (value !== null && !isTimeZone(value))
+          throw new RangeError(
+            'timeZone must be a time zone such as Europe/Berlin, or null for this computer’s',
+          );
+        out.timeZone = value;
         break;
       default:
         throw new RangeError(`unknown setting "${key}"`);

@@ -106,6 +106,7 @@ export const S = {
     perSecond: 'packets/s',
     remaining: 'remaining',
     captureTime: 'Capture time',
+    showFiles: (n: number) => `The ${n} files`,
     progress: 'Progress',
     problems: 'Problems with the input',
   },
@@ -225,6 +226,10 @@ export const S = {
   settings: {
     title: 'Settings',
     theme: 'Theme',
+    timeZone: 'Time zone',
+    systemZone: (zone: string) => `This computer's (${zone})`,
+    timeZoneHelp:
+      'Every time Telltale shows — on these pages, in the findings and in the reports — is in this zone, with its offset from UTC.',
     themes: { system: 'Follow the system', light: 'Light', dark: 'Dark' },
     defaults: 'Capture defaults',
     defaultInterface: 'Live interface',

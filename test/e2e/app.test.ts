@@ -71,11 +71,13 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
     await page.locator('footer.status .state', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
     await expect(page.locator('[data-testid=packets]').textContent()).resolves.toBe(PACKETS);
     await expect(page.locator('progress[data-testid=progress]').getAttribute('value')).resolves.toBe('1');
+    // several files are summed up in one line; their names are one click away
     await expect(
-      page
-        .getByRole('heading', { name: 'Done: xiaobai-camera-setup.pcap, xiaodu-plug-setup.pcap' })
-        .isVisible(),
+      page.getByRole('heading', { name: /^Done: 2 files · 2024-04-16 \d\d:\d\d – / }).isVisible(),
     ).resolves.toBe(true);
+    await page.getByText('The 2 files').click();
+    await page.getByText('xiaodu-plug-setup.pcap', { exact: true }).waitFor();
+    await expect(page.locator('footer.status .source').textContent()).resolves.toMatch(/^2 files · /);
     await shot(page, '02-capture-done');
   });
 
@@ -155,6 +157,23 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
     expect(await page.locator('article.finding').count()).toBeLessThanOrEqual(Number(all!.split(' ')[0]));
     await page.getByLabel('Observer').selectOption('any');
     await shot(page, '06-findings');
+  });
+
+  it('shows every time in the zone chosen in the settings, with its offset', async () => {
+    await go('#/settings');
+    await page.getByTestId('time-zone').selectOption('Asia/Shanghai');
+    await go('#/capture');
+    await page.getByText('(Asia/Shanghai, UTC+08:00)').waitFor();
+    // the capture began 2024-04-16 04:34 UTC: 12:34 in Shanghai
+    expect(await page.locator('dd', { hasText: 'Asia/Shanghai' }).innerText()).toMatch(
+      /^2024-04-16 12:34 – /,
+    );
+    await go('#/findings');
+    const quoted = page.getByText(/ e\.g\. 2024-04-16 \d\d:\d\d.* UTC\+08:00 /).first();
+    await quoted.waitFor();
+    await shot(page, '06-findings-shanghai');
+    await go('#/settings');
+    await page.getByTestId('time-zone').selectOption('');
   });
 
   it('exports the session as JSON from the settings page', async () => {

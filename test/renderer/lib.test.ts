@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatBytes,
+  formatDateTime,
   formatDuration,
   formatPercent,
+  setTimeZone,
+  sourceSummary,
   tickLabel,
   timeTicks,
+  zoneCaption,
 } from '../../src-renderer/lib/format.ts';
 import { WebSocketApi } from '../../src-renderer/lib/ws-client.ts';
 import { sortDevices } from '../../src-renderer/state/device-sort.ts';
@@ -122,5 +126,44 @@ describe('tick labels', () => {
     expect(tickLabel(t, 40)).toBe('07:28:30');
     expect(tickLabel(t, 3600)).toBe('07:28');
     expect(tickLabel(t, 3 * 86400)).toBe('04-16 07:28');
+  });
+});
+
+describe('times in the chosen zone', () => {
+  // 2023-06-13 19:47:05 UTC
+  const T = Date.UTC(2023, 5, 13, 19, 47, 5) / 1000;
+
+  it('shows every time in the zone and names it', () => {
+    setTimeZone('Europe/Berlin');
+    expect(formatDateTime(T)).toBe('2023-06-13 21:47');
+    expect(zoneCaption(T)).toBe('Europe/Berlin, UTC+02:00');
+    setTimeZone('UTC');
+    expect(formatDateTime(T)).toBe('2023-06-13 19:47');
+    expect(zoneCaption(T)).toBe('UTC');
+    setTimeZone(null);
+  });
+
+  it("puts axis ticks on the zone's round hours, also at a half-hour offset", () => {
+    setTimeZone('Asia/Kolkata');
+    const ticks = timeTicks(T, T + 6 * 3600, 8);
+    expect(ticks.map((t) => tickLabel(t, 6 * 3600))).toEqual([
+      '02:00',
+      '03:00',
+      '04:00',
+      '05:00',
+      '06:00',
+      '07:00',
+    ]);
+    setTimeZone(null);
+  });
+
+  it('sums up many files in one line', () => {
+    setTimeZone('UTC');
+    expect(sourceSummary({ kind: 'files', names: ['a.pcap'] }, T, T + 60)).toBe('a.pcap');
+    expect(sourceSummary({ kind: 'files', names: ['a.pcap', 'b.pcap', 'c.pcap'] }, T, T + 3600)).toBe(
+      '3 files · 2023-06-13 19:47 – 2023-06-13 20:47',
+    );
+    expect(sourceSummary({ kind: 'live', names: ['eth0'] }, T, T + 60)).toBe('eth0');
+    setTimeZone(null);
   });
 });

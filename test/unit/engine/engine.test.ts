@@ -148,6 +148,18 @@ describe('Engine', () => {
     expect(last.devices.map((d) => d.mac)).toEqual([PLUG]);
     expect(last.observers?.map((o) => o.view)).toEqual(['napt', 'vpn']);
     expect(last.findings.length).toBeGreaterThan(0);
+    // the findings quote times in the zone the person chose, with its offset
+    const quoted = (f: { title: string }): boolean => / e\.g\. \d{4}-\d\d-\d\d /.test(f.title);
+    expect(last.findings.some(quoted)).toBe(true);
+    await e.handle('settings.update', { timeZone: 'Asia/Shanghai' });
+    const shanghai = (await e.handle('session.snapshot', null)) as { ok: true; value: Snapshot };
+    const times = shanghai.value.findings.filter(quoted).map((f) => f.title);
+    expect(times.length).toBeGreaterThan(0);
+    for (const t of times) expect(t).toMatch(/ UTC\+08:00 /);
+    await expect(e.handle('settings.update', { timeZone: 'Mars/Olympus' })).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    });
     const detail = await e.handle('device.detail', { mac: PLUG });
     expect(detail).toMatchObject({ ok: true });
     if (detail.ok) {

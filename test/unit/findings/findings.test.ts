@@ -500,6 +500,19 @@ describe('finding helpers', () => {
     expect(formatSpanTime(T0 + 47 * 60, T0 + 52 * 60)).toBe('2023-06-13 19:47–19:52 UTC');
     expect(formatSpanTime(T0 + 47 * 60 + 5, T0 + 47 * 60 + 41)).toBe('2023-06-13 19:47:05–19:47:41 UTC');
     expect(formatSpanTime(T0 + 4.9 * 3600, T0 + 5.1 * 3600)).toBe('2023-06-13 23:54–2023-06-14 00:06 UTC');
+    // in a zone, with its offset at the time
+    expect(formatSpanTime(T0 + 47 * 60, T0 + 52 * 60, 'Europe/Berlin')).toBe(
+      '2023-06-13 21:47–21:52 UTC+02:00',
+    );
+    expect(formatSpanTime(T0 + 47 * 60, T0 + 52 * 60, 'America/Los_Angeles')).toBe(
+      '2023-06-13 12:47–12:52 UTC-07:00',
+    );
+    expect(formatSpanTime(T0 + 4.9 * 3600, T0 + 5.1 * 3600, 'Asia/Kolkata')).toBe(
+      '2023-06-14 05:24–05:36 UTC+05:30',
+    );
+    expect(formatSpanTime(T0 + 4 * 3600 + 50 * 60, T0 + 5.1 * 3600, 'Europe/Berlin')).toBe(
+      '2023-06-14 01:50–02:06 UTC+02:00',
+    );
     expect(registeredDomain('a1.tuyaus.com')).toBe('tuyaus.com');
     expect(registeredDomain('api.service.co.uk.')).toBe('service.co.uk');
     expect(registeredDomain('localhost')).toBe('localhost');

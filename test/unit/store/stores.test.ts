@@ -60,6 +60,17 @@ describe('SettingsStore', () => {
     expect(new SettingsStore(d).get()).toMatchObject({ theme: 'dark', defaultSpeed: 10 });
   });
 
+  it('keeps a time zone this runtime knows, or null for the computer’s own', () => {
+    const d = dir();
+    const s = new SettingsStore(d);
+    expect(s.get().timeZone).toBeNull();
+    expect(s.update({ timeZone: 'Asia/Kolkata' }).timeZone).toBe('Asia/Kolkata');
+    expect(() => s.update({ timeZone: 'Mars/Olympus' })).toThrow(/timeZone must be a time zone/);
+    expect(() => s.update({ timeZone: 42 })).toThrow(/timeZone/);
+    expect(new SettingsStore(d).get().timeZone).toBe('Asia/Kolkata');
+    expect(s.update({ timeZone: null }).timeZone).toBeNull();
+  });
+
   it('moves a damaged file aside and starts from the defaults, saying what it did', () => {
     const d = dir();
     writeFileSync(join(d, 'settings.json'), '{"theme": "dark",');
