@@ -223,6 +223,7 @@ export const S = {
     making: 'Making the report…',
     notReady: 'Ready once the capture is read and analysed.',
   },
+  skipToContent: 'Skip to content',
   settings: {
     title: 'Settings',
     theme: 'Theme',

@@ -159,6 +159,17 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
     await shot(page, '06-findings');
   });
 
+  it('offers a skip link as the first tab stop, which moves the focus to the page', async () => {
+    await go('#/findings');
+    // a fresh load, so that the tab order starts at the top of the document
+    await page.reload();
+    await page.getByRole('heading', { name: 'Findings' }).waitFor();
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('content');
+  });
+
   it('shows every time in the zone chosen in the settings, with its offset', async () => {
     await go('#/settings');
     await page.getByTestId('time-zone').selectOption('Asia/Shanghai');
