@@ -461,9 +461,14 @@ function counted(base: ObserverAudit): string {
   return count(base.devices.filter((r) => r.identity.packets >= MIN_PACKETS_FOR_AVERAGE).length, 'device');
 }
 
+/** Extra traffic, as a share of the home's, above which a defence is a researcher's matter (it more than doubles the traffic). */
+export const HOMEOWNER_MAX_COST_SHARE = 1;
+
 function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
   const who = w.view === 'napt' ? "your ISP's" : "your VPN carrier's";
+  const before = w.sample?.undefended.meanRecognisedShare ?? base.meanRecognisedShare;
   return {
+    researchOnly: w.meanRecognisedShare > before || w.costShare > HOMEOWNER_MAX_COST_SHARE,
     id: `defence:${w.view}:${w.id}`,
     kind: 'defence',
     severity: 'info',
@@ -471,7 +476,7 @@ function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
     device: null,
     title:
       `What if: ${w.description} would change ${who} recognition of your devices from ` +
-      `${pct(w.sample?.undefended.meanRecognisedShare ?? base.meanRecognisedShare)} to ${pct(w.meanRecognisedShare)} of ` +
+      `${pct(before)} to ${pct(w.meanRecognisedShare)} of ` +
       `their packets, and the busy periods it sees from ${w.sample?.undefended.spansSeen ?? spansSeenOf(base.devices).seen} ` +
       `to ${w.spansSeen} of ${w.spansTotal}${w.sample === null ? '' : ' in the stretches it looked at'}, for ` +
       `${pct(w.costShare)} more traffic.`,

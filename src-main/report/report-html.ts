@@ -27,7 +27,12 @@ import type {
 } from '../audit/audit-types.ts';
 import { OBSERVER_NAMES } from '../audit/audit-types.ts';
 import { CATALOG_MIN_COVERAGE, CATALOG_MIN_SHARE, rightlyRecognised } from '../audit/exposure.ts';
-import { deviceName, registeredDomain, type Finding } from '../findings/findings.ts';
+import {
+  deviceName,
+  HOMEOWNER_MAX_COST_SHARE,
+  registeredDomain,
+  type Finding,
+} from '../findings/findings.ts';
 import { categoryWords } from '../shared/audit-types.ts';
 import type { ModelFact } from './model-facts.ts';
 
@@ -220,11 +225,8 @@ function perMonth(w: WhatIf, audit: HomeAudit): string {
   return bytes === '–' ? '–' : `${bytes} a month`;
 }
 
-/**
- * Extra traffic (a share of the home's own) above which a defence is not offered to a homeowner as
- * "what helps": it more than doubles the data the home sends and receives.
- */
-export const AFFORDABLE_COST_SHARE = 1;
+/** A defence that more than doubles the home's traffic is not offered to a homeowner as "what helps". */
+const AFFORDABLE_COST_SHARE = HOMEOWNER_MAX_COST_SHARE;
 
 /**
  * The what-if that lowers an observer's recognition most, with its drop, among those costing at

@@ -87,6 +87,11 @@ export interface Finding {
   title: string;
   evidence: string[];
   advice: string;
+  /**
+   * Shown to researchers only (the app hides it until asked): a defence that would make the
+   * observer recognise more, or that more than doubles the home's traffic.
+   */
+  researchOnly?: boolean;
 }
 
 /** A device category (inference/device-category.ts) in a homeowner's words: "plug/switch" → "smart plug or switch". */

@@ -214,6 +214,8 @@ export const S = {
     what: 'What you can do',
     evidence: 'Evidence',
     count: (shown: number, all: number) => `${shown} of ${all} findings`,
+    researcher: (n: number) =>
+      `Also the ${n} ${n === 1 ? 'defence' : 'defences'} that would backfire or more than double your traffic (for researchers)`,
   },
   report: {
     title: 'Privacy report',

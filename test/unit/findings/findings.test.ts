@@ -426,6 +426,27 @@ describe('auditFindings', () => {
       );
     });
 
+    it('keeps defences that backfire or more than double the traffic for researchers', () => {
+      // the observer's mean recognition without a defence: the fixture's 0.9
+      const f = auditFindings({
+        ...audit([cam], [observer('napt', [seenCam])]),
+        whatIfs: [
+          whatIf('pad-16', 'padding to multiples of 16 bytes', 0.05, 0.5, 0.85),
+          whatIf('pad-mtu', 'padding every packet to the full frame size', 9.8, 0, 0),
+          whatIf('pad-64', 'padding to multiples of 64 bytes', 0.2, 0.95, 0.85),
+        ],
+      });
+      const research = new Map(f.filter((x) => x.kind === 'defence').map((x) => [x.id, x.researchOnly]));
+      expect(research).toEqual(
+        new Map([
+          ['defence:napt:napt-pad-16', false],
+          ['defence:napt:napt-pad-mtu', true],
+          ['defence:napt:napt-pad-64', true],
+        ]),
+      );
+      expect(f.filter((x) => x.kind !== 'defence').every((x) => x.researchOnly === undefined)).toBe(true);
+    });
+
     it('does not report home averages of what-ifs when no device has enough packets in the view', () => {
       const quiet = { ...seenCam, identity: { ...seenCam.identity, packets: 3 } };
       const f = auditFindings({
