@@ -134,7 +134,10 @@ export class MainWindow {
       title: 'Open capture files',
       properties: ['openFile', 'multiSelections'],
       filters: [
-        { name: 'Captures (pcap, pcapng, gzip)', extensions: ['pcap', 'pcapng', 'cap', 'gz'] },
+        {
+          name: 'Captures (pcap, pcapng, gzip) and a labels file (csv)',
+          extensions: ['pcap', 'pcapng', 'cap', 'gz', 'csv'],
+        },
         { name: 'All files', extensions: ['*'] },
       ],
     });

@@ -88,7 +88,9 @@ export const S = {
     title: 'Capture',
     fileTitle: 'Replay a capture file',
     fileHelp:
-      'pcap, pcapng, or either gzip-compressed (.gz). Several files of one home are read in time order.',
+      'pcap, pcapng, or either gzip-compressed (.gz). Several files of one home are read in time order. Add a labels file (a .csv of mac,device,category) to name each device truly and score the observers against it.',
+    twoLabels: 'Choose one labels file (.csv) at most.',
+    labelsAlone: 'A labels file (.csv) names the devices of a capture: choose it together with the capture files.',
     choose: 'Choose files…',
     drop: 'or drop capture files here',
     speed: 'Replay speed',

@@ -20,7 +20,13 @@ import type {
   Snapshot,
   TelltaleApi,
 } from '../../src-main/shared/ipc-contract.ts';
+import { S } from '../lib/strings.ts';
 import type { ConnectionState } from '../lib/ws-client.ts';
+
+/** A labels file (mac,device,category) is a .csv among the chosen files. */
+function isLabelsFile(name: string): boolean {
+  return /\.csv$/i.test(name);
+}
 
 export class SessionState {
   snapshot = $state<Snapshot | null>(null);
@@ -86,8 +92,27 @@ export class SessionState {
     this.error = null;
   }
 
+  /**
+   * Opens capture files; a `.csv` among them is the labels file (mac,device,category: the true
+   * device of each MAC), at most one, and never alone.
+   */
   async openPaths(paths: string[], speed: ReplaySpeed): Promise<boolean> {
-    const r = await this.call(this.api?.request('capture.openFiles', { paths, speed }));
+    const labels = paths.filter(isLabelsFile);
+    const captures = paths.filter((p) => !isLabelsFile(p));
+    if (labels.length > 1 || captures.length === 0) {
+      this.error = {
+        code: 'bad-request',
+        message: labels.length > 1 ? S.capture.twoLabels : S.capture.labelsAlone,
+      };
+      return false;
+    }
+    const r = await this.call(
+      this.api?.request('capture.openFiles', {
+        paths: captures,
+        speed,
+        ...(labels.length === 1 ? { labels: labels[0] } : {}),
+      }),
+    );
     return r !== null && (await this.showSession());
   }
 
@@ -99,6 +124,12 @@ export class SessionState {
   }
 
   async openFiles(files: readonly File[], speed: ReplaySpeed): Promise<boolean> {
+    // checked before anything is uploaded
+    const labels = files.filter((f) => isLabelsFile(f.name)).length;
+    if (labels > 1 || labels === files.length) {
+      this.error = { code: 'bad-request', message: labels > 1 ? S.capture.twoLabels : S.capture.labelsAlone };
+      return false;
+    }
     const paths = await this.call(this.api?.pathsForFiles(files));
     return paths === null ? false : this.openPaths(paths, speed);
   }

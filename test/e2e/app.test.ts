@@ -6,7 +6,7 @@
  * no CSP violation anywhere. Screenshots: test-results/e2e/.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -306,6 +306,24 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
       expect(pp.csp).toEqual([]);
       await p.context().close();
     }
+  });
+
+  it('takes a labels file beside the captures, and says why a labels file alone is not enough', async () => {
+    const labels = join(SHOTS, 'nku-labels.csv');
+    writeFileSync(
+      labels,
+      `mac,device,category\n${PLUG},Baidu Xiaodu Plug,plug\n${CAMERA},Xiaobai Y2 Camera,camera\n`,
+    );
+    await go('#/capture');
+    await page.locator('[data-testid=file-input]').setInputFiles([labels]);
+    await page.getByRole('alert').getByText('choose it together with the capture files').waitFor();
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    await page.locator('[data-testid=file-input]').setInputFiles([...CAPTURES, labels]);
+    await go('#/devices');
+    // the new session's devices carry the labels' names as their type
+    const camera = page.locator(`[data-testid=devices] tr[data-mac="${CAMERA}"]`);
+    await camera.getByText('Xiaobai Y2 Camera').waitFor({ timeout: 60_000 });
+    await page.locator('footer.status .state', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
   });
 
   it('logged no console error and no CSP violation', () => {

@@ -94,4 +94,31 @@ describe('SessionState', () => {
       speed: 10,
     });
   });
+
+  it('takes a .csv among the files as the labels file, one at most and never alone', async () => {
+    const a = api();
+    const s = new SessionState();
+    await s.attach(a);
+    await s.openFiles(
+      [new File(['x'], 'a.pcap'), new File(['m'], 'labels.CSV'), new File(['y'], 'b.pcapng')],
+      'max',
+    );
+    expect(a.calls.find((c) => c.channel === 'capture.openFiles')?.payload).toEqual({
+      paths: ['/uploads/a.pcap', '/uploads/b.pcapng'],
+      speed: 'max',
+      labels: '/uploads/labels.CSV',
+    });
+    const before = a.calls.length;
+    expect(await s.openFiles([new File(['m'], 'labels.csv')], 'max')).toBe(false);
+    expect(s.error?.message).toMatch(/choose it together with the capture files/);
+    expect(
+      await s.openFiles(
+        [new File(['x'], 'a.pcap'), new File(['m'], 'l1.csv'), new File(['n'], 'l2.csv')],
+        'max',
+      ),
+    ).toBe(false);
+    expect(s.error?.message).toBe('Choose one labels file (.csv) at most.');
+    // nothing was uploaded or opened for the refused choices
+    expect(a.calls.length).toBe(before);
+  });
 });
