@@ -45,7 +45,8 @@ export const S = {
     done: 'Done',
     stopped: 'Stopped',
     error: 'Failed',
-  } satisfies Record<SessionStatus, string>,
+    defences: 'Trying defences',
+  } satisfies Record<SessionStatus | 'defences', string>,
   whatIfsPending: (stage: string) => `Working out what defences would change (${stage})…`,
   connection: {
     connecting: 'Connecting to the Telltale engine…',
@@ -107,6 +108,7 @@ export const S = {
     packets: 'packets',
     perSecond: 'packets/s',
     remaining: 'remaining',
+    estimating: 'estimating…',
     captureTime: 'Capture time',
     showFiles: (n: number) => `The ${n} files`,
     progress: 'Progress',

@@ -16,6 +16,7 @@ import type {
   ReplaySpeed,
   ResponseOf,
   Result,
+  SessionStatus,
   Settings,
   Snapshot,
   TelltaleApi,
@@ -39,6 +40,15 @@ export class SessionState {
   readonly devices = $derived(this.snapshot?.devices ?? []);
   readonly findings = $derived(this.snapshot?.findings ?? []);
   readonly status = $derived(this.snapshot?.status ?? 'idle');
+  /**
+   * The session's stage for people: its status, except that a finished read whose defence
+   * what-ifs still run is 'defences' — "Done" only once everything is done.
+   */
+  readonly stage = $derived<SessionStatus | 'defences'>(
+    (this.status === 'done' || this.status === 'stopped') && this.snapshot?.whatIfsPending != null
+      ? 'defences'
+      : this.status,
+  );
   readonly running = $derived(
     this.status === 'replaying' || this.status === 'capturing' || this.status === 'paused',
   );

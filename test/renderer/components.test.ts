@@ -235,14 +235,15 @@ describe('Home page', () => {
 });
 
 describe('StatusBar', () => {
-  it('says the what-ifs are still being worked out after "Done", with their progress, and nothing once they end', () => {
+  it('says the what-ifs are still being worked out after the audit, with their progress, and "Done" once they end', () => {
     const session = new SessionState(new FakeApi({}));
     session.snapshot = snapshot({
       source: { sessionId: 's1', kind: 'files', names: ['home.pcap'], speed: 'max' },
       whatIfsPending: { stage: 'what ifs: reading the capture again', fraction: 0.4 },
     });
     const { container, unmount } = render(StatusBar, { session });
-    expect(container.textContent).toContain('Done');
+    // not "Done" while the defences are still being tried
+    expect(container.querySelector('.state')?.textContent).toBe('Trying defences');
     const pending = screen.getByTestId('what-ifs-pending');
     expect(pending.textContent).toBe(
       'Working out what defences would change (what ifs: reading the capture again)…',
@@ -252,7 +253,8 @@ describe('StatusBar', () => {
     ).toBeCloseTo(0.4, 5);
     unmount();
     session.snapshot = snapshot({ whatIfsPending: null });
-    render(StatusBar, { session });
+    const done = render(StatusBar, { session });
     expect(screen.queryByTestId('what-ifs-pending')).toBeNull();
+    expect(done.container.querySelector('.state')?.textContent).toBe('Done');
   });
 });
