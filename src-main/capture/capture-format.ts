@@ -2,6 +2,7 @@
  * Telling capture formats apart by their first bytes (never by file name): gzip wrapping, then
  * pcap (any of its magics) or pcapng.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { pcapFlavourOf, PcapParser } from './pcap-parser.ts';
 import { BlockType, PcapngParser } from './pcapng-parser.ts';
 import type { RecordParser } from './packet-batch.ts';
@@ -64,4 +65,22 @@ function prefixMatches(head: Uint8Array, magic: number): boolean {
     if (head[i] !== ((magic >>> (24 - 8 * i)) & 0xff)) return false;
   }
   return true;
+}
+
+/**
+ * Whether the file at `path` starts like capture data: gzip (its content is not looked at here),
+ * pcap or pcapng. For refusing a choice of files none of which is a capture before anything else
+ * happens; reading tells a damaged capture from a good one.
+ */
+export function startsLikeCapture(path: string): boolean {
+  const head = new Uint8Array(MAGIC_PROBE_BYTES);
+  const fd = openSync(path, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const first = head.subarray(0, n);
+  return isGzip(first) || detectFormat(first).kind !== 'unknown';
 }

@@ -19,6 +19,7 @@ import { analyzeCaptures } from '../audit/capture-analysis.ts';
 import { OBSERVER_NAMES } from '../audit/audit-types.ts';
 import { openObserverModels } from '../audit/home-audit.ts';
 import { writePacketLabels } from '../audit/packet-labels.ts';
+import { startsLikeCapture } from '../capture/capture-format.ts';
 import { listInterfaces, LiveCaptureSource } from '../capture/live-capture.ts';
 import type { PacketSource } from '../capture/packet-source.ts';
 import { normalizeMac } from '../devices/address-scope.ts';
@@ -360,6 +361,14 @@ export class Engine {
         throw new EngineError('permission', `${path}: permission denied (cannot read the file)`);
       }
     }
+    // a choice with no capture in it is refused here, so the session on screen is kept
+    if (!paths.some((p) => startsLikeCapture(p)))
+      throw new EngineError(
+        'bad-request',
+        paths.length === 1
+          ? `${basename(paths[0])} is not a capture file (pcap, pcapng or gzip): nothing was opened`
+          : `none of the ${paths.length} files is a capture file (pcap, pcapng or gzip): nothing was opened`,
+      );
     const speed = speedIn ?? this.settings.get().defaultSpeed;
     let groundTruth: GroundTruth | null = null;
     if (labels !== null) {
@@ -434,12 +443,12 @@ export class Engine {
     s.source = null;
     for (const f of analysis.files) {
       for (const e of f.errors) {
+        // the person knows the file by its name (an upload's path is the engine's business)
+        const message = e.message.split(f.path).join(basename(f.path));
         s.problems.push({
           severity: e.fatal && f.packets === 0 ? 'error' : 'warning',
           message:
-            e.fatal && f.packets > 0
-              ? `${e.message} (the ${f.packets} packets before it were used)`
-              : e.message,
+            e.fatal && f.packets > 0 ? `${message} (the ${f.packets} packets before it were used)` : message,
         });
       }
     }

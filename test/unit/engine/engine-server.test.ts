@@ -323,9 +323,22 @@ describe('files a client may open', () => {
     const r = await f.call('capture.openFiles', { paths: [join(f.allowed, 'plug.pcap')], labels: text });
     expect(r).toMatchObject({ ok: false, error: { code: 'bad-request' } });
     expect(JSON.stringify(r)).not.toContain(SECRET);
-    await f.call('capture.openFiles', { paths: [text] });
+    // a file that is no capture alone is refused before the session on screen is ended, by name
+    const alone = await f.call('capture.openFiles', { paths: [text] });
+    expect(alone).toMatchObject({
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: 'notes.pcap is not a capture file (pcap, pcapng or gzip): nothing was opened',
+      },
+    });
+    // beside a capture it is read, and its problem names it as the person knows it
+    await f.call('capture.openFiles', { paths: [join(f.allowed, 'plug.pcap'), text] });
     const s = await f.until((x) => x.status === 'error' || x.status === 'done');
-    expect(s.problems.map((p) => p.message).join(' ')).toMatch(/not a pcap, pcapng or gzip file/);
+    expect(s.problems.map((p) => p.message)).toContainEqual(
+      expect.stringMatching(/^notes\.pcap at byte offset 0: not a pcap, pcapng or gzip file/),
+    );
+    expect(JSON.stringify(s.problems)).not.toContain(f.allowed);
     // not the content, and not its first bytes in hex either
     const hex = Array.from(Buffer.from(SECRET.slice(0, 4)), (b) => b.toString(16).padStart(2, '0')).join(' ');
     expect(JSON.stringify(s)).not.toContain(SECRET);

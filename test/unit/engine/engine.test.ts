@@ -6,7 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveCaptureSource } from '../../../src-main/capture/live-capture.ts';
 import type { CaptureError } from '../../../src-main/capture/packet-source.ts';
@@ -148,6 +148,19 @@ describe('Engine', () => {
     expect(last.devices.map((d) => d.mac)).toEqual([PLUG]);
     expect(last.observers?.map((o) => o.view)).toEqual(['napt', 'vpn']);
     expect(last.findings.length).toBeGreaterThan(0);
+    // a file that is no capture is refused, and the session on screen stays
+    const notes = join(mkdtempSync(join(tmpdir(), 'telltale-notes-')), 'notes.pcap');
+    dirs.push(dirname(notes));
+    writeFileSync(notes, 'not a capture at all\n');
+    await expect(e.handle('capture.openFiles', { paths: [notes], speed: 'max' })).resolves.toMatchObject({
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: 'notes.pcap is not a capture file (pcap, pcapng or gzip): nothing was opened',
+      },
+    });
+    const kept = (await e.handle('session.snapshot', null)) as { ok: true; value: Snapshot };
+    expect([kept.value.sessionId, kept.value.status]).toEqual([last.sessionId, 'done']);
     // the findings quote times in the zone the person chose, with its offset
     const quoted = (f: { title: string }): boolean => / e\.g\. \d{4}-\d\d-\d\d /.test(f.title);
     expect(last.findings.some(quoted)).toBe(true);
