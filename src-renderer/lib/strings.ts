@@ -174,7 +174,7 @@ export const S = {
         : `Its timeline shows ${seen} of the device's ${total} busy ${total === 1 ? 'period' : 'periods'} (${busyTime} of busy time), and ${falsePerDay} busy ${falsePerDay === '1' ? 'stretch' : 'stretches'} a day when it was not busy.`,
     ratesChart: 'Bytes per minute, up and down, and packets per minute',
     perMinute: (bytes: string) => `${bytes}/min`,
-    packetsPerMinute: (n: number) => `${n} pkt/min`,
+    packetsUpTo: (n: number) => `packets (top ${n}/min)`,
     rateTip: (at: string, up: string, down: string, local: string, packets: number) =>
       `${at}: ${up} up, ${down} down, ${local} in the home, ${packets} packets`,
     timelineChart: 'Activity timeline',

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import BusySpans from '../../src-renderer/components/BusySpans.svelte';
 import StatusBar from '../../src-renderer/components/StatusBar.svelte';
 import FindingCard from '../../src-renderer/components/FindingCard.svelte';
+import RateChart from '../../src-renderer/components/RateChart.svelte';
 import Timeline from '../../src-renderer/components/Timeline.svelte';
 import Devices from '../../src-renderer/pages/Devices.svelte';
 import Home from '../../src-renderer/pages/Home.svelte';
@@ -48,9 +49,61 @@ describe('Timeline', () => {
       viewEnd: t0 + 600,
     });
     const segs = [...container.querySelectorAll('g[data-row=truth] rect.seg')];
-    expect(segs.map((r) => r.getAttribute('data-state'))).toEqual(['idle', 'busy', 'asleep']);
+    // busy drawn last, over its neighbours
+    expect(segs.map((r) => r.getAttribute('data-state'))).toEqual(['idle', 'asleep', 'busy']);
     expect(container.querySelectorAll('g[data-row=napt] rect.seg')).toHaveLength(0);
     expect(container.querySelector('g[data-row=napt] text.none')?.textContent).toMatch(/appear when/);
+  });
+});
+
+describe('Timeline and RateChart', () => {
+  const t0 = 1_700_000_000;
+  const day = 86_400;
+
+  it('keeps a busy span of seconds visible on a day-long axis', () => {
+    const truth = {
+      start: t0,
+      end: t0 + day,
+      segments: [
+        { state: 'idle' as const, start: t0, end: t0 + 3600 },
+        { state: 'busy' as const, start: t0 + 3600, end: t0 + 3605 },
+        { state: 'idle' as const, start: t0 + 3605, end: t0 + day },
+      ],
+      spans: [],
+      droppedSegments: 0,
+      droppedSpans: 0,
+    };
+    const { container } = render(Timeline, {
+      rows: [{ id: 'truth', label: 'What it did', timeline: truth }],
+      start: t0,
+      end: t0 + day,
+      viewStart: t0,
+      viewEnd: t0 + day,
+    });
+    const busy = container.querySelector('g[data-row=truth] rect.seg[data-state=busy]')!;
+    expect(Number(busy.getAttribute('width'))).toBeGreaterThanOrEqual(3);
+  });
+
+  it('puts one moment at one x in the timeline and the traffic chart, and breaks the packet line at gaps', () => {
+    const point = (t: number) => ({ t: t0 + t, bytesUp: 100, bytesDown: 100, bytesLocal: 0, packets: 5 });
+    const chart = render(RateChart, {
+      points: [point(0), point(60), point(120), point(3600), point(3660)],
+      viewStart: t0,
+      viewEnd: t0 + 7200,
+    });
+    // two runs of neighbouring minutes: two lines, none across the hour between them
+    expect(chart.container.querySelectorAll('polyline.packets')).toHaveLength(2);
+    const timeline = render(Timeline, {
+      rows: [{ id: 'truth', label: 'What it did', timeline: null }],
+      start: t0,
+      end: t0 + 7200,
+      viewStart: t0,
+      viewEnd: t0 + 7200,
+    });
+    const ticks = (c: HTMLElement, sel: string) =>
+      [...c.querySelectorAll(sel)].map((e) => e.getAttribute('x'));
+    expect(ticks(chart.container, 'text.tick')).toEqual(ticks(timeline.container, 'g.axis text'));
+    expect(ticks(chart.container, 'text.tick').length).toBeGreaterThan(1);
   });
 });
 
