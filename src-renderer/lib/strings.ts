@@ -60,15 +60,16 @@ export const S = {
     title: 'Your home at a glance',
     empty: 'Open a capture file or start a live capture to see what an outsider can learn about your home.',
     openCapture: 'Open a capture',
-    devicesFound: 'devices found',
+    devicesFound: 'smart-home devices found',
+    otherDevices: (n: number) => `and ${n} other ${n === 1 ? 'device' : 'devices'} (phones, computers, the router)`,
     /** The in-home observer: devices it names right for most of their traffic. */
     trainedTells: (n: number, measured: number) =>
       `Trained on your home's own traffic, could tell ${n} of ${measured} devices apart (80 % or more of their traffic named right)`,
     tooLittle: (n: number) => `${n} ${n === 1 ? 'device' : 'devices'}: too little traffic to tell`,
     catalogRecognises: (n: number, total: number) =>
       n === 0
-        ? `Telltale's catalog recognises none of your ${total} devices`
-        : `Telltale's catalog recognises ${n} of your ${total} devices`,
+        ? `Telltale's catalog recognises none of your ${total} smart-home devices`
+        : `Telltale's catalog recognises ${n} of your ${total} smart-home devices`,
     looksLike: (n: number) =>
       `${n} ${n === 1 ? 'device looks' : 'devices look'} like a kind of device it can name, though not which model`,
     /** "DCH-S220 (a sensor)" */
@@ -265,6 +266,23 @@ export const S = {
     retry: 'Try again',
   },
 } as const;
+
+/**
+ * A device's type for people: labels' "NON-IOT:phone" is "phone (not a smart-home device)", the
+ * gateway "router"; other types as they are; none "–".
+ */
+export function deviceType(category: string | null): string {
+  if (category === null || category === '') return '–';
+  if (!isOtherDevice(category)) return category;
+  const kind = category.slice('NON-IOT:'.length).trim();
+  if (kind === 'gateway' || kind === 'router') return 'router';
+  return kind === '' ? 'not a smart-home device' : `${kind} (not a smart-home device)`;
+}
+
+/** A phone, computer or router among the devices (labels' NON-IOT types): not a smart-home device. */
+export function isOtherDevice(category: string | null): boolean {
+  return category !== null && category.toUpperCase().startsWith('NON-IOT');
+}
 
 /** "a camera", "an appliance". */
 function withArticle(word: string): string {

@@ -287,6 +287,26 @@ describe('Home page', () => {
   });
 });
 
+describe('Home page: a phone is listed, never counted among the smart-home devices', () => {
+  it('counts the smart-home devices only, and names the phone plainly', () => {
+    const session = new SessionState(new FakeApi({}));
+    const camera = row();
+    const phone = row({ mac: 'aa:bb:cc:00:00:09', name: 'Pixel 6 Phone', category: 'NON-IOT:phone' });
+    session.snapshot = snapshot({ devices: [camera, phone] });
+    const { container } = render(Home, { session });
+    expect(container.querySelector('.big')?.textContent).toBe('1');
+    expect(screen.getByTestId('other-devices').textContent).toBe(
+      'and 1 other device (phones, computers, the router)',
+    );
+    // the phone's exposure (the fixture's: recognised) is not counted for the ISP
+    expect(screen.getAllByText("Telltale's catalog recognises 1 of your 1 smart-home devices")).toHaveLength(
+      2,
+    );
+    expect(screen.getByText('phone (not a smart-home device)')).toBeTruthy();
+    expect(container.textContent).not.toContain('NON-IOT');
+  });
+});
+
 describe('StatusBar', () => {
   it('says the what-ifs are still being worked out after the audit, with their progress, and "Done" once they end', () => {
     const session = new SessionState(new FakeApi({}));
