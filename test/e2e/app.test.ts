@@ -326,6 +326,20 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
     await page.locator('footer.status .state', { hasText: 'Done' }).waitFor({ timeout: 60_000 });
   });
 
+  it('fits the devices table in a 1024-pixel window, without a sideways scroll', async () => {
+    const { page: p, problems: pp } = await openPage(browser, { width: 1024, height: 768 }, 'light');
+    await p.goto(`${server.server.url}#/devices`);
+    const table = p.locator('.panel.table');
+    await table.locator('tbody tr').first().waitFor();
+    const [scroll, client] = await table.evaluate((e) => [e.scrollWidth, e.clientWidth]);
+    expect(scroll).toBeLessThanOrEqual(client + 1);
+    // what gave way is on the device's page; the observers' columns stay
+    await expect(p.getByRole('button', { name: /^ISP can tell/ }).isVisible()).resolves.toBe(true);
+    await shot(p, '09-devices-1024');
+    expect(pp.console).toEqual([]);
+    await p.context().close();
+  });
+
   it('logged no console error and no CSP violation', () => {
     expect(problems.console).toEqual([]);
     expect(problems.csp).toEqual([]);
