@@ -12,8 +12,8 @@
  * the files again), and the snapshot is sent again when they are done.
  */
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { HomeAudit } from '../audit/audit-types.ts';
 import { analyzeCaptures } from '../audit/capture-analysis.ts';
 import { OBSERVER_NAMES } from '../audit/audit-types.ts';
@@ -145,6 +145,7 @@ export class Engine {
       'app.info': () => this.appInfo(),
       'capture.interfaces': () => this.interfaces(),
       'capture.openFiles': (p) => this.openFiles(p.paths, p.speed, p.labels ?? null),
+      'capture.openSample': () => this.openSample(),
       'capture.startLive': (p) => this.startLive(p.interface, p.filter),
       'capture.pause': () => this.pause(),
       'capture.resume': () => this.resume(),
@@ -331,6 +332,26 @@ export class Engine {
       this.modelsProblem = `device identification is off: ${(error as Error).message}`;
     }
     return this.identifiers;
+  }
+
+  /** The sample capture beside the models: its captures and its labels file. */
+  private openSample(): Promise<SourceInfo> {
+    const dir = join(this.options.modelsDir, 'samples');
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      throw new EngineError('not-found', 'this installation has no sample capture (models/samples)');
+    }
+    const captures = names.filter((n) => /\.(pcap|pcapng|cap)(\.gz)?$/i.test(n)).sort();
+    if (captures.length === 0)
+      throw new EngineError('not-found', 'this installation has no sample capture (models/samples)');
+    const labels = names.includes('labels.csv') ? join(dir, 'labels.csv') : null;
+    return this.openFiles(
+      captures.map((n) => join(dir, n)),
+      'max',
+      labels,
+    );
   }
 
   private openFiles(

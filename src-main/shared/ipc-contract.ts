@@ -37,6 +37,7 @@ export const REQUEST_CHANNELS = [
   'app.info',
   'capture.interfaces',
   'capture.openFiles',
+  'capture.openSample',
   'capture.startLive',
   'capture.pause',
   'capture.resume',
@@ -321,6 +322,8 @@ export interface RequestMap {
     request: { paths: string[]; speed?: ReplaySpeed; labels?: string | null };
     response: SourceInfo;
   };
+  /** Opens the sample capture that ships with the models (models/samples: two devices being set up, with labels). */
+  'capture.openSample': { request: null; response: SourceInfo };
   'capture.startLive': { request: { interface: string; filter?: string }; response: SourceInfo };
   'capture.pause': { request: null; response: null };
   'capture.resume': { request: null; response: null };

@@ -102,6 +102,7 @@ const CHECKERS: Checkers = {
     }
     return out;
   },
+  'capture.openSample': (p) => noPayload('capture.openSample', p),
   'capture.startLive': (p) => {
     const c = 'capture.startLive';
     const o = object(c, p, ['interface', 'filter']);

@@ -60,6 +60,29 @@ export const S = {
     title: 'Your home at a glance',
     empty: 'Open a capture file or start a live capture to see what an outsider can learn about your home.',
     openCapture: 'Open a capture',
+    trySample: 'Try a sample capture',
+    wholeHomeTitle: 'How to capture your whole home',
+    wholeHomeWhy:
+      "On Wi-Fi or a switched network this computer sees only its own traffic, not your camera's or your plugs'. To audit the whole home, capture where all of it passes:",
+    wholeHomeWays: [
+      {
+        title: 'On your router.',
+        how: 'If it runs OpenWrt or another Linux, record its home-side interface for a day and open the file here:',
+        command: 'ssh root@192.168.1.1 tcpdump -i br-lan -w - > home.pcap',
+      },
+      {
+        title: 'On a mirror port.',
+        how: "A managed switch can copy the router port's traffic to the port this computer is on; then use Live capture on that interface.",
+        command: null,
+      },
+      {
+        title: 'This computer as the access point.',
+        how: 'Share its connection as a Wi-Fi hotspot, join your devices to it, and capture on the hotspot interface.',
+        command: null,
+      },
+    ] as { title: string; how: string; command: string | null }[],
+    wholeHomeLabels:
+      'Researchers: choose a labels file (mac,device,category) with the captures to score the observers against the true devices.',
     devicesFound: 'smart-home devices found',
     otherDevices: (n: number) => `and ${n} other ${n === 1 ? 'device' : 'devices'} (phones, computers, the router)`,
     /** The in-home observer: devices it names right for most of their traffic. */

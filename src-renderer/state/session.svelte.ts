@@ -144,6 +144,12 @@ export class SessionState {
     return paths === null ? false : this.openPaths(paths, speed);
   }
 
+  /** The sample capture that ships with the app (two devices being set up, with their labels). */
+  async openSample(): Promise<boolean> {
+    const r = await this.call(this.api?.request('capture.openSample', null));
+    return r !== null && (await this.showSession());
+  }
+
   /** Desktop only: the native open dialog. */
   async chooseFiles(speed: ReplaySpeed): Promise<boolean> {
     const paths = await this.call(this.api?.request('dialog.openCaptures', null));

@@ -61,6 +61,12 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
     await expect(page.getByText('Open a capture file or start a live capture').isVisible()).resolves.toBe(
       true,
     );
+    // how to capture the whole home, and a sample to try (the engine test opens it)
+    await expect(
+      page.getByRole('heading', { name: 'How to capture your whole home' }).isVisible(),
+    ).resolves.toBe(true);
+    await expect(page.getByText('tcpdump -i br-lan -w - > home.pcap').isVisible()).resolves.toBe(true);
+    await expect(page.getByTestId('open-sample').isEnabled()).resolves.toBe(true);
     await shot(page, '01-home-empty');
   });
 

@@ -4,7 +4,7 @@
  * rename that is kept on disk for the next engine.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -43,12 +43,13 @@ function engine(
   dataDir = mkdtempSync(join(tmpdir(), 'telltale-engine-')),
   interval = 50,
   liveAuditIntervalMs?: number,
+  modelsDir = MODELS,
 ) {
   dirs.push(dataDir);
   const snapshots: { at: number; s: Snapshot }[] = [];
   const e = new Engine({
     dataDir,
-    modelsDir: MODELS,
+    modelsDir,
     mode: 'browser',
     version: 'test',
     snapshotIntervalMs: interval,
@@ -235,6 +236,30 @@ describe('Engine', () => {
       expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
     }
   }, 60_000);
+
+  it('opens the sample capture that ships beside the models, with its labels', async () => {
+    const models = mkdtempSync(join(tmpdir(), 'telltale-models-'));
+    dirs.push(models);
+    const { e, snapshots } = engine(undefined, 50, undefined, models);
+    // no sample there: said plainly
+    await expect(e.handle('capture.openSample', null)).resolves.toMatchObject({
+      ok: false,
+      error: { code: 'not-found', message: 'this installation has no sample capture (models/samples)' },
+    });
+    cpSync(resolve(ROOT, 'models/samples'), join(models, 'samples'), { recursive: true });
+    const opened = await e.handle('capture.openSample', null);
+    expect(opened).toMatchObject({
+      ok: true,
+      value: { kind: 'files', names: ['xiaobai-camera-setup.pcap', 'xiaodu-plug-setup.pcap'] },
+    });
+    await until(() => snapshots.some((x) => x.s.status === 'done'));
+    const snap = (await e.handle('session.snapshot', null)) as { ok: true; value: Snapshot };
+    // the labels file named the devices
+    expect(snap.value.devices.map((d) => d.trueLabel).sort()).toEqual([
+      'Baidu Xiaodu Plug',
+      'Xiaobai Y2 Camera',
+    ]);
+  });
 
   it('makes no report before the audit is done', async () => {
     const { e } = engine();

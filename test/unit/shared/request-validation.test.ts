@@ -11,6 +11,7 @@ const VALID: Record<RequestChannel, unknown> = {
     speed: 10,
     labels: '/home/me/l.csv',
   },
+  'capture.openSample': null,
   'capture.startLive': { interface: 'eth0', filter: 'not port 22' },
   'capture.pause': null,
   'capture.resume': null,
