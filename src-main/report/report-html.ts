@@ -251,6 +251,13 @@ function bestWhatIf(
   return best;
 }
 
+/** A table's column widths, in per cent of the page's width. */
+function colgroup(widths: readonly number[]): Html {
+  return html`<colgroup>
+    ${widths.map((w) => html`<col style="width:${w}%" />`)}
+  </colgroup>`;
+}
+
 /** A device "gives something away" when a finding about it is high or medium. */
 function leaks(findings: readonly Finding[], mac: string): boolean {
   return findings.some((f) => f.device === mac && (f.severity === 'high' || f.severity === 'medium'));
@@ -782,15 +789,7 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
       stretches a day the observer sees when the device was not busy.
     </p>
     <table class="list evidence-table">
-      <colgroup>
-        <col style="width:14%" />
-        <col style="width:9%" />
-        <col style="width:8%" />
-        <col style="width:25%" />
-        <col style="width:14%" />
-        <col style="width:15%" />
-        <col style="width:15%" />
-      </colgroup>
+      ${colgroup([14, 9, 8, 25, 14, 15, 15])}
       <thead>
         <tr>
           <th>Device</th>
@@ -852,14 +851,7 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
         ? ''
         : html`<h3>Defences tried (what-ifs)</h3>
             <table class="list">
-              <colgroup>
-                <col style="width:31%" />
-                <col style="width:17%" />
-                <col style="width:11%" />
-                <col style="width:11%" />
-                <col style="width:13%" />
-                <col style="width:17%" />
-              </colgroup>
+              ${colgroup([31, 17, 11, 11, 13, 17])}
               <thead>
                 <tr>
                   <th>Defence</th>
