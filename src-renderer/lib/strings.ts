@@ -61,6 +61,7 @@ export const S = {
     empty: 'Open a capture file or start a live capture to see what an outsider can learn about your home.',
     openCapture: 'Open a capture',
     trySample: 'Try a sample capture',
+    verdictColumn: 'What an outsider learns',
     wholeHomeTitle: 'How to capture your whole home',
     wholeHomeWhy:
       "On Wi-Fi or a switched network this computer sees only its own traffic, not your camera's or your plugs'. To audit the whole home, capture where all of it passes:",

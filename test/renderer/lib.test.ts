@@ -10,6 +10,7 @@ import {
   timeTicks,
   zoneCaption,
 } from '../../src-renderer/lib/format.ts';
+import { deviceVerdict } from '../../src-renderer/lib/verdict.ts';
 import { WebSocketApi } from '../../src-renderer/lib/ws-client.ts';
 import { sortDevices } from '../../src-renderer/state/device-sort.ts';
 import { href, parseRoute } from '../../src-renderer/state/router.svelte.ts';
@@ -165,5 +166,49 @@ describe('times in the chosen zone', () => {
     );
     expect(sourceSummary({ kind: 'live', names: ['eth0'] }, T, T + 60)).toBe('eth0');
     setTimeZone(null);
+  });
+});
+
+describe('a verdict per device', () => {
+  const base = row();
+  const napt = base.exposure.napt!;
+  const vpn = base.exposure.vpn!;
+  const with_ = (n: Partial<typeof napt>, v: Partial<typeof vpn> | null = {}) =>
+    row({ exposure: { napt: { ...napt, ...n }, vpn: v === null ? null : { ...vpn, ...v } } });
+
+  it('says what the ISP learns, and whether a VPN hides it', () => {
+    // recognised and 4 of 5 busy spans seen by both observers
+    expect(deviceVerdict(base, true)).toEqual({
+      kind: 'what-when',
+      text: 'Your ISP can tell what it is and when it is in use; a VPN would not hide it',
+    });
+    // the VPN carrier neither names it nor sees it busy
+    const hidden = with_({}, { evidence: 'not-recognised', inHome: null, spansSeen: 0 });
+    expect(deviceVerdict(hidden, true).text).toBe(
+      'Your ISP can tell what it is and when it is in use; a VPN would hide it',
+    );
+    // busy spans seen, identity not told (the catalog named it wrongly, the in-home observer low)
+    const when = with_(
+      {
+        catalogRight: false,
+        inHome: { measured: true, unmeasured: null, recognisedShare: 0.6, interval: [0.5, 0.7] },
+      },
+      { catalogRight: false, inHome: null },
+    );
+    expect(deviceVerdict(when, true)).toEqual({
+      kind: 'when',
+      text: 'Your ISP can tell when it is in use, not what it is; a VPN would not hide it',
+    });
+    expect(deviceVerdict(with_({ evidence: 'not-recognised', inHome: null, spansSeen: 1 }), true).kind).toBe(
+      'little',
+    );
+  });
+
+  it('says a device that never leaves the home stays inside, and nothing before the analysis', () => {
+    expect(deviceVerdict(with_({ packets: 0 }), true)).toEqual({
+      kind: 'inside',
+      text: 'Stays inside your home: your ISP sees none of its traffic',
+    });
+    expect(deviceVerdict(base, false).kind).toBe('not-analysed');
   });
 });
