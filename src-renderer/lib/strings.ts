@@ -210,6 +210,8 @@ export const S = {
     names: 'Names looked up or asked for',
     findings: 'Findings about this device',
     whatIfs: 'What if you used a defence',
+    noWhatIfs:
+      'No outside observer sees any of its traffic (it stays inside your home), so there is nothing for a defence to hide.',
     noDevice: 'This device is not part of the current session.',
     noTimeline: 'No activity recorded yet.',
     recognised: 'recognised',

@@ -6,8 +6,10 @@ import StatusBar from '../../src-renderer/components/StatusBar.svelte';
 import FindingCard from '../../src-renderer/components/FindingCard.svelte';
 import RateChart from '../../src-renderer/components/RateChart.svelte';
 import Timeline from '../../src-renderer/components/Timeline.svelte';
+import DeviceDetailPage from '../../src-renderer/pages/DeviceDetail.svelte';
 import Devices from '../../src-renderer/pages/Devices.svelte';
 import Home from '../../src-renderer/pages/Home.svelte';
+import type { DeviceDetail } from '../../src-main/shared/ipc-contract.ts';
 import { SessionState } from '../../src-renderer/state/session.svelte.ts';
 import { FakeApi, finding, row, snapshot } from './fixtures.ts';
 
@@ -304,6 +306,59 @@ describe('Home page: a phone is listed, never counted among the smart-home devic
     );
     expect(screen.getByText('phone (not a smart-home device)')).toBeTruthy();
     expect(container.textContent).not.toContain('NON-IOT');
+  });
+});
+
+describe('Device page: a device that stays inside the home', () => {
+  it('offers no defence what-ifs, since no outsider sees anything to hide', async () => {
+    const t0 = 1_700_000_000;
+    const napt = row().exposure.napt!;
+    const inside = row({
+      mac: 'aa:bb:cc:00:00:07',
+      name: 'Smoke detector',
+      exposure: {
+        napt: { ...napt, packets: 0, spansSeen: 0, spansTotal: 0, busyRecall: 1 },
+        vpn: { ...napt, packets: 0, spansSeen: 0, spansTotal: 0, busyRecall: 1 },
+      },
+    });
+    const timeline = {
+      start: t0,
+      end: t0 + 600,
+      segments: [],
+      spans: [],
+      droppedSegments: 0,
+      droppedSpans: 0,
+    };
+    const detail: DeviceDetail = {
+      row: inside,
+      coverage: [{ start: t0, end: t0 + 600 }],
+      truth: timeline,
+      inferred: { napt: null, vpn: null },
+      rates: [],
+      destinations: { names: [], services: [], remotePeerCount: 0 },
+      findings: [],
+      whatIfs: [
+        {
+          id: 'napt-pad-16',
+          view: 'napt',
+          description: 'padding to multiples of 16 bytes',
+          recognisedShare: 0,
+          agreement: 1,
+          busyRecall: 1,
+          spansSeen: 0,
+          spansTotal: 0,
+          costShare: 0.04,
+          sample: null,
+          undefended: null,
+        },
+      ],
+    };
+    const session = new SessionState(new FakeApi({ 'device.detail': () => ({ ok: true, value: detail }) }));
+    await session.attach(new FakeApi({ 'device.detail': () => ({ ok: true, value: detail }) }));
+    session.snapshot = snapshot({ devices: [inside] });
+    const { container } = render(DeviceDetailPage, { session, mac: inside.mac });
+    await screen.findByTestId('no-what-ifs');
+    expect(container.textContent).not.toContain('padding to multiples of 16 bytes');
   });
 });
 
