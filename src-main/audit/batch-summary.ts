@@ -95,6 +95,17 @@ export function observerRow(o: ObserverAudit, mac: string): BatchObserverRow {
 }
 
 /** The CSV columns of one observer's row (each prefixed with the view: `napt_packets`). */
+/** The columns that say which device a row is and how much it sent, in every device CSV. */
+export const DEVICE_COLUMNS: readonly string[] = [
+  'mac',
+  'name',
+  'vendor',
+  'true_label',
+  'category',
+  'packets',
+  'bytes',
+];
+
 export const OBSERVER_COLUMNS = [
   'packets',
   'evidence',
@@ -182,13 +193,7 @@ export function failedBatchResult(name: string, files: readonly string[], error:
 export function batchCsvHeader(views: readonly string[]): string[] {
   return [
     'capture',
-    'mac',
-    'name',
-    'vendor',
-    'true_label',
-    'category',
-    'packets',
-    'bytes',
+    ...DEVICE_COLUMNS,
     'busy_seconds',
     ...views.flatMap((v) => OBSERVER_COLUMNS.map((c) => `${v}_${c}`)),
     'error',

@@ -78,7 +78,12 @@ export function namedAudit(s: Session): HomeAudit | null {
 
 export function sessionFindings(s: Session): Finding[] {
   const audit = namedAudit(s);
-  return audit === null ? [] : auditFindings(audit, { timeZone: s.timeZone });
+  return audit === null ? [] : findingsOf(s, audit);
+}
+
+/** The findings of the session's (named) audit, their times in the session's zone. */
+function findingsOf(s: Session, audit: HomeAudit): Finding[] {
+  return auditFindings(audit, { timeZone: s.timeZone });
 }
 
 /** The session's audit as CSV files (report/report-csv.ts), named after the capture's start. */
@@ -91,7 +96,7 @@ export function sessionCsv(s: Session): { fileName: string; csv: string }[] {
     { fileName: `telltale-${stamp}-busy-spans.csv`, csv: busySpansCsv(audit) },
     {
       fileName: `telltale-${stamp}-findings.csv`,
-      csv: findingsCsv(auditFindings(audit, { timeZone: s.timeZone }), audit),
+      csv: findingsCsv(findingsOf(s, audit), audit),
     },
   ];
 }
@@ -111,7 +116,7 @@ export async function sessionReport(
   const paper = request.paper ?? 'A4';
   const names = s.info.names;
   const title = names.length === 1 ? names[0] : `${names.length} captures`;
-  const html = renderReport(audit, auditFindings(audit, { timeZone: s.timeZone }), {
+  const html = renderReport(audit, findingsOf(s, audit), {
     title,
     captures: names,
     generatedAt: new Date(),

@@ -9,7 +9,7 @@
  */
 import type { ActivityTimeline } from '../activity/activity-timeline.ts';
 import type { HomeAudit } from '../audit/audit-types.ts';
-import { OBSERVER_COLUMNS, observerCells, observerRow } from '../audit/batch-summary.ts';
+import { DEVICE_COLUMNS, OBSERVER_COLUMNS, observerCells, observerRow } from '../audit/batch-summary.ts';
 import { deviceName, type Finding } from '../findings/findings.ts';
 import { csvDocument, type CsvValue } from '../shared/csv.ts';
 
@@ -17,13 +17,7 @@ const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 
 export function devicesCsv(audit: HomeAudit): string {
   const header = [
-    'mac',
-    'name',
-    'vendor',
-    'true_label',
-    'category',
-    'packets',
-    'bytes',
+    ...DEVICE_COLUMNS,
     'busy_spans',
     ...audit.observers.flatMap((o) => OBSERVER_COLUMNS.map((c) => `${o.view}_${c}`)),
   ];

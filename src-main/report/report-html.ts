@@ -34,6 +34,7 @@ import {
   type Finding,
 } from '../findings/findings.ts';
 import { categoryWords } from '../shared/audit-types.ts';
+import { zoneOffsetLabel } from '../shared/time-zone.ts';
 import type { ModelFact } from './model-facts.ts';
 
 export type Paper = 'A4' | 'Letter';
@@ -108,12 +109,7 @@ function localTime(seconds: number, zone: string, withDate = true): string {
 
 /** "Europe/Berlin (UTC+02:00)" at a given moment. */
 function zoneLabel(zone: string, at: number): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
-    timeZoneName: 'longOffset',
-  }).formatToParts(new Date(at * 1000));
-  const offset = parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
-  return `${zone} (${offset === 'GMT' ? 'UTC' : offset.replace('GMT', 'UTC')})`;
+  return `${zone} (${zoneOffsetLabel(at, zone)})`;
 }
 
 function busySeconds(t: ActivityTimeline | null): number {

@@ -29,6 +29,12 @@ function isLabelsFile(name: string): boolean {
   return /\.csv$/i.test(name);
 }
 
+/** Why a choice of files cannot be opened (two labels files, or a labels file alone); null when it can. */
+function choiceProblem(names: readonly string[]): string | null {
+  const labels = names.filter(isLabelsFile).length;
+  return labels > 1 ? S.capture.twoLabels : labels === names.length ? S.capture.labelsAlone : null;
+}
+
 export class SessionState {
   snapshot = $state<Snapshot | null>(null);
   info = $state<AppInfo | null>(null);
@@ -107,15 +113,13 @@ export class SessionState {
    * device of each MAC), at most one, and never alone.
    */
   async openPaths(paths: string[], speed: ReplaySpeed): Promise<boolean> {
-    const labels = paths.filter(isLabelsFile);
-    const captures = paths.filter((p) => !isLabelsFile(p));
-    if (labels.length > 1 || captures.length === 0) {
-      this.error = {
-        code: 'bad-request',
-        message: labels.length > 1 ? S.capture.twoLabels : S.capture.labelsAlone,
-      };
+    const problem = choiceProblem(paths);
+    if (problem !== null) {
+      this.error = { code: 'bad-request', message: problem };
       return false;
     }
+    const labels = paths.filter(isLabelsFile);
+    const captures = paths.filter((p) => !isLabelsFile(p));
     const r = await this.call(
       this.api?.request('capture.openFiles', {
         paths: captures,
@@ -135,9 +139,9 @@ export class SessionState {
 
   async openFiles(files: readonly File[], speed: ReplaySpeed): Promise<boolean> {
     // checked before anything is uploaded
-    const labels = files.filter((f) => isLabelsFile(f.name)).length;
-    if (labels > 1 || labels === files.length) {
-      this.error = { code: 'bad-request', message: labels > 1 ? S.capture.twoLabels : S.capture.labelsAlone };
+    const problem = choiceProblem(files.map((f) => f.name));
+    if (problem !== null) {
+      this.error = { code: 'bad-request', message: problem };
       return false;
     }
     const paths = await this.call(this.api?.pathsForFiles(files));

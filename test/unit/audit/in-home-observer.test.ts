@@ -17,17 +17,9 @@ import { ForestCancelled } from '../../../src-main/inference/forest-runner.ts';
 import { createView } from '../../../src-main/views/create-view.ts';
 import { mulberry32 as prng } from '../../../src-main/views/seeded-random.ts';
 import type { ViewPacket } from '../../../src-main/views/view-packet.ts';
-import { downPacket, upPacket } from '../views/decoded-packet-factory.ts';
+import { exchange, type ExchangeDevice, type upPacket } from '../views/decoded-packet-factory.ts';
 
-const ROUTER = '02:00:00:00:00:01';
-
-interface FakeDevice {
-  mac: string;
-  ip: string;
-  /** Sizes it sends and receives, and its remote port. */
-  up: number;
-  down: number;
-  port: number;
+interface FakeDevice extends ExchangeDevice {
   /** Seconds between its exchanges; packets before `until` only (Infinity: all capture). */
   every: number;
   from?: number;
@@ -43,28 +35,10 @@ function home(devices: FakeDevice[], seconds = 4 * 3600): ViewLog<ModelView> {
   for (const d of devices) {
     for (let t = d.from ?? 0; t < Math.min(seconds, d.until ?? Infinity); t += d.every * (0.5 + random())) {
       const jitter = Math.round((random() - 0.5) * 8);
-      packets.push({
-        ts: t,
-        make: () =>
-          upPacket(t, {
-            srcMac: d.mac,
-            dstMac: ROUTER,
-            srcIp: d.ip,
-            dstPort: d.port,
-            ipLength: d.up + jitter,
-          }),
-      });
-      packets.push({
-        ts: t + 0.05,
-        make: () =>
-          downPacket(t + 0.05, {
-            srcMac: ROUTER,
-            dstMac: d.mac,
-            dstIp: d.ip,
-            srcPort: d.port,
-            ipLength: d.down + jitter,
-          }),
-      });
+      packets.push(
+        { ts: t, make: () => exchange(t, d, jitter)[0] },
+        { ts: t + 0.05, make: () => exchange(t, d, jitter)[1] },
+      );
     }
   }
   packets.sort((a, b) => a.ts - b.ts);

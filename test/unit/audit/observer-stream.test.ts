@@ -13,10 +13,9 @@ import { DeviceIdentifier } from '../../../src-main/inference/device-identifier.
 import { createView } from '../../../src-main/views/create-view.ts';
 import { mulberry32 } from '../../../src-main/views/seeded-random.ts';
 import type { ViewPacket } from '../../../src-main/views/view-packet.ts';
-import { downPacket, upPacket } from '../views/decoded-packet-factory.ts';
+import { exchange, ROUTER_MAC, upPacket } from '../views/decoded-packet-factory.ts';
 
 const MODELS = resolve(import.meta.dirname, '../../fixtures/models');
-const ROUTER = '02:00:00:00:00:01';
 const DEVICES = [
   { mac: '02:00:00:00:01:01', ip: '192.168.1.11', up: 120, down: 90, port: 443, every: 2 },
   { mac: '02:00:00:00:01:02', ip: '192.168.1.12', up: 310, down: 70, port: 8883, every: 5 },
@@ -50,26 +49,7 @@ async function feed(
       if (next[i] > t) continue;
       const d = DEVICES[i];
       const jitter = Math.round((random() - 0.5) * 8);
-      view.push(
-        upPacket(t, { srcMac: d.mac, dstMac: ROUTER, srcIp: d.ip, dstPort: d.port, ipLength: d.up + jitter }),
-        -1,
-        0,
-        0,
-        add,
-      );
-      view.push(
-        downPacket(t + 0.05, {
-          srcMac: ROUTER,
-          dstMac: d.mac,
-          dstIp: d.ip,
-          srcPort: d.port,
-          ipLength: d.down + jitter,
-        }),
-        -1,
-        0,
-        0,
-        add,
-      );
+      for (const pkt of exchange(t, d, jitter)) view.push(pkt, -1, 0, 0, add);
       next[i] = t + d.every * (0.5 + random());
     }
     if (inBatch >= perBatch) {
@@ -162,7 +142,7 @@ describe('ObserverStream', () => {
         const t = k / 5;
         const sent = upPacket(t, {
           srcMac: plug.mac,
-          dstMac: ROUTER,
+          dstMac: ROUTER_MAC,
           srcIp: plug.ip,
           dstPort: plug.port,
           ipLength: 120,

@@ -162,3 +162,33 @@ export function downPacket(ts: number, spec: Partial<PacketSpec> = {}): DecodedP
     ts,
   });
 }
+
+/** A home device that exchanges one packet each way with a server through the router. */
+export interface ExchangeDevice {
+  mac: string;
+  ip: string;
+  /** IP lengths it sends and receives, and the server's port. */
+  up: number;
+  down: number;
+  port: number;
+}
+
+/** One exchange of `d` at `ts`: its packet up (IP length `up` + `jitter`) and the answer 50 ms later. */
+export function exchange(ts: number, d: ExchangeDevice, jitter = 0): [DecodedPacket, DecodedPacket] {
+  return [
+    upPacket(ts, {
+      srcMac: d.mac,
+      dstMac: ROUTER_MAC,
+      srcIp: d.ip,
+      dstPort: d.port,
+      ipLength: d.up + jitter,
+    }),
+    downPacket(ts + 0.05, {
+      srcMac: ROUTER_MAC,
+      dstMac: d.mac,
+      dstIp: d.ip,
+      srcPort: d.port,
+      ipLength: d.down + jitter,
+    }),
+  ];
+}
