@@ -11,6 +11,7 @@ import type { InventorySnapshot } from '../devices/device-record.ts';
 import type { GroundTruth } from '../devices/ground-truth.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
 import type { CatalogEvidence } from '../shared/audit-types.ts';
+import { MIN_PACKETS_FOR_SHARES } from '../shared/device-verdict.ts';
 import type { Defence } from '../views/defences.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
 import type { CaptureAnalysis, FileSummary } from './capture-analysis.ts';
@@ -23,7 +24,7 @@ export const OBSERVER_NAMES: Readonly<Record<ModelView, string>> = {
 };
 
 /** Devices with fewer packets in a view than this are left out of that view's home averages. */
-export const MIN_PACKETS_FOR_AVERAGE = 20;
+export const MIN_PACKETS_FOR_AVERAGE = MIN_PACKETS_FOR_SHARES;
 
 export interface IdentityExposure {
   /** The device's packets in this observer's view. */

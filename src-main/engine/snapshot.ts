@@ -3,21 +3,21 @@
  * observers, findings, what-ifs), one device's detail page, and the session as a JSON export.
  * Plain functions of the session and the person's overrides; nothing here changes the session.
  */
-import { rightlyRecognised, spansSeenOf } from '../audit/exposure.ts';
+import { spansSeenOf } from '../audit/exposure.ts';
 import { isDeviceMac } from '../devices/address-scope.ts';
 import type { DeviceRecord } from '../devices/device-record.ts';
+import { actionOf, deviceExposures, kindOfDevice } from '../findings/device-advice.ts';
 import { auditFindings } from '../findings/findings.ts';
 import {
   SEVERITIES,
   type DeviceDetail,
-  type DeviceExposure,
   type DeviceRow,
   type Finding,
   type Problem,
   type Snapshot,
 } from '../shared/ipc-contract.ts';
 import type { UserOverrides } from '../store/user-overrides.ts';
-import type { HomeAudit, InHomeObserver } from '../audit/audit-types.ts';
+import type { HomeAudit } from '../audit/audit-types.ts';
 import { busySpansCsv, devicesCsv, findingsCsv } from '../report/report-csv.ts';
 import { renderReport, type Paper } from '../report/report-html.ts';
 import type { ModelFact } from '../report/model-facts.ts';
@@ -141,19 +141,6 @@ export async function sessionReport(
   };
 }
 
-/** The in-home observer's figures of one device (null when that observer was not trained). */
-function inHomeOf(h: InHomeObserver | null, mac: string): DeviceExposure['inHome'] {
-  const r = h?.devices.find((x) => x.mac === mac);
-  return r === undefined
-    ? null
-    : {
-        measured: r.measured,
-        unmeasured: r.unmeasured,
-        recognisedShare: r.recognisedShare,
-        interval: r.interval,
-      };
-}
-
 /** One device's row of the device table. */
 export function deviceRow(
   s: Session,
@@ -162,40 +149,7 @@ export function deviceRow(
   overrides: UserOverrides,
 ): DeviceRow {
   const o = overrides.get(d.mac);
-  const exposure: DeviceRow['exposure'] = { napt: null, vpn: null };
-  for (const obs of s.audit?.observers ?? []) {
-    const r = obs.devices.find((x) => x.mac === d.mac);
-    if (r === undefined || r.identity.packets === 0) continue;
-    exposure[obs.view] = {
-      className: r.identity.className,
-      classSource: r.identity.classSource,
-      recognisedShare: r.identity.recognisedShare,
-      evidence: r.identity.evidence,
-      catalogClass: r.identity.topModelClass,
-      catalogShare: r.identity.topModelShare,
-      catalogRight:
-        r.identity.classSource === null || r.identity.classSource === 'model'
-          ? null
-          : rightlyRecognised(r.identity),
-      category:
-        r.identity.category === null
-          ? null
-          : {
-              named: r.identity.category.category,
-              guess: r.identity.category.top,
-              probability: r.identity.category.probability,
-              threshold: r.identity.category.threshold,
-            },
-      agreement: r.activity.agreement,
-      busyRecall: r.activity.busyRecall,
-      spansSeen: r.activity.spansSeen,
-      spansTotal: r.activity.spansTotal,
-      falseBusyPerDay: r.activity.falseBusyPerDay,
-      busySecondsSeen: r.activity.busyRecall * r.activity.truthBusySeconds,
-      packets: r.identity.packets,
-      inHome: inHomeOf(obs.inHome, d.mac),
-    };
-  }
+  const exposure = deviceExposures(s.audit, d.mac);
   const label = d.label !== null && !d.label.infrastructure ? d.label : null;
   // the ISP's model names the type only when it is sure of the device (most of its packets)
   // the device's type from the catalog only where it recognises the device (and, with labels, rightly)
@@ -204,6 +158,7 @@ export function deviceRow(
   );
   const modelClass = sure?.catalogClass ?? null;
   const category = o.category ?? label?.category ?? modelClass;
+  const kind = kindOfDevice(category, label?.device ?? '', exposure);
   const own = findings.filter((f) => f.device === d.mac);
   const top =
     own.length === 0
@@ -228,6 +183,8 @@ export function deviceRow(
     firstSeen: d.firstSeen,
     lastSeen: d.lastSeen,
     exposure,
+    kind,
+    action: actionOf(s.audit, d.mac, kind, exposure),
     findings: own.length,
     topSeverity: top?.severity ?? null,
   };

@@ -2,7 +2,7 @@
  * The device-category section of models/EVALUATION.md (category-evaluation.ts): every number and
  * rule is read from the results and the module's constants, never typed in.
  */
-import { CATEGORY_MIN_PACKETS } from '../inference/device-category.ts';
+import { CATEGORY_MIN_PACKETS } from '../shared/device-categories.ts';
 import { SUMMARY_CHUNK_SECONDS, SUMMARY_MIN_CHUNK_PACKETS } from '../features/device-summary.ts';
 import {
   CALIBRATION_WRONG_RATE,

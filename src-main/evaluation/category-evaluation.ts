@@ -30,14 +30,16 @@ import { analyzeCaptures } from '../audit/capture-analysis.ts';
 import { GroundTruth } from '../devices/ground-truth.ts';
 import { deviceChunks, summarize, summaryColumns, summaryNames } from '../features/device-summary.ts';
 import {
-  CATEGORY_MIN_PACKETS,
   categoryModelFileName,
-  categoryOfLabel,
   decideCategory,
-  DEVICE_CATEGORIES,
   type CategoryModelFile,
-  type DeviceCategory,
 } from '../inference/device-category.ts';
+import {
+  CATEGORY_MIN_PACKETS,
+  categoryOfLabel,
+  DEVICE_CATEGORIES,
+  type DeviceCategory,
+} from '../shared/device-categories.ts';
 import { HistogramForest, type ForestOptions } from '../inference/histogram-forest.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';

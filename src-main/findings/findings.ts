@@ -34,6 +34,7 @@ import {
 } from '../audit/exposure.ts';
 import type { CategoryDecision } from '../inference/device-category.ts';
 import { categoryWords, SEVERITIES, type Finding, type Severity } from '../shared/audit-types.ts';
+import { HIDES_AT_LEAST, HOMEOWNER_MAX_COST_SHARE } from '../shared/device-verdict.ts';
 import { localClock, localDate, zoneOffsetLabel } from '../shared/time-zone.ts';
 
 export type { Finding, FindingKind, Severity } from '../shared/audit-types.ts';
@@ -251,8 +252,6 @@ function bestDefence(
 
 /** Shares this close to the best defence's count as as good (the cheaper one is named). */
 const NEAR_BEST = 0.05;
-/** A defence counts as hiding something when it takes at least this share (absolute) off it. */
-const HIDES_AT_LEAST = 0.1;
 
 /** What the what-ifs measured against recognising this device, in one sentence. */
 function identityDefenceAdvice(
@@ -460,9 +459,6 @@ const FEW_PACKETS = 10_000;
 function counted(base: ObserverAudit): string {
   return count(base.devices.filter((r) => r.identity.packets >= MIN_PACKETS_FOR_AVERAGE).length, 'device');
 }
-
-/** Extra traffic, as a share of the home's, above which a defence is a researcher's matter (it more than doubles the traffic). */
-export const HOMEOWNER_MAX_COST_SHARE = 1;
 
 function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
   const who = w.view === 'napt' ? "your ISP's" : "your VPN carrier's";

@@ -28,12 +28,15 @@ import type {
 import { OBSERVER_NAMES } from '../audit/audit-types.ts';
 import { CATALOG_MIN_COVERAGE, CATALOG_MIN_SHARE, rightlyRecognised } from '../audit/exposure.ts';
 import {
-  deviceName,
-  HOMEOWNER_MAX_COST_SHARE,
-  registeredDomain,
-  type Finding,
-} from '../findings/findings.ts';
+  actionOf,
+  coveredSeconds,
+  deviceExposures,
+  kindOfDevice,
+  monthlyBytes as monthlyExtra,
+} from '../findings/device-advice.ts';
+import { deviceName, registeredDomain, type Finding } from '../findings/findings.ts';
 import { categoryWords } from '../shared/audit-types.ts';
+import { HOMEOWNER_MAX_COST_SHARE } from '../shared/device-verdict.ts';
 import { zoneOffsetLabel } from '../shared/time-zone.ts';
 import type { ModelFact } from './model-facts.ts';
 
@@ -204,15 +207,10 @@ function learnedCell(o: ObserverAudit, mac: string): string {
   return `${pct(home.recognisedShare)}${ci}${home.perFlow === null ? '' : `, flows ${pct(home.perFlow)}`}`;
 }
 
-/** Seconds of time the capture covers. */
-function coveredSeconds(audit: HomeAudit): number {
-  return audit.coverage.reduce((a, c) => a + c.end - c.start, 0);
-}
-
 /** Extra data a what-if costs in a month of the home's traffic as captured ("2.7 GB"; "–" without time). */
 function monthlyBytes(w: WhatIf, audit: HomeAudit): string {
-  const seconds = coveredSeconds(audit);
-  return seconds <= 0 ? '–' : formatBytes((w.extraBytes / seconds) * 30 * 86_400);
+  const bytes = monthlyExtra(w.extraBytes, audit);
+  return bytes === null ? '–' : formatBytes(bytes);
 }
 
 /** The same in words: "2.7 GB a month". */
@@ -429,25 +427,8 @@ function deviceSection(
       t: o.devices.find((r) => r.mac === d.mac)?.inferred ?? null,
     })),
   ];
-  const actions = audit.whatIfs
-    .map((w) => {
-      const row = w.devices.find((x) => x.mac === d.mac);
-      const before =
-        row?.undefended?.recognisedShare ??
-        audit.observers.find((o) => o.view === w.view)?.devices.find((r) => r.mac === d.mac)?.identity
-          .recognisedShare;
-      return row === undefined || before === undefined
-        ? null
-        : { w, row, drop: before - row.recognisedShare, before };
-    })
-    .filter((a): a is NonNullable<typeof a> => a !== null && a.drop > 0.05)
-    // the one that helps most, among those that do not double the home's traffic if any does
-    .sort(
-      (a, b) =>
-        Number(a.w.costShare > AFFORDABLE_COST_SHARE) - Number(b.w.costShare > AFFORDABLE_COST_SHARE) ||
-        b.drop - a.drop,
-    )
-    .slice(0, 1);
+  const exposure = deviceExposures(audit, d.mac);
+  const action = actionOf(audit, d.mac, kindOfDevice(d.category, d.trueLabel ?? '', exposure), exposure);
   const kind = kindOf(d, audit);
   return html`<section class="device">
     <div class="head">
@@ -488,14 +469,11 @@ function deviceSection(
             ${own.map((f) => html`<li class="${f.severity}"><span class="badge">${f.severity}</span> ${f.title}</li>`)}
           </ul>`
     }
-    ${actions.map(
-      (a) =>
-        html`<p class="advice">
-          <strong>What helps:</strong> with ${a.w.description}, ${OBSERVER_NAMES[a.w.view]} would recognise
-          ${pct(a.row.recognisedShare)} of its traffic instead of ${pct(a.before)}, for
-          ${perMonth(a.w, audit)} of extra data for the whole home.
-        </p>`,
-    )}
+    ${
+      action === null || action.kind === 'nothing-needed'
+        ? ''
+        : html`<p class="advice"><strong>What helps: ${action.title}.</strong> ${action.detail}</p>`
+    }
   </section>`;
 }
 

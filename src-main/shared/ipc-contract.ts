@@ -11,6 +11,7 @@ import type {
   Finding,
   ObserverView,
 } from './audit-types.ts';
+import type { DeviceCategory } from './device-categories.ts';
 
 export type {
   ActivityState,
@@ -200,6 +201,17 @@ export interface DeviceExposure {
   } | null;
 }
 
+export type ActionKind = 'local-mode' | 'vpn' | 'padding' | 'no-fix' | 'nothing-needed';
+
+/** The single most useful thing a person can do about one device, in plain words (shared/device-verdict.ts). */
+export interface DeviceAction {
+  kind: ActionKind;
+  title: string;
+  detail: string;
+  /** The data it costs a month, where measured (padding); null otherwise. */
+  monthlyBytes: number | null;
+}
+
 export interface DeviceRow {
   mac: string;
   /** The name shown: the person's, else the best name Telltale found. */
@@ -220,6 +232,10 @@ export interface DeviceRow {
   firstSeen: number;
   lastSeen: number;
   exposure: Record<ObserverView, DeviceExposure | null>;
+  /** What kind of device it is (its icon; null when nothing says). */
+  kind: DeviceCategory | null;
+  /** The single change that helps it most (null before the analysis, or when no outsider sees it). */
+  action: DeviceAction | null;
   findings: number;
   topSeverity: Finding['severity'] | null;
 }

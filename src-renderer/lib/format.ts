@@ -28,10 +28,12 @@ export function formatCount(n: number): string {
 
 export function formatDuration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return '–';
-  if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-  const h = Math.floor(seconds / 3600);
-  return `${h} h ${Math.round((seconds % 3600) / 60)} min`;
+  // rounded first, so that 119.6 s reads "2 min 0 s", never "1 min 60 s"
+  const whole = Math.max(0, Math.round(seconds));
+  if (whole < 60) return `${whole} s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+  const minutes = Math.round(whole / 60);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 let zone = systemTimeZone();

@@ -61,7 +61,9 @@ export const S = {
     empty: 'Open a capture file or start a live capture to see what an outsider can learn about your home.',
     openCapture: 'Open a capture',
     trySample: 'Try a sample capture',
-    verdictColumn: 'What an outsider learns',
+    yourDevices: 'Your devices: what an outsider learns, and what helps',
+    alsoSeen: 'Also on your network, not counted:',
+    kindUnknown: 'kind not known',
     wholeHomeTitle: 'How to capture your whole home',
     wholeHomeWhy:
       "On Wi-Fi or a switched network this computer sees only its own traffic, not your camera's or your plugs'. To audit the whole home, capture where all of it passes:",
@@ -85,7 +87,8 @@ export const S = {
     wholeHomeLabels:
       'Researchers: choose a labels file (mac,device,category) with the captures to score the observers against the true devices.',
     devicesFound: 'smart-home devices found',
-    otherDevices: (n: number) => `and ${n} other ${n === 1 ? 'device' : 'devices'} (phones, computers, the router)`,
+    otherDevices: (n: number) =>
+      `and ${n} other ${n === 1 ? 'device' : 'devices'} (phones, computers, the router)`,
     /** The in-home observer: devices it names right for most of their traffic. */
     trainedTells: (n: number, measured: number) =>
       `Trained on your home's own traffic, could tell ${n} of ${measured} devices apart (80 % or more of their traffic named right)`,
@@ -116,7 +119,8 @@ export const S = {
     fileHelp:
       'pcap, pcapng, or either gzip-compressed (.gz). Several files of one home are read in time order. Add a labels file (a .csv of mac,device,category) to name each device truly and score the observers against it.',
     twoLabels: 'Choose one labels file (.csv) at most.',
-    labelsAlone: 'A labels file (.csv) names the devices of a capture: choose it together with the capture files.',
+    labelsAlone:
+      'A labels file (.csv) names the devices of a capture: choose it together with the capture files.',
     choose: 'Choose files…',
     drop: 'or drop capture files here',
     speed: 'Replay speed',
@@ -214,10 +218,14 @@ export const S = {
       'No outside observer sees any of its traffic (it stays inside your home), so there is nothing for a defence to hide.',
     noDevice: 'This device is not part of the current session.',
     noTimeline: 'No activity recorded yet.',
-    recognised: 'recognised',
+    recognised: 'packets named as it',
+    tooFewForWhatIfs: (observer: string, packets: number) =>
+      `${observer}: only ${packets} of its packets cross to it, too few to measure what a defence would change.`,
     spansSeen: 'busy periods seen',
     whatIfSample: (looked: string, of: string) =>
       `The capture is long: each what-if looked at ${looked} of its ${of} packet by packet, so its recognised share and busy periods — and the “none” rows beside them — are those of that sample; the extra traffic is the whole capture's.`,
+    researchWhatIfs: (n: number) =>
+      `For researchers: ${n} more ${n === 1 ? 'defence' : 'defences'} tried that more than double the traffic or make the device easier to recognise`,
     busySeen: 'busy time seen',
     cost: 'extra traffic',
     notAnalysed: 'Observer timelines appear when the capture has been read.',
@@ -300,9 +308,15 @@ export const S = {
 export function deviceType(category: string | null): string {
   if (category === null || category === '') return '–';
   if (!isOtherDevice(category)) return category;
-  const kind = category.slice('NON-IOT:'.length).trim();
-  if (kind === 'gateway' || kind === 'router') return 'router';
+  const kind = otherKind(category);
+  if (kind === 'router') return kind;
   return kind === '' ? 'not a smart-home device' : `${kind} (not a smart-home device)`;
+}
+
+/** A phone's, computer's or router's kind from its NON-IOT type: "phone", "router", or '' when it says none. */
+export function otherKind(category: string): string {
+  const kind = category.slice('NON-IOT:'.length).trim();
+  return kind === 'gateway' ? 'router' : kind;
 }
 
 /** A phone, computer or router among the devices (labels' NON-IOT types): not a smart-home device. */

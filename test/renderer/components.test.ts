@@ -304,7 +304,11 @@ describe('Home page: a phone is listed, never counted among the smart-home devic
     expect(screen.getAllByText("Telltale's catalog recognises 1 of your 1 smart-home devices")).toHaveLength(
       2,
     );
-    expect(screen.getByText('phone (not a smart-home device)')).toBeTruthy();
+    expect(screen.getByTestId('other-device-links').textContent?.replace(/\s+/g, ' ').trim()).toBe(
+      'Also on your network, not counted: Pixel 6 Phone (phone).',
+    );
+    // one card per smart-home device, with its kind, verdict and action
+    expect(screen.getAllByTestId('device-card')).toHaveLength(1);
     expect(container.textContent).not.toContain('NON-IOT');
   });
 });

@@ -64,6 +64,8 @@ export function row(over: Partial<DeviceRow> = {}): DeviceRow {
         inHome: { measured: true, unmeasured: null, recognisedShare: 0.97, interval: [0.95, 0.99] },
       },
     },
+    kind: 'camera',
+    action: null,
     findings: 1,
     topSeverity: 'high',
     ...over,

@@ -10,7 +10,7 @@ import {
   timeTicks,
   zoneCaption,
 } from '../../src-renderer/lib/format.ts';
-import { deviceVerdict } from '../../src-renderer/lib/verdict.ts';
+import { deviceVerdict } from '../../src-main/shared/device-verdict.ts';
 import { WebSocketApi } from '../../src-renderer/lib/ws-client.ts';
 import { sortDevices } from '../../src-renderer/state/device-sort.ts';
 import { href, parseRoute } from '../../src-renderer/state/router.svelte.ts';
@@ -61,6 +61,12 @@ describe('formatting', () => {
       '42 s',
       '2 min 5 s',
       '2 h 1 min',
+    ]);
+    // rounded before it is split: never "1 min 60 s" or "1 h 60 min"
+    expect([formatDuration(59.6), formatDuration(119.6), formatDuration(7199.9)]).toEqual([
+      '1 min 0 s',
+      '2 min 0 s',
+      '2 h 0 min',
     ]);
     expect(timeTicks(0, 3600, 8)).toEqual([0, 600, 1200, 1800, 2400, 3000]);
   });
@@ -199,9 +205,8 @@ describe('a verdict per device', () => {
       kind: 'when',
       text: 'Your ISP can tell when it is in use, not what it is; a VPN would not hide it',
     });
-    expect(deviceVerdict(with_({ evidence: 'not-recognised', inHome: null, spansSeen: 1 }), true).kind).toBe(
-      'little',
-    );
+    const blind = { evidence: 'not-recognised' as const, inHome: null, spansSeen: 1 };
+    expect(deviceVerdict(with_(blind, blind), true).kind).toBe('little');
   });
 
   it('says a device that never leaves the home stays inside, and nothing before the analysis', () => {

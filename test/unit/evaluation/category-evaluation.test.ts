@@ -7,7 +7,7 @@ import {
   type CategoryData,
   type CategoryInstance,
 } from '../../../src-main/evaluation/category-evaluation.ts';
-import type { DeviceCategory } from '../../../src-main/inference/device-category.ts';
+import type { DeviceCategory } from '../../../src-main/shared/device-categories.ts';
 import { mulberry32 } from '../../../src-main/views/seeded-random.ts';
 
 function inst(

@@ -3,14 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  CATEGORY_MIN_PACKETS,
   CategoryModel,
-  categoryOfLabel,
   decideCategory,
-  DEVICE_CATEGORIES,
-  IOT_SENTINEL_CATEGORIES,
   type CategoryModelFile,
 } from '../../../src-main/inference/device-category.ts';
+import {
+  CATEGORY_MIN_PACKETS,
+  categoryOfLabel,
+  DEVICE_CATEGORIES,
+  IOT_SENTINEL_CATEGORIES,
+} from '../../../src-main/shared/device-categories.ts';
 import { HistogramForest } from '../../../src-main/inference/histogram-forest.ts';
 
 const K = DEVICE_CATEGORIES.length;

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { deviceKind } from '../../../src-main/shared/device-categories.ts';
+import {
+  deviceAction,
+  deviceVerdict,
+  observersLearn,
+  type TriedDefence,
+} from '../../../src-main/shared/device-verdict.ts';
+import type { DeviceExposure } from '../../../src-main/shared/ipc-contract.ts';
+
+/** An observer that recognises the device (catalog, rightly) and sees 4 of its 5 busy periods. */
+function seen(over: Partial<DeviceExposure> = {}): DeviceExposure {
+  return {
+    className: 'Nest Camera',
+    classSource: 'labels',
+    recognisedShare: 0.94,
+    evidence: 'recognised',
+    catalogClass: 'Nest Camera',
+    catalogShare: 0.94,
+    catalogRight: true,
+    category: null,
+    agreement: 0.9,
+    busyRecall: 0.8,
+    spansSeen: 4,
+    spansTotal: 5,
+    falseBusyPerDay: 0,
+    busySecondsSeen: 600,
+    packets: 900,
+    inHome: null,
+    ...over,
+  };
+}
+const blind = seen({ evidence: 'not-recognised', spansSeen: 0, busyRecall: 0 });
+const bytes = (n: number) => `${(n / 1e9).toFixed(1)} GB`;
+const padding = (over: Partial<TriedDefence> = {}): TriedDefence => ({
+  view: 'vpn',
+  description: 'padding to multiples of 64 bytes',
+  before: 0.9,
+  after: 0.3,
+  costShare: 0.4,
+  monthlyBytes: 2.7e9,
+  ...over,
+});
+
+describe('deviceAction: the one change that helps a device most', () => {
+  it('has nothing to offer for a device no outsider sees, and says nothing is needed when the ISP learns little', () => {
+    expect(deviceAction({ napt: null, vpn: null }, 'plug/switch', [], bytes)).toBeNull();
+    expect(deviceAction({ napt: blind, vpn: blind }, 'plug/switch', [], bytes)?.kind).toBe('nothing-needed');
+  });
+
+  it("offers a camera's local mode when an outsider sees it upload", () => {
+    const a = deviceAction({ napt: seen(), vpn: seen() }, 'camera', [padding()], bytes)!;
+    expect(a.kind).toBe('local-mode');
+    expect(a.detail).toMatch(/^Your ISP can see when it uploads/);
+    // a camera whose busy periods no one sees gets the next action instead
+    const quiet = seen({ spansSeen: 0 });
+    expect(deviceAction({ napt: quiet, vpn: blind }, 'camera', [], bytes)?.kind).toBe('vpn');
+  });
+
+  it('offers a VPN when its carrier would learn less than the ISP, saying what it would hide and what not', () => {
+    expect(deviceAction({ napt: seen(), vpn: blind }, 'plug/switch', [], bytes)).toEqual({
+      kind: 'vpn',
+      title: 'A VPN on your router',
+      detail: 'It would hide what it is and when it is in use from your ISP.',
+      monthlyBytes: null,
+    });
+    const named = seen({ spansSeen: 0 });
+    expect(deviceAction({ napt: seen(), vpn: named }, 'plug/switch', [], bytes)?.detail).toBe(
+      "It would hide when it is in use from your ISP; the VPN's carrier could still tell what it is.",
+    );
+  });
+
+  it('offers the padding that hides most for at most double the traffic, with its data a month; else says no easy fix', () => {
+    const tried = [
+      padding({ description: 'padding to multiples of 16 bytes', after: 0.85, monthlyBytes: 1e8 }),
+      padding(),
+      padding({ description: 'padding every packet to the full frame size', after: 0.05, costShare: 8 }),
+      // a defence that makes things worse is never offered
+      padding({ description: 'cover traffic', after: 0.99, costShare: 0.1 }),
+    ];
+    const a = deviceAction({ napt: seen(), vpn: seen() }, 'plug/switch', tried, bytes)!;
+    expect(a.kind).toBe('padding');
+    expect(a.detail).toBe(
+      "With a VPN that adds padding to multiples of 64 bytes (a feature of some VPNs and routers), Telltale's model of the VPN's carrier would name it for 30 % of its traffic instead of 90 %, for 2.7 GB a month of extra data for the whole home. An observer that retrains on padded traffic may do better.",
+    );
+    expect(a.monthlyBytes).toBe(2.7e9);
+    expect(deviceAction({ napt: seen(), vpn: seen() }, 'plug/switch', tried.slice(2), bytes)?.kind).toBe(
+      'no-fix',
+    );
+    // nor is one measured on too few of the device's packets to mean anything
+    const few = seen({ packets: 4 });
+    expect(deviceAction({ napt: seen(), vpn: few }, 'plug/switch', tried, bytes)?.kind).toBe('no-fix');
+  });
+});
+
+describe('deviceKind', () => {
+  it("takes the labels' category, else a category word of the catalog class, else what it looks like", () => {
+    expect(deviceKind('doorbell', 'Ring Doorbell')).toBe('camera');
+    expect(deviceKind(null, 'EdimaxPlug1101W')).toBe('plug/switch');
+    expect(deviceKind('Ultraloq Smart Lock', '')).toBe('lock');
+    expect(deviceKind('Roomba Robot', '')).toBe('vacuum');
+    expect(deviceKind(null, '', [null, 'sensor'])).toBe('sensor');
+    expect(deviceKind(null, '', ['not a category'])).toBeNull();
+  });
+});
+
+describe('observersLearn', () => {
+  it('never has the ISP learn less than the VPN carrier, which sees a subset of what it sees', () => {
+    const l = observersLearn({ napt: blind, vpn: seen() });
+    expect(l.napt).toEqual({ what: true, when: true });
+    expect(deviceVerdict({ exposure: { napt: blind, vpn: seen() } }, true).text).toBe(
+      'Your ISP can tell what it is and when it is in use; a VPN would not hide it',
+    );
+  });
+});
