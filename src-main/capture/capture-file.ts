@@ -38,6 +38,10 @@ export interface CaptureFileOptions {
 
 const DEFAULT_BATCH_SIZE = 1024;
 const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+/** The smallest gzip file (a 10-byte header and an 8-byte trailer). */
+const GZIP_MIN_FILE = 18;
+/** A trailer that claims more than this many times the compressed size is not believed (deflate's best is about 1032:1). */
+const GZIP_MAX_RATIO = 1032;
 /** zlib refuses output chunks smaller than this. */
 const MIN_GZIP_CHUNK = 64;
 /**
@@ -81,6 +85,15 @@ class CaptureFileSource implements PacketSource {
   private readonly batchSize: number;
   private readonly chunkSize: number;
   private compressed = false;
+  /**
+   * A gzip file's decompressed size from its trailer (ISIZE: the size modulo 2^32, exact below
+   * 4 GiB for a file of one member), or null when it cannot be read or is implausible. Progress
+   * then follows the parser through the decompressed data; the bytes the file reader has read are
+   * no measure of it, as it reads far ahead of the parser (a whole 1 MB chunk at the first read).
+   */
+  private gzipSize: number | null = null;
+  /** Bytes of the file read so far (ahead of the parser by the read-ahead). */
+  private rawPosition = 0;
   private iterated = false;
   private stopped = false;
   private queue: ChunkQueue | null = null;
@@ -131,6 +144,7 @@ class CaptureFileSource implements PacketSource {
       if (queue === null) return;
       const records = new RecordStream(this.batchSize);
       for await (const batch of this.parse(queue, records)) {
+        this.stats.filePosition = this.fileProgress(records.position);
         for await (const run of this.pacer.deliver(batch)) {
           this.count(run);
           yield run;
@@ -140,6 +154,7 @@ class CaptureFileSource implements PacketSource {
         this.stats.position = records.position;
       }
       this.stats.position = records.position;
+      this.stats.filePosition = this.stats.totalBytes ?? this.rawPosition;
     } finally {
       this.closeStreams();
     }
@@ -188,6 +203,13 @@ class CaptureFileSource implements PacketSource {
         return null;
       }
       this.compressed = isGzip(head.subarray(0, bytesRead));
+      if (this.compressed && size >= GZIP_MIN_FILE) {
+        const trailer = Buffer.alloc(4);
+        await handle.read(trailer, 0, 4, size - 4);
+        const isize = trailer.readUInt32LE(0);
+        // a cut or concatenated file has no trailer of the whole: fall back to the bytes read
+        this.gzipSize = isize >= size / 2 && isize <= size * GZIP_MAX_RATIO ? isize : null;
+      }
     } catch (e) {
       this.addError(captureError('io', this.place(-1), true, `cannot read the file (${errnoText(e)})`));
       await handle.close().catch(() => undefined);
@@ -200,7 +222,8 @@ class CaptureFileSource implements PacketSource {
     const raw = handle.createReadStream({ start: 0, highWaterMark: this.chunkSize });
     this.streams.push(raw);
     raw.on('data', (chunk: string | Buffer) => {
-      this.stats.filePosition += chunk.length;
+      this.rawPosition += chunk.length;
+      if (!this.compressed) this.stats.filePosition = this.rawPosition;
     });
     let queue: ChunkQueue;
     if (this.compressed) {
@@ -219,6 +242,17 @@ class CaptureFileSource implements PacketSource {
     }
     this.queue = queue;
     return queue;
+  }
+
+  /**
+   * The file's bytes behind `position` bytes of the (decompressed) capture data: for a gzip file
+   * with a usable trailer its share of the compressed size, else what the reader has read.
+   */
+  private fileProgress(position: number): number {
+    const size = this.stats.totalBytes;
+    if (!this.compressed || size === null) return this.rawPosition;
+    if (this.gzipSize === null || position > this.gzipSize) return Math.min(this.rawPosition, size);
+    return Math.round((size * position) / this.gzipSize);
   }
 
   private closeStreams(): void {

@@ -159,6 +159,7 @@ export const S = {
       traffic: 'Traffic',
     },
     rename: 'Rename',
+    keys: 'Tab moves from device to device; F2 renames the one in focus, Shift+F2 corrects its type.',
     save: 'Save',
     cancel: 'Cancel',
     reset: 'Use the found name',

@@ -191,6 +191,30 @@ describe('Devices page', () => {
     });
     expect(names()).toContain('Porch camera');
   });
+
+  it('has one tab stop per row, the name; F2 renames and Shift+F2 corrects the type from it, and the focus comes back', async () => {
+    const session = new SessionState(new FakeApi());
+    session.snapshot = snapshot({
+      devices: [row(), row({ mac: 'aa:bb:cc:00:00:02', name: 'Amazon Plug', nameSource: 'user' })],
+    });
+    const { container } = render(Devices, { session });
+    for (const tr of container.querySelectorAll('tbody tr')) {
+      const stops = [...tr.querySelectorAll<HTMLElement>('a[href], button, input')].filter(
+        (el) => el.tabIndex >= 0,
+      );
+      expect(stops.map((el) => el.tagName)).toEqual(['A']);
+    }
+    const link = screen.getByRole('link', { name: 'Nest Camera' });
+    link.focus();
+    await fireEvent.keyDown(link, { key: 'F2' });
+    const input = screen.getByRole('textbox', { name: 'New name for Nest Camera' });
+    await fireEvent.keyDown(input, { key: 'Escape' });
+    await tick();
+    await tick();
+    expect(document.activeElement?.textContent).toBe('Nest Camera');
+    await fireEvent.keyDown(screen.getByRole('link', { name: 'Nest Camera' }), { key: 'F2', shiftKey: true });
+    expect(screen.getByRole('textbox', { name: 'Type of Nest Camera' })).toBeTruthy();
+  });
 });
 
 describe('Home page', () => {

@@ -91,6 +91,35 @@ describe('openCaptureFile', () => {
     });
   });
 
+  it("moves a gzip file's progress with the parser, not with the reader's read-ahead (from the gzip trailer)", async () => {
+    const data = pcapFile({
+      packets: Array.from({ length: 20_000 }, (_, i) => ({
+        sec: 1000 + i,
+        frac: 0,
+        data: bytesOf(60 + (i % 900), i),
+      })),
+    });
+    const gz = gzip(data);
+    const source = openCaptureFile(file('eta.pcap.gz', gz), { batchSize: 1000 });
+    const fractions: number[] = [];
+    for await (const _batch of source.batches()) fractions.push(source.stats.filePosition / gz.length);
+    // the whole compressed file fits one read, yet the first batch is a twentieth of the way
+    expect(fractions.length).toBeGreaterThanOrEqual(20);
+    expect(fractions[0]).toBeLessThan(0.1);
+    expect(fractions.every((f, i) => i === 0 || f >= fractions[i - 1])).toBe(true);
+    expect(fractions[Math.floor(fractions.length / 2)]).toBeGreaterThan(0.35);
+    expect(fractions[Math.floor(fractions.length / 2)]).toBeLessThan(0.65);
+    expect(source.stats.filePosition).toBe(gz.length);
+  });
+
+  it('falls back to the bytes read for a gzip file whose trailer is not its size (two members)', async () => {
+    const data = manyPackets();
+    const gz = Buffer.concat([gzip(data), gzip(Buffer.alloc(0))]);
+    const source = openCaptureFile(file('members.pcap.gz', gz));
+    await collect(source);
+    expect(source.stats).toMatchObject({ packets: 300, filePosition: gz.length });
+  });
+
   it('gives the same packets whatever the read chunk size', async () => {
     const data = manyPackets();
     const plainPath = file('chunks.pcap', data);
