@@ -18,6 +18,7 @@ import {
 } from '../shared/ipc-contract.ts';
 import type { UserOverrides } from '../store/user-overrides.ts';
 import type { HomeAudit } from '../audit/audit-types.ts';
+import { homeSites } from '../audit/traffic-metadata.ts';
 import { busySpansCsv, devicesCsv, findingsCsv } from '../report/report-csv.ts';
 import { renderReport, type Paper } from '../report/report-html.ts';
 import type { ModelFact } from '../report/model-facts.ts';
@@ -47,6 +48,7 @@ export function idleSnapshot(engineId: string, seq: number, problems: Problem[])
     findings: [],
     whatIfs: [],
     whatIfsPending: null,
+    sites: [],
   };
 }
 
@@ -141,6 +143,9 @@ export async function sessionReport(
   };
 }
 
+/** Sites the home page lists. */
+const HOME_SITES = 12;
+
 /** One device's row of the device table. */
 export function deviceRow(
   s: Session,
@@ -198,6 +203,13 @@ export function sessionSnapshot(
   overrides: UserOverrides,
 ): Snapshot {
   const findings = sessionFindings(s);
+  const devices = sessionDevices(s)
+    .map((d) => deviceRow(s, d, findings, overrides))
+    .sort((a, b) => b.packets - a.packets);
+  // who the smart-home devices talk to (a phone's or computer's sites are its own business)
+  const smart = new Set(
+    devices.filter((d) => d.category?.toUpperCase().startsWith('NON-IOT') !== true).map((d) => d.mac),
+  );
   return {
     engineId,
     sessionId: s.id,
@@ -206,9 +218,7 @@ export function sessionSnapshot(
     source: { ...s.info },
     progress: s.progress.toProgress(s.status),
     problems: [...s.problems],
-    devices: sessionDevices(s)
-      .map((d) => deviceRow(s, d, findings, overrides))
-      .sort((a, b) => b.packets - a.packets),
+    devices,
     observers:
       s.audit === null
         ? null
@@ -234,6 +244,10 @@ export function sessionSnapshot(
       extraBytes: w.extraBytes,
     })),
     whatIfsPending: s.whatIfProgress === null ? null : { ...s.whatIfProgress },
+    sites: homeSites(
+      s.collector.metadata.devicesMetadata().filter((m) => smart.has(m.mac)),
+      HOME_SITES,
+    ),
   };
 }
 
@@ -265,6 +279,7 @@ export function deviceDetail(s: Session, record: DeviceRecord, overrides: UserOv
           source: n.source === 'tls-sni' ? ('sni' as const) : ('dns' as const),
         })),
       services: traffic?.services ?? [],
+      sites: traffic?.sites ?? [],
       remotePeerCount: record.remotePeerCount,
     },
     findings: findings.filter((f) => f.device === mac),

@@ -26,6 +26,8 @@ import type {
   WhatIfDevice,
 } from '../audit/audit-types.ts';
 import { MIN_PACKETS_FOR_AVERAGE, OBSERVER_NAMES } from '../audit/audit-types.ts';
+import { siteOf } from '../audit/sites.ts';
+import { OTHER_SITES } from '../audit/traffic-metadata.ts';
 import {
   CATALOG_MIN_COVERAGE,
   CATALOG_MIN_SHARE,
@@ -54,17 +56,6 @@ export function formatSpanTime(start: number, end: number, zone = 'UTC'): string
     return `${a} ${localClock(start, zone, true)}–${localClock(end, zone, true)} ${label}`;
   const endText = a === b ? localClock(end, zone) : `${b} ${localClock(end, zone)}`;
   return `${a} ${localClock(start, zone)}–${endText} ${label}`;
-}
-
-/** The registered domain of a host name, roughly: the last two labels (three under co.uk and the like). */
-export function registeredDomain(name: string): string {
-  const labels = name.toLowerCase().replace(/\.$/, '').split('.');
-  if (labels.length <= 2) return labels.join('.');
-  const second = labels[labels.length - 2];
-  const tld = labels[labels.length - 1];
-  const take =
-    tld.length === 2 && ['co', 'com', 'net', 'org', 'gov', 'ac', 'edu', 'ne', 'or'].includes(second) ? 3 : 2;
-  return labels.slice(-take).join('.');
 }
 
 /** What to call a device in text: the person's name, else its labels.csv name, else the best name found. */
@@ -131,7 +122,11 @@ function identityFinding(
   const recognised = id.evidence === 'recognised' && id.topModelClass !== null;
   const rightClass = rightlyRecognised(id);
   const catalogSeverity = recognised && rightClass ? shareSeverity(id.topModelShare) : null;
-  const homeSeverity = homeShare === null ? null : shareSeverity(kind?.recognisedShare ?? homeShare);
+  // graded by what the measurement is sure of (its interval's lower end): a share measured on a
+  // few minutes of traffic (100 %, interval 21–100 %) is weak evidence, whatever its point value
+  const homeInterval = kind?.interval ?? home?.interval ?? null;
+  const homeSeverity =
+    homeShare === null ? null : shareSeverity(homeInterval?.[0] ?? kind?.recognisedShare ?? homeShare);
   const severities = [catalogSeverity, homeSeverity].filter((x): x is Severity => x !== null);
   const misnamed = recognised && !rightClass;
   const looksLike =
@@ -355,10 +350,20 @@ function activityFinding(
  * which device asked, so the finding says that (and is low).
  */
 function cloudsFinding(d: DeviceAudit, naptPackets: number): Finding | null {
-  const names = [...new Set([...d.sniNames, ...d.dnsNames].map(registeredDomain))];
+  // the sites it exchanged traffic with, most data first, then those it only looked up
+  const traffic = (d.traffic?.sites ?? []).filter((x) => x.site !== null && x.site !== OTHER_SITES);
+  const looked = [...d.sniNames, ...d.dnsNames].map(siteOf).filter((x): x is string => x !== null);
+  const names = [...new Set([...traffic.map((x) => x.site!), ...looked])];
   if (names.length === 0) return null;
   const services = (d.traffic?.services ?? []).slice(0, 5).map((s) => `${s.service} (${s.packets} packets)`);
-  const listed = `${names.slice(0, 4).join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''}`;
+  const volume = new Map(traffic.map((x) => [x.site!, x.bytes]));
+  const listed = `${names
+    .slice(0, 4)
+    .map((n) => (volume.has(n) ? `${n} (${formatBytes(volume.get(n)!)})` : n))
+    .join(', ')}${names.length > 4 ? ` and ${names.length - 4} more` : ''}`;
+  const bySite = (d.traffic?.sites ?? [])
+    .slice(0, 6)
+    .map((x) => `${x.site ?? 'addresses it never looked up'} ${formatBytes(x.bytes)}`);
   const direct = naptPackets > 0;
   return {
     id: `clouds:napt:${d.mac}`,
@@ -375,6 +380,7 @@ function cloudsFinding(d: DeviceAudit, naptPackets: number): Finding | null {
         : []),
       ...(d.dnsNames.length > 0 ? [`DNS names it looked up: ${d.dnsNames.slice(0, 6).join(', ')}.`] : []),
       ...(services.length > 0 ? [`Services it used: ${services.join(', ')}.`] : []),
+      ...(bySite.length > 0 ? [`Its internet traffic by site: ${bySite.join(', ')}.`] : []),
     ],
     advice:
       'These names tell the maker and the service. A VPN hides them from your ISP (the VPN provider sees them instead); encrypted DNS hides the lookups but not the TLS server names.',

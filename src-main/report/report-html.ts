@@ -34,9 +34,11 @@ import {
   kindOfDevice,
   monthlyBytes as monthlyExtra,
 } from '../findings/device-advice.ts';
-import { deviceName, registeredDomain, type Finding } from '../findings/findings.ts';
+import { siteOf } from '../audit/sites.ts';
+import { OTHER_SITES } from '../audit/traffic-metadata.ts';
+import { deviceName, type Finding } from '../findings/findings.ts';
 import { categoryWords } from '../shared/audit-types.ts';
-import { HOMEOWNER_MAX_COST_SHARE } from '../shared/device-verdict.ts';
+import { HOMEOWNER_MAX_COST_SHARE, inHomeTells } from '../shared/device-verdict.ts';
 import { zoneOffsetLabel } from '../shared/time-zone.ts';
 import type { ModelFact } from './model-facts.ts';
 
@@ -156,7 +158,7 @@ function identityWords(o: ObserverAudit, mac: string): { text: string; level: 'h
   if (home?.measured === true && home.recognisedShare !== null)
     parts.push(`learned: ${pct(home.recognisedShare)} named`);
   const share = home?.measured === true ? (home.recognisedShare ?? 0) : 0;
-  const level = right || share >= 0.8 ? 'high' : share >= 0.5 ? 'medium' : 'low';
+  const level = right || inHomeTells(home) ? 'high' : share >= 0.5 ? 'medium' : 'low';
   return { text: parts.join('; '), level };
 }
 
@@ -167,9 +169,12 @@ function activityWords(o: ObserverAudit, mac: string): string {
 }
 
 function talksTo(d: DeviceAudit): string {
-  const domains = [...new Set([...d.sniNames, ...d.dnsNames].map(registeredDomain))].filter(
-    (n) => !n.endsWith('arpa') && n.includes('.'),
-  );
+  const domains = [
+    ...new Set([
+      ...(d.traffic?.sites ?? []).flatMap((x) => (x.site === null || x.site === OTHER_SITES ? [] : [x.site])),
+      ...[...d.sniNames, ...d.dnsNames].map(siteOf).filter((x): x is string => x !== null),
+    ]),
+  ];
   return domains.length === 0 ? '–' : domains.slice(0, 3).join(', ') + (domains.length > 3 ? ', …' : '');
 }
 

@@ -11,6 +11,25 @@ import type { DeviceAction, DeviceExposure, ObserverView } from './ipc-contract.
 
 /** Share of its later traffic the in-home observer must name right for "can tell what it is". */
 export const TELLS_SHARE = 0.8;
+/**
+ * …and the least its 95 % interval may reach down to: a share measured on a few minutes of
+ * traffic (100 %, interval 21–100 %) is no evidence that an observer can tell the device.
+ */
+export const TELLS_INTERVAL_LOW = 0.5;
+
+/** The observer trained on this home names the device right for most of its later traffic, and the measurement holds. */
+export function inHomeTells(
+  h:
+    | Pick<NonNullable<DeviceExposure['inHome']>, 'measured' | 'recognisedShare' | 'interval'>
+    | null
+    | undefined,
+): boolean {
+  return (
+    h?.measured === true &&
+    (h.recognisedShare ?? 0) >= TELLS_SHARE &&
+    (h.interval === null || h.interval[0] >= TELLS_INTERVAL_LOW)
+  );
+}
 /** Share of its busy spans an observer must see for "can tell when it is in use". */
 export const SEES_BUSY_SHARE = 0.5;
 
@@ -37,8 +56,10 @@ export function observersLearn(
 export function learned(e: DeviceExposure | null): Learned {
   if (e === null || e.packets === 0) return { what: false, when: false };
   const catalog = e.evidence === 'recognised' && e.catalogRight !== false;
-  const inHome = e.inHome?.measured === true && (e.inHome.recognisedShare ?? 0) >= TELLS_SHARE;
-  return { what: catalog || inHome, when: e.spansTotal > 0 && e.spansSeen / e.spansTotal >= SEES_BUSY_SHARE };
+  return {
+    what: catalog || inHomeTells(e.inHome),
+    when: e.spansTotal > 0 && e.spansSeen / e.spansTotal >= SEES_BUSY_SHARE,
+  };
 }
 
 export type VerdictKind = 'inside' | 'what-when' | 'what' | 'when' | 'little' | 'not-analysed';
@@ -155,11 +176,11 @@ export function deviceAction(
     return {
       kind: 'padding',
       title: best.description.startsWith('padding') ? 'Padding its packets' : 'Cover traffic',
-      detail: `With ${best.view === 'vpn' ? 'a VPN that adds ' : ''}${best.description} (a feature of some VPNs and routers), Telltale's model of ${OBSERVER_WORDS[best.view]} would name it for ${pct(best.after)} of its traffic instead of ${pct(best.before)}${
+      detail: `With ${best.view === 'vpn' ? 'a VPN that adds ' : ''}${best.description} (some VPNs and routers offer it), Telltale's model of ${OBSERVER_WORDS[best.view]} names it for ${pct(best.after)} of its traffic instead of ${pct(best.before)}${
         best.monthlyBytes === null
           ? ''
-          : `, for ${formatBytes(best.monthlyBytes)} a month of extra data for the whole home`
-      }. An observer that retrains on padded traffic may do better.`,
+          : `, for ${formatBytes(best.monthlyBytes)} a month more data for the whole home`
+      }. An observer retrained on padded traffic may do better.`,
       monthlyBytes: best.monthlyBytes,
     };
   return {

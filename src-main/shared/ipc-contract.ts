@@ -283,6 +283,20 @@ export interface Snapshot {
    * far (null fraction: not known); null when none are running.
    */
   whatIfsPending: { stage: string; fraction: number | null } | null;
+  /** Who the home's smart devices talk to: internet traffic per site over all of them, most bytes first (at most 12). */
+  sites: HomeSiteVolume[];
+}
+
+/** Internet traffic to one site ("tuyaus.com"; null: addresses no DNS answer or TLS server name named). */
+export interface SiteVolume {
+  site: string | null;
+  packets: number;
+  bytes: number;
+}
+
+export interface HomeSiteVolume extends SiteVolume {
+  /** The devices that exchanged it, most bytes first. */
+  devices: { mac: string; bytes: number }[];
 }
 
 /** A device's traffic in one minute. */
@@ -305,6 +319,8 @@ export interface DeviceDetail {
   destinations: {
     names: { name: string; source: 'dns' | 'sni' }[];
     services: { service: string; packets: number; bytes: number }[];
+    /** Its internet traffic per site (the registrable domain of the names its addresses had; null: never named), most bytes first. */
+    sites: SiteVolume[];
     remotePeerCount: number;
   };
   findings: Finding[];

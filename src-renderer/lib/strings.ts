@@ -63,6 +63,13 @@ export const S = {
     trySample: 'Try a sample capture',
     yourDevices: 'Your devices: what an outsider learns, and what helps',
     alsoSeen: 'Also on your network, not counted:',
+    talksTo: 'Who your devices talk to',
+    talksToWhy:
+      "Your ISP sees these names and how much goes to each; a VPN hides them from it (the VPN provider sees them instead). A site is a name's registered domain: one company may run several, and a cloud host such as amazonaws.com carries many companies' services.",
+    site: 'Site',
+    siteData: 'Data',
+    siteDevices: 'Devices',
+    unnamedSite: 'addresses never looked up by name',
     kindUnknown: 'kind not known',
     wholeHomeTitle: 'How to capture your whole home',
     wholeHomeWhy:
@@ -91,7 +98,7 @@ export const S = {
       `and ${n} other ${n === 1 ? 'device' : 'devices'} (phones, computers, the router)`,
     /** The in-home observer: devices it names right for most of their traffic. */
     trainedTells: (n: number, measured: number) =>
-      `Trained on your home's own traffic, could tell ${n} of ${measured} devices apart (80 % or more of their traffic named right)`,
+      `Trained on your home's own traffic, could tell ${n} of ${measured} devices apart (80 % or more of their traffic named right, and measured on enough of it to be sure)`,
     tooLittle: (n: number) => `${n} ${n === 1 ? 'device' : 'devices'}: too little traffic to tell`,
     catalogRecognises: (n: number, total: number) =>
       n === 0
@@ -212,6 +219,7 @@ export const S = {
       `Activity timeline: ${rows}. Plus and minus zoom, arrows move, 0 shows everything.`,
     destinations: 'Where it talks to',
     services: 'Services',
+    sites: 'Sites, by data',
     names: 'Names looked up or asked for',
     findings: 'Findings about this device',
     whatIfs: 'What if you used a defence',

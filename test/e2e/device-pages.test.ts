@@ -13,7 +13,11 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIN_PACKETS_FOR_SHARES, TELLS_SHARE } from '../../src-main/shared/device-verdict.ts';
+import {
+  MIN_PACKETS_FOR_SHARES,
+  TELLS_INTERVAL_LOW,
+  TELLS_SHARE,
+} from '../../src-main/shared/device-verdict.ts';
 import { e2eSkipReason, launchBrowser, openPage, shot, TestServer, type PageProblems } from './browser.ts';
 
 const DATASETS = join(import.meta.dirname, '../../../shared/datasets');
@@ -56,6 +60,7 @@ interface DevicePage {
     packets: number;
     evidence: string;
     inHome: number | null;
+    inHomeLow: number | null;
     spansSeen: number;
     spansTotal: number;
   }[];
@@ -87,6 +92,7 @@ async function readDevicePage(page: Page, mac: string): Promise<DevicePage> {
           packets: Number(p.dataset.packets),
           evidence: p.dataset.evidence ?? '',
           inHome: p.dataset.inHome === '' ? null : Number(p.dataset.inHome),
+          inHomeLow: p.dataset.inHomeLow === '' ? null : Number(p.dataset.inHomeLow),
           spansSeen: Number(p.dataset.spansSeen),
           spansTotal: Number(p.dataset.spansTotal),
         },
@@ -139,7 +145,10 @@ function contradictions(d: DevicePage): string[] {
   }
   // "can tell what it is" only with a measurement behind it
   const told = (o: (typeof seen)[number]) =>
-    o.evidence === 'recognised' || (o.inHome !== null && o.inHome >= TELLS_SHARE);
+    o.evidence === 'recognised' ||
+    (o.inHome !== null &&
+      o.inHome >= TELLS_SHARE &&
+      (o.inHomeLow === null || o.inHomeLow >= TELLS_INTERVAL_LOW));
   if (says('can tell what it is') && !seen.some(told))
     out.push(`"${d.verdict}", but no observer recognises it or is measured to name it`);
   if (!says('can tell what it is') && isp.packets > 0 && seen.some(told))

@@ -337,6 +337,45 @@ describe('Home page: a phone is listed, never counted among the smart-home devic
   });
 });
 
+describe('Home page: who the devices talk to', () => {
+  it('lists the sites by data with their share and devices, and the DNS and clear-text findings there', () => {
+    const session = new SessionState(new FakeApi({}));
+    const plug = row({ mac: 'aa:bb:cc:00:00:02', name: 'Amazon Plug' });
+    session.snapshot = snapshot({
+      devices: [row(), plug],
+      sites: [
+        {
+          site: 'nest.com',
+          packets: 900,
+          bytes: 750_000,
+          devices: [{ mac: 'aa:bb:cc:00:00:01', bytes: 750_000 }],
+        },
+        {
+          site: null,
+          packets: 300,
+          bytes: 250_000,
+          devices: [
+            { mac: 'aa:bb:cc:00:00:02', bytes: 200_000 },
+            { mac: 'aa:bb:cc:00:00:01', bytes: 50_000 },
+          ],
+        },
+      ],
+      findings: [
+        finding({ id: 'dns:napt:home', kind: 'dns', device: null, title: 'Your home looks up 40 names in clear text.' }),
+      ],
+    });
+    render(Home, { session });
+    const rows = [...screen.getByTestId('home-sites').querySelectorAll('tbody tr')].map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent?.replace(/\s+/g, ' ').trim()),
+    );
+    expect(rows).toEqual([
+      ['nest.com', '750.0 kB (75 %)', 'Nest Camera'],
+      ['addresses never looked up by name', '250.0 kB (25 %)', 'Amazon Plug, Nest Camera'],
+    ]);
+    expect(screen.getByText('Your home looks up 40 names in clear text.')).toBeTruthy();
+  });
+});
+
 describe('Device page: a device that stays inside the home', () => {
   it('offers no defence what-ifs, since no outsider sees anything to hide', async () => {
     const t0 = 1_700_000_000;
@@ -363,7 +402,7 @@ describe('Device page: a device that stays inside the home', () => {
       truth: timeline,
       inferred: { napt: null, vpn: null },
       rates: [],
-      destinations: { names: [], services: [], remotePeerCount: 0 },
+      destinations: { names: [], services: [], sites: [], remotePeerCount: 0 },
       findings: [],
       whatIfs: [
         {

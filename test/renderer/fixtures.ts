@@ -128,6 +128,7 @@ export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
     findings: [finding()],
     whatIfs: [],
     whatIfsPending: null,
+    sites: [],
     ...over,
   };
 }

@@ -68,6 +68,62 @@ describe('TrafficMetadata', () => {
     expect(d.internetPackets).toBe(5);
   });
 
+  it("counts a device's internet traffic per site: named by the home's DNS answers, then by TLS server names", () => {
+    const m = new TrafficMetadata();
+    const up = (dstIp: string, len: number, sni?: string) =>
+      m.observe(
+        packet({
+          srcMac: PLUG,
+          dstMac: ROUTER,
+          srcIp: '192.168.4.20',
+          dstIp,
+          proto: IpProto.TCP,
+          srcPort: 40000,
+          dstPort: 443,
+          len,
+          ...(sni === undefined ? {} : { hints: { sni } }),
+        }),
+      );
+    // before any name is known the address is unnamed
+    up('52.1.1.1', 100);
+    // the router's DNS answer for the plug: a1.tuyaus.com is 52.1.1.1 (a CNAME's own name is not asked for)
+    m.observe(
+      packet({
+        srcMac: ROUTER,
+        dstMac: PLUG,
+        srcIp: '192.168.4.1',
+        dstIp: '192.168.4.20',
+        proto: IpProto.UDP,
+        srcPort: 53,
+        dstPort: 5000,
+        hints: {
+          dns: {
+            id: 7,
+            response: true,
+            questions: ['a1.tuyaus.com'],
+            answers: [
+              { name: 'a1.tuyaus.com', type: 5, data: 'edge.awsglobal.com' },
+              { name: 'edge.awsglobal.com', type: 1, data: '52.1.1.1' },
+              { name: 'edge.awsglobal.com', type: 1, data: '10.0.0.9' },
+            ],
+          },
+        },
+      }),
+    );
+    up('52.1.1.1', 200);
+    up('52.1.1.1', 300);
+    // a TLS server name names its address, over any DNS answer; a reverse lookup is no site
+    up('34.2.2.2', 400, 'time.google.com');
+    up('34.2.2.2', 50);
+    up('8.8.4.4', 60, '4.4.8.8.in-addr.arpa');
+    const [d] = m.devicesMetadata();
+    expect(d.sites).toEqual([
+      { site: 'tuyaus.com', packets: 2, bytes: 500 },
+      { site: 'google.com', packets: 2, bytes: 450 },
+      { site: null, packets: 2, bytes: 160 },
+    ]);
+  });
+
   it('takes no broadcast or multicast address for a device', () => {
     const m = new TrafficMetadata();
     m.observe(

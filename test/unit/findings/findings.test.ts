@@ -9,7 +9,8 @@ import type {
   WhatIf,
 } from '../../../src-main/audit/audit-types.ts';
 import { activityExposure, captureCoverage } from '../../../src-main/audit/exposure.ts';
-import { auditFindings, formatSpanTime, registeredDomain } from '../../../src-main/findings/findings.ts';
+import { auditFindings, formatSpanTime } from '../../../src-main/findings/findings.ts';
+import { siteOf } from '../../../src-main/audit/sites.ts';
 
 const T0 = Date.UTC(2023, 5, 13, 19, 0, 0) / 1000;
 
@@ -225,6 +226,11 @@ describe('auditFindings', () => {
       /^Catalog: not recognised .*only 30 % of its packets have that device's packet sizes/,
     );
     expect(f.evidence[1]).toMatch(/^Trained on this home: 91 %/);
+    // the same share measured on a few minutes of traffic is graded by what it is sure of
+    o.inHome = inHome([{ mac: lock.mac, share: 1, interval: [0.21, 1] }]);
+    const [weak] = auditFindings(audit([lock], [o])).filter((x) => x.kind === 'identity');
+    expect(weak.severity).toBe('low');
+    expect(weak.title).toMatch(/100 % \(95 % interval 21–100 %\)/);
   });
 
   it('says a device looks like a kind only with the category model behind it, and how such answers held', () => {
@@ -477,6 +483,7 @@ describe('auditFindings', () => {
         dnsQueriesPublic: 0,
         dnsQueriesLocal: 3,
         dnsOverTls: 0,
+        sites: [],
       },
     });
     const f = auditFindings(audit([plug], []));
@@ -502,6 +509,7 @@ describe('auditFindings', () => {
         dnsQueriesPublic: 0,
         dnsQueriesLocal: 2,
         dnsOverTls: 0,
+        sites: [],
       },
     });
     const none = seen(smoke, 0);
@@ -534,9 +542,15 @@ describe('finding helpers', () => {
     expect(formatSpanTime(T0 + 4 * 3600 + 50 * 60, T0 + 5.1 * 3600, 'Europe/Berlin')).toBe(
       '2023-06-14 01:50–02:06 UTC+02:00',
     );
-    expect(registeredDomain('a1.tuyaus.com')).toBe('tuyaus.com');
-    expect(registeredDomain('api.service.co.uk.')).toBe('service.co.uk');
-    expect(registeredDomain('localhost')).toBe('localhost');
+    expect(siteOf('a1.tuyaus.com')).toBe('tuyaus.com');
+    expect(siteOf('api.service.co.uk.')).toBe('service.co.uk');
+    // no site: a bare name, a reverse lookup, a local name, an address
+    expect([
+      siteOf('localhost'),
+      siteOf('4.3.2.1.in-addr.arpa'),
+      siteOf('printer.local'),
+      siteOf('1.2.3.4'),
+    ]).toEqual([null, null, null, null]);
   });
 });
 

@@ -3,6 +3,7 @@ import { deviceKind } from '../../../src-main/shared/device-categories.ts';
 import {
   deviceAction,
   deviceVerdict,
+  inHomeTells,
   observersLearn,
   type TriedDefence,
 } from '../../../src-main/shared/device-verdict.ts';
@@ -81,7 +82,7 @@ describe('deviceAction: the one change that helps a device most', () => {
     const a = deviceAction({ napt: seen(), vpn: seen() }, 'plug/switch', tried, bytes)!;
     expect(a.kind).toBe('padding');
     expect(a.detail).toBe(
-      "With a VPN that adds padding to multiples of 64 bytes (a feature of some VPNs and routers), Telltale's model of the VPN's carrier would name it for 30 % of its traffic instead of 90 %, for 2.7 GB a month of extra data for the whole home. An observer that retrains on padded traffic may do better.",
+      "With a VPN that adds padding to multiples of 64 bytes (some VPNs and routers offer it), Telltale's model of the VPN's carrier names it for 30 % of its traffic instead of 90 %, for 2.7 GB a month more data for the whole home. An observer retrained on padded traffic may do better.",
     );
     expect(a.monthlyBytes).toBe(2.7e9);
     expect(deviceAction({ napt: seen(), vpn: seen() }, 'plug/switch', tried.slice(2), bytes)?.kind).toBe(
@@ -111,5 +112,19 @@ describe('observersLearn', () => {
     expect(deviceVerdict({ exposure: { napt: blind, vpn: seen() } }, true).text).toBe(
       'Your ISP can tell what it is and when it is in use; a VPN would not hide it',
     );
+  });
+});
+
+describe('inHomeTells', () => {
+  it('takes an in-home share of 80 % or more as telling the device only when its interval reaches no lower than 50 %', () => {
+    const at = (share: number, interval: [number, number] | null) =>
+      inHomeTells({ measured: true, recognisedShare: share, interval });
+    expect([at(0.95, [0.9, 0.98]), at(0.85, null), at(1, [0.21, 1]), at(0.7, [0.6, 0.8])]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(inHomeTells(null)).toBe(false);
   });
 });
