@@ -70,7 +70,7 @@ describe('TrafficMetadata', () => {
 
   it("counts a device's internet traffic per site: named by the home's DNS answers, then by TLS server names", () => {
     const m = new TrafficMetadata();
-    const up = (dstIp: string, len: number, sni?: string) =>
+    const up = (dstIp: string, len: number, sni?: string) => {
       m.observe(
         packet({
           srcMac: PLUG,
@@ -84,6 +84,7 @@ describe('TrafficMetadata', () => {
           ...(sni === undefined ? {} : { hints: { sni } }),
         }),
       );
+    };
     // before any name is known the address is unnamed
     up('52.1.1.1', 100);
     // the router's DNS answer for the plug: a1.tuyaus.com is 52.1.1.1 (a CNAME's own name is not asked for)
