@@ -154,7 +154,8 @@ export class EngineRequests {
 /** A request that starts a session, as a restarted engine should repeat it. */
 export type ReopenRequest =
   | { channel: 'capture.openFiles'; payload: RequestOf<'capture.openFiles'> }
-  | { channel: 'capture.startLive'; payload: RequestOf<'capture.startLive'> };
+  | { channel: 'capture.startLive'; payload: RequestOf<'capture.startLive'> }
+  | { channel: 'capture.startRouter'; payload: RequestOf<'capture.startRouter'> };
 
 /**
  * What a restarted engine needs to reopen the session: the last request that started one and
@@ -172,7 +173,10 @@ export class SessionMemory {
       this.last = { channel, payload: payload as RequestOf<'capture.openFiles'> };
     else if (channel === 'capture.startLive')
       this.last = { channel, payload: payload as RequestOf<'capture.startLive'> };
-    else if (channel === 'capture.stop' && this.last?.channel === 'capture.startLive') this.last = null;
+    else if (channel === 'capture.startRouter')
+      this.last = { channel, payload: payload as RequestOf<'capture.startRouter'> };
+    else if (channel === 'capture.stop' && this.last !== null && this.last.channel !== 'capture.openFiles')
+      this.last = null;
   }
 
   /** The request that reopens the session, or null when there is none to reopen. */
@@ -181,7 +185,8 @@ export class SessionMemory {
     if (last === null) return null;
     if (last.channel === 'capture.openFiles')
       return { channel: last.channel, payload: { ...last.payload, speed: 'max' } };
-    return { channel: last.channel, payload: { ...last.payload } };
+    // a copy, so that a later change to the request cannot reach the memory
+    return structuredClone(last);
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import { statSync } from 'node:fs';
 import { openCaptureFile } from '../capture/capture-file.ts';
+import { openStdinCapture } from '../capture/stream-capture.ts';
 import type { CaptureError, PacketSource, RawPacket, ReplayPacing } from '../capture/packet-source.ts';
 import { decodePacket } from '../decode/decode-packet.ts';
 import type { DecodedPacket } from '../decode/decoded-packet.ts';
@@ -132,7 +133,11 @@ export async function orderByFirstPacket(paths: readonly string[]): Promise<numb
   return paths.map((_, i) => i).sort((a, b) => (starts[a] ?? Infinity) - (starts[b] ?? Infinity) || a - b);
 }
 
+/** The input name that stands for standard input (`telltale analyze -`): a stream, read once, alone. */
+export const STDIN_INPUT = '-';
+
 function fileSize(path: string): number | null {
+  if (path === STDIN_INPUT) return null;
   try {
     return statSync(path).size;
   } catch {
@@ -172,8 +177,12 @@ export async function analyzeCaptures(
     };
   });
 
+  const streamed = paths.includes(STDIN_INPUT);
+  if (streamed && paths.length > 1)
+    throw new Error('standard input ("-") is read alone: it cannot be ordered among capture files');
   const openSource = options.openSource;
-  const order = openSource === undefined ? await orderByFirstPacket(paths) : paths.map((_, i) => i);
+  const order =
+    openSource === undefined && !streamed ? await orderByFirstPacket(paths) : paths.map((_, i) => i);
   const sizes = paths.map((p) => (openSource === undefined ? fileSize(p) : null));
   const knownSizes = sizes.every((s) => s !== null);
   const totalSize = sizes.reduce<number>((sum, s) => sum + (s ?? 0), 0);
@@ -216,7 +225,11 @@ export async function analyzeCaptures(
     const path = paths[fileIndex];
     const summary = files[fileIndex];
     const source =
-      openSource === undefined ? openCaptureFile(path, { pacing: options.pacing }) : openSource(path);
+      openSource !== undefined
+        ? openSource(path)
+        : path === STDIN_INPUT
+          ? openStdinCapture()
+          : openCaptureFile(path, { pacing: options.pacing });
     options.onSource?.(source);
     let fileFirst = true;
     for await (const batch of source.batches()) {

@@ -77,14 +77,16 @@ export async function readCaptureFile(
   return { stats: source.stats, errors: source.errors };
 }
 
-class CaptureFileSource implements PacketSource {
+export class CaptureFileSource implements PacketSource {
   readonly stats: SourceStats = emptySourceStats();
   private readonly errorList: CaptureError[] = [];
   private unlistedErrors = 0;
   private readonly pacer: ReplayPacer;
   private readonly batchSize: number;
-  private readonly chunkSize: number;
-  private compressed = false;
+  protected readonly chunkSize: number;
+  /** A stream's packets are handed on as they are parsed, not held back until a batch is full. */
+  protected handOnParsed = false;
+  protected compressed = false;
   /**
    * A gzip file's decompressed size from its trailer (ISIZE: the size modulo 2^32, exact below
    * 4 GiB for a file of one member), or null when it cannot be read or is implausible. Progress
@@ -93,11 +95,11 @@ class CaptureFileSource implements PacketSource {
    */
   private gzipSize: number | null = null;
   /** Bytes of the file read so far (ahead of the parser by the read-ahead). */
-  private rawPosition = 0;
+  protected rawPosition = 0;
   private iterated = false;
-  private stopped = false;
+  protected stopped = false;
   private queue: ChunkQueue | null = null;
-  private readonly streams: Readable[] = [];
+  protected readonly streams: Readable[] = [];
 
   constructor(
     readonly name: string,
@@ -123,6 +125,17 @@ class CaptureFileSource implements PacketSource {
     this.stopped = true;
     this.pacer.stop();
     this.closeStreams();
+    this.onStop();
+  }
+
+  /** Called when the input's data has ended (a command source waits there for its exit status). */
+  protected async inputEnded(): Promise<void> {
+    // a file has nothing to wait for
+  }
+
+  /** What a subclass does besides closing the streams when stopped. */
+  protected onStop(): void {
+    // a file needs nothing more
   }
 
   pause(): void {
@@ -153,6 +166,7 @@ class CaptureFileSource implements PacketSource {
         if (this.stopped) return;
         this.stats.position = records.position;
       }
+      await this.inputEnded();
       this.stats.position = records.position;
       this.stats.filePosition = this.stats.totalBytes ?? this.rawPosition;
     } finally {
@@ -173,6 +187,11 @@ class CaptureFileSource implements PacketSource {
       }
       this.report(records.takeProblems());
       if (records.failure !== null) break;
+      const parsed = this.handOnParsed ? records.takeParsed() : null;
+      if (parsed !== null) {
+        yield parsed;
+        if (this.stopped) return;
+      }
     }
     if (this.stopped) return;
     const streamFailure = queue.failure;
@@ -183,8 +202,15 @@ class CaptureFileSource implements PacketSource {
       this.reportStream(streamFailure, records.bytesReceived);
   }
 
-  /** Opens the file, checks for gzip and empty files, and sets up the chunk queue (null after an error). */
+  /** Opens the input and sets up the chunk queue (null after an error). */
   private async openStreams(): Promise<ChunkQueue | null> {
+    const queue = await this.openInput();
+    this.queue = queue;
+    return queue;
+  }
+
+  /** Opens the file, checks for gzip and empty files, and makes the chunk queue (null after an error). */
+  protected async openInput(): Promise<ChunkQueue | null> {
     let handle: FileHandle;
     try {
       handle = await open(this.name, 'r');
@@ -240,7 +266,6 @@ class CaptureFileSource implements PacketSource {
     } else {
       queue = new ChunkQueue(raw, 'read');
     }
-    this.queue = queue;
     return queue;
   }
 
@@ -248,7 +273,7 @@ class CaptureFileSource implements PacketSource {
    * The file's bytes behind `position` bytes of the (decompressed) capture data: for a gzip file
    * with a usable trailer its share of the compressed size, else what the reader has read.
    */
-  private fileProgress(position: number): number {
+  protected fileProgress(position: number): number {
     const size = this.stats.totalBytes;
     if (!this.compressed || size === null) return this.rawPosition;
     if (this.gzipSize === null || position > this.gzipSize) return Math.min(this.rawPosition, size);
@@ -268,12 +293,12 @@ class CaptureFileSource implements PacketSource {
     this.stats.bytes += bytes;
   }
 
-  private report(problems: ParseFailure[]): void {
+  protected report(problems: ParseFailure[]): void {
     for (const p of problems) this.addError(captureError(p.kind, this.place(p.offset), p.fatal, p.detail));
   }
 
   /** A read error, or damaged gzip data, ends the capture where the inflated data ends. */
-  private reportStream(failure: StreamFailure, offset: number): void {
+  protected reportStream(failure: StreamFailure, offset: number): void {
     const { origin, error } = failure;
     const place = this.place(offset);
     if (origin === 'read') {
@@ -288,7 +313,7 @@ class CaptureFileSource implements PacketSource {
     }
   }
 
-  private addError(error: CaptureError): void {
+  protected addError(error: CaptureError): void {
     if (error.fatal || this.errorList.length < MAX_LISTED_ERRORS) {
       this.errorList.push(error);
     } else if (++this.unlistedErrors === 1) {
@@ -303,7 +328,7 @@ class CaptureFileSource implements PacketSource {
     }
   }
 
-  private place(offset: number): { source: string; offset: number; decompressed: boolean } {
+  protected place(offset: number): { source: string; offset: number; decompressed: boolean } {
     return { source: this.name, offset, decompressed: this.compressed };
   }
 }
@@ -316,7 +341,7 @@ function positiveInteger(value: number | undefined, fallback: number, what: stri
 }
 
 /** "ENOENT: no such file or directory" from a Node error, or its text. */
-function errnoText(e: unknown): string {
+export function errnoText(e: unknown): string {
   if (e instanceof Error) {
     const code = (e as NodeJS.ErrnoException).code;
     const text = e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');

@@ -110,6 +110,18 @@ export class RecordStream {
     return p;
   }
 
+  /**
+   * The packets parsed so far that did not yet fill a batch (null when there are none): a live
+   * stream hands them on as they come instead of waiting for a full batch. Call only once
+   * `nextBatch()` has returned null.
+   */
+  takeParsed(): RawPacket[] | null {
+    if (this.batch.length === 0) return null;
+    const packets = this.batch.packets;
+    this.batch = new PacketBatch(this.batchSize, this.batch.indexAfter);
+    return packets;
+  }
+
   private takeIfFull(): RawPacket[] | null {
     if (!this.batch.full) return null;
     const packets = this.batch.packets;

@@ -3,8 +3,10 @@
  * [capture...]`: the app in a browser.
  * Runs the engine with its HTTP + WebSocket server on 127.0.0.1 and prints the URL to open (it
  * carries a random token; keep it to yourself). Capture files given on the command line are
- * opened at once. Runs until interrupted (Ctrl-C).
+ * opened at once; so is the capture stream a command writes (--from-command 'ssh root@router
+ * tcpdump -i br-lan -U -w - not port 22'), read live. Runs until interrupted (Ctrl-C).
  */
+import { shellCommand } from '../capture/stream-capture.ts';
 import { startEngineServer, type RunningServer } from '../engine/engine-server.ts';
 import { defaultDataDir, packageVersion, rendererDir } from '../store/folders.ts';
 import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
@@ -15,6 +17,8 @@ export interface ServeArgs {
   modelsDir: string;
   captures: string[];
   labels: string | null;
+  /** A command whose standard output is a capture stream to read at once (--from-command); null: none. */
+  fromCommand: string | null;
   /** Folders whose files the page may open (--allow). */
   allowFolders: string[];
   uploadQuotaBytes: number;
@@ -68,6 +72,13 @@ export async function runServe(args: ServeArgs, io: CliIo): Promise<number> {
   io.stdout(
     `Telltale is running at ${server.url}\n(open it in a browser on this machine; Ctrl-C stops it)\n`,
   );
+  if (args.fromCommand !== null) {
+    try {
+      await server.engine.startCommand(shellCommand(args.fromCommand));
+    } catch (error) {
+      io.stderr(`telltale: ${(error as Error).message}\n`);
+    }
+  }
   if (args.captures.length > 0) {
     const r = await server.engine.handle('capture.openFiles', { paths: args.captures, labels: args.labels });
     if (!r.ok) io.stderr(`telltale: ${r.error.message}\n`);

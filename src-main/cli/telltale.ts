@@ -8,6 +8,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { STDIN_INPUT } from '../audit/capture-analysis.ts';
 import { GroundTruthError } from '../devices/ground-truth.ts';
 import { DEFAULT_DEFENCES, defenceId, parseDefence, type Defence } from '../views/defences.ts';
 import { TUNNEL_PROFILE_NAMES, type TunnelProfileName } from '../views/tunnel-profiles.ts';
@@ -25,13 +26,15 @@ import { ManifestError, MODEL_VIEWS, type ModelView } from '../inference/model-m
 import { InferenceError } from '../inference/onnx-scorer.ts';
 
 const USAGE = `Usage:
-  telltale analyze <capture...> [--labels labels.csv] [--json out.json] [--csv DIR]
+  telltale analyze <capture... | -> [--labels labels.csv] [--json out.json] [--csv DIR]
                    [--views lan,napt,vpn | --no-views] [--vpn-profile NAME] [--no-progress]
                    [--view napt|vpn [--models DIR]]
                    [--activity] [--findings [--what-if pad-16,pad-256,cover-5pps | --no-what-if]]
       Devices found (MAC, vendor, name, addresses, packets, bytes, first / last seen), packets
       each observer view keeps, and read errors. --view: which device that observer's default
       model names for each packet, per true device (--json adds per-packet labels).
+      "-" reads a pcap or pcapng stream from standard input instead of files, alone (with
+      --findings, no defence what-ifs: they read the capture a second time).
       --activity: each device's asleep / idle / busy timeline, the truth beside what your ISP
       (NAPT) and your VPN's carrier infer, and how much each can tell (exposure).
       --findings: plain-language findings and defence what-ifs (padding pad-N / pad-mtu, cover
@@ -59,11 +62,13 @@ const USAGE = `Usage:
       Per-packet feature vectors, true labels and provenance as NumPy .npy files + meta.json;
       --defence: the view as the home would send it with that defence.
   telltale serve [--port N] [--data DIR] [--models DIR] [--allow DIR ...] [--upload-quota SIZE]
-                 [capture... [--labels labels.csv]]
+                 [capture... [--labels labels.csv] | --from-command 'COMMAND']
       The app in a browser: serves the UI and the engine on 127.0.0.1 and prints the URL to open
       (it carries a random access token). Needs the UI built once: npm run build. The page opens
       files it uploads, the captures given here, and files under each --allow folder; uploads
-      may hold --upload-quota in all (default 8G; K, M, G suffixes).
+      may hold --upload-quota in all (default 8G; K, M, G suffixes). --from-command reads, live,
+      the pcap stream a command writes, e.g. your router's own capture over SSH:
+      --from-command 'ssh root@192.168.1.1 tcpdump -i br-lan -U -s 0 -w - not port 22'.
   telltale eval [--models DIR] [--datasets DIR] [--work DIR] [--no-progress]
       Builds the validation split from the MADEA captures, runs every bundled model and writes
       DIR/EVALUATION.md with confusion matrices in DIR/evaluation/ (models/ by default); trains
@@ -114,8 +119,14 @@ function parseProfile(text: string | undefined): TunnelProfileName | undefined {
 }
 
 /** Checks that each capture is a readable regular file before any work starts. */
-function checkInputFiles(paths: readonly string[], what: string): void {
+function checkInputFiles(paths: readonly string[], what: string, stdin = false): void {
   if (paths.length === 0) throw new UsageError(`no ${what} given`);
+  if (paths.includes(STDIN_INPUT)) {
+    if (!stdin) throw new UsageError(`"-" (standard input) is not taken here: give the ${what} as files`);
+    if (paths.length > 1)
+      throw new UsageError('"-" (standard input) is read alone, not with other capture files');
+    return;
+  }
   for (const path of paths) {
     let isFile: boolean;
     try {
@@ -187,7 +198,7 @@ const COMMAND_OPTIONS = {
     'no-progress',
   ],
   eval: ['models', 'datasets', 'work', 'vpn-profile', 'no-progress'],
-  serve: ['port', 'data', 'models', 'labels', 'allow', 'upload-quota', 'no-progress'],
+  serve: ['port', 'data', 'models', 'labels', 'allow', 'upload-quota', 'no-progress', 'from-command'],
 } as const;
 
 async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -232,6 +243,7 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       device: { type: 'string' },
       title: { type: 'string' },
       'time-zone': { type: 'string' },
+      'from-command': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -270,13 +282,22 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       if ((values['what-if'] !== undefined || values['no-what-if'] === true) && values.findings !== true) {
         throw new UsageError('--what-if / --no-what-if need --findings');
       }
+      const stdin = positionals.includes(STDIN_INPUT);
+      if (stdin && values['what-if'] !== undefined)
+        throw new UsageError(
+          '--what-if reads the capture a second time, and standard input can be read only once: save the stream to a file (e.g. tcpdump -w home.pcap) and give that',
+        );
+      if (stdin && values.findings === true && values['no-what-if'] !== true)
+        io.stderr(
+          'Standard input is read once, so there are no defence what-ifs (they read the capture again): save the stream to a file for them.\n',
+        );
       const defences =
-        values['no-what-if'] === true
+        values['no-what-if'] === true || stdin
           ? []
           : values['what-if'] === undefined
             ? [...DEFAULT_DEFENCES]
             : values['what-if'].split(',').map((t) => parseDefenceOption(t, '--what-if'));
-      checkInputFiles(positionals, 'capture file');
+      checkInputFiles(positionals, 'capture file', true);
       const views =
         values['no-views'] === true
           ? []
@@ -379,6 +400,9 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       );
     }
     case 'serve': {
+      if (positionals.length > 0 && values['from-command'] !== undefined)
+        throw new UsageError('give capture files or --from-command, not both');
+      if (values['from-command']?.trim() === '') throw new UsageError('--from-command: the command is empty');
       if (positionals.length > 0) checkInputFiles(positionals, 'capture file');
       return runServe(
         {
@@ -387,6 +411,7 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
           modelsDir: values.models ?? defaultModelsDir(),
           captures: positionals,
           labels: values.labels ?? null,
+          fromCommand: values['from-command'] ?? null,
           allowFolders: (values.allow ?? []).map(checkFolder),
           uploadQuotaBytes: parseByteSize(values['upload-quota'], '--upload-quota') ?? 8 * 1024 ** 3,
         },

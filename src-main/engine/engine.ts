@@ -21,6 +21,7 @@ import { openObserverModels } from '../audit/home-audit.ts';
 import { writePacketLabels } from '../audit/packet-labels.ts';
 import { startsLikeCapture } from '../capture/capture-format.ts';
 import { listInterfaces, LiveCaptureSource } from '../capture/live-capture.ts';
+import { CommandCaptureSource, sshCaptureCommand, type CaptureCommand } from '../capture/stream-capture.ts';
 import type { PacketSource } from '../capture/packet-source.ts';
 import { normalizeMac } from '../devices/address-scope.ts';
 import type { DeviceRecord } from '../devices/device-record.ts';
@@ -147,6 +148,7 @@ export class Engine {
       'capture.openFiles': (p) => this.openFiles(p.paths, p.speed, p.labels ?? null),
       'capture.openSample': () => this.openSample(),
       'capture.startLive': (p) => this.startLive(p.interface, p.filter),
+      'capture.startRouter': (p) => this.startCommand(sshCaptureCommand(p)),
       'capture.pause': () => this.pause(),
       'capture.resume': () => this.resume(),
       'capture.stop': () => this.stop(),
@@ -286,16 +288,31 @@ export class Engine {
         `no interface ${quoteValue(iface)} (there are: ${known.map((i) => i.name).join(', ')})`,
       );
     }
-    await this.endSession();
-    const identifiers = await this.models();
-    const s = new Session({ kind: 'live', names: [iface], speed: 'max' }, [iface], [...identifiers.keys()]);
-    this.beginSession(s, 'capturing', []);
-    s.done = this.runSession(
-      s,
-      null,
-      identifiers,
+    return this.startStreamSession(
+      iface,
       (name) => new LiveCaptureSource(name, { filter: filter ?? this.settings.get().captureFilter }),
     );
+  }
+
+  /**
+   * Captures what a command writes to its standard output (a router's tcpdump over SSH): a live
+   * session like an interface's. The app's route builds the command from checked fields only
+   * (shared/router-capture.ts); `telltale serve --from-command` passes the person's own.
+   */
+  startCommand(command: CaptureCommand): Promise<SourceInfo> {
+    return this.exclusive(async () => {
+      this.refuseWhenClosing();
+      return this.startStreamSession(command.label, () => new CommandCaptureSource(command));
+    });
+  }
+
+  /** Ends the session and starts a live one named `name` reading the source `open` makes. */
+  private async startStreamSession(name: string, open: (name: string) => PacketSource): Promise<SourceInfo> {
+    await this.endSession();
+    const identifiers = await this.models();
+    const s = new Session({ kind: 'live', names: [name], speed: 'max' }, [name], [...identifiers.keys()]);
+    this.beginSession(s, 'capturing', []);
+    s.done = this.runSession(s, null, identifiers, open);
     return { ...s.info };
   }
 

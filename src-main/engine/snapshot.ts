@@ -143,6 +143,17 @@ export async function sessionReport(
   };
 }
 
+/**
+ * What the source being read has reported so far (a stream that stalled, a live capture's drops):
+ * shown while it runs; once it ends they are among the session's problems, with the file name.
+ */
+function sourceProblems(s: Session): Problem[] {
+  return (s.source?.errors ?? []).map((e) => ({
+    severity: e.fatal ? 'error' : 'warning',
+    message: e.message,
+  }));
+}
+
 /** Sites the home page lists. */
 const HOME_SITES = 12;
 
@@ -217,7 +228,7 @@ export function sessionSnapshot(
     status: s.status,
     source: { ...s.info },
     progress: s.progress.toProgress(s.status),
-    problems: [...s.problems],
+    problems: [...s.problems, ...sourceProblems(s)],
     devices,
     observers:
       s.audit === null

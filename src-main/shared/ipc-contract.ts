@@ -12,6 +12,7 @@ import type {
   ObserverView,
 } from './audit-types.ts';
 import type { DeviceCategory } from './device-categories.ts';
+import type { RouterSsh } from './router-capture.ts';
 
 export type {
   ActivityState,
@@ -40,6 +41,7 @@ export const REQUEST_CHANNELS = [
   'capture.openFiles',
   'capture.openSample',
   'capture.startLive',
+  'capture.startRouter',
   'capture.pause',
   'capture.resume',
   'capture.stop',
@@ -357,6 +359,8 @@ export interface RequestMap {
   /** Opens the sample capture that ships with the models (models/samples: two devices being set up, with labels). */
   'capture.openSample': { request: null; response: SourceInfo };
   'capture.startLive': { request: { interface: string; filter?: string }; response: SourceInfo };
+  /** Capture on the router over SSH (shared/router-capture.ts): its tcpdump's packets, streamed. */
+  'capture.startRouter': { request: RouterSsh; response: SourceInfo };
   'capture.pause': { request: null; response: null };
   'capture.resume': { request: null; response: null };
   'capture.stop': { request: null; response: null };

@@ -9,6 +9,7 @@
  * file one the person chose, is the MAC in the session) is the receiver's to check.
  */
 import { fail, ok, type RequestChannel, type RequestOf, type Result, type Settings } from './ipc-contract.ts';
+import { routerSshProblem } from './router-capture.ts';
 
 /** Most capture files one request may open. */
 export const MAX_PATHS = 1000;
@@ -108,6 +109,23 @@ const CHECKERS: Checkers = {
     const o = object(c, p, ['interface', 'filter']);
     const out: RequestOf<'capture.startLive'> = { interface: text(c, 'interface', o.interface, 256) };
     if (o.filter !== undefined) out.filter = text(c, 'filter', o.filter, MAX_FILTER_LENGTH, true);
+    return out;
+  },
+  'capture.startRouter': (p) => {
+    const c = 'capture.startRouter';
+    const o = object(c, p, ['host', 'user', 'interface', 'port']);
+    const port = o.port ?? null;
+    if (port !== null && typeof port !== 'number')
+      throw new PayloadError(`${c}: port must be a number or null`);
+    const user = textOrNull(c, 'user', o.user ?? null, 64);
+    const out: RequestOf<'capture.startRouter'> = {
+      host: text(c, 'host', o.host, 253),
+      user: user === '' ? null : user,
+      interface: text(c, 'interface', o.interface, 32),
+      port,
+    };
+    const problem = routerSshProblem(out);
+    if (problem !== null) throw new PayloadError(`${c}: ${problem}`);
     return out;
   },
   'capture.pause': (p) => noPayload('capture.pause', p),

@@ -137,6 +137,15 @@ export const S = {
     resume: 'Resume',
     stop: 'Stop',
     liveTitle: 'Live capture',
+    routerTitle: 'From my router over SSH',
+    routerWhy:
+      "On Wi-Fi or a switched network this computer sees only its own traffic. Your router sees every device's: Telltale can read the router's own capture (tcpdump) over SSH, live, with the router's timestamps. Nothing is changed on the router and nothing leaves this computer but the SSH session.",
+    routerHost: 'Router',
+    routerUser: 'User',
+    routerInterface: 'LAN interface',
+    routerPort: 'SSH port',
+    routerHow:
+      'Needs tcpdump on the router (OpenWrt: opkg install tcpdump) and a login with your SSH key (your own SSH config and keys are used; no password is asked for or stored). Telltale runs:',
     liveUnavailable: 'Live capture is not available',
     interface: 'Interface',
     filter: 'Capture filter (optional, tcpdump syntax)',

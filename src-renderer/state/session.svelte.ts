@@ -21,6 +21,7 @@ import type {
   Snapshot,
   TelltaleApi,
 } from '../../src-main/shared/ipc-contract.ts';
+import type { RouterSsh } from '../../src-main/shared/router-capture.ts';
 import { S } from '../lib/strings.ts';
 import type { ConnectionState } from '../lib/ws-client.ts';
 
@@ -167,6 +168,12 @@ export class SessionState {
   async startLive(iface: string, filter: string): Promise<boolean> {
     const r = await this.call(this.api?.request('capture.startLive', { interface: iface, filter }));
     return r !== null && (await this.showSession());
+  }
+
+  /** Captures on the router over SSH (its tcpdump, streamed); false when it could not start. */
+  async startRouter(r: RouterSsh): Promise<boolean> {
+    const answer = await this.call(this.api?.request('capture.startRouter', r));
+    return answer !== null && (await this.showSession());
   }
 
   pause(): Promise<unknown> {

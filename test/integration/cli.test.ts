@@ -64,6 +64,28 @@ describe('telltale analyze', () => {
     expect(napt.packetsHidden).toBeGreaterThanOrEqual(258);
   });
 
+  it('reads a capture stream from standard input with "-", as it reads the file', () => {
+    const cli = (args: string[], input?: Buffer) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src-main/cli/telltale.ts'), ...args], {
+        input,
+        encoding: 'utf8',
+      });
+    const fromFile = cli(['analyze', TUYA, '--no-progress']);
+    const fromStdin = cli(['analyze', '-', '--no-progress'], gzipSync(readFileSync(TUYA)));
+    expect(fromStdin.status).toBe(0);
+    // the same devices, counts and views; only the input's name differs
+    expect(fromStdin.stdout).toBe(fromFile.stdout);
+    expect(fromStdin.stdout).toMatch(/600 packets/);
+    const audited = cli(['analyze', '-', '--findings', '--no-progress'], readFileSync(TUYA));
+    expect(audited.status).toBe(0);
+    expect(audited.stderr).toMatch(/no defence what-ifs/);
+    // "-" stands alone, and an empty stream says so
+    expect(cli(['analyze', '-', TUYA, '--no-progress']).stderr).toMatch(/read alone/);
+    const empty = cli(['analyze', '-', '--no-progress'], Buffer.alloc(0));
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toMatch(/standard input: the stream ended before any data came/);
+  });
+
   it('reads gzip-compressed and misnamed captures by their content', async () => {
     const misnamed = join(work, 'capture.txt');
     writeFileSync(misnamed, gzipSync(readFileSync(XIAODU)));

@@ -200,6 +200,12 @@ describe('engine restarts', () => {
     });
     m.note('capture.stop', null, { ok: true, value: null });
     expect(m.reopenRequest()).toBeNull();
+    // the router's capture over SSH likewise
+    const router = { host: '192.168.1.1', user: 'root', interface: 'br-lan', port: null };
+    m.note('capture.startRouter', router, { ok: true, value: null });
+    expect(m.reopenRequest()).toEqual({ channel: 'capture.startRouter', payload: router });
+    m.note('capture.stop', null, { ok: true, value: null });
+    expect(m.reopenRequest()).toBeNull();
   });
 
   it('backs off from half a second to thirty', () => {

@@ -13,6 +13,7 @@ const VALID: Record<RequestChannel, unknown> = {
   },
   'capture.openSample': null,
   'capture.startLive': { interface: 'eth0', filter: 'not port 22' },
+  'capture.startRouter': { host: 'openwrt.lan', user: 'root', interface: 'br-lan', port: null },
   'capture.pause': null,
   'capture.resume': null,
   'capture.stop': null,
@@ -74,6 +75,32 @@ describe('checkPayload', () => {
       ok: true,
       value: { paths: ['/a'], labels: null },
     });
+  });
+
+  it('lets nothing but plain names through to the router capture (no ssh option, nothing for its shell)', () => {
+    const base = { host: '192.168.1.1', user: 'root', interface: 'br-lan', port: 2222 };
+    expect(checkPayload('capture.startRouter', base)).toEqual({ ok: true, value: base });
+    expect(checkPayload('capture.startRouter', { ...base, user: '' })).toEqual({
+      ok: true,
+      value: { ...base, user: null },
+    });
+    for (const bad of [
+      { ...base, host: '-oProxyCommand=touch /tmp/x' },
+      { ...base, host: 'router;reboot' },
+      { ...base, user: '-l' },
+      { ...base, user: 'root@evil' },
+      { ...base, interface: 'br-lan; rm -rf /' },
+      { ...base, interface: '$(reboot)' },
+      { ...base, interface: '-w/tmp/x' },
+      { ...base, port: 0 },
+      { ...base, port: 70000 },
+      { ...base, port: '22' },
+      { ...base, command: 'tcpdump' },
+    ])
+      expect(checkPayload('capture.startRouter', bad), JSON.stringify(bad)).toMatchObject({
+        ok: false,
+        error: { code: 'bad-request' },
+      });
   });
 
   it('quotes at most a few dozen characters of what a client sent', () => {
