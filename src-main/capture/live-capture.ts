@@ -4,15 +4,20 @@
  * The only module that imports `cap`.
  *
  * `cap`'s pitfalls (ARCHITECTURE.md), handled here: it keeps a raw pointer to the buffer given to
- * `open()`, so the buffer lives as long as the capture (a field of the source); it gives no
- * timestamps (packets are stamped with the wall clock when they reach us), no original length
- * (the captured length is used; the snap length is 65535, so only jumbo frames are cut) and no
- * drop counts (the source counts what its own bounded queue drops). It needs root or the
+ * `open()`, so the buffer lives as long as the capture (a field of the source). As published it
+ * gives no timestamps, no original length and no drop counts; our small patch
+ * (src-main/capture/patches/cap+0.2.1.patch, applied at install by patch-package) adds libpcap's
+ * own timestamp and the length on the wire to each packet and `stats()` (pcap_stats). With a
+ * build without it, packets are stamped with the wall clock when they reach JavaScript — which
+ * bunches packets that arrive together (test/bench/live-timestamps.ts measures by how much) — and
+ * only our own queue's drops are counted; `timestamps` says which. It needs root or the
  * CAP_NET_RAW / CAP_NET_ADMIN capabilities: a refusal becomes a `permission` error saying how to
  * grant them.
  */
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { captureError } from './capture-error.ts';
+import { DUMPCAP_ADVICE } from './dumpcap.ts';
 import {
   emptySourceStats,
   LinkType,
@@ -37,8 +42,14 @@ interface CapDevice {
 
 interface CapHandle {
   open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
-  on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): void;
+  /** `ts` (seconds) and `wireLength`: from libpcap's packet header, with our patch only. */
+  on(
+    event: 'packet',
+    listener: (nbytes: number, truncated: boolean, ts?: number, wireLength?: number) => void,
+  ): void;
   close(): void;
+  /** pcap_stats, with our patch only (null when the handle is closed). */
+  stats?: () => { received: number; dropped: number; ifdropped: number } | null;
 }
 
 interface CapModule {
@@ -145,7 +156,15 @@ export interface LiveCaptureOptions {
   batchSize?: number;
   /** libpcap's kernel buffer, bytes. */
   bufferBytes?: number;
+  /**
+   * 'libpcap' (default): libpcap's timestamps where the build has them; 'wall-clock': the time
+   * each packet reaches JavaScript, always (for measuring what that costs).
+   */
+  clock?: 'libpcap' | 'wall-clock';
 }
+
+/** Where a live capture's timestamps come from. */
+export type LiveTimestamps = 'libpcap' | 'wall-clock';
 
 /**
  * What the person must do when capturing is not permitted. Node (command line, browser mode) can
@@ -164,14 +183,13 @@ export function permissionAdvice(
   if (platform === 'win32') return `${base}: install Npcap (npcap.com) and run Telltale again`;
   if (electronVersion !== undefined)
     return (
-      `${base} for the desktop app. Record with tcpdump and open the file (sudo tcpdump -i IFACE -w ` +
-      'home.pcap, then Capture ▸ Choose files…), or capture in browser mode: give Node the capture ' +
-      'rights once (sudo setcap cap_net_raw,cap_net_admin=eip "$(readlink -f "$(which node)")") and ' +
-      'run npm run serve. Do not setcap the Electron binary: the app then fails to start'
+      `${base} for the desktop app. Telltale captures through Wireshark's dumpcap when it may: ${DUMPCAP_ADVICE}. ` +
+      'Or record with tcpdump and open the file (sudo tcpdump -i IFACE -w home.pcap, then Capture ▸ ' +
+      'Choose files…). Do not setcap the Electron binary: the app then fails to start'
     );
   return (
-    `${base}: give Node the capture rights once (sudo setcap cap_net_raw,cap_net_admin=eip ${execPath}), ` +
-    'or run Telltale as root'
+    `${base}: ${DUMPCAP_ADVICE}; or give Node the capture rights once (sudo setcap ` +
+    `cap_net_raw,cap_net_admin=eip ${execPath}), or run Telltale as root`
   );
 }
 
@@ -192,6 +210,11 @@ export class LiveCaptureSource implements PacketSource {
   private readonly batchSize: number;
   /** The link type libpcap reported (LINKTYPE_*). */
   linkType: number = LinkType.ETHERNET;
+  /** Where the timestamps come from (known from the first packet; null before). */
+  timestamps: LiveTimestamps | null = null;
+  /** Packets our own queue dropped (the consumer fell behind), and those libpcap or the kernel / interface dropped. */
+  queueDropped = 0;
+  pcapDropped = 0;
 
   constructor(
     readonly name: string,
@@ -240,25 +263,34 @@ export class LiveCaptureSource implements PacketSource {
     this.linkType = type;
     this.buffer = buffer;
     this.handle = handle;
-    handle.on('packet', (nbytes, truncated) => {
-      this.onPacket(nbytes, truncated);
+    const wallClock = this.options.clock === 'wall-clock';
+    handle.on('packet', (nbytes, truncated, ts, wireLength) => {
+      this.onPacket(nbytes, truncated, wallClock ? undefined : ts, wireLength);
     });
     return true;
   }
 
-  private onPacket(nbytes: number, truncated: boolean): void {
+  private onPacket(nbytes: number, truncated: boolean, pcapTs?: number, wireLength?: number): void {
     const buffer = this.buffer;
     if (buffer === null || this.stopped) return;
     if (this.queue.length >= this.queueLimit) {
-      this.stats.dropped++;
+      this.queueDropped++;
+      this.countDrops();
       return;
     }
     const length = Math.min(nbytes, buffer.length);
-    const ts = (performance.timeOrigin + performance.now()) / 1000;
+    const fromPcap = typeof pcapTs === 'number' && Number.isFinite(pcapTs) && pcapTs > 0;
+    this.timestamps ??= fromPcap ? 'libpcap' : 'wall-clock';
+    const ts = fromPcap ? pcapTs : (performance.timeOrigin + performance.now()) / 1000;
     this.queue.push({
       ts,
       caplen: length,
-      origLen: truncated ? Math.max(length, nbytes) : length,
+      origLen:
+        typeof wireLength === 'number' && wireLength >= length
+          ? wireLength
+          : truncated
+            ? Math.max(length, nbytes)
+            : length,
       linkType: this.linkType,
       bytes: Uint8Array.prototype.slice.call(buffer, 0, length),
       index: this.index++,
@@ -292,12 +324,25 @@ export class LiveCaptureSource implements PacketSource {
         this.stats.packets++;
         this.stats.bytes += p.origLen;
       }
+      this.countDrops();
       yield batch;
     }
   }
 
+  /** Our queue's drops and, where the build has pcap_stats, libpcap's and the interface's, into `stats.dropped`. */
+  private countDrops(): void {
+    try {
+      const s = this.handle?.stats?.() ?? null;
+      if (s !== null) this.pcapDropped = s.dropped + s.ifdropped;
+    } catch {
+      // a closing handle has no statistics
+    }
+    this.stats.dropped = this.queueDropped + this.pcapDropped;
+  }
+
   stop(): void {
     if (this.stopped) return;
+    this.countDrops();
     this.stopped = true;
     try {
       this.handle?.close();
@@ -322,4 +367,41 @@ export class LiveCaptureSource implements PacketSource {
   setSpeed(_speed: ReplayPacing['speed']): void {
     // nothing to pace
   }
+}
+
+/**
+ * The interfaces dumpcap can capture on (`dumpcap -D`: "1. eth0", "3. lo (Loopback)"), pseudo
+ * devices left out; null when it cannot say. It knows no addresses.
+ */
+export function dumpcapInterfaces(dumpcap: string): LiveInterface[] | null {
+  let out: string;
+  try {
+    out = execFileSync(dumpcap, ['-D'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch {
+    return null;
+  }
+  const list: LiveInterface[] = [];
+  for (const line of out.split('\n')) {
+    const m = /^\d+\.\s+(\S+)(?:\s+\((.*)\))?/.exec(line.trim());
+    if (
+      m === null ||
+      /^(any|nflog|nfqueue|dbus|bluetooth|usbmon|ciscodump|dpauxmon|randpkt|sdjournal|sshdump|udpdump|wifidump)/.test(
+        m[1],
+      )
+    )
+      continue;
+    const loopback = m[1] === 'lo' || /loopback/i.test(m[2] ?? '');
+    list.push({
+      name: m[1],
+      description: m[2] ?? null,
+      addresses: [],
+      loopback,
+      sees: loopback ? SEES_LOOPBACK : SEES_HOST,
+    });
+  }
+  return list.sort((a, b) => Number(a.loopback) - Number(b.loopback));
 }

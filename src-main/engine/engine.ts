@@ -20,8 +20,9 @@ import { OBSERVER_NAMES } from '../audit/audit-types.ts';
 import { openObserverModels } from '../audit/home-audit.ts';
 import { writePacketLabels } from '../audit/packet-labels.ts';
 import { startsLikeCapture } from '../capture/capture-format.ts';
-import { listInterfaces, LiveCaptureSource } from '../capture/live-capture.ts';
+import { dumpcapInterfaces, listInterfaces, LiveCaptureSource } from '../capture/live-capture.ts';
 import { CommandCaptureSource, sshCaptureCommand, type CaptureCommand } from '../capture/stream-capture.ts';
+import { DUMPCAP_ADVICE, dumpcapCommand, findDumpcap } from '../capture/dumpcap.ts';
 import type { PacketSource } from '../capture/packet-source.ts';
 import { normalizeMac } from '../devices/address-scope.ts';
 import type { DeviceRecord } from '../devices/device-record.ts';
@@ -101,6 +102,12 @@ export interface EngineOptions {
    * when it opens, none when it ends (browser mode deletes the uploads no session reads).
    */
   onSessionFiles?: (paths: readonly string[]) => void;
+  /**
+   * How a live capture opens the interface: 'auto' (default) through libpcap in this process
+   * (`cap`), else — refused or not loadable — through Wireshark's dumpcap where it is installed;
+   * 'dumpcap' always through dumpcap (tests).
+   */
+  liveBackend?: 'auto' | 'dumpcap';
 }
 
 type EngineRoutes = {
@@ -259,11 +266,12 @@ export class Engine {
   }
 
   private liveCapture(): AppInfo['liveCapture'] {
+    const dumpcap = findDumpcap();
     try {
-      listInterfaces();
-      return { available: true, reason: null };
+      this.interfaces();
+      return { available: true, reason: null, dumpcap };
     } catch (error) {
-      return { available: false, reason: (error as Error).message };
+      return { available: false, reason: (error as Error).message, dumpcap };
     }
   }
 
@@ -271,6 +279,10 @@ export class Engine {
     try {
       return listInterfaces();
     } catch (error) {
+      // cap is not loadable here (the desktop app's runtime): dumpcap can list them too
+      const dumpcap = findDumpcap();
+      const listed = dumpcap === null ? null : dumpcapInterfaces(dumpcap);
+      if (listed !== null && listed.length > 0) return listed;
       throw new EngineError('unavailable', (error as Error).message);
     }
   }
@@ -288,10 +300,36 @@ export class Engine {
         `no interface ${quoteValue(iface)} (there are: ${known.map((i) => i.name).join(', ')})`,
       );
     }
-    return this.startStreamSession(
-      iface,
-      (name) => new LiveCaptureSource(name, { filter: filter ?? this.settings.get().captureFilter }),
-    );
+    const bpf = filter ?? this.settings.get().captureFilter;
+    const dumpcap = findDumpcap();
+    if (this.options.liveBackend === 'dumpcap') {
+      if (dumpcap === null)
+        throw new EngineError('unavailable', `no dumpcap to capture with: ${DUMPCAP_ADVICE}`);
+      return this.startStreamSession(
+        viaDumpcap(iface),
+        () => new CommandCaptureSource(dumpcapCommand(dumpcap, iface, bpf)),
+      );
+    }
+    // libpcap in this process first; where it is refused (or cap is not built for this runtime,
+    // as in the desktop app), Wireshark's dumpcap with the wireshark group's rights
+    const probe = new LiveCaptureSource(iface, { filter: bpf });
+    const opened = probe.open();
+    const refused =
+      !opened &&
+      probe.errors.some(
+        (e) => e.kind === 'permission' || /cannot be loaded|not built|NODE_MODULE_VERSION/i.test(e.message),
+      );
+    if (refused && dumpcap !== null)
+      return this.startStreamSession(
+        viaDumpcap(iface),
+        () => new CommandCaptureSource(dumpcapCommand(dumpcap, iface, bpf)),
+      );
+    try {
+      return await this.startStreamSession(iface, () => probe);
+    } catch (error) {
+      probe.stop();
+      throw error;
+    }
   }
 
   /**
@@ -472,6 +510,12 @@ export class Engine {
       onProgress: (p) => {
         s.progress.packets = p.packets;
         s.progress.fraction = p.fraction;
+        const source = s.source;
+        if (source !== null && s.isLive) {
+          s.progress.dropped = source.stats.dropped;
+          // a stream's packets carry the time its capture stamped them with (libpcap's, on the router)
+          s.progress.timestamps = source instanceof LiveCaptureSource ? source.timestamps : 'libpcap';
+        }
       },
       onPacket: (pkt) => {
         hooks.onPacket(pkt);
@@ -773,4 +817,9 @@ export class Engine {
   private exportSession(): { fileName: string; json: string } {
     return sessionExport(this.requireSession(), this.snapshot(), this.options.version);
   }
+}
+
+/** A live session's name when Wireshark's dumpcap captures for it (the UI shows which way is in use). */
+function viaDumpcap(iface: string): string {
+  return `${iface} (through Wireshark's dumpcap)`;
 }

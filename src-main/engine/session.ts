@@ -29,6 +29,9 @@ export class SessionProgress {
   /** Capture time of the first and the latest packet. */
   captureStart: number | null = null;
   captureNow: number | null = null;
+  /** A live source's drops and where its timestamps come from (Progress). */
+  dropped = 0;
+  timestamps: Progress['timestamps'] = null;
   readonly startedAt = Date.now();
   finishedAt: number | null = null;
   private rateMark = { at: Date.now(), packets: 0 };
@@ -69,6 +72,8 @@ export class SessionProgress {
       captureStart: this.captureStart,
       captureNow: this.captureNow,
       elapsedSeconds: elapsed,
+      dropped: this.dropped,
+      timestamps: this.timestamps,
     };
   }
 }

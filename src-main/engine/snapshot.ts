@@ -41,6 +41,8 @@ export function idleSnapshot(engineId: string, seq: number, problems: Problem[])
       captureStart: null,
       captureNow: null,
       elapsedSeconds: 0,
+      dropped: 0,
+      timestamps: null,
     },
     problems,
     devices: [],

@@ -109,7 +109,11 @@ export interface AppInfo {
   models: ModelInfo[];
   /** Models could not be loaded: the message says why (identification is then off). */
   modelsProblem: string | null;
-  liveCapture: { available: boolean; reason: string | null };
+  /**
+   * Whether live capture can work here, why not, and the dumpcap it falls back to where libpcap
+   * is refused in this process (null: none installed).
+   */
+  liveCapture: { available: boolean; reason: string | null; dumpcap: string | null };
 }
 
 export interface CaptureInterface {
@@ -154,6 +158,13 @@ export interface Progress {
   captureStart: number | null;
   captureNow: number | null;
   elapsedSeconds: number;
+  /** Packets a live capture lost: libpcap's, the kernel's or the interface's drops and our own queue's. */
+  dropped: number;
+  /**
+   * A live capture's timestamps: libpcap's time of capture (the router's, for a stream from it),
+   * or this computer's clock when a packet reached Telltale (less exact); null for files.
+   */
+  timestamps: 'libpcap' | 'wall-clock' | null;
 }
 
 export interface Problem {

@@ -137,6 +137,17 @@ export const S = {
     resume: 'Resume',
     stop: 'Stop',
     liveTitle: 'Live capture',
+    dropped: 'Packets lost',
+    droppedShort: (n: string) => `${n} lost`,
+    timestamps: 'Timestamps',
+    timestampsFrom: {
+      libpcap: 'as captured (libpcap)',
+      'wall-clock': "this computer's clock on arrival (less exact: a busy computer bunches packets)",
+    },
+    rightsDumpcap: (path: string) =>
+      `Telltale captures with libpcap itself where this computer lets it, and otherwise through Wireshark's dumpcap (${path}), which captures for the members of the wireshark group — the name of the capture says which.`,
+    rightsNoDumpcap:
+      "Capturing needs the right to: Telltale asks for none itself. The simplest way without root: install Wireshark's dumpcap and join the wireshark group (sudo dpkg-reconfigure wireshark-common, answer Yes; sudo usermod -aG wireshark $USER; log in again).",
     routerTitle: 'From my router over SSH',
     routerWhy:
       "On Wi-Fi or a switched network this computer sees only its own traffic. Your router sees every device's: Telltale can read the router's own capture (tcpdump) over SSH, live, with the router's timestamps. Nothing is changed on the router and nothing leaves this computer but the SSH session.",

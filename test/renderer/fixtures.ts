@@ -102,6 +102,8 @@ export function snapshot(over: Partial<Snapshot> = {}): Snapshot {
       captureStart: 1_700_000_000,
       captureNow: 1_700_003_600,
       elapsedSeconds: 3,
+      dropped: 0,
+      timestamps: null,
     },
     problems: [],
     devices: [row()],

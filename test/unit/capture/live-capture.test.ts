@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 /**
  * Live capture with real libpcap on the loopback interface: UDP datagrams this test sends come out
  * as RawPackets with the right sizes and link type, in order. Whether this process may capture
@@ -29,7 +30,7 @@ if (refusal !== null) console.warn(`live capture not permitted here: ${refusal.m
 /** What a source on `name` says when this process may not capture. */
 const permissionRefused = (name: string) =>
   new RegExp(
-    `^${name}: capturing here is not permitted: give Node the capture rights once ` +
+    `^${name}: capturing here is not permitted: install Wireshark's dumpcap .+; or give Node the capture rights once ` +
       String.raw`\(sudo setcap cap_net_raw,cap_net_admin=eip .+\), or run Telltale as root$`,
   );
 
@@ -96,6 +97,50 @@ describe('live capture on loopback', () => {
   });
 
   it.skipIf(refusal !== null)(
+    "stamps packets with libpcap's time of capture, not when JavaScript gets to them",
+    async () => {
+      const port = await receiver();
+      const filter = `udp port ${port}`;
+      const pcap = new LiveCaptureSource('lo', { filter });
+      const wall = new LiveCaptureSource('lo', { filter, clock: 'wall-clock' });
+      expect(pcap.open() && wall.open()).toBe(true);
+      const read = async (source: LiveCaptureSource, into: RawPacket[]) => {
+        for await (const batch of source.batches()) {
+          into.push(...batch);
+          if (into.length >= 3) source.stop();
+        }
+      };
+      const byPcap: RawPacket[] = [];
+      const byWall: RawPacket[] = [];
+      const reading = Promise.all([read(pcap, byPcap), read(wall, byWall)]);
+      // another process sends three datagrams 150 ms apart while this one is busy for 700 ms:
+      // they reach JavaScript together, but libpcap stamped each when it came
+      const sender = spawn('bash', [
+        '-c',
+        `for i in 1 2 3; do echo $i > /dev/udp/127.0.0.1/${port}; sleep 0.15; done`,
+      ]);
+      const busyUntil = Date.now() + 700;
+      while (Date.now() < busyUntil) {
+        // the event loop is held, as a busy engine holds it
+      }
+      try {
+        await until(() => byPcap.length >= 3 && byWall.length >= 3);
+      } finally {
+        pcap.stop();
+        wall.stop();
+        sender.kill();
+        await reading;
+      }
+      expect(pcap.timestamps).toBe('libpcap');
+      expect(wall.timestamps).toBe('wall-clock');
+      const gaps = (p: RawPacket[]) => [p[1].ts - p[0].ts, p[2].ts - p[1].ts];
+      for (const g of gaps(byPcap)) expect(Math.abs(g - 0.15)).toBeLessThan(0.05);
+      for (const g of gaps(byWall)) expect(g).toBeLessThan(0.02);
+      expect(pcap.stats.dropped).toBe(0);
+    },
+  );
+
+  it.skipIf(refusal !== null)(
     'reports an interface that does not exist, and a filter that does not parse',
     async () => {
       for (const [name, filter, kind, pattern] of [
@@ -136,6 +181,8 @@ describe('what Telltale says when live capture cannot work', () => {
     expect(electron).toMatch(/tcpdump -i IFACE -w home\.pcap/);
     expect(electron).toMatch(/Do not setcap the Electron binary/);
     expect(electron).not.toContain('/opt/Telltale/telltale');
+    // the way without root for the app: dumpcap and the wireshark group
+    expect(electron).toMatch(/usermod -aG wireshark/);
     const node = permissionAdvice(undefined, 'linux', '/usr/bin/node');
     expect(node).toContain('sudo setcap cap_net_raw,cap_net_admin=eip /usr/bin/node');
     expect(permissionAdvice(undefined, 'darwin')).toMatch(/\/dev\/bpf/);

@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { findDumpcap } from '../../../src-main/capture/dumpcap.ts';
 import { LiveCaptureSource } from '../../../src-main/capture/live-capture.ts';
 import type { CaptureError } from '../../../src-main/capture/packet-source.ts';
 import { Engine } from '../../../src-main/engine/engine.ts';
@@ -398,6 +399,46 @@ describe('Engine', () => {
       expect(last.progress.packets).toBeGreaterThanOrEqual(6);
       expect(fiveSeen(last.progress)).toBe(true);
       expect(last.observers?.map((o) => o.view)).toEqual(['napt', 'vpn']);
+    },
+  );
+
+  it.skipIf(refusal !== null || findDumpcap() === null)(
+    "captures through Wireshark's dumpcap where libpcap is refused in this process, with libpcap's timestamps",
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'telltale-engine-'));
+      dirs.push(dataDir);
+      const snapshots: Snapshot[] = [];
+      const e = new Engine({
+        dataDir,
+        modelsDir: MODELS,
+        mode: 'browser',
+        version: 'test',
+        snapshotIntervalMs: 50,
+        liveBackend: 'dumpcap',
+        emit: (_event, s) => snapshots.push(s),
+      });
+      engines.push(e);
+      const { port, sender } = await udpPort();
+      const started = await e.handle('capture.startLive', { interface: 'lo', filter: `udp port ${port}` });
+      expect(started).toMatchObject({
+        ok: true,
+        value: { kind: 'live', names: ["lo (through Wireshark's dumpcap)"] },
+      });
+      const knocking = setInterval(() => {
+        sender.send(Buffer.alloc(10), port, '127.0.0.1');
+      }, 20);
+      try {
+        await until(() => (snapshots.at(-1)?.progress.packets ?? 0) >= 5, 15_000);
+      } finally {
+        clearInterval(knocking);
+      }
+      await e.handle('capture.stop', null);
+      await until(() => ['stopped', 'error'].includes(snapshots.at(-1)!.status), 15_000);
+      const last = snapshots.at(-1)!;
+      expect(last.status).toBe('stopped');
+      expect(last.problems.filter((p) => p.severity === 'error')).toEqual([]);
+      expect(last.progress.packets).toBeGreaterThanOrEqual(5);
+      expect(last.progress.timestamps).toBe('libpcap');
     },
   );
 
