@@ -15,7 +15,7 @@
  * times against tcpdump's (median and 95th percentile, and the share of gaps off by over 1 ms) —
  * the models read inter-arrival times, so this is what wall-clock stamping does to them.
  */
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,17 +24,21 @@ import { parseArgs } from 'node:util';
 import { readCaptureFile } from '../../src-main/capture/capture-file.ts';
 import { LiveCaptureSource } from '../../src-main/capture/live-capture.ts';
 import type { RawPacket } from '../../src-main/capture/packet-source.ts';
+import { makeVethPair } from '../netns.ts';
 
 const SELF = import.meta.filename;
 // the sender and receiver run as children inside the namespaces: they take the parent's names
 const TAG = process.env.TELLTALE_BENCH_TAG ?? `ttb${process.pid % 10000}`;
 process.env.TELLTALE_BENCH_TAG = TAG;
-const SEND_NS = `${TAG}-send`;
-const RECV_NS = `${TAG}-recv`;
-const SEND_IF = `${TAG}s`;
-const RECV_IF = `${TAG}r`;
-const SEND_IP = '10.232.0.2';
-const RECV_IP = '10.232.0.1';
+// a: the receiver, b: the sender (test/netns.ts)
+const END = {
+  recv: { ns: `${TAG}-a`, ifname: `${TAG}a`, ip: '10.232.0.1' },
+  send: { ns: `${TAG}-b`, ifname: `${TAG}b`, ip: '10.232.0.2' },
+};
+const RECV_NS = END.recv.ns;
+const RECV_IF = END.recv.ifname;
+const RECV_IP = END.recv.ip;
+const SEND_NS = END.send.ns;
 const PORT = 9999;
 
 /** The datagram's number, from its first 4 payload bytes (Ethernet 14 + IPv4 20 + UDP 8). */
@@ -100,45 +104,6 @@ async function receiver(seconds: number): Promise<void> {
       timestamps: { pcap: pcap.timestamps, wall: wall.timestamps },
     }),
   );
-}
-
-function sh(...args: string[]): void {
-  execFileSync(args[0], args.slice(1), { stdio: 'pipe' });
-}
-
-function setUp(): void {
-  sh('ip', 'netns', 'add', SEND_NS);
-  sh('ip', 'netns', 'add', RECV_NS);
-  sh(
-    'ip',
-    'link',
-    'add',
-    SEND_IF,
-    'netns',
-    SEND_NS,
-    'type',
-    'veth',
-    'peer',
-    'name',
-    RECV_IF,
-    'netns',
-    RECV_NS,
-  );
-  sh('ip', '-n', SEND_NS, 'addr', 'add', `${SEND_IP}/24`, 'dev', SEND_IF);
-  sh('ip', '-n', RECV_NS, 'addr', 'add', `${RECV_IP}/24`, 'dev', RECV_IF);
-  for (const [ns, dev] of [
-    [SEND_NS, SEND_IF],
-    [RECV_NS, RECV_IF],
-  ]) {
-    sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
-    sh('ip', '-n', ns, 'link', 'set', dev, 'up');
-  }
-  // the receiver drops the datagrams quietly (no ICMP back to disturb the sender)
-  sh('ip', 'netns', 'exec', RECV_NS, 'sysctl', '-q', '-w', 'net.ipv4.icmp_ratelimit=0');
-}
-
-function tearDown(): void {
-  for (const ns of [SEND_NS, RECV_NS]) spawnSync('ip', ['netns', 'del', ns]);
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -288,12 +253,16 @@ async function main(): Promise<void> {
     return;
   }
   const seconds = Number(values.seconds);
+  const pair = makeVethPair(TAG, 232);
+  if (typeof pair === 'string') {
+    console.log(`live-timestamps: ${pair}; skipped`);
+    return;
+  }
   const work = mkdtempSync(join(tmpdir(), 'telltale-live-bench-'));
   try {
-    setUp();
     for (const rate of values.rates.split(',').map(Number)) await runRate(rate, seconds, work);
   } finally {
-    tearDown();
+    pair.remove();
     rmSync(work, { recursive: true, force: true });
   }
 }

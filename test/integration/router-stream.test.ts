@@ -6,7 +6,7 @@
  * that fails (tcpdump on an interface the router has not) is reported with its own words. Nothing
  * is sent outside the namespaces. Skipped, with the reason, where namespaces cannot be made.
  */
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,63 +14,27 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src-main/engine/engine.ts';
 import type { Snapshot } from '../../src-main/shared/ipc-contract.ts';
+import { makeVethPair } from '../netns.ts';
 
 const MODELS = resolve(import.meta.dirname, '../fixtures/models');
-const TAG = `tt${process.pid % 100000}`;
-const ROUTER_NS = `${TAG}-router`;
-const DEVICE_NS = `${TAG}-device`;
-const ROUTER_IF = `${TAG}r`;
-const DEVICE_IF = `${TAG}d`;
-const DEVICE_MAC = '02:00:5e:10:00:02';
-const ROUTER_IP = '10.231.0.1';
-const DEVICE_IP = '10.231.0.2';
-
-function sh(args: string[]): void {
-  execFileSync(args[0], args.slice(1), { stdio: 'pipe' });
+const pair = makeVethPair(`tt${process.pid % 100000}`, 231);
+const skip =
+  typeof pair === 'string'
+    ? pair
+    : spawnSync('sh', ['-c', 'command -v tcpdump']).status !== 0
+      ? 'no tcpdump (apt-get install tcpdump)'
+      : '';
+if (skip !== '') {
+  if (typeof pair !== 'string') pair.remove();
+  console.warn(`router capture tests skipped: ${skip}`);
 }
-
-/** Makes the namespaces; '' when done, else why they cannot be made here. */
-function makeNamespaces(): string {
-  for (const tool of ['ip', 'tcpdump'])
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0)
-      return `no ${tool} (apt-get install iproute2 tcpdump)`;
-  try {
-    sh(['ip', 'netns', 'add', ROUTER_NS]);
-  } catch (e) {
-    return `cannot make a network namespace (${(e as Error).message.split('\n')[0]}); run as root or with CAP_NET_ADMIN`;
-  }
-  sh(['ip', 'netns', 'add', DEVICE_NS]);
-  sh([
-    'ip',
-    'link',
-    'add',
-    ROUTER_IF,
-    'netns',
-    ROUTER_NS,
-    'type',
-    'veth',
-    'peer',
-    'name',
-    DEVICE_IF,
-    'netns',
-    DEVICE_NS,
-  ]);
-  sh(['ip', '-n', DEVICE_NS, 'link', 'set', DEVICE_IF, 'address', DEVICE_MAC]);
-  sh(['ip', '-n', ROUTER_NS, 'addr', 'add', `${ROUTER_IP}/24`, 'dev', ROUTER_IF]);
-  sh(['ip', '-n', DEVICE_NS, 'addr', 'add', `${DEVICE_IP}/24`, 'dev', DEVICE_IF]);
-  for (const [ns, dev] of [
-    [ROUTER_NS, ROUTER_IF],
-    [DEVICE_NS, DEVICE_IF],
-  ]) {
-    sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
-    sh(['ip', '-n', ns, 'link', 'set', dev, 'up']);
-  }
-  return '';
-}
-
-function removeNamespaces(): void {
-  for (const ns of [ROUTER_NS, DEVICE_NS]) spawnSync('ip', ['netns', 'del', ns]);
-}
+const net = typeof pair === 'string' ? null : pair;
+/** The "router" end (a) and the "device" end (b). */
+const ROUTER_NS = net?.a.ns ?? '';
+const ROUTER_IF = net?.a.ifname ?? '';
+const ROUTER_IP = net?.a.ip ?? '';
+const DEVICE_NS = net?.b.ns ?? '';
+const DEVICE_MAC = net?.b.mac ?? '';
 
 /**
  * `count` UDP datagrams from the device to the router, `gapMs` apart (bash's /dev/udp; bounded),
@@ -95,9 +59,6 @@ async function until(pred: () => boolean, ms: number): Promise<void> {
   }
 }
 
-const skip = makeNamespaces();
-if (skip !== '') console.warn(`router capture tests skipped: ${skip}`);
-
 describe.skipIf(skip !== '')('router capture through a command, in network namespaces', () => {
   const dirs: string[] = [];
   let engine: Engine;
@@ -119,7 +80,7 @@ describe.skipIf(skip !== '')('router capture through a command, in network names
 
   afterAll(async () => {
     await engine?.close();
-    removeNamespaces();
+    net?.remove();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
 

@@ -7,6 +7,7 @@ import FindingCard from '../../src-renderer/components/FindingCard.svelte';
 import RateChart from '../../src-renderer/components/RateChart.svelte';
 import Timeline from '../../src-renderer/components/Timeline.svelte';
 import DeviceDetailPage from '../../src-renderer/pages/DeviceDetail.svelte';
+import Capture from '../../src-renderer/pages/Capture.svelte';
 import Devices from '../../src-renderer/pages/Devices.svelte';
 import Home from '../../src-renderer/pages/Home.svelte';
 import type { DeviceDetail } from '../../src-main/shared/ipc-contract.ts';
@@ -361,7 +362,12 @@ describe('Home page: who the devices talk to', () => {
         },
       ],
       findings: [
-        finding({ id: 'dns:napt:home', kind: 'dns', device: null, title: 'Your home looks up 40 names in clear text.' }),
+        finding({
+          id: 'dns:napt:home',
+          kind: 'dns',
+          device: null,
+          title: 'Your home looks up 40 names in clear text.',
+        }),
       ],
     });
     render(Home, { session });
@@ -426,6 +432,37 @@ describe('Device page: a device that stays inside the home', () => {
     const { container } = render(DeviceDetailPage, { session, mac: inside.mac });
     await screen.findByTestId('no-what-ifs');
     expect(container.textContent).not.toContain('padding to multiples of 16 bytes');
+  });
+});
+
+describe('Capture page: from the router over SSH', () => {
+  it('shows the command it will run, refuses what is not a plain name, and starts with the fields as given', async () => {
+    const api = new FakeApi({
+      'capture.startRouter': () => ({
+        ok: true,
+        value: { sessionId: 's2', kind: 'live', names: ['ssh root@192.168.1.1 (br-lan)'], speed: 'max' },
+      }),
+    });
+    const session = new SessionState(api);
+    render(Capture, { session });
+    const host = screen.getByTestId('router-host');
+    const start = () => screen.getByTestId('router-capture').querySelector('button')!;
+    await fireEvent.input(host, { target: { value: '192.168.1.1;reboot' } });
+    expect(screen.getByRole('alert').textContent).toMatch(/must be a host name or an IP address/);
+    expect(start().disabled).toBe(true);
+    await fireEvent.input(host, { target: { value: '192.168.1.1' } });
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getByTestId('router-command').textContent).toBe(
+      'ssh root@192.168.1.1 tcpdump -i br-lan -U -s 0 -w - not port 22',
+    );
+    await fireEvent.click(start());
+    await tick();
+    expect(api.calls.find((c) => c.channel === 'capture.startRouter')?.payload).toEqual({
+      host: '192.168.1.1',
+      user: 'root',
+      interface: 'br-lan',
+      port: null,
+    });
   });
 });
 
