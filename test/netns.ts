@@ -4,6 +4,9 @@
  * Needs root (or CAP_NET_ADMIN) and iproute2; `makeVethPair` says why when it cannot.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface NetnsEnd {
   ns: string;
@@ -73,4 +76,28 @@ export function makeVethPair(tag: string, subnet: number): VethPair | string {
     return `cannot set up the veth pair (${(e as Error).message.split('\n')[0]})`;
   }
   return { a, b, remove };
+}
+
+/**
+ * Runs `body` with a veth pair made for it and a work folder, and removes both after; prints
+ * `${what}: <why>; skipped` instead where namespaces cannot be made (benchmarks).
+ */
+export async function inVethPair(
+  what: string,
+  tag: string,
+  subnet: number,
+  body: (pair: VethPair, work: string) => Promise<void>,
+): Promise<void> {
+  const pair = makeVethPair(tag, subnet);
+  if (typeof pair === 'string') {
+    console.log(`${what}: ${pair}; skipped`);
+    return;
+  }
+  const work = mkdtempSync(join(tmpdir(), `telltale-${what}-`));
+  try {
+    await body(pair, work);
+  } finally {
+    pair.remove();
+    rmSync(work, { recursive: true, force: true });
+  }
 }

@@ -251,21 +251,22 @@ export class CaptureFileSource implements PacketSource {
       this.rawPosition += chunk.length;
       if (!this.compressed) this.stats.filePosition = this.rawPosition;
     });
-    let queue: ChunkQueue;
-    if (this.compressed) {
-      const gunzip = createGunzip({
-        chunkSize: Math.min(MAX_GZIP_CHUNK, Math.max(MIN_GZIP_CHUNK, this.chunkSize)),
-      });
-      this.streams.push(gunzip);
-      queue = new ChunkQueue(gunzip, 'gzip');
-      raw.on('error', (e: NodeJS.ErrnoException) => {
-        queue.fail('read', e);
-        gunzip.destroy();
-      });
-      raw.pipe(gunzip);
-    } else {
-      queue = new ChunkQueue(raw, 'read');
-    }
+    return this.queueOf(raw);
+  }
+
+  /** The chunk queue of the raw input: through gunzip when `compressed`, else the input itself. */
+  protected queueOf(raw: Readable): ChunkQueue {
+    if (!this.compressed) return new ChunkQueue(raw, 'read');
+    const gunzip = createGunzip({
+      chunkSize: Math.min(MAX_GZIP_CHUNK, Math.max(MIN_GZIP_CHUNK, this.chunkSize)),
+    });
+    this.streams.push(gunzip);
+    const queue = new ChunkQueue(gunzip, 'gzip');
+    raw.on('error', (e: NodeJS.ErrnoException) => {
+      queue.fail('read', e);
+      gunzip.destroy();
+    });
+    raw.pipe(gunzip);
     return queue;
   }
 

@@ -210,6 +210,8 @@ export class LiveCaptureSource implements PacketSource {
   private readonly batchSize: number;
   /** The link type libpcap reported (LINKTYPE_*). */
   linkType: number = LinkType.ETHERNET;
+  /** The capture library could not be loaded in this process (not built, or built for another runtime). */
+  libraryMissing = false;
   /** Where the timestamps come from (known from the first packet; null before). */
   timestamps: LiveTimestamps | null = null;
   /** Packets our own queue dropped (the consumer fell behind), and those libpcap or the kernel / interface dropped. */
@@ -231,6 +233,7 @@ export class LiveCaptureSource implements PacketSource {
     try {
       cap = loadCap();
     } catch (error) {
+      this.libraryMissing = true;
       this.fail('io', (error as Error).message);
       return false;
     }

@@ -12,11 +12,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { CaptureFileSource, errnoText, type CaptureFileOptions } from './capture-file.ts';
 import { captureError } from './capture-error.ts';
 import { isGzip } from './capture-format.ts';
-import { ChunkQueue } from './chunk-queue.ts';
+import type { ChunkQueue } from './chunk-queue.ts';
 import type { PacketSource } from './packet-source.ts';
 import { routerSshProblem, type RouterSsh } from '../shared/router-capture.ts';
 
@@ -101,19 +100,7 @@ export class StreamCaptureSource extends CaptureFileSource {
     this.watch();
     this.compressed = isGzip(first);
     raw.unshift(first);
-    let queue: ChunkQueue;
-    if (this.compressed) {
-      const gunzip = createGunzip();
-      this.streams.push(gunzip);
-      queue = new ChunkQueue(gunzip, 'gzip');
-      raw.on('error', (e: NodeJS.ErrnoException) => {
-        queue.fail('read', e);
-        gunzip.destroy();
-      });
-      raw.pipe(gunzip);
-    } else {
-      queue = new ChunkQueue(raw, 'read');
-    }
+    const queue = this.queueOf(raw);
     raw.resume();
     return queue;
   }

@@ -314,11 +314,7 @@ export class Engine {
     // as in the desktop app), Wireshark's dumpcap with the wireshark group's rights
     const probe = new LiveCaptureSource(iface, { filter: bpf });
     const opened = probe.open();
-    const refused =
-      !opened &&
-      probe.errors.some(
-        (e) => e.kind === 'permission' || /cannot be loaded|not built|NODE_MODULE_VERSION/i.test(e.message),
-      );
+    const refused = !opened && (probe.libraryMissing || probe.errors.some((e) => e.kind === 'permission'));
     if (refused && dumpcap !== null)
       return this.startStreamSession(
         viaDumpcap(iface),
@@ -525,8 +521,9 @@ export class Engine {
     s.source = null;
     for (const f of analysis.files) {
       for (const e of f.errors) {
-        // the person knows the file by its name (an upload's path is the engine's business)
-        const message = e.message.split(f.path).join(basename(f.path));
+        // the person knows a file by its name (an upload's path is the engine's business); a live
+        // source is named as the person gave it
+        const message = s.isLive ? e.message : e.message.split(f.path).join(basename(f.path));
         s.problems.push({
           severity: e.fatal && f.packets === 0 ? 'error' : 'warning',
           message:

@@ -16,6 +16,8 @@ export const TELLS_SHARE = 0.8;
  * traffic (100 %, interval 21–100 %) is no evidence that an observer can tell the device.
  */
 export const TELLS_INTERVAL_LOW = 0.5;
+/** Share of its busy spans an observer must see for "can tell when it is in use". */
+export const SEES_BUSY_SHARE = 0.5;
 
 /** The observer trained on this home names the device right for most of its later traffic, and the measurement holds. */
 export function inHomeTells(
@@ -30,8 +32,6 @@ export function inHomeTells(
     (h.interval === null || h.interval[0] >= TELLS_INTERVAL_LOW)
   );
 }
-/** Share of its busy spans an observer must see for "can tell when it is in use". */
-export const SEES_BUSY_SHARE = 0.5;
 
 export interface Learned {
   what: boolean;

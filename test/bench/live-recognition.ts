@@ -11,9 +11,7 @@
  * observer, the share of its packets named as it and the busy periods seen, with each clock.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runHomeAudit } from '../../src-main/audit/home-audit.ts';
@@ -22,7 +20,7 @@ import { LiveCaptureSource } from '../../src-main/capture/live-capture.ts';
 import type { RawPacket } from '../../src-main/capture/packet-source.ts';
 import { writePcapFile } from '../../src-main/capture/pcap-writer.ts';
 import { GroundTruth } from '../../src-main/devices/ground-truth.ts';
-import { makeVethPair } from '../netns.ts';
+import { inVethPair } from '../netns.ts';
 
 const SELF = import.meta.filename;
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -122,13 +120,7 @@ async function main(): Promise<void> {
   });
   if (values.sender === true) return sender(values.capture, Number(values.minutes));
   if (values.receiver !== undefined) return receiver(values.receiver);
-  const pair = makeVethPair(TAG, 233);
-  if (typeof pair === 'string') {
-    console.log(`live-recognition: ${pair}; skipped`);
-    return;
-  }
-  const work = mkdtempSync(join(tmpdir(), 'telltale-live-recognition-'));
-  try {
+  await inVethPair('live-recognition', TAG, 233, async (_pair, work) => {
     // no addresses answer on the receiving side: it only listens
     const recv = spawn(
       'ip',
@@ -199,10 +191,7 @@ async function main(): Promise<void> {
         `${o.view}: mean share named right ${(100 * o.meanRecognisedShare).toFixed(1)} % with libpcap's timestamps, ${(100 * w.meanRecognisedShare).toFixed(1)} % with the wall clock`,
       );
     }
-  } finally {
-    pair.remove();
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

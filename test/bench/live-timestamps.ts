@@ -17,14 +17,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readCaptureFile } from '../../src-main/capture/capture-file.ts';
 import { LiveCaptureSource } from '../../src-main/capture/live-capture.ts';
 import type { RawPacket } from '../../src-main/capture/packet-source.ts';
-import { makeVethPair } from '../netns.ts';
+import { inVethPair } from '../netns.ts';
 
 const SELF = import.meta.filename;
 // the sender and receiver run as children inside the namespaces: they take the parent's names
@@ -248,23 +246,10 @@ async function main(): Promise<void> {
   const rest = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   if (values.sender !== undefined) return sender(Number(values.sender), Number(rest.at(-1)));
   if (values.receiver !== undefined) return receiver(Number(values.receiver));
-  if (process.getuid?.() !== 0) {
-    console.log('live-timestamps: needs root to make network namespaces; skipped');
-    return;
-  }
   const seconds = Number(values.seconds);
-  const pair = makeVethPair(TAG, 232);
-  if (typeof pair === 'string') {
-    console.log(`live-timestamps: ${pair}; skipped`);
-    return;
-  }
-  const work = mkdtempSync(join(tmpdir(), 'telltale-live-bench-'));
-  try {
+  await inVethPair('live-timestamps', TAG, 232, async (_pair, work) => {
     for (const rate of values.rates.split(',').map(Number)) await runRate(rate, seconds, work);
-  } finally {
-    pair.remove();
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

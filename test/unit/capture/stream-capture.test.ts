@@ -124,7 +124,9 @@ describe('CommandCaptureSource', () => {
     });
     expect(await collect(source)).toEqual([]);
     expect(
-      source.errors.some((e) => e.fatal && /^no-such-program: cannot start the command \(ENOENT/.test(e.message)),
+      source.errors.some(
+        (e) => e.fatal && /^no-such-program: cannot start the command \(ENOENT/.test(e.message),
+      ),
     ).toBe(true);
   });
 
