@@ -1,5 +1,5 @@
 /**
- * `npx tsx test/bench/live-timestamps.ts [--seconds 60] [--rates 1000,20000,50000]`
+ * `npx tsx test/bench/live-timestamps.ts [--seconds 60] [--rates 1000,20000,50000] [--alone]`
  *
  * What live capture's timestamps and losses are, measured through a veth pair between two
  * network namespaces this bench makes and removes (root needed; nothing touches the machine's
@@ -13,7 +13,8 @@
  * Printed per rate: datagrams sent; received by each capture (share of those sent); drops that
  * libpcap / the kernel and our own queue counted; and the error of each capture's inter-arrival
  * times against tcpdump's (median and 95th percentile, and the share of gaps off by over 1 ms) —
- * the models read inter-arrival times, so this is what wall-clock stamping does to them.
+ * the models read inter-arrival times, so this is what wall-clock stamping does to them. --alone
+ * runs Telltale's libpcap capture only, as the app does (two captures in one process share it).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -69,15 +70,16 @@ async function sender(rate: number, seconds: number): Promise<void> {
 /** Receiver: both Telltale captures for `seconds` + 2 s, then their packets' numbers and times. */
 async function receiver(seconds: number): Promise<void> {
   const filter = `udp port ${PORT}`;
+  const alone = process.env.TELLTALE_BENCH_ALONE === '1';
   const pcap = new LiveCaptureSource(RECV_IF, { filter });
   const wall = new LiveCaptureSource(RECV_IF, { filter, clock: 'wall-clock' });
-  if (!pcap.open() || !wall.open())
+  if (!pcap.open() || (!alone && !wall.open()))
     throw new Error([...pcap.errors, ...wall.errors].map((e) => e.message).join('; '));
   const got: Record<'pcap' | 'wall', [number, number][]> = { pcap: [], wall: [] };
   const read = async (source: LiveCaptureSource, into: [number, number][]) => {
     for await (const batch of source.batches()) for (const p of batch) into.push([seqOf(p), p.ts]);
   };
-  const reading = Promise.all([read(pcap, got.pcap), read(wall, got.wall)]);
+  const reading = Promise.all([read(pcap, got.pcap), ...(alone ? [] : [read(wall, got.wall)])]);
   // the engine labels packets in slices of tens of milliseconds: hold the loop as it does
   const busy = setInterval(() => {
     const until = Date.now() + 20;
@@ -224,11 +226,12 @@ async function runRate(rate: number, seconds: number, work: string): Promise<voi
     result.pcap,
     `${result.drops.pcap.libpcap} / ${result.drops.pcap.queue}`,
   );
-  row(
-    `Telltale, ${result.timestamps.wall} timestamps`,
-    result.wall,
-    `${result.drops.wall.libpcap} / ${result.drops.wall.queue}`,
-  );
+  if (result.timestamps.wall !== null)
+    row(
+      `Telltale, ${result.timestamps.wall} timestamps`,
+      result.wall,
+      `${result.drops.wall.libpcap} / ${result.drops.wall.queue}`,
+    );
   row('tcpdump -w (reference)', null, '–');
 }
 
@@ -239,6 +242,7 @@ async function main(): Promise<void> {
     options: {
       seconds: { type: 'string', default: '60' },
       rates: { type: 'string', default: '1000,20000,50000' },
+      alone: { type: 'boolean' },
       sender: { type: 'string' },
       receiver: { type: 'string' },
     },
@@ -247,6 +251,8 @@ async function main(): Promise<void> {
   if (values.sender !== undefined) return sender(Number(values.sender), Number(rest.at(-1)));
   if (values.receiver !== undefined) return receiver(Number(values.receiver));
   const seconds = Number(values.seconds);
+  // --alone: Telltale's libpcap capture only (the app's case: one capture), beside tcpdump
+  if (values.alone === true) process.env.TELLTALE_BENCH_ALONE = '1';
   await inVethPair('live-timestamps', TAG, 232, async (_pair, work) => {
     for (const rate of values.rates.split(',').map(Number)) await runRate(rate, seconds, work);
   });
