@@ -321,7 +321,7 @@ export class Engine {
         () => new CommandCaptureSource(dumpcapCommand(dumpcap, iface, bpf)),
       );
     try {
-      return await this.startStreamSession(iface, () => probe);
+      return await this.startStreamSession(iface, () => probe, true);
     } catch (error) {
       probe.stop();
       throw error;
@@ -340,11 +340,20 @@ export class Engine {
     });
   }
 
-  /** Ends the session and starts a live one named `name` reading the source `open` makes. */
-  private async startStreamSession(name: string, open: (name: string) => PacketSource): Promise<SourceInfo> {
+  /**
+   * Ends the session and starts a live one named `name` reading the source `open` makes;
+   * `countsDrops`: the source counts the packets it loses (libpcap in this process).
+   */
+  private async startStreamSession(
+    name: string,
+    open: (name: string) => PacketSource,
+    countsDrops = false,
+  ): Promise<SourceInfo> {
     await this.endSession();
     const identifiers = await this.models();
     const s = new Session({ kind: 'live', names: [name], speed: 'max' }, [name], [...identifiers.keys()]);
+    // only libpcap in this process counts what it loses; a command's capture keeps its count
+    if (!countsDrops) s.progress.dropped = null;
     this.beginSession(s, 'capturing', []);
     s.done = this.runSession(s, null, identifiers, open);
     return { ...s.info };
@@ -508,7 +517,7 @@ export class Engine {
         s.progress.fraction = p.fraction;
         const source = s.source;
         if (source !== null && s.isLive) {
-          s.progress.dropped = source.stats.dropped;
+          s.progress.dropped = source instanceof LiveCaptureSource ? source.stats.dropped : null;
           // a stream's packets carry the time its capture stamped them with (libpcap's, on the router)
           s.progress.timestamps = source instanceof LiveCaptureSource ? source.timestamps : 'libpcap';
         }

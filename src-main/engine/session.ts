@@ -30,7 +30,7 @@ export class SessionProgress {
   captureStart: number | null = null;
   captureNow: number | null = null;
   /** A live source's drops and where its timestamps come from (Progress). */
-  dropped = 0;
+  dropped: number | null = 0;
   timestamps: Progress['timestamps'] = null;
   readonly startedAt = Date.now();
   finishedAt: number | null = null;

@@ -158,8 +158,12 @@ export interface Progress {
   captureStart: number | null;
   captureNow: number | null;
   elapsedSeconds: number;
-  /** Packets a live capture lost: libpcap's, the kernel's or the interface's drops and our own queue's. */
-  dropped: number;
+  /**
+   * Packets a live capture lost: libpcap's, the kernel's or the interface's drops and our own
+   * queue's; null when the capturing program is another (a router's tcpdump, dumpcap) whose
+   * counts do not reach Telltale.
+   */
+  dropped: number | null;
   /**
    * A live capture's timestamps: libpcap's time of capture (the router's, for a stream from it),
    * or this computer's clock when a packet reached Telltale (less exact); null for files.

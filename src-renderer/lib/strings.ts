@@ -139,6 +139,7 @@ export const S = {
     liveTitle: 'Live capture',
     dropped: 'Packets lost',
     droppedShort: (n: string) => `${n} lost`,
+    droppedUnknown: 'not known here (the capturing program counts them)',
     timestamps: 'Timestamps',
     timestampsFrom: {
       libpcap: 'as captured (libpcap)',

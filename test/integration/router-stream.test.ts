@@ -105,6 +105,9 @@ describe.skipIf(skip !== '')('router capture through a command, in network names
     expect(last().status).toBe('stopped');
     expect(last().progress.packets).toBeGreaterThanOrEqual(before + 20);
     expect(last().problems.filter((p) => p.severity === 'error')).toEqual([]);
+    // the stream carries the router's libpcap timestamps; its drops are the router's to count
+    expect(last().progress.timestamps).toBe('libpcap');
+    expect(last().progress.dropped).toBeNull();
   }, 60_000);
 
   it('says why a command failed, in its own words', async () => {
