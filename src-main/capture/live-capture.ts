@@ -277,8 +277,9 @@ export class LiveCaptureSource implements PacketSource {
     const buffer = this.buffer;
     if (buffer === null || this.stopped) return;
     if (this.queue.length >= this.queueLimit) {
+      // no pcap_stats call per packet while overloaded: the next batch asks libpcap
       this.queueDropped++;
-      this.countDrops();
+      this.stats.dropped = this.queueDropped + this.pcapDropped;
       return;
     }
     const length = Math.min(nbytes, buffer.length);
