@@ -36,7 +36,7 @@ import {
 } from '../audit/exposure.ts';
 import type { CategoryDecision } from '../inference/device-category.ts';
 import { categoryWords, SEVERITIES, type Finding, type Severity } from '../shared/audit-types.ts';
-import { HIDES_AT_LEAST, HOMEOWNER_MAX_COST_SHARE } from '../shared/device-verdict.ts';
+import { HIDES_AT_LEAST, HOMEOWNER_MAX_COST_SHARE, homeownersDefence } from '../shared/device-verdict.ts';
 import { localClock, localDate, zoneOffsetLabel } from '../shared/time-zone.ts';
 
 export type { Finding, FindingKind, Severity } from '../shared/audit-types.ts';
@@ -227,26 +227,17 @@ function whatIfsOf(whatIfs: readonly WhatIf[], view: ObserverAudit['view'], mac:
   return out;
 }
 
-/**
- * The cheapest what-if among those that leave at most `NEAR_BEST` more of `share` than the one
- * that leaves the least, or null when none was run for this device and observer.
- */
+/** The homeowner's defence (shared/device-verdict.ts) against `share`, or null when none within twice the traffic was run. */
 function bestDefence(
   tried: readonly TriedDefence[],
   share: (row: WhatIfDevice) => number,
 ): TriedDefence | null {
-  if (tried.length === 0) return null;
-  const least = Math.min(...tried.map((t) => share(t.row)));
-  let best: TriedDefence | null = null;
-  for (const t of tried) {
-    if (share(t.row) > least + NEAR_BEST) continue;
-    if (best === null || t.w.costShare < best.w.costShare) best = t;
-  }
-  return best;
+  return homeownersDefence(
+    tried,
+    (t) => share(t.row),
+    (t) => t.w.costShare,
+  );
 }
-
-/** Shares this close to the best defence's count as as good (the cheaper one is named). */
-const NEAR_BEST = 0.05;
 
 /** What the what-ifs measured against recognising this device, in one sentence. */
 function identityDefenceAdvice(
@@ -259,13 +250,13 @@ function identityDefenceAdvice(
   const as = article(r.identity.className!);
   const best = bestDefence(whatIfsOf(whatIfs, o.view, d.mac), (x) => x.recognisedShare);
   if (best === null)
-    return 'The defence what-ifs measure how much padding or cover traffic would change this.';
+    return 'The defence what-ifs measure how much padding or cover traffic within twice your traffic would change this.';
   const left = best.row.recognisedShare;
   if (left >= now)
-    return `None of the defences tried lowers this: with the best of them, ${best.w.description}, ${pct(left)} of its packets would be taken for ${as} (${pct(now)} without).`;
+    return `None of the defences tried within twice your traffic lowers this: with the best of them, ${best.w.description}, ${pct(left)} of its packets would be taken for ${as} (${pct(now)} without).`;
   if (now - left < HIDES_AT_LEAST)
-    return `The defences tried change this little: with the best of them, ${best.w.description}, ${pct(left)} of its packets would still be taken for ${as} (${pct(now)} without).`;
-  return `Of the defences tried, ${best.w.description} works best here: ${pct(left)} of its packets would still be taken for ${as} instead of ${pct(now)}, for ${pct(best.w.costShare)} more traffic.`;
+    return `The defences tried within twice your traffic change this little: with the best of them, ${best.w.description}, ${pct(left)} of its packets would still be taken for ${as} (${pct(now)} without).`;
+  return `Of the defences tried within twice your traffic, ${best.w.description} works best here: ${pct(left)} of its packets would still be taken for ${as} instead of ${pct(now)}, for ${pct(best.w.costShare)} more traffic.`;
 }
 
 /**
@@ -289,10 +280,10 @@ function activityDefenceAdvice(
     return 'Padding or constant-rate cover traffic may hide its busy periods; the defence what-ifs measure which does for this device once it has sent enough packets.';
   const left = best.row.busyRecall;
   if (left >= now)
-    return `None of the defences tried lowers this: with the best of them, ${best.w.description}, an observer would still see ${pct(left)} of its busy time (${pct(now)} without).`;
+    return `None of the defences tried within twice your traffic lowers this: with the best of them, ${best.w.description}, an observer would still see ${pct(left)} of its busy time (${pct(now)} without).`;
   if (now - left < HIDES_AT_LEAST)
-    return `The defences tried change this little: with the best of them, ${best.w.description}, an observer would still see ${pct(left)} of its busy time (${pct(now)} without).`;
-  return `Of the defences tried, ${best.w.description} hides the most of its busy time: an observer would see ${pct(left)} of it instead of ${pct(now)}, for ${pct(best.w.costShare)} more traffic.`;
+    return `The defences tried within twice your traffic change this little: with the best of them, ${best.w.description}, an observer would still see ${pct(left)} of its busy time (${pct(now)} without).`;
+  return `Of the defences tried within twice your traffic, ${best.w.description} hides the most of its busy time: an observer would see ${pct(left)} of it instead of ${pct(now)}, for ${pct(best.w.costShare)} more traffic.`;
 }
 
 function activityFinding(

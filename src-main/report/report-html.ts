@@ -224,9 +224,6 @@ function perMonth(w: WhatIf, audit: HomeAudit): string {
   return bytes === '–' ? '–' : `${bytes} a month`;
 }
 
-/** A defence that more than doubles the home's traffic is not offered to a homeowner as "what helps". */
-const AFFORDABLE_COST_SHARE = HOMEOWNER_MAX_COST_SHARE;
-
 /**
  * The what-if that lowers an observer's recognition most, with its drop, among those costing at
  * most `maxCostShare` of extra traffic; null without any.
@@ -292,7 +289,7 @@ function verdict(audit: HomeAudit): Html[] {
       </p>`,
     );
   }
-  const best = bestWhatIf(audit, undefined, AFFORDABLE_COST_SHARE);
+  const best = bestWhatIf(audit, undefined, HOMEOWNER_MAX_COST_SHARE);
   const costly = bestWhatIf(audit);
   out.push(
     best === null || best.drop <= 0.05
@@ -340,7 +337,7 @@ function whatYouCanDo(audit: HomeAudit, findings: readonly Finding[]): Html {
   if (dns !== undefined)
     items.push(html`<li><strong>Encrypted DNS on your router.</strong> ${dns.title} ${dns.advice}</li>`);
   const shaped = audit.observers
-    .map((o) => ({ o, best: bestWhatIf(audit, o.view, AFFORDABLE_COST_SHARE) }))
+    .map((o) => ({ o, best: bestWhatIf(audit, o.view, HOMEOWNER_MAX_COST_SHARE) }))
     .filter((x) => x.best !== null && x.best.drop > 0.05);
   if (shaped.length > 0)
     items.push(

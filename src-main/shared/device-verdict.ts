@@ -106,6 +106,31 @@ export const MIN_PACKETS_FOR_SHARES = 20;
 export const HOMEOWNER_MAX_COST_SHARE = 1;
 /** A defence is offered when it takes at least this share (absolute) off what an observer recognises. */
 export const HIDES_AT_LEAST = 0.1;
+/** Shares this close to the best defence's count as as good (the cheaper one is named). */
+export const NEAR_BEST = 0.05;
+
+/**
+ * The defence a homeowner is offered, the same way wherever one is (a device's card, the report,
+ * a finding's advice): among those costing at most HOMEOWNER_MAX_COST_SHARE more traffic, the
+ * cheapest of those that leave at most NEAR_BEST more (`left`: what the observer still gets) than
+ * the one that leaves the least; null when no such defence was tried. Dearer ones are a
+ * researcher's matter.
+ */
+export function homeownersDefence<T>(
+  tried: readonly T[],
+  left: (t: T) => number,
+  cost: (t: T) => number,
+): T | null {
+  const affordable = tried.filter((t) => cost(t) <= HOMEOWNER_MAX_COST_SHARE);
+  if (affordable.length === 0) return null;
+  const least = Math.min(...affordable.map(left));
+  let best: T | null = null;
+  for (const t of affordable) {
+    if (left(t) > least + NEAR_BEST) continue;
+    if (best === null || cost(t) < cost(best)) best = t;
+  }
+  return best;
+}
 
 /** A defence the what-ifs tried on this device: what the observer recognises of it without and with it, and its cost. */
 export interface TriedDefence {
@@ -128,8 +153,8 @@ function learnedWords(l: Learned): string {
 /**
  * The one change that helps a device most (null: no outsider sees any of its traffic): a
  * camera's local mode when an outsider sees it upload; else a VPN on the router when the VPN's
- * carrier would learn less than the ISP; else the padding that hides most of it for at most
- * HOMEOWNER_MAX_COST_SHARE more traffic; else that nothing tried helps.
+ * carrier would learn less than the ISP; else the homeowner's defence (`homeownersDefence`) when it
+ * takes at least HIDES_AT_LEAST off; else that nothing tried helps.
  */
 export function deviceAction(
   exposure: Record<ObserverView, DeviceExposure | null>,
@@ -166,13 +191,13 @@ export function deviceAction(
       monthlyBytes: null,
     };
   }
-  let best: TriedDefence | null = null;
-  for (const t of tried) {
-    if ((exposure[t.view]?.packets ?? 0) < MIN_PACKETS_FOR_SHARES) continue;
-    if (t.costShare > HOMEOWNER_MAX_COST_SHARE || t.before - t.after < HIDES_AT_LEAST) continue;
-    if (best === null || t.before - t.after > best.before - best.after) best = t;
-  }
-  if (best !== null)
+  // judged by what each takes off (the observers' shares start from different places)
+  const best = homeownersDefence(
+    tried.filter((t) => (exposure[t.view]?.packets ?? 0) >= MIN_PACKETS_FOR_SHARES),
+    (t) => t.after - t.before,
+    (t) => t.costShare,
+  );
+  if (best !== null && best.before - best.after >= HIDES_AT_LEAST)
     return {
       kind: 'padding',
       title: best.description.startsWith('padding') ? 'Padding its packets' : 'Cover traffic',
