@@ -191,9 +191,27 @@ export function deviceAction(
       monthlyBytes: null,
     };
   }
+  // the what-ifs measure what Telltale's catalog still recognises: they speak for a view only where
+  // the catalog recognised the device rightly, from enough of its packets
+  const measured = tried.filter((t) => {
+    const e = exposure[t.view];
+    return (
+      e !== null &&
+      e.packets >= MIN_PACKETS_FOR_SHARES &&
+      e.evidence === 'recognised' &&
+      e.catalogRight !== false
+    );
+  });
+  if (measured.length === 0)
+    return {
+      kind: 'no-fix',
+      title: 'No easy fix',
+      detail: `Telltale measures padding and cover traffic against its own catalog, which does not recognise this device, so it cannot say what they would hide; a VPN's carrier could tell ${learnedWords(v)} as well as your ISP.`,
+      monthlyBytes: null,
+    };
   // judged by what each takes off (the observers' shares start from different places)
   const best = homeownersDefence(
-    tried.filter((t) => (exposure[t.view]?.packets ?? 0) >= MIN_PACKETS_FOR_SHARES),
+    measured,
     (t) => t.after - t.before,
     (t) => t.costShare,
   );

@@ -91,6 +91,17 @@ describe('deviceAction: the one change that helps a device most', () => {
     // nor is one measured on too few of the device's packets to mean anything
     const few = seen({ packets: 4 });
     expect(deviceAction({ napt: seen(), vpn: few }, 'plug/switch', tried, bytes)?.kind).toBe('no-fix');
+    // nor one measured against a catalog that does not recognise the device (the in-home observer
+    // told it): the what-ifs say nothing about that observer
+    const told = seen({
+      evidence: 'not-recognised',
+      inHome: { measured: true, unmeasured: null, recognisedShare: 0.95, interval: [0.9, 0.98] },
+    });
+    const unmeasured = deviceAction({ napt: told, vpn: told }, 'plug/switch', tried, bytes)!;
+    expect(unmeasured.kind).toBe('no-fix');
+    expect(unmeasured.detail).toMatch(
+      /^Telltale measures padding and cover traffic against its own catalog, which does not recognise this device/,
+    );
   });
 });
 
