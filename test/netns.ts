@@ -101,3 +101,73 @@ export async function inVethPair(
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+export interface LanHost extends NetnsEnd {
+  /** The host's own end of its cable (its interface name inside its namespace). */
+  ifname: string;
+}
+
+export interface HomeLan {
+  router: LanHost;
+  laptop: LanHost;
+  devices: LanHost[];
+  /** An address on the router standing in for the internet (it answers pings). */
+  internetIp: string;
+  /** Runs a command inside `ns`; returns its standard output. */
+  exec(ns: string, ...args: string[]): string;
+  remove(): void;
+}
+
+/**
+ * A home network in namespaces: a switch (`${tag}-sw`, a bridge) joining a router (10.S.0.1,
+ * which also holds 198.51.100.1, "the internet"), a laptop (10.S.0.100) and `deviceCount`
+ * devices (10.S.0.11, .12, …), each with the router as its default gateway; or the reason it
+ * cannot be made here. `tag`: at most 8 characters.
+ */
+export function makeHomeLan(tag: string, subnet: number, deviceCount = 2): HomeLan | string {
+  if (spawnSync('sh', ['-c', 'command -v ip']).status !== 0) return 'no ip (apt-get install iproute2)';
+  const host = (name: string, last: number, macLast: number): LanHost => ({
+    ns: `${tag}-${name}`,
+    ifname: 'eth0',
+    ip: `10.${subnet}.0.${last}`,
+    mac: `02:00:5e:${subnet.toString(16).padStart(2, '0')}:00:${macLast.toString(16).padStart(2, '0')}`,
+  });
+  const router = host('rt', 1, 1);
+  const laptop = host('lp', 100, 0x64);
+  const devices = Array.from({ length: deviceCount }, (_, i) => host(`d${i + 1}`, 11 + i, 0x11 + i));
+  const sw = `${tag}-sw`;
+  const all = [router, laptop, ...devices];
+  const remove = (): void => {
+    for (const ns of [sw, ...all.map((h) => h.ns)]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  };
+  const exec = (ns: string, ...args: string[]): string =>
+    execFileSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    run('ip', 'netns', 'add', sw);
+  } catch (e) {
+    return `cannot make a network namespace (${(e as Error).message.split('\n')[0]}); run as root or with CAP_NET_ADMIN`;
+  }
+  try {
+    run('ip', '-n', sw, 'link', 'add', 'br0', 'type', 'bridge');
+    run('ip', '-n', sw, 'link', 'set', 'br0', 'up');
+    all.forEach((h, i) => {
+      run('ip', 'netns', 'add', h.ns);
+      run('ip', 'netns', 'exec', h.ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1');
+      run('ip', 'netns', 'exec', h.ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.default.disable_ipv6=1');
+      const port = `${tag}p${i}`;
+      run('ip', 'link', 'add', h.ifname, 'netns', h.ns, 'type', 'veth', 'peer', 'name', port, 'netns', sw);
+      run('ip', '-n', sw, 'link', 'set', port, 'master', 'br0');
+      run('ip', '-n', sw, 'link', 'set', port, 'up');
+      run('ip', '-n', h.ns, 'link', 'set', h.ifname, 'address', h.mac);
+      run('ip', '-n', h.ns, 'addr', 'add', `${h.ip}/24`, 'dev', h.ifname);
+      run('ip', '-n', h.ns, 'link', 'set', 'lo', 'up');
+      run('ip', '-n', h.ns, 'link', 'set', h.ifname, 'up');
+      if (h !== router) run('ip', '-n', h.ns, 'route', 'add', 'default', 'via', router.ip);
+    });
+    run('ip', '-n', router.ns, 'addr', 'add', '198.51.100.1/32', 'dev', 'lo');
+  } catch (e) {
+    remove();
+    return `cannot set up the home network (${(e as Error).message.split('\n')[0]})`;
+  }
+  return { router, laptop, devices, internetIp: '198.51.100.1', exec, remove };
+}

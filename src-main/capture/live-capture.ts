@@ -48,6 +48,7 @@ interface CapHandle {
     listener: (nbytes: number, truncated: boolean, ts?: number, wireLength?: number) => void,
   ): void;
   close(): void;
+  send(buffer: Buffer, nBytes?: number): void;
   /** pcap_stats, with our patch only (null when the handle is closed). */
   stats?: () => { received: number; dropped: number; ifdropped: number } | null;
 }
@@ -140,6 +141,62 @@ export function listInterfaces(): LiveInterface[] {
   return list.sort((a, b) => Number(a.loopback) - Number(b.loopback));
 }
 
+/** Raw Ethernet frames to and from one interface (inspect mode's ARP). */
+export interface FrameChannel {
+  /** Sends one whole frame; throws where the interface refuses it. */
+  send(frame: Uint8Array): void;
+  close(): void;
+}
+
+/**
+ * Opens `iface` for sending raw frames and hands every frame that matches `filter` (BPF) to
+ * `onFrame` (a copy, with libpcap's timestamp in seconds where the build has it). Throws
+ * `LiveCaptureUnavailable` when `cap` cannot be loaded, and an Error whose message says how to
+ * grant the rights when opening is refused.
+ */
+export function openFrameChannel(
+  iface: string,
+  filter: string,
+  onFrame: (frame: Uint8Array, ts: number) => void,
+): FrameChannel {
+  const cap = loadCap();
+  const handle = new cap.Cap();
+  const buffer = Buffer.alloc(SNAP_LENGTH);
+  keptForLibpcap.push(handle, buffer);
+  let link: string;
+  try {
+    link = handle.open(iface, filter, 1024 * 1024, buffer);
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new Error(/permitted|permission|denied|EPERM|EACCES/i.test(message) ? permissionAdvice() : message);
+  }
+  if (link !== 'ETHERNET') {
+    handle.close();
+    throw new Error(`${iface} is not an Ethernet or Wi-Fi interface (its link type is ${link})`);
+  }
+  let open = true;
+  handle.on('packet', (nbytes, _truncated, ts) => {
+    if (!open) return;
+    const stamp = typeof ts === 'number' && ts > 0 ? ts : Date.now() / 1000;
+    onFrame(Uint8Array.prototype.slice.call(buffer, 0, Math.min(nbytes, buffer.length)), stamp);
+  });
+  return {
+    send(frame) {
+      if (!open) throw new Error('the frame channel is closed');
+      handle.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), frame.byteLength);
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      try {
+        handle.close();
+      } catch {
+        // already closed
+      }
+    },
+  };
+}
+
 const LINK_TYPES: Record<string, number> = {
   ETHERNET: LinkType.ETHERNET,
   NULL: LinkType.NULL,
@@ -161,6 +218,12 @@ export interface LiveCaptureOptions {
    * each packet reaches JavaScript, always (for measuring what that costs).
    */
   clock?: 'libpcap' | 'wall-clock';
+  /**
+   * Sees each captured frame before it is queued; may rewrite its bytes in place, and returns
+   * false to leave it out (inspect mode: the copies this computer forwards, and the addresses
+   * redirection changed).
+   */
+  transform?: (frame: Uint8Array) => boolean;
 }
 
 /** Where a live capture's timestamps come from. */
@@ -286,6 +349,8 @@ export class LiveCaptureSource implements PacketSource {
     const fromPcap = typeof pcapTs === 'number' && Number.isFinite(pcapTs) && pcapTs > 0;
     this.timestamps ??= fromPcap ? 'libpcap' : 'wall-clock';
     const ts = fromPcap ? pcapTs : (performance.timeOrigin + performance.now()) / 1000;
+    const bytes = Uint8Array.prototype.slice.call(buffer, 0, length);
+    if (this.options.transform !== undefined && !this.options.transform(bytes)) return;
     this.queue.push({
       ts,
       caplen: length,
@@ -296,7 +361,7 @@ export class LiveCaptureSource implements PacketSource {
             ? Math.max(length, nbytes)
             : length,
       linkType: this.linkType,
-      bytes: Uint8Array.prototype.slice.call(buffer, 0, length),
+      bytes,
       index: this.index++,
     });
     if (!this.paused) this.signal();

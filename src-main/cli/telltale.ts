@@ -20,8 +20,9 @@ import { runDataset } from './dataset-command.ts';
 import { parsePaper, parseTimeZone, runReport } from './report-command.ts';
 import { NoChromiumError } from '../report/chromium.ts';
 import { runEval } from './eval-command.ts';
+import { runInspect } from './inspect-command.ts';
 import { parsePort, runServe } from './serve-command.ts';
-import { defaultDatasetsDir, defaultModelsDir, packageVersion } from '../store/folders.ts';
+import { defaultDataDir, defaultDatasetsDir, defaultModelsDir, packageVersion } from '../store/folders.ts';
 import { ManifestError, MODEL_VIEWS, type ModelView } from '../inference/model-manifest.ts';
 import { InferenceError } from '../inference/onnx-scorer.ts';
 
@@ -69,6 +70,16 @@ const USAGE = `Usage:
       may hold --upload-quota in all (default 8G; K, M, G suffixes). --from-command reads, live,
       the pcap stream a command writes, e.g. your router's own capture over SSH:
       --from-command 'ssh root@192.168.1.1 tcpdump -i br-lan -U -s 0 -w - not port 22'.
+  telltale inspect <interface> [--device ADDRESS ... --i-own-this-network [--seconds N]
+                   [--write out.pcap] [--json out.json]] [--data DIR]
+      Without --device: the devices on the interface's network (an ARP sweep of the subnet,
+      paced, none above /20, and what they announce), the router and this computer marked;
+      nothing is changed. With --device (IP or MAC, repeated) and --i-own-this-network:
+      inspect mode (Linux, root) — those devices' traffic is redirected through this computer
+      by ARP, passed on to the router, and written to --write for telltale analyze, for
+      --seconds or until Ctrl-C; then every device and the router get their true addresses
+      again and forwarding is put back. A watchdog process puts them back if Telltale is
+      killed; the next start does if even that dies.
   telltale eval [--models DIR] [--datasets DIR] [--work DIR] [--no-progress]
       Builds the validation split from the MADEA captures, runs every bundled model and writes
       DIR/EVALUATION.md with confusion matrices in DIR/evaluation/ (models/ by default); trains
@@ -198,6 +209,7 @@ const COMMAND_OPTIONS = {
     'no-progress',
   ],
   eval: ['models', 'datasets', 'work', 'vpn-profile', 'no-progress'],
+  inspect: ['device', 'i-own-this-network', 'seconds', 'write', 'json', 'data'],
   serve: ['port', 'data', 'models', 'labels', 'allow', 'upload-quota', 'no-progress', 'from-command'],
 } as const;
 
@@ -240,10 +252,13 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       pdf: { type: 'string' },
       html: { type: 'string' },
       paper: { type: 'string' },
-      device: { type: 'string' },
       title: { type: 'string' },
       'time-zone': { type: 'string' },
       'from-command': { type: 'string' },
+      device: { type: 'string', multiple: true },
+      'i-own-this-network': { type: 'boolean' },
+      seconds: { type: 'string' },
+      write: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -353,6 +368,7 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
     }
     case 'report': {
       checkInputFiles(positionals, 'capture file');
+      if ((values.device?.length ?? 0) > 1) throw new UsageError('report takes one --device');
       return runReport(
         {
           captures: positionals,
@@ -360,7 +376,7 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
           pdf: values.pdf ?? null,
           html: values.html ?? null,
           paper: parsePaper(values.paper),
-          device: values.device ?? null,
+          device: values.device?.[0] ?? null,
           title: values.title ?? null,
           timeZone: parseTimeZone(values['time-zone']),
           whatIfs: values['no-what-if'] !== true,
@@ -418,9 +434,27 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
         io,
       );
     }
+    case 'inspect': {
+      if (positionals.length !== 1) throw new UsageError('inspect needs one interface, e.g. telltale inspect eth0');
+      const seconds = values.seconds === undefined ? null : Number(values.seconds);
+      if (seconds !== null && (!Number.isFinite(seconds) || seconds <= 0 || seconds > 7 * 86400))
+        throw new UsageError(`--seconds: "${values.seconds}" is not a number of seconds (up to a week)`);
+      return runInspect(
+        {
+          iface: positionals[0],
+          devices: values.device ?? [],
+          consent: values['i-own-this-network'] === true,
+          seconds,
+          write: values.write ?? null,
+          json: values.json ?? null,
+          dataDir: values.data ?? defaultDataDir(),
+        },
+        io,
+      );
+    }
     default:
       throw new UsageError(
-        `unknown command "${command}" (commands: analyze, batch, dataset, eval, report, serve)`,
+        `unknown command "${command}" (commands: analyze, batch, dataset, eval, inspect, report, serve)`,
       );
   }
 }

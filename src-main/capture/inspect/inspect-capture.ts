@@ -1,0 +1,80 @@
+/**
+ * Inspect mode put together for a caller (the engine, the command line): discovery on an
+ * interface, a session for the devices the person chose, and the live capture of what the
+ * session redirects, which ends the session when it stops.
+ */
+import { discover, type Discovery } from './discovery.ts';
+import { homeNetwork, InspectError, type HomeNetwork } from './home-network.ts';
+import { InspectSession, type InspectPlan } from './inspect-session.ts';
+import { recoverNetwork, startWatchdog } from './restore-watchdog.ts';
+import { LiveCaptureSource, openFrameChannel, type LiveCaptureOptions } from '../live-capture.ts';
+import type { Host } from './restore-record.ts';
+import type { OpenFrameLink } from './arp-redirector.ts';
+
+/** Opens raw-frame links on `iface` through libpcap. */
+export function frameLinks(iface: string): OpenFrameLink {
+  return (filter, onFrame) => openFrameChannel(iface, filter, (frame) => onFrame(frame));
+}
+
+/** Finds the devices on `iface`'s network; changes nothing. */
+export async function discoverOn(
+  iface: string,
+  options: { listenMs?: number; shouldStop?: () => boolean } = {},
+): Promise<{ net: HomeNetwork; found: Discovery }> {
+  const net = homeNetwork(iface);
+  const found = await discover(net, (filter, onFrame) => openFrameChannel(iface, filter, onFrame), options);
+  return { net, found };
+}
+
+/**
+ * The plan for inspecting `chosen` (MAC or IP addresses) from `found`: each must have been found,
+ * and the router must have answered (its MAC is needed to pass traffic on and to restore).
+ */
+export function inspectPlan(
+  net: HomeNetwork,
+  found: Pick<Discovery, 'hosts'>,
+  chosen: readonly string[],
+  recordPath: string,
+): InspectPlan {
+  if (net.gatewayIp === null)
+    throw new InspectError(`${net.iface} has no default gateway: inspect mode redirects devices' traffic to the router, and there is none`);
+  const gateway = found.hosts.find((h) => h.ip === net.gatewayIp);
+  if (gateway === undefined)
+    throw new InspectError(`the router (${net.gatewayIp}) did not answer: try again, or check that ${net.iface} is on the home network`);
+  const devices: Host[] = chosen.map((c) => {
+    const key = c.trim().toLowerCase();
+    const h = found.hosts.find((x) => x.mac === key || x.ip === key);
+    if (h === undefined) throw new InspectError(`${c} was not found on the network (look for devices first)`);
+    return h;
+  });
+  return { net, gateway, devices, recordPath };
+}
+
+/** A live capture of an inspect session's traffic; stopping it ends the session (everything put back). */
+export class InspectCaptureSource extends LiveCaptureSource {
+  constructor(
+    readonly session: InspectSession,
+    options: Omit<LiveCaptureOptions, 'filter' | 'transform'> = {},
+  ) {
+    super(session.plan.net.iface, {
+      ...options,
+      filter: session.captureFilter(),
+      transform: (frame) => session.keepFrame(frame),
+    });
+  }
+
+  override stop(): void {
+    super.stop();
+    void this.session.stop();
+  }
+}
+
+/**
+ * Starts inspecting as `plan` says; `onProblem` hears a problem found while it runs (forwarding
+ * broken: the session has put everything back by then).
+ */
+export function startInspect(plan: InspectPlan, onProblem?: (message: string) => void): Promise<InspectSession> {
+  return InspectSession.start(plan, { openLink: frameLinks(plan.net.iface), startWatchdog, onProblem }, (path) =>
+    recoverNetwork(path),
+  );
+}

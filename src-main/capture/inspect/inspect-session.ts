@@ -1,0 +1,238 @@
+/**
+ * One inspect session: the chosen devices' traffic redirected through this computer, forwarded
+ * on by the kernel, captured once, and everything put back at the end. In order, on start: a
+ * restore record on disk, the watchdog, the kernel settings, then the redirection; on stop the
+ * reverse. Only devices the person ticked; never the router or this computer.
+ *
+ * Capture: the forwarded copies (this computer's MAC, another host's address) are left out, so
+ * no byte counts twice; the frames a device or the router sent to this computer's MAC get the
+ * MAC they were meant for (the router's, the device's) back, so the capture reads as the one a
+ * sniffer between them would take. This computer's own traffic is left out too.
+ */
+import { readFileSync } from 'node:fs';
+import { ipv4Number, ipv4Text, macBytes, macText } from './arp-frame.ts';
+import { ArpRedirector, type OpenFrameLink, type RedirectorOptions } from './arp-redirector.ts';
+import { applySettings, forwardingSettings, restoreSettings, type SettingsFiles } from './forwarding.ts';
+import { InspectError, onSubnet, type HomeNetwork } from './home-network.ts';
+import { processAlive, readRecord, removeRecord, writeRecord, type Host } from './restore-record.ts';
+import type { Watchdog } from './restore-watchdog.ts';
+
+/** The most devices one session redirects (each costs two announcements per round). */
+export const MAX_INSPECTED = 64;
+/** Seconds after which a session whose devices sent traffic that was never forwarded is stopped. */
+export const FORWARDING_CHECK_S = 5;
+/** Frames from the devices that must have come in, unforwarded, before forwarding is called broken. */
+const FORWARDING_CHECK_FRAMES = 20;
+
+export interface InspectPlan {
+  net: HomeNetwork;
+  gateway: Host;
+  devices: Host[];
+  recordPath: string;
+}
+
+export interface InspectDeps {
+  openLink: OpenFrameLink;
+  startWatchdog: (recordPath: string) => Watchdog;
+  files?: SettingsFiles;
+  redirector?: RedirectorOptions;
+  /** Called once when forwarding is found broken (the session has stopped redirecting by then). */
+  onProblem?: (message: string) => void;
+}
+
+/** Frames counted by the capture filter's side of the session. */
+export interface InspectCounts {
+  /** Frames from the devices and the router that reached this computer because of the redirection. */
+  redirected: number;
+  /** Copies this computer forwarded on, left out of the capture. */
+  forwarded: number;
+}
+
+function checkPlan(plan: InspectPlan): void {
+  const { net, gateway, devices } = plan;
+  if (devices.length === 0) throw new InspectError('no devices chosen to inspect');
+  if (devices.length > MAX_INSPECTED)
+    throw new InspectError(`at most ${MAX_INSPECTED} devices can be inspected at once (${devices.length} chosen)`);
+  const seen = new Set<string>();
+  for (const d of devices) {
+    if (d.mac === net.self.mac || d.ip === net.self.ip)
+      throw new InspectError(`${d.ip} is this computer: it is never redirected`);
+    if (d.mac === gateway.mac || d.ip === gateway.ip)
+      throw new InspectError(`${d.ip} is the router: it is never inspected`);
+    if (!onSubnet(net, d.ip)) throw new InspectError(`${d.ip} is not on ${net.iface}'s network`);
+    if (seen.has(d.mac)) throw new InspectError(`${d.mac} is chosen twice`);
+    seen.add(d.mac);
+  }
+  if (!onSubnet(net, gateway.ip)) throw new InspectError(`the router ${gateway.ip} is not on ${net.iface}'s network`);
+}
+
+export class InspectSession {
+  readonly counts: InspectCounts = { redirected: 0, forwarded: 0 };
+  /** Problems met while putting things back (stop). */
+  restoreProblems: string[] = [];
+  private readonly redirector: ArpRedirector;
+  private readonly deviceByMac: Map<string, Host>;
+  private readonly deviceByIp: Map<string, Host>;
+  private readonly self: Host;
+  private readonly selfIp: number;
+  private checkTimer: NodeJS.Timeout | null = null;
+  private stopping: Promise<string[]> | null = null;
+  private readonly startedAt = Date.now();
+
+  private constructor(
+    readonly plan: InspectPlan,
+    private readonly deps: InspectDeps,
+    private readonly watchdog: Watchdog,
+    private readonly saved: ReturnType<typeof applySettings>,
+  ) {
+    this.self = plan.net.self;
+    this.selfIp = ipv4Number(plan.net.self.ip);
+    this.deviceByMac = new Map(plan.devices.map((d) => [d.mac, d]));
+    this.deviceByIp = new Map(plan.devices.map((d) => [d.ip, d]));
+    this.redirector = new ArpRedirector(plan.net.self, plan.gateway, plan.devices, deps.redirector);
+  }
+
+  /**
+   * Starts a session. Refuses while another Telltale's session is running on this computer; a
+   * record left by one that died is restored first.
+   */
+  static async start(plan: InspectPlan, deps: InspectDeps, recover: (path: string) => Promise<string | null>): Promise<InspectSession> {
+    checkPlan(plan);
+    const existing = readRecordOrNull(plan.recordPath);
+    if (existing !== null && existing.pid !== process.pid && processAlive(existing.pid))
+      throw new InspectError(
+        `another Telltale (process ${existing.pid}) is inspecting this network: stop it first`,
+      );
+    if (existing !== null) await recover(plan.recordPath);
+    const wanted = forwardingSettings(plan.net.iface);
+    const files = deps.files;
+    const read = files?.read ?? ((p: string) => readFileText(p));
+    let previous: { path: string; previous: string }[];
+    try {
+      previous = wanted.filter((s) => read(s.path) !== s.value).map((s) => ({ path: s.path, previous: read(s.path) }));
+    } catch (error) {
+      throw new InspectError(`cannot read the forwarding settings (${(error as Error).message.split('\n')[0]})`);
+    }
+    writeRecord(plan.recordPath, {
+      version: 1,
+      pid: process.pid,
+      iface: plan.net.iface,
+      selfMac: plan.net.self.mac,
+      gateway: plan.gateway,
+      devices: plan.devices,
+      settings: previous,
+      startedAt: Date.now(),
+    });
+    const watchdog = deps.startWatchdog(plan.recordPath);
+    let saved: ReturnType<typeof applySettings> = [];
+    try {
+      saved = applySettings(wanted, files);
+      const session = new InspectSession(plan, deps, watchdog, saved);
+      session.redirector.start(deps.openLink);
+      session.checkTimer = setInterval(() => session.checkForwarding(), 1000);
+      session.checkTimer.unref();
+      return session;
+    } catch (error) {
+      restoreSettings(saved, files);
+      removeRecord(plan.recordPath);
+      watchdog.disarm();
+      throw error instanceof InspectError ? error : new InspectError((error as Error).message);
+    }
+  }
+
+  /**
+   * The capture filter (BPF) of the session: frames sent by the devices, the router and this
+   * computer; `keepFrame` picks from those.
+   */
+  captureFilter(): string {
+    const macs = [...this.plan.devices.map((d) => d.mac), this.plan.gateway.mac, this.self.mac];
+    return macs.map((m) => `ether src ${m}`).join(' or ');
+  }
+
+  /**
+   * Whether the capture keeps `frame` (rewriting its destination MAC in place where the
+   * redirection changed it); counts redirected and forwarded frames.
+   */
+  keepFrame(frame: Uint8Array): boolean {
+    if (frame.length < 14) return false;
+    const src = macText(frame, 6);
+    const dst = macText(frame, 0);
+    const ipv4 = frame.length >= 34 && frame[12] === 0x08 && frame[13] === 0x00;
+    const srcIp = ipv4 ? ipNumberAt(frame, 26) : -1;
+    const dstIp = ipv4 ? ipNumberAt(frame, 30) : -1;
+    if (src === this.self.mac) {
+      // this computer's own frames (and its announcements) are not the home's; the copies it
+      // forwards are counted once, as they came in
+      if (ipv4 && srcIp !== this.selfIp) this.counts.forwarded++;
+      return false;
+    }
+    if (ipv4 && (dstIp === this.selfIp || srcIp === this.selfIp)) return false;
+    const fromDevice = this.deviceByMac.has(src);
+    if (!fromDevice && src !== this.plan.gateway.mac) return false;
+    if (dst !== this.self.mac) return fromDevice || isGroup(frame);
+    if (!ipv4) return false;
+    // it reached this computer because of the redirection: give it the MAC it was meant for
+    const meant = fromDevice ? (this.deviceByIp.get(ipv4Text(dstIp))?.mac ?? this.plan.gateway.mac) : this.deviceByIp.get(ipv4Text(dstIp))?.mac;
+    if (meant === undefined) return false;
+    frame.set(macBytes(meant), 0);
+    this.counts.redirected++;
+    return true;
+  }
+
+  /** Stops the session once the devices' traffic is seen coming in but never going on. */
+  private checkForwarding(): void {
+    if (this.stopping !== null || Date.now() - this.startedAt < FORWARDING_CHECK_S * 1000) return;
+    if (this.counts.redirected >= FORWARDING_CHECK_FRAMES && this.counts.forwarded === 0) {
+      void this.stop().then(() =>
+        this.deps.onProblem?.(
+          `this computer received ${this.counts.redirected} of the inspected devices' packets but passed none on ` +
+            '(a firewall that drops forwarded traffic? on Linux: sudo iptables -P FORWARD ACCEPT, or a rule for this ' +
+            'network): inspect mode stopped and gave the devices their router back, so they keep working',
+        ),
+      );
+    }
+  }
+
+  get active(): boolean {
+    return this.stopping === null;
+  }
+
+  /**
+   * Stops redirecting and puts everything back: the true ARP mappings, the kernel settings; then
+   * removes the record and disarms the watchdog. Safe to call more than once; resolves with the
+   * problems met.
+   */
+  stop(): Promise<string[]> {
+    this.stopping ??= (async () => {
+      if (this.checkTimer !== null) clearInterval(this.checkTimer);
+      const problems = await this.redirector.stop();
+      problems.push(...restoreSettings(this.saved, this.deps.files));
+      removeRecord(this.plan.recordPath);
+      this.watchdog.disarm();
+      this.restoreProblems = problems;
+      return problems;
+    })();
+    return this.stopping;
+  }
+}
+
+function readRecordOrNull(path: string): ReturnType<typeof readRecord> {
+  try {
+    return readRecord(path);
+  } catch {
+    return null;
+  }
+}
+
+function readFileText(path: string): string {
+  return readFileSync(path, 'utf8').trim();
+}
+
+function ipNumberAt(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+}
+
+/** Broadcast or multicast destination (the group bit of the first byte). */
+function isGroup(frame: Uint8Array): boolean {
+  return (frame[0] & 1) === 1;
+}

@@ -1,0 +1,165 @@
+/**
+ * `telltale inspect IFACE`: the devices on the interface's network (an ARP sweep and listening;
+ * nothing changed). With `--device` (repeated) and `--i-own-this-network`: inspect mode — the
+ * chosen devices' traffic redirected through this computer and passed on, captured to a pcap
+ * file for `telltale analyze`, for `--seconds` or until Ctrl-C; then everything is put back.
+ */
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InspectError } from '../capture/inspect/home-network.ts';
+import { discoverOn, InspectCaptureSource, inspectPlan, startInspect } from '../capture/inspect/inspect-capture.ts';
+import { recoverNetwork } from '../capture/inspect/restore-watchdog.ts';
+import { LiveCaptureUnavailable } from '../capture/live-capture.ts';
+import { LinkType } from '../capture/packet-source.ts';
+import { pcapFileHeader, pcapRecord } from '../capture/pcap-writer.ts';
+import { describeDiscovery } from '../devices/discovered-devices.ts';
+import { INSPECT_CONSENT } from '../shared/inspect-mode.ts';
+import { type CliIo, ExitCode, UsageError } from './cli-io.ts';
+import { formatTable } from './format-table.ts';
+
+export interface InspectArgs {
+  iface: string;
+  devices: string[];
+  consent: boolean;
+  seconds: number | null;
+  write: string | null;
+  json: string | null;
+  dataDir: string;
+  /** Stops the session (tests; Ctrl-C otherwise). */
+  signal?: AbortSignal;
+}
+
+/** The record that lets a later start put the network back: one per data folder. */
+export function inspectRecordPath(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  return join(dataDir, 'inspect-restore.json');
+}
+
+export async function runInspect(args: InspectArgs, io: CliIo): Promise<number> {
+  if (args.devices.length > 0 && !args.consent)
+    throw new UsageError(
+      `inspect mode changes your network while it runs:\n  - ${INSPECT_CONSENT.join('\n  - ')}\n` +
+        'Give --i-own-this-network to confirm you own or administer it',
+    );
+  if (args.devices.length === 0 && (args.write !== null || args.seconds !== null))
+    throw new UsageError('--write and --seconds need --device: without devices, inspect only lists them');
+  const recordPath = inspectRecordPath(args.dataDir);
+  try {
+    const recovered = await recoverNetwork(recordPath);
+    if (recovered !== null) io.stderr(`${recovered}\n`);
+    io.stderr(`Looking for devices on ${args.iface}…\n`);
+    const started = Date.now();
+    const { net, found } = await discoverOn(args.iface, { shouldStop: () => args.signal?.aborted === true });
+    const devices = describeDiscovery(found, net.gatewayIp);
+    if (found.noSweep !== null) io.stderr(`${found.noSweep}\n`);
+    if (args.devices.length === 0) {
+      io.stdout(
+        formatTable(
+          ['address', 'MAC', 'maker', 'name', 'role'].map((header) => ({ header })),
+          [
+            ...devices.map((d) => [d.ip, d.mac, d.vendor, d.name ?? '', d.role === 'router' ? 'router' : '']),
+            [net.self.ip, net.self.mac, '', '', 'this computer'],
+          ],
+        ) + '\n',
+      );
+      io.stdout(
+        `${devices.length} found on ${net.iface} (/${net.prefix}) in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+          'inspect some with --device ADDRESS … --i-own-this-network\n',
+      );
+      return ExitCode.OK;
+    }
+    return await inspectFor(args, io, inspectPlan(net, found, args.devices, recordPath));
+  } catch (error) {
+    if (error instanceof InspectError || error instanceof LiveCaptureUnavailable) {
+      io.stderr(`telltale: ${error.message}\n`);
+      return ExitCode.UNREADABLE;
+    }
+    if (error instanceof Error && /permitted|not permitted|capture/i.test(error.message)) {
+      io.stderr(`telltale: ${error.message}\n`);
+      return ExitCode.UNREADABLE;
+    }
+    throw error;
+  }
+}
+
+async function inspectFor(args: InspectArgs, io: CliIo, plan: ReturnType<typeof inspectPlan>): Promise<number> {
+  let problem: string | null = null;
+  const stop = new AbortController();
+  const session = await startInspect(plan, (message) => {
+    problem = message;
+    stop.abort();
+  });
+  const source = new InspectCaptureSource(session);
+  const out = args.write === null ? null : createWriteStream(args.write);
+  out?.write(pcapFileHeader(LinkType.ETHERNET));
+  const perDevice = new Map(plan.devices.map((d) => [d.mac, 0]));
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  args.signal?.addEventListener('abort', onSignal);
+  const timer = args.seconds === null ? null : setTimeout(onSignal, args.seconds * 1000);
+  stop.signal.addEventListener('abort', () => source.stop());
+  io.stderr(
+    `Inspecting ${plan.devices.map((d) => d.ip).join(', ')} through ${plan.net.iface}` +
+      `${args.seconds === null ? ' until Ctrl-C' : ` for ${args.seconds} s`}…\n`,
+  );
+  let packets = 0;
+  try {
+    for await (const batch of source.batches()) {
+      for (const p of batch) {
+        packets++;
+        const src = macOf(p.bytes, 6);
+        const dst = macOf(p.bytes, 0);
+        for (const mac of [src, dst]) if (perDevice.has(mac)) perDevice.set(mac, (perDevice.get(mac) ?? 0) + 1);
+        out?.write(pcapRecord(p));
+      }
+    }
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    source.stop();
+    const problems = await session.stop();
+    await new Promise<void>((resolve) => (out === null ? resolve() : out.end(resolve)));
+    for (const e of source.errors) io.stderr(`telltale: ${e.message}\n`);
+    io.stderr(
+      problems.length === 0
+        ? 'The devices and the router have their true addresses again; forwarding is as it was.\n'
+        : `Putting the network back met problems: ${problems.join('; ')}\n`,
+    );
+  }
+  const summary = {
+    interface: plan.net.iface,
+    packets,
+    redirected: session.counts.redirected,
+    forwardedCopiesLeftOut: session.counts.forwarded,
+    dropped: source.stats.dropped,
+    devices: plan.devices.map((d) => ({ ...d, packets: perDevice.get(d.mac) ?? 0 })),
+    problem,
+    restoreProblems: session.restoreProblems,
+  };
+  io.stdout(
+    formatTable(
+      [{ header: 'device' }, { header: 'MAC' }, { header: 'packets', align: 'right' }],
+      summary.devices.map((d) => [d.ip, d.mac, String(d.packets)]),
+    ) + '\n',
+  );
+  io.stdout(
+    `${packets} packets captured (${summary.forwardedCopiesLeftOut} forwarded copies left out, ${summary.dropped} dropped)` +
+      `${args.write === null ? '' : `; written to ${args.write} (telltale analyze ${args.write} --findings)`}\n`,
+  );
+  if (args.json !== null) {
+    writeFileSync(args.json, JSON.stringify(summary, null, 2));
+  }
+  if (problem !== null) {
+    io.stderr(`telltale: ${problem}\n`);
+    return ExitCode.UNREADABLE;
+  }
+  return source.errors.some((e) => e.fatal) ? ExitCode.UNREADABLE : ExitCode.OK;
+}
+
+function macOf(bytes: Uint8Array, at: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < 6; i++) parts.push((bytes[at + i] ?? 0).toString(16).padStart(2, '0'));
+  return parts.join(':');
+}
