@@ -138,10 +138,14 @@ export function makeHomeLan(tag: string, subnet: number, deviceCount = 2): HomeL
   const sw = `${tag}-sw`;
   const all = [router, laptop, ...devices];
   const remove = (): void => {
-    for (const ns of [sw, ...all.map((h) => h.ns)]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    for (const ns of [sw, ...all.map((h) => h.ns)])
+      spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
   };
   const exec = (ns: string, ...args: string[]): string =>
-    execFileSync('ip', ['netns', 'exec', ns, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('ip', ['netns', 'exec', ns, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   try {
     run('ip', 'netns', 'add', sw);
   } catch (e) {

@@ -7,7 +7,12 @@
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InspectError } from '../capture/inspect/home-network.ts';
-import { discoverOn, InspectCaptureSource, inspectPlan, startInspect } from '../capture/inspect/inspect-capture.ts';
+import {
+  discoverOn,
+  InspectCaptureSource,
+  inspectPlan,
+  startInspect,
+} from '../capture/inspect/inspect-capture.ts';
 import { recoverNetwork } from '../capture/inspect/restore-watchdog.ts';
 import { LiveCaptureUnavailable } from '../capture/live-capture.ts';
 import { LinkType } from '../capture/packet-source.ts';
@@ -82,7 +87,11 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<number> 
   }
 }
 
-async function inspectFor(args: InspectArgs, io: CliIo, plan: ReturnType<typeof inspectPlan>): Promise<number> {
+async function inspectFor(
+  args: InspectArgs,
+  io: CliIo,
+  plan: ReturnType<typeof inspectPlan>,
+): Promise<number> {
   let problem: string | null = null;
   const stop = new AbortController();
   const session = await startInspect(plan, (message) => {
@@ -110,7 +119,8 @@ async function inspectFor(args: InspectArgs, io: CliIo, plan: ReturnType<typeof 
         packets++;
         const src = macOf(p.bytes, 6);
         const dst = macOf(p.bytes, 0);
-        for (const mac of [src, dst]) if (perDevice.has(mac)) perDevice.set(mac, (perDevice.get(mac) ?? 0) + 1);
+        for (const mac of [src, dst])
+          if (perDevice.has(mac)) perDevice.set(mac, (perDevice.get(mac) ?? 0) + 1);
         out?.write(pcapRecord(p));
       }
     }

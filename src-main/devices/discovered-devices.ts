@@ -22,7 +22,14 @@ export function describeDiscovery(
   for (const [mac, name] of userNames) inventory.setUserName(mac, name);
   found.frames.forEach(({ frame, ts }, index) => {
     inventory.observe(
-      decodePacket({ ts, caplen: frame.length, origLen: frame.length, linkType: LinkType.ETHERNET, bytes: frame, index }),
+      decodePacket({
+        ts,
+        caplen: frame.length,
+        origLen: frame.length,
+        linkType: LinkType.ETHERNET,
+        bytes: frame,
+        index,
+      }),
     );
   });
   const out = found.hosts.map((h): DiscoveredDevice => {
@@ -38,5 +45,7 @@ export function describeDiscovery(
     };
   });
   const key = (ip: string): number => ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
-  return out.sort((a, b) => Number(b.role === 'router') - Number(a.role === 'router') || key(a.ip) - key(b.ip));
+  return out.sort(
+    (a, b) => Number(b.role === 'router') - Number(a.role === 'router') || key(a.ip) - key(b.ip),
+  );
 }

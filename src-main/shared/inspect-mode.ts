@@ -43,7 +43,7 @@ export const MAX_INSPECTED_DEVICES = 64;
 
 /** What inspect mode does, in the words the consent page and the command line show. */
 export const INSPECT_CONSENT = [
-  "Inspect mode makes this computer sit between the devices you choose and your router, so it sees their internet traffic: it tells them (and the router) that this computer is the other, and passes everything on.",
+  'Inspect mode makes this computer sit between the devices you choose and your router, so it sees their internet traffic: it tells them (and the router) that this computer is the other, and passes everything on.',
   'Your network may slow down a little while it runs, and some routers or security tools flag it as an attack (it uses the same trick, ARP spoofing).',
   'Only use it on a network you own or administer.',
   'Nothing leaves this computer: the packets are analysed here and passed on unchanged.',

@@ -52,7 +52,7 @@ export function applySettings(
       restoreSettings(saved, files);
       throw new InspectError(
         `cannot set ${s.path.replace('/proc/sys/', '').replaceAll('/', '.')} (${(error as Error).message.split('\n')[0]}): ` +
-          'inspect mode must forward the devices\' traffic, which needs root (run Telltale with sudo, or as a user with CAP_NET_ADMIN)',
+          "inspect mode must forward the devices' traffic, which needs root (run Telltale with sudo, or as a user with CAP_NET_ADMIN)",
       );
     }
   }

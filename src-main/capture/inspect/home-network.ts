@@ -66,7 +66,9 @@ export function homeNetwork(iface: string, facts: NetworkFacts = systemFacts()):
   if (v4 === undefined)
     throw new InspectError(`${iface} has no IPv4 address: connect it to the home network first`);
   if (v4.mac === '00:00:00:00:00:00')
-    throw new InspectError(`${iface} has no MAC address (a tunnel or loopback): choose the Wi-Fi or Ethernet interface`);
+    throw new InspectError(
+      `${iface} has no MAC address (a tunnel or loopback): choose the Wi-Fi or Ethernet interface`,
+    );
   const prefix = Number((v4.cidr ?? '').split('/')[1]);
   if (!Number.isInteger(prefix) || prefix < 0 || prefix > 32)
     throw new InspectError(`${iface}'s subnet mask ${v4.netmask} cannot be read`);
@@ -76,13 +78,18 @@ export function homeNetwork(iface: string, facts: NetworkFacts = systemFacts()):
   } catch {
     // no route table to read: no gateway known
   }
-  return { iface, self: { mac: v4.mac.toLowerCase(), ip: v4.address }, prefix, gatewayIp: defaultGateway(routes, iface) };
+  return {
+    iface,
+    self: { mac: v4.mac.toLowerCase(), ip: v4.address },
+    prefix,
+    gatewayIp: defaultGateway(routes, iface),
+  };
 }
 
 /** Whether `ip` is on `net`'s subnet. */
 export function onSubnet(net: Pick<HomeNetwork, 'self' | 'prefix'>, ip: string): boolean {
   const mask = net.prefix === 0 ? 0 : (0xffffffff << (32 - net.prefix)) >>> 0;
-  return ((ipv4Number(ip) & mask) >>> 0) === ((ipv4Number(net.self.ip) & mask) >>> 0);
+  return (ipv4Number(ip) & mask) >>> 0 === (ipv4Number(net.self.ip) & mask) >>> 0;
 }
 
 /**

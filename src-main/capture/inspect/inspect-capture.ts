@@ -37,10 +37,14 @@ export function inspectPlan(
   recordPath: string,
 ): InspectPlan {
   if (net.gatewayIp === null)
-    throw new InspectError(`${net.iface} has no default gateway: inspect mode redirects devices' traffic to the router, and there is none`);
+    throw new InspectError(
+      `${net.iface} has no default gateway: inspect mode redirects devices' traffic to the router, and there is none`,
+    );
   const gateway = found.hosts.find((h) => h.ip === net.gatewayIp);
   if (gateway === undefined)
-    throw new InspectError(`the router (${net.gatewayIp}) did not answer: try again, or check that ${net.iface} is on the home network`);
+    throw new InspectError(
+      `the router (${net.gatewayIp}) did not answer: try again, or check that ${net.iface} is on the home network`,
+    );
   const devices: Host[] = chosen.map((c) => {
     const key = c.trim().toLowerCase();
     const h = found.hosts.find((x) => x.mac === key || x.ip === key);
@@ -73,8 +77,13 @@ export class InspectCaptureSource extends LiveCaptureSource {
  * Starts inspecting as `plan` says; `onProblem` hears a problem found while it runs (forwarding
  * broken: the session has put everything back by then).
  */
-export function startInspect(plan: InspectPlan, onProblem?: (message: string) => void): Promise<InspectSession> {
-  return InspectSession.start(plan, { openLink: frameLinks(plan.net.iface), startWatchdog, onProblem }, (path) =>
-    recoverNetwork(path),
+export function startInspect(
+  plan: InspectPlan,
+  onProblem?: (message: string) => void,
+): Promise<InspectSession> {
+  return InspectSession.start(
+    plan,
+    { openLink: frameLinks(plan.net.iface), startWatchdog, onProblem },
+    (path) => recoverNetwork(path),
   );
 }

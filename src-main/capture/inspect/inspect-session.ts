@@ -52,7 +52,9 @@ function checkPlan(plan: InspectPlan): void {
   const { net, gateway, devices } = plan;
   if (devices.length === 0) throw new InspectError('no devices chosen to inspect');
   if (devices.length > MAX_INSPECTED)
-    throw new InspectError(`at most ${MAX_INSPECTED} devices can be inspected at once (${devices.length} chosen)`);
+    throw new InspectError(
+      `at most ${MAX_INSPECTED} devices can be inspected at once (${devices.length} chosen)`,
+    );
   const seen = new Set<string>();
   for (const d of devices) {
     if (d.mac === net.self.mac || d.ip === net.self.ip)
@@ -63,7 +65,8 @@ function checkPlan(plan: InspectPlan): void {
     if (seen.has(d.mac)) throw new InspectError(`${d.mac} is chosen twice`);
     seen.add(d.mac);
   }
-  if (!onSubnet(net, gateway.ip)) throw new InspectError(`the router ${gateway.ip} is not on ${net.iface}'s network`);
+  if (!onSubnet(net, gateway.ip))
+    throw new InspectError(`the router ${gateway.ip} is not on ${net.iface}'s network`);
 }
 
 export class InspectSession {
@@ -96,7 +99,11 @@ export class InspectSession {
    * Starts a session. Refuses while another Telltale's session is running on this computer; a
    * record left by one that died is restored first.
    */
-  static async start(plan: InspectPlan, deps: InspectDeps, recover: (path: string) => Promise<string | null>): Promise<InspectSession> {
+  static async start(
+    plan: InspectPlan,
+    deps: InspectDeps,
+    recover: (path: string) => Promise<string | null>,
+  ): Promise<InspectSession> {
     checkPlan(plan);
     const existing = readRecordOrNull(plan.recordPath);
     if (existing !== null && existing.pid !== process.pid && processAlive(existing.pid))
@@ -109,9 +116,13 @@ export class InspectSession {
     const read = files?.read ?? ((p: string) => readFileText(p));
     let previous: { path: string; previous: string }[];
     try {
-      previous = wanted.filter((s) => read(s.path) !== s.value).map((s) => ({ path: s.path, previous: read(s.path) }));
+      previous = wanted
+        .filter((s) => read(s.path) !== s.value)
+        .map((s) => ({ path: s.path, previous: read(s.path) }));
     } catch (error) {
-      throw new InspectError(`cannot read the forwarding settings (${(error as Error).message.split('\n')[0]})`);
+      throw new InspectError(
+        `cannot read the forwarding settings (${(error as Error).message.split('\n')[0]})`,
+      );
     }
     writeRecord(plan.recordPath, {
       version: 1,
@@ -172,7 +183,9 @@ export class InspectSession {
     if (dst !== this.self.mac) return fromDevice || isGroup(frame);
     if (!ipv4) return false;
     // it reached this computer because of the redirection: give it the MAC it was meant for
-    const meant = fromDevice ? (this.deviceByIp.get(ipv4Text(dstIp))?.mac ?? this.plan.gateway.mac) : this.deviceByIp.get(ipv4Text(dstIp))?.mac;
+    const meant = fromDevice
+      ? (this.deviceByIp.get(ipv4Text(dstIp))?.mac ?? this.plan.gateway.mac)
+      : this.deviceByIp.get(ipv4Text(dstIp))?.mac;
     if (meant === undefined) return false;
     frame.set(macBytes(meant), 0);
     this.counts.redirected++;

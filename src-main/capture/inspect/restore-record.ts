@@ -98,7 +98,10 @@ export const RESTORE_GAP_MS = 300;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends `frames` `RESTORE_ROUNDS` times, `RESTORE_GAP_MS` apart; returns the problems met. */
-export async function sendRounds(frames: readonly Uint8Array[], send: (frame: Uint8Array) => void): Promise<string[]> {
+export async function sendRounds(
+  frames: readonly Uint8Array[],
+  send: (frame: Uint8Array) => void,
+): Promise<string[]> {
   for (let round = 0; round < RESTORE_ROUNDS; round++) {
     if (round > 0) await sleep(RESTORE_GAP_MS);
     try {
