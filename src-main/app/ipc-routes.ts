@@ -175,6 +175,8 @@ export class SessionMemory {
       this.last = { channel, payload: payload as RequestOf<'capture.startLive'> };
     else if (channel === 'capture.startRouter')
       this.last = { channel, payload: payload as RequestOf<'capture.startRouter'> };
+    // inspect mode changes the network: a restarted engine asks the person again, never by itself
+    else if (channel === 'capture.startInspect') this.last = null;
     else if (channel === 'capture.stop' && this.last !== null && this.last.channel !== 'capture.openFiles')
       this.last = null;
   }

@@ -168,7 +168,12 @@ export function openFrameChannel(
     link = handle.open(iface, filter, 1024 * 1024, buffer);
   } catch (error) {
     const message = (error as Error).message;
-    throw new Error(/permitted|permission|denied|EPERM|EACCES/i.test(message) ? permissionAdvice() : message);
+    throw new Error(
+      /permitted|permission|denied|EPERM|EACCES/i.test(message) ? permissionAdvice() : message,
+      {
+        cause: error,
+      },
+    );
   }
   if (link !== 'ETHERNET') {
     handle.close();

@@ -92,22 +92,26 @@ async function inspectFor(
   io: CliIo,
   plan: ReturnType<typeof inspectPlan>,
 ): Promise<number> {
-  let problem: string | null = null;
+  const found: { problem: string | null } = { problem: null };
   const stop = new AbortController();
   const session = await startInspect(plan, (message) => {
-    problem = message;
+    found.problem = message;
     stop.abort();
   });
   const source = new InspectCaptureSource(session);
   const out = args.write === null ? null : createWriteStream(args.write);
   out?.write(pcapFileHeader(LinkType.ETHERNET));
   const perDevice = new Map(plan.devices.map((d) => [d.mac, 0]));
-  const onSignal = (): void => stop.abort();
+  const onSignal = (): void => {
+    stop.abort();
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   args.signal?.addEventListener('abort', onSignal);
   const timer = args.seconds === null ? null : setTimeout(onSignal, args.seconds * 1000);
-  stop.signal.addEventListener('abort', () => source.stop());
+  stop.signal.addEventListener('abort', () => {
+    source.stop();
+  });
   io.stderr(
     `Inspecting ${plan.devices.map((d) => d.ip).join(', ')} through ${plan.net.iface}` +
       `${args.seconds === null ? ' until Ctrl-C' : ` for ${args.seconds} s`}…\n`,
@@ -130,7 +134,7 @@ async function inspectFor(
     process.off('SIGTERM', onSignal);
     source.stop();
     const problems = await session.stop();
-    await new Promise<void>((resolve) => (out === null ? resolve() : out.end(resolve)));
+    if (out !== null) await new Promise<void>((resolve) => out.end(resolve));
     for (const e of source.errors) io.stderr(`telltale: ${e.message}\n`);
     io.stderr(
       problems.length === 0
@@ -145,7 +149,7 @@ async function inspectFor(
     forwardedCopiesLeftOut: session.counts.forwarded,
     dropped: source.stats.dropped,
     devices: plan.devices.map((d) => ({ ...d, packets: perDevice.get(d.mac) ?? 0 })),
-    problem,
+    problem: found.problem,
     restoreProblems: session.restoreProblems,
   };
   io.stdout(
@@ -161,8 +165,8 @@ async function inspectFor(
   if (args.json !== null) {
     writeFileSync(args.json, JSON.stringify(summary, null, 2));
   }
-  if (problem !== null) {
-    io.stderr(`telltale: ${problem}\n`);
+  if (found.problem !== null) {
+    io.stderr(`telltale: ${found.problem}\n`);
     return ExitCode.UNREADABLE;
   }
   return source.errors.some((e) => e.fatal) ? ExitCode.UNREADABLE : ExitCode.OK;

@@ -435,7 +435,8 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
       );
     }
     case 'inspect': {
-      if (positionals.length !== 1) throw new UsageError('inspect needs one interface, e.g. telltale inspect eth0');
+      if (positionals.length !== 1)
+        throw new UsageError('inspect needs one interface, e.g. telltale inspect eth0');
       const seconds = values.seconds === undefined ? null : Number(values.seconds);
       if (seconds !== null && (!Number.isFinite(seconds) || seconds <= 0 || seconds > 7 * 86400))
         throw new UsageError(`--seconds: "${values.seconds}" is not a number of seconds (up to a week)`);

@@ -12,7 +12,7 @@
  * the files again), and the snapshot is sent again when they are done.
  */
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { HomeAudit } from '../audit/audit-types.ts';
 import { analyzeCaptures } from '../audit/capture-analysis.ts';
@@ -23,6 +23,19 @@ import { startsLikeCapture } from '../capture/capture-format.ts';
 import { dumpcapInterfaces, listInterfaces, LiveCaptureSource } from '../capture/live-capture.ts';
 import { CommandCaptureSource, sshCaptureCommand, type CaptureCommand } from '../capture/stream-capture.ts';
 import { DUMPCAP_ADVICE, dumpcapCommand, findDumpcap } from '../capture/dumpcap.ts';
+import { InspectError } from '../capture/inspect/home-network.ts';
+import {
+  discoverOn,
+  InspectCaptureSource,
+  inspectPlan,
+  startInspect,
+} from '../capture/inspect/inspect-capture.ts';
+import type { Discovery } from '../capture/inspect/discovery.ts';
+import type { HomeNetwork } from '../capture/inspect/home-network.ts';
+import { recoverNetwork } from '../capture/inspect/restore-watchdog.ts';
+import { LiveCaptureUnavailable } from '../capture/live-capture.ts';
+import { describeDiscovery } from '../devices/discovered-devices.ts';
+import type { InspectDiscovery, InspectRequest } from '../shared/inspect-mode.ts';
 import type { PacketSource } from '../capture/packet-source.ts';
 import { normalizeMac } from '../devices/address-scope.ts';
 import type { DeviceRecord } from '../devices/device-record.ts';
@@ -71,6 +84,9 @@ import {
 } from './snapshot.ts';
 
 /** A request the engine refuses, with the code the UI sees. */
+/** How long a discovery's list may be used to start inspect mode. */
+const DISCOVERY_FRESH_MS = 30 * 60 * 1000;
+
 export class EngineError extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -139,13 +155,30 @@ export class Engine {
   /** Session starts and the close, one after another (see `exclusive`). */
   private switching: Promise<unknown> = Promise.resolve();
   private closing = false;
-  /** What was done at start-up that the person should know (a damaged data file moved aside). */
-  readonly notices: readonly string[];
+  /**
+   * What was done at start-up that the person should know (a damaged data file moved aside, an
+   * inspect session left by a Telltale that died undone).
+   */
+  readonly notices: string[];
+  /** The last discovery of inspect mode: what the person chose devices from. */
+  private discovery: { net: HomeNetwork; found: Discovery; at: number } | null = null;
+  /** Putting back what an inspect session left by a Telltale that died changed (at start-up). */
+  private readonly recovery: Promise<void>;
 
   constructor(private readonly options: EngineOptions) {
     this.settings = new SettingsStore(options.dataDir);
     this.overrides = new UserOverrides(options.dataDir);
     this.notices = [this.settings.notice, this.overrides.notice].filter((n): n is string => n !== null);
+    this.recovery = recoverNetwork(this.inspectRecordPath()).then(
+      (done) => {
+        if (done !== null) this.notices.push(done);
+      },
+      (error: unknown) => {
+        this.notices.push(
+          `an inspect session left by an earlier Telltale could not be undone: ${(error as Error).message}`,
+        );
+      },
+    );
     this.interval = options.snapshotIntervalMs ?? 1000;
     this.liveAuditInterval = options.liveAuditIntervalMs ?? 30_000;
     this.replayAuditInterval = options.replayAuditIntervalMs ?? 5000;
@@ -156,6 +189,8 @@ export class Engine {
       'capture.openSample': () => this.openSample(),
       'capture.startLive': (p) => this.startLive(p.interface, p.filter),
       'capture.startRouter': (p) => this.startCommand(sshCaptureCommand(p)),
+      'inspect.discover': (p) => this.discoverDevices(p.interface),
+      'capture.startInspect': (p) => this.startInspecting(p),
       'capture.pause': () => this.pause(),
       'capture.resume': () => this.resume(),
       'capture.stop': () => this.stop(),
@@ -326,6 +361,95 @@ export class Engine {
       probe.stop();
       throw error;
     }
+  }
+
+  private inspectRecordPath(): string {
+    mkdirSync(this.options.dataDir, { recursive: true });
+    return join(this.options.dataDir, 'inspect-restore.json');
+  }
+
+  /** Inspect mode's errors as the engine's: what cannot be done here, or not permitted. */
+  private async inspectStep<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (error instanceof InspectError || error instanceof LiveCaptureUnavailable)
+        throw new EngineError('unavailable', error.message);
+      if (error instanceof Error && /capturing here is not permitted/.test(error.message))
+        throw new EngineError('permission', error.message);
+      throw error;
+    }
+  }
+
+  /** The devices on `iface`'s network, for the person to choose from (changes nothing). */
+  private discoverDevices(iface: string): Promise<InspectDiscovery> {
+    return this.inspectStep(async () => {
+      this.refuseWhenClosing();
+      await this.recovery;
+      const started = Date.now();
+      const { net, found } = await discoverOn(iface, { shouldStop: () => this.closing });
+      this.discovery = { net, found, at: Date.now() };
+      const names = new Map<string, string>();
+      for (const [mac, o] of this.overrides.all()) if (o.name !== undefined) names.set(mac, o.name);
+      const mask = net.prefix === 0 ? 0 : (0xffffffff << (32 - net.prefix)) >>> 0;
+      const base = net.self.ip.split('.').reduce((n, p) => n * 256 + Number(p), 0) & mask;
+      return {
+        interface: iface,
+        self: net.self,
+        subnet: `${[base >>> 24, (base >>> 16) & 255, (base >>> 8) & 255, base & 255].join('.')}/${net.prefix}`,
+        gatewayIp: net.gatewayIp,
+        devices: describeDiscovery(found, net.gatewayIp, names),
+        noSweep: found.noSweep,
+        asked: found.asked,
+        seconds: (Date.now() - started) / 1000,
+      };
+    });
+  }
+
+  /**
+   * Inspect mode: the devices the person ticked (from the last discovery on that interface) are
+   * redirected through this computer and captured live; the session's end puts everything back.
+   */
+  private startInspecting(p: InspectRequest): Promise<SourceInfo> {
+    return this.exclusive(() =>
+      this.inspectStep(async () => {
+        this.refuseWhenClosing();
+        if (!p.consent) throw new EngineError('bad-request', "inspect mode needs the person's consent");
+        const d = this.discovery;
+        if (d === null || d.net.iface !== p.interface || Date.now() - d.at > DISCOVERY_FRESH_MS)
+          throw new EngineError(
+            'unavailable',
+            `look for devices on ${p.interface} first (the list is made fresh for each session)`,
+          );
+        await this.endSession();
+        const plan = inspectPlan(d.net, d.found, p.devices, this.inspectRecordPath());
+        const inspect = await startInspect(plan, (message) => {
+          const s = this.session;
+          if (s === null) return;
+          s.problems.push({ severity: 'error', message });
+          s.requestStop();
+          this.pushSnapshot(true);
+        });
+        const name = `${plan.devices.length} device${plan.devices.length === 1 ? '' : 's'} inspected through ${p.interface}`;
+        try {
+          const info = await this.startStreamSession(name, () => new InspectCaptureSource(inspect), true);
+          const s = this.session;
+          // the session's end (stop, error, a new session, the engine closing) puts the network back
+          if (s !== null) s.done = s.done.finally(() => this.endInspect(s, inspect));
+          return info;
+        } catch (error) {
+          await inspect.stop();
+          throw error;
+        }
+      }),
+    );
+  }
+
+  private async endInspect(s: Session, inspect: InspectCaptureSource['session']): Promise<void> {
+    const problems = await inspect.stop();
+    for (const message of problems)
+      s.problems.push({ severity: 'error', message: `putting the network back: ${message}` });
+    if (problems.length > 0 && this.session === s) this.pushSnapshot(true);
   }
 
   /**

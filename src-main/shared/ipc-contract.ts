@@ -12,6 +12,7 @@ import type {
   ObserverView,
 } from './audit-types.ts';
 import type { DeviceCategory } from './device-categories.ts';
+import type { InspectDiscovery, InspectRequest } from './inspect-mode.ts';
 import type { RouterSsh } from './router-capture.ts';
 
 export type {
@@ -42,6 +43,8 @@ export const REQUEST_CHANNELS = [
   'capture.openSample',
   'capture.startLive',
   'capture.startRouter',
+  'inspect.discover',
+  'capture.startInspect',
   'capture.pause',
   'capture.resume',
   'capture.stop',
@@ -376,6 +379,13 @@ export interface RequestMap {
   'capture.startLive': { request: { interface: string; filter?: string }; response: SourceInfo };
   /** Capture on the router over SSH (shared/router-capture.ts): its tcpdump's packets, streamed. */
   'capture.startRouter': { request: RouterSsh; response: SourceInfo };
+  /** The devices on an interface's network (an ARP sweep and listening; changes nothing). */
+  'inspect.discover': { request: { interface: string }; response: InspectDiscovery };
+  /**
+   * Inspect mode (shared/inspect-mode.ts): the chosen devices' traffic redirected through this
+   * computer and captured live, after the person's consent; put back when the session ends.
+   */
+  'capture.startInspect': { request: InspectRequest; response: SourceInfo };
   'capture.pause': { request: null; response: null };
   'capture.resume': { request: null; response: null };
   'capture.stop': { request: null; response: null };

@@ -9,6 +9,7 @@
  * file one the person chose, is the MAC in the session) is the receiver's to check.
  */
 import { fail, ok, type RequestChannel, type RequestOf, type Result, type Settings } from './ipc-contract.ts';
+import { MAX_INSPECTED_DEVICES } from './inspect-mode.ts';
 import { routerSshProblem } from './router-capture.ts';
 
 /** Most capture files one request may open. */
@@ -127,6 +128,28 @@ const CHECKERS: Checkers = {
     const problem = routerSshProblem(out);
     if (problem !== null) throw new PayloadError(`${c}: ${problem}`);
     return out;
+  },
+  'inspect.discover': (p) => {
+    const c = 'inspect.discover';
+    const o = object(c, p, ['interface']);
+    return { interface: text(c, 'interface', o.interface, 32) };
+  },
+  'capture.startInspect': (p) => {
+    const c = 'capture.startInspect';
+    const o = object(c, p, ['interface', 'devices', 'consent']);
+    if (o.consent !== true)
+      throw new PayloadError(`${c}: inspect mode needs the person's consent (consent: true)`);
+    if (!Array.isArray(o.devices) || o.devices.length === 0)
+      throw new PayloadError(`${c}: needs the MAC addresses of the devices to inspect`);
+    if (o.devices.length > MAX_INSPECTED_DEVICES)
+      throw new PayloadError(`${c}: at most ${MAX_INSPECTED_DEVICES} devices at once`);
+    const devices = (o.devices as unknown[]).map((v, i) => {
+      const mac = text(c, `devices[${i}]`, v, 17).toLowerCase();
+      if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac))
+        throw new PayloadError(`${c}: devices[${i}] is not a MAC address`);
+      return mac;
+    });
+    return { interface: text(c, 'interface', o.interface, 32), devices, consent: true };
   },
   'capture.pause': (p) => noPayload('capture.pause', p),
   'capture.resume': (p) => noPayload('capture.resume', p),

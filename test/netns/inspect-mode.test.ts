@@ -22,7 +22,7 @@ import { makeHomeLan, type HomeLan } from '../netns.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'src-main/cli/telltale.ts');
-const ECHO = join(ROOT, 'test/netns/udp-echo.mjs');
+const ECHO = join(ROOT, 'test/netns/udp-echo.ts');
 const ECHO_PORT = '7777';
 const RESTORE_WITHIN_MS = 3000;
 const MAX_LOSS = 0.01;
@@ -54,6 +54,8 @@ function probe(ns: string, rate: number, seconds: number): Promise<Probe> {
       'exec',
       ns,
       process.execPath,
+      '--import',
+      'tsx',
       ECHO,
       'probe',
       lan?.internetIp ?? '',
@@ -67,7 +69,7 @@ function probe(ns: string, rate: number, seconds: number): Promise<Probe> {
       try {
         done(JSON.parse(out) as Probe);
       } catch (error) {
-        fail(error as Error);
+        fail(new Error(`the probe printed no result: ${(error as Error).message}`));
       }
     });
   });
@@ -133,7 +135,11 @@ function exited(p: ChildProcess): Promise<{ code: number | null; out: string; er
   let err = '';
   p.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   p.stderr?.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((r) => p.on('close', (code) => r({ code, out, err })));
+  return new Promise((r) =>
+    p.on('close', (code) => {
+      r({ code, out, err });
+    }),
+  );
 }
 
 describe.skipIf(lan === null)('inspect mode in namespaces', () => {
@@ -144,9 +150,13 @@ describe.skipIf(lan === null)('inspect mode in namespaces', () => {
   beforeAll(async () => {
     if (lan === null) return;
     work = mkdtempSync(join(tmpdir(), 'telltale-inspect-'));
-    echo = spawn('ip', ['netns', 'exec', lan.router.ns, process.execPath, ECHO, 'serve', ECHO_PORT], {
-      stdio: 'ignore',
-    });
+    echo = spawn(
+      'ip',
+      ['netns', 'exec', lan.router.ns, process.execPath, '--import', 'tsx', ECHO, 'serve', ECHO_PORT],
+      {
+        stdio: 'ignore',
+      },
+    );
     await new Promise((r) => setTimeout(r, 300));
     // every host knows its neighbours, as in a home that has been running
     for (const d of lan.devices) await probe(d.ns, 10, 0.3);

@@ -50,9 +50,13 @@ export class ArpRedirector {
   /** Starts redirecting; throws when the interface cannot be opened. */
   start(open: OpenFrameLink): void {
     if (this.link !== null) return;
-    this.link = open('arp', (frame) => this.onArp(frame));
+    this.link = open('arp', (frame) => {
+      this.onArp(frame);
+    });
     this.round();
-    this.timer = setInterval(() => this.round(), this.intervalMs);
+    this.timer = setInterval(() => {
+      this.round();
+    }, this.intervalMs);
   }
 
   /** "The router is at this computer" to `d`, and "`d` is at this computer" to the router. */
@@ -107,7 +111,9 @@ export class ArpRedirector {
     if (link === null) return [];
     const problems = await sendRounds(
       restoreFrames({ selfMac: this.self.mac, gateway: this.gateway, devices: this.devices }),
-      (f) => link.send(f),
+      (f) => {
+        link.send(f);
+      },
     );
     link.close();
     return problems;

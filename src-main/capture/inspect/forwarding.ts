@@ -30,7 +30,9 @@ export interface SettingsFiles {
 
 const procFiles: SettingsFiles = {
   read: (path) => readFileSync(path, 'utf8').trim(),
-  write: (path, value) => writeFileSync(path, `${value}\n`),
+  write: (path, value) => {
+    writeFileSync(path, `${value}\n`);
+  },
 };
 
 /**

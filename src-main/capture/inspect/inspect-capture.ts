@@ -13,7 +13,10 @@ import type { OpenFrameLink } from './arp-redirector.ts';
 
 /** Opens raw-frame links on `iface` through libpcap. */
 export function frameLinks(iface: string): OpenFrameLink {
-  return (filter, onFrame) => openFrameChannel(iface, filter, (frame) => onFrame(frame));
+  return (filter, onFrame) =>
+    openFrameChannel(iface, filter, (frame) => {
+      onFrame(frame);
+    });
 }
 
 /** Finds the devices on `iface`'s network; changes nothing. */

@@ -11,14 +11,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { ipv4Number, ipv4Text, macBytes, macText } from './arp-frame.ts';
+import { MAX_INSPECTED_DEVICES } from '../../shared/inspect-mode.ts';
 import { ArpRedirector, type OpenFrameLink, type RedirectorOptions } from './arp-redirector.ts';
 import { applySettings, forwardingSettings, restoreSettings, type SettingsFiles } from './forwarding.ts';
 import { InspectError, onSubnet, type HomeNetwork } from './home-network.ts';
 import { processAlive, readRecord, removeRecord, writeRecord, type Host } from './restore-record.ts';
 import type { Watchdog } from './restore-watchdog.ts';
 
-/** The most devices one session redirects (each costs two announcements per round). */
-export const MAX_INSPECTED = 64;
 /** Seconds after which a session whose devices sent traffic that was never forwarded is stopped. */
 export const FORWARDING_CHECK_S = 5;
 /** Frames from the devices that must have come in, unforwarded, before forwarding is called broken. */
@@ -51,9 +50,9 @@ export interface InspectCounts {
 function checkPlan(plan: InspectPlan): void {
   const { net, gateway, devices } = plan;
   if (devices.length === 0) throw new InspectError('no devices chosen to inspect');
-  if (devices.length > MAX_INSPECTED)
+  if (devices.length > MAX_INSPECTED_DEVICES)
     throw new InspectError(
-      `at most ${MAX_INSPECTED} devices can be inspected at once (${devices.length} chosen)`,
+      `at most ${MAX_INSPECTED_DEVICES} devices can be inspected at once (${devices.length} chosen)`,
     );
   const seen = new Set<string>();
   for (const d of devices) {
@@ -113,7 +112,7 @@ export class InspectSession {
     if (existing !== null) await recover(plan.recordPath);
     const wanted = forwardingSettings(plan.net.iface);
     const files = deps.files;
-    const read = files?.read ?? ((p: string) => readFileText(p));
+    const read = (path: string): string => (files === undefined ? readFileText(path) : files.read(path));
     let previous: { path: string; previous: string }[];
     try {
       previous = wanted
@@ -140,7 +139,9 @@ export class InspectSession {
       saved = applySettings(wanted, files);
       const session = new InspectSession(plan, deps, watchdog, saved);
       session.redirector.start(deps.openLink);
-      session.checkTimer = setInterval(() => session.checkForwarding(), 1000);
+      session.checkTimer = setInterval(() => {
+        session.checkForwarding();
+      }, 1000);
       session.checkTimer.unref();
       return session;
     } catch (error) {

@@ -76,7 +76,14 @@ export async function recoverNetwork(recordPath: string, force = false): Promise
   } catch {
     // restore the settings at least
   }
-  const problems = await restoreNetwork(record, channel === null ? null : (f) => channel.send(f));
+  const problems = await restoreNetwork(
+    record,
+    channel === null
+      ? null
+      : (f) => {
+          channel.send(f);
+        },
+  );
   channel?.close();
   removeRecord(recordPath);
   const what = `inspect mode's redirection of ${record.devices.length} device(s) on ${record.iface}, left by a Telltale that stopped without undoing it, was undone`;
@@ -95,7 +102,9 @@ export async function runWatchdog(recordPath: string): Promise<void> {
   await new Promise<void>((resolve) => {
     process.stdin.on('end', resolve);
     process.stdin.on('close', resolve);
-    process.stdin.on('error', () => resolve());
+    process.stdin.on('error', () => {
+      resolve();
+    });
     for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, resolve);
   });
   const stamp = new Date().toISOString();

@@ -14,6 +14,8 @@ const VALID: Record<RequestChannel, unknown> = {
   'capture.openSample': null,
   'capture.startLive': { interface: 'eth0', filter: 'not port 22' },
   'capture.startRouter': { host: 'openwrt.lan', user: 'root', interface: 'br-lan', port: null },
+  'inspect.discover': { interface: 'wlan0' },
+  'capture.startInspect': { interface: 'wlan0', devices: ['aa:bb:cc:dd:ee:ff'], consent: true },
   'capture.pause': null,
   'capture.resume': null,
   'capture.stop': null,
@@ -75,6 +77,27 @@ describe('checkPayload', () => {
       ok: true,
       value: { paths: ['/a'], labels: null },
     });
+  });
+
+  it('starts inspect mode only with consent and plain MAC addresses', () => {
+    const base = { interface: 'wlan0', devices: ['AA:BB:CC:DD:EE:01'], consent: true };
+    expect(checkPayload('capture.startInspect', base)).toEqual({
+      ok: true,
+      value: { ...base, devices: ['aa:bb:cc:dd:ee:01'] },
+    });
+    for (const [bad, why] of [
+      [{ ...base, consent: false }, /consent/],
+      [{ ...base, consent: 'yes' }, /consent/],
+      [{ interface: 'wlan0', devices: ['aa:bb:cc:dd:ee:01'] }, /consent/],
+      [{ ...base, devices: [] }, /MAC addresses/],
+      [{ ...base, devices: ['192.168.1.20'] }, /not a MAC address/],
+      [{ ...base, devices: Array.from({ length: 65 }, () => 'aa:bb:cc:dd:ee:01') }, /at most 64/],
+      [{ ...base, extra: 1 }, /extra/],
+    ] as const)
+      expect(checkPayload('capture.startInspect', bad), JSON.stringify(bad)).toMatchObject({
+        ok: false,
+        error: { code: 'bad-request', message: expect.stringMatching(why) as unknown },
+      });
   });
 
   it('lets nothing but plain names through to the router capture (no ssh option, nothing for its shell)', () => {

@@ -1,6 +1,6 @@
 // UDP echo for network-namespace tests (plain Node, no dependencies):
-//   node udp-echo.mjs serve PORT            echoes every datagram back (runs until killed)
-//   node udp-echo.mjs probe HOST PORT RATE SECONDS
+//   node --import tsx udp-echo.ts serve PORT            echoes every datagram back (runs until killed)
+//   node --import tsx udp-echo.ts probe HOST PORT RATE SECONDS
 //       sends RATE datagrams a second for SECONDS, then waits 1 s for the last answers, and
 //       prints JSON: sent, answered, lost, rtt median / p95 / max (ms), and the longest run of
 //       consecutive unanswered datagrams in milliseconds (a loss window).
@@ -9,7 +9,9 @@ import { createSocket } from 'node:dgram';
 const [mode, ...args] = process.argv.slice(2);
 if (mode === 'serve') {
   const socket = createSocket('udp4');
-  socket.on('message', (msg, from) => socket.send(msg, from.port, from.address));
+  socket.on('message', (msg, from) => {
+    socket.send(msg, from.port, from.address);
+  });
   socket.bind(Number(args[0]), '0.0.0.0');
 } else if (mode === 'probe') {
   const [host, port, rate, seconds] = [args[0], Number(args[1]), Number(args[2]), Number(args[3])];
@@ -21,7 +23,7 @@ if (mode === 'serve') {
     const seq = msg.readUInt32BE(0);
     if (seq < total && rtt[seq] < 0) rtt[seq] = performance.now() - sentAt[seq];
   });
-  socket.bind(0, '0.0.0.0', async () => {
+  const run = async (): Promise<void> => {
     const start = performance.now();
     for (let seq = 0; seq < total; seq++) {
       const due = start + (seq * 1000) / rate;
@@ -41,7 +43,10 @@ if (mode === 'serve') {
       run = r < 0 ? run + 1 : 0;
       longest = Math.max(longest, run);
     }
-    const q = (f) => (answered.length === 0 ? null : Number(answered[Math.min(answered.length - 1, Math.floor(f * answered.length))].toFixed(3)));
+    const q = (f: number): number | null =>
+      answered.length === 0
+        ? null
+        : Number(answered[Math.min(answered.length - 1, Math.floor(f * answered.length))].toFixed(3));
     console.log(
       JSON.stringify({
         sent: total,
@@ -53,8 +58,11 @@ if (mode === 'serve') {
         longestLossMs: Math.round((longest * 1000) / rate),
       }),
     );
+  };
+  socket.bind(0, '0.0.0.0', () => {
+    void run();
   });
 } else {
-  console.error('usage: udp-echo.mjs serve PORT | probe HOST PORT RATE SECONDS');
+  console.error('usage: udp-echo.ts serve PORT | probe HOST PORT RATE SECONDS');
   process.exit(1);
 }
