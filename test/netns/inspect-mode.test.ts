@@ -18,6 +18,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCaptureFile } from '../../src-main/capture/capture-file.ts';
 import type { RawPacket } from '../../src-main/capture/packet-source.ts';
+import type { InspectDiscovery } from '../../src-main/shared/inspect-mode.ts';
 import { makeHomeLan, type HomeLan } from '../netns.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -300,4 +301,65 @@ describe.skipIf(lan === null)('inspect mode in namespaces', () => {
     await until(() => trueCaches(l) && settings().join() === before.join(), RESTORE_WITHIN_MS);
     expect(existsSync(join(work, 'inspect-restore.json'))).toBe(false);
   });
+
+  for (const end of ['stop', 'close'] as const) {
+    it(`in the engine: discovers, inspects the ticked devices live and puts everything back on ${end === 'stop' ? 'stop' : 'quit'}`, async () => {
+      const l = lan as HomeLan;
+      const child = spawn(
+        'ip',
+        [
+          'netns',
+          'exec',
+          l.laptop.ns,
+          process.execPath,
+          '--import',
+          'tsx',
+          join(ROOT, 'test/netns/engine-inspect-run.ts'),
+          join(work, `engine-${end}`),
+          join(ROOT, 'test/fixtures/models'),
+        ],
+        { stdio: ['pipe', 'pipe', 'inherit'] },
+      );
+      const steps: Record<string, unknown>[] = [];
+      let buffered = '';
+      child.stdout.on('data', (c: Buffer) => {
+        buffered += c.toString();
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines)
+          if (line.trim() !== '') steps.push(JSON.parse(line) as Record<string, unknown>);
+      });
+      const closed = new Promise((r) => child.on('close', r));
+      await until(() => steps.some((x) => x.step === 'started' || x.step === 'failed'), 30_000);
+      const discovered = steps.find((x) => x.step === 'discovered') as
+        { discovery: InspectDiscovery } | undefined;
+      expect(discovered?.discovery.devices.map((d) => [d.ip, d.role])).toEqual([
+        [l.router.ip, 'router'],
+        ...l.devices.map((d) => [d.ip, 'device']),
+      ]);
+      expect(discovered?.discovery).toMatchObject({
+        subnet: '10.232.0.0/24',
+        gatewayIp: l.router.ip,
+        noSweep: null,
+        asked: 253,
+      });
+      expect(steps.find((x) => x.step === 'started')).toMatchObject({ ok: true, value: { kind: 'live' } });
+      await until(() => poisoned(l), 10_000);
+      const probes = await Promise.all(l.devices.map((d) => probe(d.ns, 20, 3)));
+      child.stdin.end(`${end}\n`);
+      await closed;
+      const ended = steps.find((x) => x.step === 'ended') as {
+        devices: { mac: string; packets: number }[];
+        problems: { severity: string; message: string }[];
+      };
+      expect(ended.problems.filter((p) => p.severity === 'error')).toEqual([]);
+      for (const [i, d] of l.devices.entries()) {
+        const row = ended.devices.find((x) => x.mac === d.mac);
+        expect(row?.packets ?? 0).toBeGreaterThanOrEqual(probes[i].sent + probes[i].answered);
+      }
+      expect(ended.devices.some((x) => x.mac === l.laptop.mac)).toBe(false);
+      await until(() => trueCaches(l) && settings().join() === before.join(), RESTORE_WITHIN_MS);
+      expect(existsSync(join(work, `engine-${end}`, 'inspect-restore.json'))).toBe(false);
+    });
+  }
 });
