@@ -81,6 +81,11 @@ export const S = {
         command: 'ssh root@192.168.1.1 tcpdump -i br-lan -w - > home.pcap',
       },
       {
+        title: 'From this computer, for chosen devices.',
+        how: 'Capture ▸ Inspect devices on this network: this computer passes their traffic on to the router while it looks (Linux, with your consent).',
+        command: null,
+      },
+      {
         title: 'On a mirror port.',
         how: "A managed switch can copy the router port's traffic to the port this computer is on; then use Live capture on that interface.",
         command: null,
@@ -158,6 +163,26 @@ export const S = {
     routerPort: 'SSH port',
     routerHow:
       'Needs tcpdump on the router (OpenWrt: opkg install tcpdump) and a login with your SSH key (your own SSH config and keys are used; no password is asked for or stored). Telltale runs:',
+    inspectTitle: 'Inspect devices on this network',
+    inspectWhy:
+      'On Wi-Fi or a switched network this computer sees only its own traffic. Inspect mode lets it see the devices you choose: it sits between them and your router and passes everything on. First Telltale looks for the devices on the network — that only asks, it changes nothing.',
+    inspectLook: 'Look for devices',
+    inspectLooking: 'Asking each address on the network…',
+    inspectFound: (n: number, subnet: string, seconds: number) =>
+      `${n} found on ${subnet} in ${seconds.toFixed(0)} s. Tick the ones to inspect.`,
+    inspectNone:
+      'No other device answered. Check that this interface is on your home network, and look again.',
+    inspectDevice: 'Device',
+    inspectAddress: 'Address',
+    inspectMac: 'MAC',
+    inspectRouter: 'your router — never inspected',
+    inspectThis: 'this computer — never inspected',
+    inspectConsentTitle: 'Before you start',
+    inspectConsentTick: 'I own or administer this network, and I want the ticked devices inspected.',
+    inspectStart: (n: number) =>
+      n === 0 ? 'Tick devices to inspect' : `Start inspecting ${n} ${n === 1 ? 'device' : 'devices'}`,
+    inspectHow:
+      "Needs Linux and root (the computer must forward the devices' traffic). Stop, quitting and even a crash give every device its router back within seconds.",
     liveUnavailable: 'Live capture is not available',
     interface: 'Interface',
     filter: 'Capture filter (optional, tcpdump syntax)',

@@ -21,6 +21,7 @@ import type {
   Snapshot,
   TelltaleApi,
 } from '../../src-main/shared/ipc-contract.ts';
+import type { InspectDiscovery } from '../../src-main/shared/inspect-mode.ts';
 import type { RouterSsh } from '../../src-main/shared/router-capture.ts';
 import { S } from '../lib/strings.ts';
 import type { ConnectionState } from '../lib/ws-client.ts';
@@ -173,6 +174,19 @@ export class SessionState {
   /** Captures on the router over SSH (its tcpdump, streamed); false when it could not start. */
   async startRouter(r: RouterSsh): Promise<boolean> {
     const answer = await this.call(this.api?.request('capture.startRouter', r));
+    return answer !== null && (await this.showSession());
+  }
+
+  /** The devices on an interface's network, for inspect mode (changes nothing); null on failure. */
+  discover(iface: string): Promise<InspectDiscovery | null> {
+    return this.call(this.api?.request('inspect.discover', { interface: iface }));
+  }
+
+  /** Inspect mode for the ticked devices (MACs), after the person's consent; false when it could not start. */
+  async startInspect(iface: string, devices: string[]): Promise<boolean> {
+    const answer = await this.call(
+      this.api?.request('capture.startInspect', { interface: iface, devices, consent: true }),
+    );
     return answer !== null && (await this.showSession());
   }
 

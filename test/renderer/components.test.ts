@@ -8,6 +8,8 @@ import RateChart from '../../src-renderer/components/RateChart.svelte';
 import Timeline from '../../src-renderer/components/Timeline.svelte';
 import DeviceDetailPage from '../../src-renderer/pages/DeviceDetail.svelte';
 import Capture from '../../src-renderer/pages/Capture.svelte';
+import InspectPanel from '../../src-renderer/components/InspectPanel.svelte';
+import type { InspectDiscovery } from '../../src-main/shared/inspect-mode.ts';
 import Devices from '../../src-renderer/pages/Devices.svelte';
 import Home from '../../src-renderer/pages/Home.svelte';
 import type { DeviceDetail } from '../../src-main/shared/ipc-contract.ts';
@@ -488,5 +490,57 @@ describe('StatusBar', () => {
     const done = render(StatusBar, { session });
     expect(screen.queryByTestId('what-ifs-pending')).toBeNull();
     expect(done.container.querySelector('.state')?.textContent).toBe('Done');
+  });
+});
+
+describe('Inspect mode panel', () => {
+  it('lists what discovery found, never lets the router or this computer be ticked, and starts only after consent', async () => {
+    const discovery: InspectDiscovery = {
+      interface: 'wlan0',
+      self: { ip: '192.168.1.50', mac: 'aa:bb:cc:00:00:50' },
+      subnet: '192.168.1.0/24',
+      gatewayIp: '192.168.1.1',
+      devices: [
+        { mac: 'aa:bb:cc:00:00:01', ip: '192.168.1.1', vendor: 'AVM', name: null, role: 'router' },
+        {
+          mac: 'aa:bb:cc:00:00:20',
+          ip: '192.168.1.20',
+          vendor: 'Amazon Technologies Inc.',
+          name: 'Kitchen plug',
+          role: 'device',
+        },
+        { mac: 'aa:bb:cc:00:00:21', ip: '192.168.1.21', vendor: 'Ring LLC', name: null, role: 'device' },
+      ],
+      noSweep: null,
+      asked: 253,
+      seconds: 3.4,
+    };
+    const api = new FakeApi({
+      'inspect.discover': () => ({ ok: true, value: discovery }),
+      'capture.startInspect': () => ({ ok: false, error: { code: 'unavailable', message: 'not here' } }),
+    });
+    const session = new SessionState(api);
+    const wlan = { name: 'wlan0', description: null, addresses: ['192.168.1.50'], loopback: false, sees: '' };
+    render(InspectPanel, { session, interfaces: [wlan], chosen: 'wlan0' });
+    await fireEvent.click(screen.getByTestId('inspect-look'));
+    await tick();
+    await tick();
+    expect(api.calls.at(-1)).toEqual({ channel: 'inspect.discover', payload: { interface: 'wlan0' } });
+    expect(screen.getByText('2 found on 192.168.1.0/24 in 3 s. Tick the ones to inspect.')).toBeTruthy();
+    const boxes = screen
+      .getByTestId('inspect-devices')
+      .querySelectorAll<HTMLInputElement>('input[type=checkbox]');
+    expect([...boxes].map((b) => b.disabled)).toEqual([false, false, true, true]);
+    const start = screen.getByTestId('inspect-start') as HTMLButtonElement;
+    await fireEvent.click(screen.getByLabelText('Kitchen plug'));
+    expect(start.disabled).toBe(true); // no consent yet
+    await fireEvent.click(screen.getByTestId('inspect-consent-tick'));
+    expect(start.disabled).toBe(false);
+    expect(start.textContent).toBe('Start inspecting 1 device');
+    await fireEvent.click(start);
+    expect(api.calls.at(-1)).toEqual({
+      channel: 'capture.startInspect',
+      payload: { interface: 'wlan0', devices: ['aa:bb:cc:00:00:20'], consent: true },
+    });
   });
 });
