@@ -7,7 +7,8 @@
  * `open()`, so the buffer lives as long as the capture (a field of the source). As published it
  * gives no timestamps, no original length and no drop counts; our small patch
  * (src-main/capture/patches/cap+0.2.1.patch, applied at install by patch-package) adds libpcap's
- * own timestamp and the length on the wire to each packet and `stats()` (pcap_stats). With a
+ * own timestamp and the length on the wire to each packet, `stats()` (pcap_stats), and a "failed"
+ * event where published cap aborts the whole process (its interface went away). With a
  * build without it, packets are stamped with the wall clock when they reach JavaScript — which
  * bunches packets that arrive together (test/bench/live-timestamps.ts measures by how much) — and
  * only our own queue's drops are counted; `timestamps` says which. It needs root or the
@@ -47,6 +48,8 @@ interface CapHandle {
     event: 'packet',
     listener: (nbytes: number, truncated: boolean, ts?: number, wireLength?: number) => void,
   ): void;
+  /** The socket failed (its interface went away), with our patch only; nothing more arrives. */
+  on(event: 'failed', listener: (reason: string) => void): void;
   close(): void;
   send(buffer: Buffer, nBytes?: number): void;
   /** pcap_stats, with our patch only (null when the handle is closed). */
@@ -180,6 +183,10 @@ export function openFrameChannel(
     throw new Error(`${iface} is not an Ethernet or Wi-Fi interface (its link type is ${link})`);
   }
   let open = true;
+  handle.on('failed', () => {
+    // the interface went away: sending fails from now on, and says so
+    open = false;
+  });
   handle.on('packet', (nbytes, _truncated, ts) => {
     if (!open) return;
     const stamp = typeof ts === 'number' && ts > 0 ? ts : Date.now() / 1000;
@@ -187,7 +194,7 @@ export function openFrameChannel(
   });
   return {
     send(frame) {
-      if (!open) throw new Error('the frame channel is closed');
+      if (!open) throw new Error(`${iface} is closed or gone`);
       handle.send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength), frame.byteLength);
     },
     close() {
@@ -337,6 +344,11 @@ export class LiveCaptureSource implements PacketSource {
     const wallClock = this.options.clock === 'wall-clock';
     handle.on('packet', (nbytes, truncated, ts, wireLength) => {
       this.onPacket(nbytes, truncated, wallClock ? undefined : ts, wireLength);
+    });
+    handle.on('failed', (reason) => {
+      // what arrived is kept; the capture ends here
+      this.fail('io', `capture on ${this.name} stopped: the interface failed (${reason}); was it unplugged or turned off?`);
+      this.stop();
     });
     return true;
   }

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCaptureFile } from '../../src-main/capture/capture-file.ts';
 import type { RawPacket } from '../../src-main/capture/packet-source.ts';
 import type { InspectDiscovery } from '../../src-main/shared/inspect-mode.ts';
-import { makeHomeLan, type HomeLan } from '../netns.ts';
+import { makeHomeLan, makeVethPair, type HomeLan } from '../netns.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'src-main/cli/telltale.ts');
@@ -362,4 +362,42 @@ describe.skipIf(lan === null)('inspect mode in namespaces', () => {
       expect(existsSync(join(work, `engine-${end}`, 'inspect-restore.json'))).toBe(false);
     });
   }
+});
+
+describe.skipIf(lan === null)('an interface that goes away', () => {
+  it('ends the capture with a plain error and keeps the process alive (cap no longer aborts)', async () => {
+    const pair = makeVethPair(`tg${process.pid % 100000}`, 234);
+    if (typeof pair === 'string') throw new Error(pair);
+    try {
+      const child = spawn(
+        'ip',
+        [
+          'netns',
+          'exec',
+          pair.a.ns,
+          process.execPath,
+          '--import',
+          'tsx',
+          join(ROOT, 'test/netns/capture-until-gone.ts'),
+          pair.a.ifname,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const result = exited(child);
+      let out = '';
+      child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+      await until(() => out.includes('capturing'), 20_000);
+      spawnSync('ip', ['-n', pair.a.ns, 'link', 'del', pair.a.ifname]);
+      const { code, err } = await result;
+      expect(code, err).toBe(0);
+      const report = JSON.parse(out.split('\n')[1]) as { errors: string[]; send: string };
+      expect(report.errors).toHaveLength(1);
+      expect(report.errors[0]).toMatch(
+        /capture on \S+ stopped: the interface failed .*unplugged or turned off/,
+      );
+      expect(report.send).toMatch(/closed or gone/);
+    } finally {
+      pair.remove();
+    }
+  });
 });

@@ -42,7 +42,13 @@ if (mode === 'serve') {
     if (done) return;
     done = true;
     const seconds = (performance.now() - start) / 1000;
-    console.log(JSON.stringify({ bytes, seconds: Number(seconds.toFixed(3)), mbps: Number(((bytes * 8) / seconds / 1e6).toFixed(1)) }));
+    console.log(
+      JSON.stringify({
+        bytes,
+        seconds: Number(seconds.toFixed(3)),
+        mbps: Number(((bytes * 8) / seconds / 1e6).toFixed(1)),
+      }),
+    );
   });
   socket.on('error', (e) => {
     if (done) return;
