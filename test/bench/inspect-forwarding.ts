@@ -75,7 +75,9 @@ function runForwarder(spec: string): void {
   process.stdin.on('end', () => {
     void redirector.stop().then(() => {
       link.close();
-      process.stderr.write(`user-space forwarder: ${failed.forwarded} frames sent on, ${failed.frames} could not be (largest ${failed.largest} bytes)\n`);
+      process.stderr.write(
+        `user-space forwarder: ${failed.forwarded} frames sent on, ${failed.frames} could not be (largest ${failed.largest} bytes)\n`,
+      );
       process.exit(0);
     });
   });
@@ -93,13 +95,19 @@ function inNs(ns: string, args: string[]): ChildProcess {
 function output(p: ChildProcess): Promise<string> {
   let out = '';
   p.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  return new Promise((r) => p.on('close', () => r(out)));
+  return new Promise((r) =>
+    p.on('close', () => {
+      r(out);
+    }),
+  );
 }
 
 async function waitFor(p: ChildProcess, text: string, ms: number): Promise<void> {
   let seen = '';
   await new Promise<void>((resolveWait, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "${text}" within ${ms} ms`)), ms);
+    const timer = setTimeout(() => {
+      reject(new Error(`no "${text}" within ${ms} ms`));
+    }, ms);
     const check = (c: Buffer): void => {
       seen += c.toString();
       if (seen.includes(text)) {
@@ -112,12 +120,27 @@ async function waitFor(p: ChildProcess, text: string, ms: number): Promise<void>
   });
 }
 
-async function measure(lan: HomeLan, rate: number, seconds: number): Promise<{ probe: Probe; mbps: number; error: string | null }> {
+async function measure(
+  lan: HomeLan,
+  rate: number,
+  seconds: number,
+): Promise<{ probe: Probe; mbps: number; error: string | null }> {
   const device = lan.devices[0];
   const probe = JSON.parse(
-    await output(inNs(device.ns, ['test/netns/udp-echo.ts', 'probe', lan.internetIp, '7777', String(rate), String(seconds)])),
+    await output(
+      inNs(device.ns, [
+        'test/netns/udp-echo.ts',
+        'probe',
+        lan.internetIp,
+        '7777',
+        String(rate),
+        String(seconds),
+      ]),
+    ),
   ) as Probe;
-  const bulk = JSON.parse(await output(inNs(device.ns, ['test/netns/tcp-bulk.ts', 'fetch', lan.internetIp, '7778']))) as {
+  const bulk = JSON.parse(
+    await output(inNs(device.ns, ['test/netns/tcp-bulk.ts', 'fetch', lan.internetIp, '7778'])),
+  ) as {
     mbps?: number;
     error?: string;
   };
@@ -139,10 +162,32 @@ async function main(): Promise<void> {
   const wire = spawnSync('sh', ['-c', 'command -v ethtool']).status === 0;
   if (wire)
     for (const h of [lan.router, lan.laptop, ...lan.devices])
-      spawnSync('ip', ['netns', 'exec', h.ns, 'ethtool', '-K', h.ifname, 'tx', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off'], {
-        stdio: 'ignore',
-      });
-  else console.log('no ethtool (apt-get install ethtool): the user-space forwarder meets offloaded checksums and fails');
+      spawnSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          h.ns,
+          'ethtool',
+          '-K',
+          h.ifname,
+          'tx',
+          'off',
+          'tso',
+          'off',
+          'gso',
+          'off',
+          'gro',
+          'off',
+        ],
+        {
+          stdio: 'ignore',
+        },
+      );
+  else
+    console.log(
+      'no ethtool (apt-get install ethtool): the user-space forwarder meets offloaded checksums and fails',
+    );
   const work = mkdtempSync(join(tmpdir(), 'telltale-inspect-bench-'));
   const servers = [
     inNs(lan.router.ns, ['test/netns/udp-echo.ts', 'serve', '7777']),
@@ -186,14 +231,19 @@ async function main(): Promise<void> {
       `inspect mode's cost to a redirected device (${rate} UDP round trips/s for ${seconds} s; a ${values.megabytes} MB TCP download), ` +
         `namespaces on ${process.arch}:`,
     );
-    console.log('mode        lost    longest loss  RTT median  RTT p95   download     vs direct (download, RTT median)');
+    console.log(
+      'mode        lost    longest loss  RTT median  RTT p95   download     vs direct (download, RTT median)',
+    );
     for (const r of rows) {
-      const ratio = (a: number | null, b: number | null): string => (a === null || b === null || b === 0 ? '–' : `${(a / b).toFixed(2)}×`);
+      const ratio = (a: number | null, b: number | null): string =>
+        a === null || b === null || b === 0 ? '–' : `${(a / b).toFixed(2)}×`;
       console.log(
         `${r.mode.padEnd(11)} ${`${((100 * r.probe.lost) / r.probe.sent).toFixed(1)} %`.padStart(6)}  ${`${r.probe.longestLossMs} ms`.padStart(12)}  ` +
           `${`${r.probe.rttMedianMs ?? '–'} ms`.padStart(10)}  ${`${r.probe.rttP95Ms ?? '–'} ms`.padStart(8)}  ${`${r.mbps} Mb/s`.padStart(11)}  ` +
-          `${r === direct ? 'reference' : `${ratio(r.mbps, direct.mbps)}, ${ratio(r.probe.rttMedianMs, direct.probe.rttMedianMs)}`}` +
-          `${r.error === null ? '' : ` (download: ${r.error})`}`,
+          (r === direct
+            ? 'reference'
+            : `${ratio(r.mbps, direct.mbps)}, ${ratio(r.probe.rttMedianMs, direct.probe.rttMedianMs)}`) +
+          (r.error === null ? '' : ` (download: ${r.error})`),
       );
     }
   } finally {
