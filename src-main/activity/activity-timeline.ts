@@ -4,13 +4,9 @@
  */
 export type { ActivityTimeline, BusySpan, StateSegment } from '../shared/audit-types.ts';
 
-/** Byte count in SI units: "850 B", "12.3 kB", "1.6 MB", "2.1 GB". */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${Math.round(bytes)} B`;
-  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
-  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${(bytes / 1e9).toFixed(1)} GB`;
-}
+import { formatBytes } from '../shared/format-bytes.ts';
+
+export { formatBytes };
 
 /** A duration for people: "1 s", "45 s", "5 min", "2.5 h" (never below 1 s). */
 export function formatDuration(seconds: number): string {

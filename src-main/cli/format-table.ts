@@ -32,9 +32,4 @@ export function formatTimestamp(ts: number | null): string {
   return new Date(ts * 1000).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-export function formatBytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
-  return `${n} B`;
-}
+export { formatBytes } from '../shared/format-bytes.ts';

@@ -54,7 +54,7 @@ describe('formatting', () => {
       '999 B',
       '1.5 kB',
       '2.5 MB',
-      '3.00 GB',
+      '3.0 GB',
     ]);
     expect([formatPercent(0.944), formatPercent(null)]).toEqual(['94 %', '–']);
     expect([formatDuration(42), formatDuration(125), formatDuration(7260)]).toEqual([
