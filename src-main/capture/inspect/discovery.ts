@@ -4,7 +4,7 @@
  * listening for ARP, DHCP and mDNS — so devices that do not answer ARP but talk are found too.
  * Only asks; changes nothing. The frames heard are returned for the caller to read names from.
  */
-import { parseArpFrame, whoHas, ZERO_MAC } from './arp-frame.ts';
+import { ipv4Text, macText, parseArpFrame, whoHas, ZERO_MAC } from './arp-frame.ts';
 import { onSubnet, SWEEP_PACE_MS, sweepTargets, type HomeNetwork } from './home-network.ts';
 import type { OpenFrameLink } from './arp-redirector.ts';
 import type { Host } from './restore-record.ts';
@@ -25,6 +25,21 @@ export const DISCOVERY_FILTER = 'arp or (udp and (port 67 or port 68 or port 535
 /** The most frames kept for names (the rest are still read for ARP). */
 const MAX_FRAMES = 5000;
 
+/**
+ * The host a frame tells of: an ARP sender, or the sender of an IPv4 packet (DHCP, mDNS: a device
+ * that ignores ARP requests from strangers still announces itself).
+ */
+function hostOf(frame: Uint8Array): Host | null {
+  const arp = parseArpFrame(frame);
+  if (arp !== null) return { ip: arp.senderIp, mac: arp.senderMac };
+  if (frame.length < 34 || frame[12] !== 0x08 || frame[13] !== 0x00 || frame[14] >> 4 !== 4) return null;
+  if ((frame[6] & 1) === 1) return null; // a group address cannot send
+  return {
+    ip: ipv4Text(((frame[26] << 24) | (frame[27] << 16) | (frame[28] << 8) | frame[29]) >>> 0),
+    mac: macText(frame, 6),
+  };
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -40,10 +55,10 @@ export async function discover(
   const frames: Discovery['frames'] = [];
   const link = open(DISCOVERY_FILTER, (frame, ts) => {
     if (frames.length < MAX_FRAMES) frames.push({ frame, ts });
-    const m = parseArpFrame(frame);
-    if (m === null || m.senderMac === net.self.mac || m.senderMac === ZERO_MAC) return;
-    if (m.senderIp === '0.0.0.0' || !onSubnet(net, m.senderIp)) return; // probes, and strays
-    hosts.set(m.senderMac, { ip: m.senderIp, mac: m.senderMac });
+    const heard = hostOf(frame);
+    if (heard === null || heard.mac === net.self.mac || heard.mac === ZERO_MAC) return;
+    if (heard.ip === '0.0.0.0' || !onSubnet(net, heard.ip)) return; // probes, and strays
+    hosts.set(heard.mac, heard);
   });
   const targets = sweepTargets(net);
   let asked = 0;
