@@ -11,6 +11,7 @@ import {
   discoverOn,
   InspectCaptureSource,
   inspectPlan,
+  ipv6Notice,
   startInspect,
 } from '../capture/inspect/inspect-capture.ts';
 import { recoverNetwork } from '../capture/inspect/restore-watchdog.ts';
@@ -94,9 +95,14 @@ async function inspectFor(
 ): Promise<number> {
   const found: { problem: string | null } = { problem: null };
   const stop = new AbortController();
-  const session = await startInspect(plan, (message) => {
-    found.problem = message;
-    stop.abort();
+  const session = await startInspect(plan, {
+    onProblem: (message) => {
+      found.problem = message;
+      stop.abort();
+    },
+    onIpv6: (device, address) => {
+      io.stderr(`${ipv6Notice(device, address)}.\n`);
+    },
   });
   const source = new InspectCaptureSource(session);
   const out = args.write === null ? null : createWriteStream(args.write);

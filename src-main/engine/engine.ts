@@ -28,6 +28,7 @@ import {
   discoverOn,
   InspectCaptureSource,
   inspectPlan,
+  ipv6Notice,
   startInspect,
 } from '../capture/inspect/inspect-capture.ts';
 import type { Discovery } from '../capture/inspect/discovery.ts';
@@ -423,12 +424,18 @@ export class Engine {
           );
         await this.endSession();
         const plan = inspectPlan(d.net, d.found, p.devices, this.inspectRecordPath());
-        const inspect = await startInspect(plan, (message) => {
-          const s = this.session;
-          if (s === null) return;
-          s.problems.push({ severity: 'error', message });
-          s.requestStop();
-          this.pushSnapshot(true);
+        const inspect = await startInspect(plan, {
+          onProblem: (message) => {
+            const s = this.session;
+            if (s === null) return;
+            s.problems.push({ severity: 'error', message });
+            s.requestStop();
+            this.pushSnapshot(true);
+          },
+          onIpv6: (device, address) => {
+            this.session?.problems.push({ severity: 'warning', message: ipv6Notice(device, address) });
+            this.pushSnapshot(true);
+          },
         });
         const name = `${plan.devices.length} device${plan.devices.length === 1 ? '' : 's'} inspected through ${p.interface}`;
         try {

@@ -5,7 +5,7 @@
  */
 import { discover, type Discovery } from './discovery.ts';
 import { homeNetwork, InspectError, type HomeNetwork } from './home-network.ts';
-import { InspectSession, type InspectPlan } from './inspect-session.ts';
+import { InspectSession, type InspectDeps, type InspectPlan } from './inspect-session.ts';
 import { recoverNetwork, startWatchdog } from './restore-watchdog.ts';
 import { LiveCaptureSource, openFrameChannel, type LiveCaptureOptions } from '../live-capture.ts';
 import type { Host } from './restore-record.ts';
@@ -77,16 +77,24 @@ export class InspectCaptureSource extends LiveCaptureSource {
 }
 
 /**
- * Starts inspecting as `plan` says; `onProblem` hears a problem found while it runs (forwarding
- * broken: the session has put everything back by then).
+ * Starts inspecting as `plan` says; `hear` gets what is found while it runs: forwarding broken
+ * (the session has put everything back by then), a device using IPv6 (not redirected).
  */
 export function startInspect(
   plan: InspectPlan,
-  onProblem?: (message: string) => void,
+  hear: Pick<InspectDeps, 'onProblem' | 'onIpv6'> = {},
 ): Promise<InspectSession> {
   return InspectSession.start(
     plan,
-    { openLink: frameLinks(plan.net.iface), startWatchdog, onProblem },
+    { openLink: frameLinks(plan.net.iface), startWatchdog, ...hear },
     (path) => recoverNetwork(path),
+  );
+}
+
+/** What to tell the person when an inspected device uses IPv6 (inspect mode redirects IPv4 only). */
+export function ipv6Notice(device: Host, address: string): string {
+  return (
+    `${device.ip} also talks IPv6 (from ${address}): inspect mode redirects IPv4 only, so its IPv6 ` +
+    "traffic goes to the router unseen and this audit covers part of the device's traffic. Capturing on the router sees all of it"
   );
 }

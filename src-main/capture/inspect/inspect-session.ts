@@ -37,6 +37,11 @@ export interface InspectDeps {
   redirector?: RedirectorOptions;
   /** Called once when forwarding is found broken (the session has stopped redirecting by then). */
   onProblem?: (message: string) => void;
+  /**
+   * Called once per inspected device seen sending IPv6 from a routable address: redirection is by
+   * ARP, IPv4 only, so that device's IPv6 traffic goes to the router unseen.
+   */
+  onIpv6?: (device: Host, address: string) => void;
 }
 
 /** Frames counted by the capture filter's side of the session. */
@@ -70,6 +75,8 @@ function checkPlan(plan: InspectPlan): void {
 
 export class InspectSession {
   readonly counts: InspectCounts = { redirected: 0, forwarded: 0 };
+  /** Inspected devices seen using IPv6 beyond their own link (MAC → an address). */
+  readonly ipv6 = new Map<string, string>();
   /** Problems met while putting things back (stop). */
   restoreProblems: string[] = [];
   private readonly redirector: ArpRedirector;
@@ -180,6 +187,8 @@ export class InspectSession {
     }
     if (ipv4 && (dstIp === this.selfIp || srcIp === this.selfIp)) return false;
     const fromDevice = this.deviceByMac.has(src);
+    if (fromDevice && frame.length >= 54 && frame[12] === 0x86 && frame[13] === 0xdd)
+      this.noteIpv6(src, frame);
     if (!fromDevice && src !== this.plan.gateway.mac) return false;
     if (dst !== this.self.mac) return fromDevice || isGroup(frame);
     if (!ipv4) return false;
@@ -191,6 +200,20 @@ export class InspectSession {
     frame.set(macBytes(meant), 0);
     this.counts.redirected++;
     return true;
+  }
+
+  /** Notes an inspected device's IPv6 source address when it is routable (not link-local, not unspecified). */
+  private noteIpv6(mac: string, frame: Uint8Array): void {
+    if (this.ipv6.has(mac)) return;
+    const a = frame.subarray(22, 38);
+    const linkLocal = a[0] === 0xfe && (a[1] & 0xc0) === 0x80;
+    if (linkLocal || a.every((b) => b === 0) || a[0] === 0xff) return;
+    const groups: string[] = [];
+    for (let i = 0; i < 16; i += 2) groups.push(((a[i] << 8) | a[i + 1]).toString(16));
+    const address = groups.join(':').replace(/\b(?:0:){2,}/, ':');
+    this.ipv6.set(mac, address);
+    const device = this.deviceByMac.get(mac);
+    if (device !== undefined) this.deps.onIpv6?.(device, address);
   }
 
   /** Stops the session once the devices' traffic is seen coming in but never going on. */

@@ -215,6 +215,32 @@ describe('an inspect session', () => {
     await session.stop();
   });
 
+  it('says once per device when one uses IPv6 beyond its own link (redirection covers IPv4 only)', async () => {
+    const { plan, deps } = setup();
+    const heard: string[] = [];
+    deps.onIpv6 = (device, address) => heard.push(`${device.ip} ${address}`);
+    const session = await InspectSession.start(plan, deps, noRecovery);
+    const v6 = (mac: string, source: number[]): Uint8Array => {
+      const f = new Uint8Array(14 + 40 + 8);
+      f.set(macBytes('33:33:00:00:00:01'), 0);
+      f.set(macBytes(mac), 6);
+      f[12] = 0x86;
+      f[13] = 0xdd;
+      f[14] = 0x60;
+      f.set(source, 22);
+      return f;
+    };
+    const linkLocal = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20];
+    const global = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20];
+    expect(session.keepFrame(v6(PLUG.mac, linkLocal))).toBe(true);
+    expect(heard).toEqual([]);
+    session.keepFrame(v6(PLUG.mac, global));
+    session.keepFrame(v6(PLUG.mac, global));
+    session.keepFrame(v6(ROUTER.mac, global)); // the router is not inspected
+    expect(heard).toEqual(['192.168.1.20 2001:db8::20']);
+    await session.stop();
+  });
+
   it('stops and gives the devices their router back when this computer does not pass their traffic on', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
     const { plan, deps, values } = setup();
