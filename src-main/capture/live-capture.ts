@@ -186,6 +186,11 @@ export function openFrameChannel(
   handle.on('failed', () => {
     // the interface went away: sending fails from now on, and says so
     open = false;
+    try {
+      handle.close();
+    } catch {
+      // already closed
+    }
   });
   handle.on('packet', (nbytes, _truncated, ts) => {
     if (!open) return;

@@ -4,8 +4,7 @@
  * chosen devices' traffic redirected through this computer and passed on, captured to a pcap
  * file for `telltale analyze`, for `--seconds` or until Ctrl-C; then everything is put back.
  */
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, createWriteStream, openSync, writeFileSync } from 'node:fs';
 import { InspectError } from '../capture/inspect/home-network.ts';
 import {
   discoverOn,
@@ -14,6 +13,7 @@ import {
   ipv6Notice,
   startInspect,
 } from '../capture/inspect/inspect-capture.ts';
+import { inspectRecordPath } from '../capture/inspect/restore-record.ts';
 import { recoverNetwork } from '../capture/inspect/restore-watchdog.ts';
 import { LiveCaptureUnavailable } from '../capture/live-capture.ts';
 import { LinkType } from '../capture/packet-source.ts';
@@ -30,15 +30,8 @@ export interface InspectArgs {
   seconds: number | null;
   write: string | null;
   json: string | null;
-  dataDir: string;
   /** Stops the session (tests; Ctrl-C otherwise). */
   signal?: AbortSignal;
-}
-
-/** The record that lets a later start put the network back: one per data folder. */
-export function inspectRecordPath(dataDir: string): string {
-  mkdirSync(dataDir, { recursive: true });
-  return join(dataDir, 'inspect-restore.json');
 }
 
 export async function runInspect(args: InspectArgs, io: CliIo): Promise<number> {
@@ -49,7 +42,7 @@ export async function runInspect(args: InspectArgs, io: CliIo): Promise<number> 
     );
   if (args.devices.length === 0 && (args.write !== null || args.seconds !== null))
     throw new UsageError('--write and --seconds need --device: without devices, inspect only lists them');
-  const recordPath = inspectRecordPath(args.dataDir);
+  const recordPath = inspectRecordPath();
   try {
     const recovered = await recoverNetwork(recordPath);
     if (recovered !== null) io.stderr(`${recovered}\n`);
@@ -95,24 +88,45 @@ async function inspectFor(
 ): Promise<number> {
   const found: { problem: string | null } = { problem: null };
   const stop = new AbortController();
-  const session = await startInspect(plan, {
-    onProblem: (message) => {
-      found.problem = message;
-      stop.abort();
-    },
-    onIpv6: (device, address) => {
-      io.stderr(`${ipv6Notice(device, address)}.\n`);
-    },
-  });
+  // the output is opened before anything on the network changes: a path that cannot be written
+  // is said at once
+  let fd: number | null = null;
+  if (args.write !== null) {
+    try {
+      fd = openSync(args.write, 'w');
+    } catch (error) {
+      throw new UsageError(`--write ${args.write}: ${(error as Error).message}`);
+    }
+  }
+  let session: Awaited<ReturnType<typeof startInspect>>;
+  try {
+    session = await startInspect(plan, {
+      onProblem: (message) => {
+        found.problem = message;
+        stop.abort();
+      },
+      onIpv6: (device, address) => {
+        io.stderr(`${ipv6Notice(device, address)}.\n`);
+      },
+    });
+  } catch (error) {
+    if (fd !== null) closeSync(fd);
+    throw error;
+  }
   const source = new InspectCaptureSource(session);
-  const out = args.write === null ? null : createWriteStream(args.write);
+  const out = fd === null ? null : createWriteStream('', { fd });
+  out?.on('error', (error) => {
+    found.problem = `writing ${args.write}: ${error.message}`;
+    stop.abort();
+  });
   out?.write(pcapFileHeader(LinkType.ETHERNET));
   const perDevice = new Map(plan.devices.map((d) => [d.mac, 0]));
   const onSignal = (): void => {
     stop.abort();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // on: a second Ctrl-C while the network is put back must not cut that short
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   args.signal?.addEventListener('abort', onSignal);
   const timer = args.seconds === null ? null : setTimeout(onSignal, args.seconds * 1000);
   stop.signal.addEventListener('abort', () => {
@@ -136,10 +150,10 @@ async function inspectFor(
     }
   } finally {
     if (timer !== null) clearTimeout(timer);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     source.stop();
     const problems = await session.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     if (out !== null) await new Promise<void>((resolve) => out.end(resolve));
     for (const e of source.errors) io.stderr(`telltale: ${e.message}\n`);
     io.stderr(

@@ -22,7 +22,7 @@ import { NoChromiumError } from '../report/chromium.ts';
 import { runEval } from './eval-command.ts';
 import { runInspect } from './inspect-command.ts';
 import { parsePort, runServe } from './serve-command.ts';
-import { defaultDataDir, defaultDatasetsDir, defaultModelsDir, packageVersion } from '../store/folders.ts';
+import { defaultDatasetsDir, defaultModelsDir, packageVersion } from '../store/folders.ts';
 import { ManifestError, MODEL_VIEWS, type ModelView } from '../inference/model-manifest.ts';
 import { InferenceError } from '../inference/onnx-scorer.ts';
 
@@ -71,7 +71,7 @@ const USAGE = `Usage:
       the pcap stream a command writes, e.g. your router's own capture over SSH:
       --from-command 'ssh root@192.168.1.1 tcpdump -i br-lan -U -s 0 -w - not port 22'.
   telltale inspect <interface> [--device ADDRESS ... --i-own-this-network [--seconds N]
-                   [--write out.pcap] [--json out.json]] [--data DIR]
+                   [--write out.pcap] [--json out.json]]
       Without --device: the devices on the interface's network (an ARP sweep of the subnet,
       paced, none above /20, and what they announce), the router and this computer marked;
       nothing is changed. With --device (IP or MAC, repeated) and --i-own-this-network:
@@ -209,7 +209,7 @@ const COMMAND_OPTIONS = {
     'no-progress',
   ],
   eval: ['models', 'datasets', 'work', 'vpn-profile', 'no-progress'],
-  inspect: ['device', 'i-own-this-network', 'seconds', 'write', 'json', 'data'],
+  inspect: ['device', 'i-own-this-network', 'seconds', 'write', 'json'],
   serve: ['port', 'data', 'models', 'labels', 'allow', 'upload-quota', 'no-progress', 'from-command'],
 } as const;
 
@@ -448,7 +448,6 @@ async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
           seconds,
           write: values.write ?? null,
           json: values.json ?? null,
-          dataDir: values.data ?? defaultDataDir(),
         },
         io,
       );

@@ -59,6 +59,14 @@ if (parentPort !== undefined) {
   parentPort.once('message', (e) => {
     const port = e.ports[0];
     if (port === undefined) throw new Error('engine-entry: the first message must carry a MessagePort');
-    serveEngine(port, e.data as EngineStart);
+    const engine = serveEngine(port, e.data as EngineStart);
+    // the app ends the engine with SIGTERM when it quits: close it first, so that a capture
+    // ends cleanly and inspect mode puts the network back itself (its watchdog is the fallback)
+    process.once('SIGTERM', () => {
+      engine.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
   });
 }

@@ -12,7 +12,7 @@
  * the files again), and the snapshot is sent again when they are done.
  */
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { HomeAudit } from '../audit/audit-types.ts';
 import { analyzeCaptures } from '../audit/capture-analysis.ts';
@@ -33,6 +33,7 @@ import {
 } from '../capture/inspect/inspect-capture.ts';
 import type { Discovery } from '../capture/inspect/discovery.ts';
 import type { HomeNetwork } from '../capture/inspect/home-network.ts';
+import { inspectRecordPath } from '../capture/inspect/restore-record.ts';
 import { recoverNetwork } from '../capture/inspect/restore-watchdog.ts';
 import { LiveCaptureUnavailable } from '../capture/live-capture.ts';
 import { describeDiscovery } from '../devices/discovered-devices.ts';
@@ -86,7 +87,7 @@ import {
 
 /** A request the engine refuses, with the code the UI sees. */
 /** How long a discovery's list may be used to start inspect mode. */
-const DISCOVERY_FRESH_MS = 30 * 60 * 1000;
+const DISCOVERY_FRESH_MS = 10 * 60 * 1000;
 
 export class EngineError extends Error {
   constructor(
@@ -170,7 +171,7 @@ export class Engine {
     this.settings = new SettingsStore(options.dataDir);
     this.overrides = new UserOverrides(options.dataDir);
     this.notices = [this.settings.notice, this.overrides.notice].filter((n): n is string => n !== null);
-    this.recovery = recoverNetwork(this.inspectRecordPath()).then(
+    this.recovery = recoverNetwork(inspectRecordPath()).then(
       (done) => {
         if (done !== null) this.notices.push(done);
       },
@@ -364,11 +365,6 @@ export class Engine {
     }
   }
 
-  private inspectRecordPath(): string {
-    mkdirSync(this.options.dataDir, { recursive: true });
-    return join(this.options.dataDir, 'inspect-restore.json');
-  }
-
   /** Inspect mode's errors as the engine's: what cannot be done here, or not permitted. */
   private async inspectStep<T>(step: () => Promise<T>): Promise<T> {
     try {
@@ -423,17 +419,21 @@ export class Engine {
             `look for devices on ${p.interface} first (the list is made fresh for each session)`,
           );
         await this.endSession();
-        const plan = inspectPlan(d.net, d.found, p.devices, this.inspectRecordPath());
+        const plan = inspectPlan(d.net, d.found, p.devices, inspectRecordPath());
+        // what the session hears goes to the session it began with, never to a later one
+        const owner: { session: Session | null } = { session: null };
         const inspect = await startInspect(plan, {
           onProblem: (message) => {
-            const s = this.session;
-            if (s === null) return;
+            const s = owner.session;
+            if (s === null || this.session !== s) return;
             s.problems.push({ severity: 'error', message });
             s.requestStop();
             this.pushSnapshot(true);
           },
           onIpv6: (device, address) => {
-            this.session?.problems.push({ severity: 'warning', message: ipv6Notice(device, address) });
+            const s = owner.session;
+            if (s === null || this.session !== s) return;
+            s.problems.push({ severity: 'warning', message: ipv6Notice(device, address) });
             this.pushSnapshot(true);
           },
         });
@@ -441,6 +441,7 @@ export class Engine {
         try {
           const info = await this.startStreamSession(name, () => new InspectCaptureSource(inspect), true);
           const s = this.session;
+          owner.session = s;
           // the session's end (stop, error, a new session, the engine closing) puts the network back
           if (s !== null) s.done = s.done.finally(() => this.endInspect(s, inspect));
           return info;

@@ -12,7 +12,7 @@
  * start of Telltale puts the network back.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,9 +84,19 @@ function cachedMac(ns: string, ip: string): string {
 
 function settings(): string[] {
   if (lan === null) return [];
-  return ['ip_forward', 'conf/all/send_redirects', 'conf/eth0/send_redirects'].map((p) =>
-    lan.exec(lan.laptop.ns, 'cat', `/proc/sys/net/ipv4/${p}`).trim(),
-  );
+  return [
+    'ip_forward',
+    'conf/all/send_redirects',
+    'conf/eth0/send_redirects',
+    'conf/all/accept_redirects',
+    'conf/default/forwarding',
+    'conf/eth0/forwarding',
+  ].map((p) => lan.exec(lan.laptop.ns, 'cat', `/proc/sys/net/ipv4/${p}`).trim());
+}
+
+/** Inspect mode's record (and lock) for the laptop's network namespace. */
+function laptopRecord(): string {
+  return `/run/telltale/inspect-${statSync(`/run/netns/${lan?.laptop.ns ?? ''}`).ino}.json`;
 }
 
 function poisoned(l: HomeLan): boolean {
@@ -115,15 +125,7 @@ async function until(pred: () => boolean, ms: number): Promise<number> {
 function inspect(work: string, devices: string[], extra: string[] = []): ChildProcess {
   return spawn(
     'ip',
-    cliArgs(
-      'inspect',
-      'eth0',
-      '--data',
-      work,
-      ...devices.flatMap((d) => ['--device', d]),
-      '--i-own-this-network',
-      ...extra,
-    ),
+    cliArgs('inspect', 'eth0', ...devices.flatMap((d) => ['--device', d]), '--i-own-this-network', ...extra),
     {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -161,6 +163,8 @@ describe.skipIf(lan === null)('inspect mode in namespaces', () => {
     await new Promise((r) => setTimeout(r, 300));
     // every host knows its neighbours, as in a home that has been running
     for (const d of lan.devices) await probe(d.ns, 10, 0.3);
+    // a host that refuses ICMP redirects: turning forwarding on and off must not change that
+    lan.exec(lan.laptop.ns, 'sysctl', '-q', '-w', 'net.ipv4.conf.all.accept_redirects=0');
     before = settings();
   });
 
@@ -172,7 +176,7 @@ describe.skipIf(lan === null)('inspect mode in namespaces', () => {
 
   it('lists the router and both devices, never this computer, and changes nothing', () => {
     const l = lan as HomeLan;
-    const out = execFileSync('ip', cliArgs('inspect', 'eth0', '--data', work), {
+    const out = execFileSync('ip', cliArgs('inspect', 'eth0'), {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -186,26 +190,14 @@ describe.skipIf(lan === null)('inspect mode in namespaces', () => {
 
   it('refuses to redirect without consent, and never the router', () => {
     const l = lan as HomeLan;
-    const noConsent = spawnSync(
-      'ip',
-      cliArgs('inspect', 'eth0', '--data', work, '--device', l.devices[0].ip),
-      { encoding: 'utf8' },
-    );
+    const noConsent = spawnSync('ip', cliArgs('inspect', 'eth0', '--device', l.devices[0].ip), {
+      encoding: 'utf8',
+    });
     expect(noConsent.status).toBe(1);
     expect(noConsent.stderr).toContain('--i-own-this-network');
     const router = spawnSync(
       'ip',
-      cliArgs(
-        'inspect',
-        'eth0',
-        '--data',
-        work,
-        '--device',
-        l.router.ip,
-        '--i-own-this-network',
-        '--seconds',
-        '1',
-      ),
+      cliArgs('inspect', 'eth0', '--device', l.router.ip, '--i-own-this-network', '--seconds', '1'),
       { encoding: 'utf8' },
     );
     expect(router.status).toBe(2);
@@ -234,7 +226,7 @@ describe.skipIf(lan === null)('inspect mode in namespaces', () => {
     const stoppedAt = Date.now();
     await until(() => trueCaches(l), RESTORE_WITHIN_MS - (Date.now() - stoppedAt));
     expect(settings()).toEqual(before);
-    expect(existsSync(join(work, 'inspect-restore.json'))).toBe(false);
+    expect(existsSync(laptopRecord())).toBe(false);
     // each probe datagram once, as a sniffer between device and router would see it
     const packets: RawPacket[] = [];
     await readCaptureFile(pcap, (batch) => {
@@ -277,7 +269,7 @@ describe.skipIf(lan === null)('inspect mode in namespaces', () => {
       await result;
       const took = await until(() => trueCaches(l) && settings().join() === before.join(), RESTORE_WITHIN_MS);
       console.log(`kill -9 of ${kill}: the network was back in ${took} ms`);
-      await until(() => !existsSync(join(work, 'inspect-restore.json')), 2000);
+      await until(() => !existsSync(laptopRecord()), 2000);
     });
   }
 
@@ -286,20 +278,22 @@ describe.skipIf(lan === null)('inspect mode in namespaces', () => {
     const run = inspect(work, [l.devices[1].ip]);
     const result = exited(run);
     await until(() => poisoned(l), 10_000);
-    const watchdogs = execFileSync('pgrep', ['-f', `restore-watchdog-main.*${work}`], { encoding: 'utf8' })
+    const watchdogs = execFileSync('pgrep', ['-f', `restore-watchdog-main.*${laptopRecord()}`], {
+      encoding: 'utf8',
+    })
       .trim()
       .split('\n');
     for (const w of watchdogs) process.kill(Number(w), 'SIGKILL');
     process.kill(-(run.pid as number), 'SIGKILL');
     await result;
     await new Promise((r) => setTimeout(r, 1000));
-    expect(existsSync(join(work, 'inspect-restore.json'))).toBe(true);
+    expect(existsSync(laptopRecord())).toBe(true);
     expect(settings()[0]).toBe('1');
-    const next = spawnSync('ip', cliArgs('inspect', 'eth0', '--data', work), { encoding: 'utf8' });
+    const next = spawnSync('ip', cliArgs('inspect', 'eth0'), { encoding: 'utf8' });
     expect(next.status).toBe(0);
     expect(next.stderr).toContain('was undone');
     await until(() => trueCaches(l) && settings().join() === before.join(), RESTORE_WITHIN_MS);
-    expect(existsSync(join(work, 'inspect-restore.json'))).toBe(false);
+    expect(existsSync(laptopRecord())).toBe(false);
   });
 
   for (const end of ['stop', 'close'] as const) {
@@ -359,7 +353,7 @@ describe.skipIf(lan === null)('inspect mode in namespaces', () => {
       }
       expect(ended.devices.some((x) => x.mac === l.laptop.mac)).toBe(false);
       await until(() => trueCaches(l) && settings().join() === before.join(), RESTORE_WITHIN_MS);
-      expect(existsSync(join(work, `engine-${end}`, 'inspect-restore.json'))).toBe(false);
+      expect(existsSync(laptopRecord())).toBe(false);
     });
   }
 });

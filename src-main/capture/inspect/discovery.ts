@@ -5,7 +5,7 @@
  * Only asks; changes nothing. The frames heard are returned for the caller to read names from.
  */
 import { ipv4Text, macText, parseArpFrame, whoHas, ZERO_MAC } from './arp-frame.ts';
-import { onSubnet, SWEEP_PACE_MS, sweepTargets, type HomeNetwork } from './home-network.ts';
+import { InspectError, onSubnet, SWEEP_PACE_MS, sweepTargets, type HomeNetwork } from './home-network.ts';
 import type { OpenFrameLink } from './arp-redirector.ts';
 import type { Host } from './restore-record.ts';
 
@@ -82,4 +82,52 @@ export async function discover(
     noSweep: typeof targets === 'string' ? targets : null,
     asked,
   };
+}
+
+/**
+ * Asks each of `hosts` again, just before a session starts, and throws an InspectError when an
+ * address now answers from another MAC (a lease handed on since the list was made: redirecting
+ * it would catch a device nobody chose) or the router does not answer. A device that does not
+ * answer is left in (it may be asleep, or ignore ARP).
+ */
+export async function confirmHosts(
+  net: HomeNetwork,
+  gateway: Host,
+  hosts: readonly Host[],
+  open: (filter: string, onFrame: (frame: Uint8Array, ts: number) => void) => ReturnType<OpenFrameLink>,
+  waitMs = 1500,
+): Promise<void> {
+  const answers = new Map<string, Set<string>>();
+  const link = open('arp', (frame) => {
+    const m = parseArpFrame(frame);
+    if (m === null || m.senderMac === net.self.mac) return;
+    const macs = answers.get(m.senderIp) ?? new Set<string>();
+    macs.add(m.senderMac);
+    answers.set(m.senderIp, macs);
+  });
+  const all = [gateway, ...hosts];
+  try {
+    for (const h of all) {
+      link.send(whoHas(h.ip, net.self));
+      await sleep(SWEEP_PACE_MS);
+    }
+    const until = Date.now() + waitMs;
+    while (Date.now() < until && !all.every((h) => answers.has(h.ip))) await sleep(50);
+  } finally {
+    link.close();
+  }
+  for (const h of all) {
+    const macs = answers.get(h.ip);
+    if (macs === undefined) {
+      if (h === gateway)
+        throw new InspectError(
+          `the router (${h.ip}) does not answer now: check that ${net.iface} is still on the home network`,
+        );
+      continue;
+    }
+    if (!macs.has(h.mac))
+      throw new InspectError(
+        `${h.ip} now answers from ${[...macs].join(', ')}, not ${h.mac} as when the devices were listed: look for devices again`,
+      );
+  }
 }

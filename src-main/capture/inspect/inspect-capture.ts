@@ -3,7 +3,7 @@
  * interface, a session for the devices the person chose, and the live capture of what the
  * session redirects, which ends the session when it stops.
  */
-import { discover, type Discovery } from './discovery.ts';
+import { confirmHosts, discover, type Discovery } from './discovery.ts';
 import { homeNetwork, InspectError, type HomeNetwork } from './home-network.ts';
 import { InspectSession, type InspectDeps, type InspectPlan } from './inspect-session.ts';
 import { recoverNetwork, startWatchdog } from './restore-watchdog.ts';
@@ -72,22 +72,27 @@ export class InspectCaptureSource extends LiveCaptureSource {
 
   override stop(): void {
     super.stop();
-    void this.session.stop();
+    // its problems are the session's restoreProblems
+    this.session.stop().catch(() => undefined);
   }
 }
 
 /**
- * Starts inspecting as `plan` says; `hear` gets what is found while it runs: forwarding broken
- * (the session has put everything back by then), a device using IPv6 (not redirected).
+ * Starts inspecting as `plan` says, after asking the chosen devices and the router again (an
+ * address handed to another device since the list was made is refused); `hear` gets what is
+ * found while it runs: forwarding broken (the session has put everything back by then), a device
+ * using IPv6 (not redirected).
  */
-export function startInspect(
+export async function startInspect(
   plan: InspectPlan,
   hear: Pick<InspectDeps, 'onProblem' | 'onIpv6'> = {},
 ): Promise<InspectSession> {
-  return InspectSession.start(
-    plan,
-    { openLink: frameLinks(plan.net.iface), startWatchdog, ...hear },
-    (path) => recoverNetwork(path),
+  const iface = plan.net.iface;
+  await confirmHosts(plan.net, plan.gateway, plan.devices, (filter, onFrame) =>
+    openFrameChannel(iface, filter, onFrame),
+  );
+  return InspectSession.start(plan, { openLink: frameLinks(iface), startWatchdog, ...hear }, (path) =>
+    recoverNetwork(path),
   );
 }
 

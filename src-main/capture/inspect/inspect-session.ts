@@ -9,13 +9,27 @@
  * MAC they were meant for (the router's, the device's) back, so the capture reads as the one a
  * sniffer between them would take. This computer's own traffic is left out too.
  */
-import { readFileSync } from 'node:fs';
 import { ipv4Number, ipv4Text, macBytes, macText } from './arp-frame.ts';
 import { MAX_INSPECTED_DEVICES } from '../../shared/inspect-mode.ts';
 import { ArpRedirector, type OpenFrameLink, type RedirectorOptions } from './arp-redirector.ts';
-import { applySettings, forwardingSettings, restoreSettings, type SettingsFiles } from './forwarding.ts';
+import {
+  applySettings,
+  planSettings,
+  restoreSettings,
+  type SavedSetting,
+  type SettingsFiles,
+} from './forwarding.ts';
 import { InspectError, onSubnet, type HomeNetwork } from './home-network.ts';
-import { processAlive, readRecord, removeRecord, writeRecord, type Host } from './restore-record.ts';
+import {
+  createRecord,
+  newRecord,
+  ownerAlive,
+  readRecord,
+  removeRecord,
+  writeRecord,
+  type Host,
+  type RestoreRecord,
+} from './restore-record.ts';
 import type { Watchdog } from './restore-watchdog.ts';
 
 /** Seconds after which a session whose devices sent traffic that was never forwarded is stopped. */
@@ -32,7 +46,7 @@ export interface InspectPlan {
 
 export interface InspectDeps {
   openLink: OpenFrameLink;
-  startWatchdog: (recordPath: string) => Watchdog;
+  startWatchdog: (recordPath: string, session: string) => Promise<Watchdog>;
   files?: SettingsFiles;
   redirector?: RedirectorOptions;
   /** Called once when forwarding is found broken (the session has stopped redirecting by then). */
@@ -92,7 +106,7 @@ export class InspectSession {
     readonly plan: InspectPlan,
     private readonly deps: InspectDeps,
     private readonly watchdog: Watchdog,
-    private readonly saved: ReturnType<typeof applySettings>,
+    private readonly saved: SavedSetting[],
   ) {
     this.self = plan.net.self;
     this.selfIp = ipv4Number(plan.net.self.ip);
@@ -102,8 +116,8 @@ export class InspectSession {
   }
 
   /**
-   * Starts a session. Refuses while another Telltale's session is running on this computer; a
-   * record left by one that died is restored first.
+   * Starts a session. Refuses while another Telltale's session is running on this network (its
+   * record is the lock); a record left by one that died is put back first.
    */
   static async start(
     plan: InspectPlan,
@@ -111,40 +125,41 @@ export class InspectSession {
     recover: (path: string) => Promise<string | null>,
   ): Promise<InspectSession> {
     checkPlan(plan);
-    const existing = readRecordOrNull(plan.recordPath);
-    if (existing !== null && existing.pid !== process.pid && processAlive(existing.pid))
-      throw new InspectError(
-        `another Telltale (process ${existing.pid}) is inspecting this network: stop it first`,
-      );
-    if (existing !== null) await recover(plan.recordPath);
-    const wanted = forwardingSettings(plan.net.iface);
-    const files = deps.files;
-    const read = (path: string): string => (files === undefined ? readFileText(path) : files.read(path));
-    let previous: { path: string; previous: string }[];
-    try {
-      previous = wanted
-        .filter((s) => read(s.path) !== s.value)
-        .map((s) => ({ path: s.path, previous: read(s.path) }));
-    } catch (error) {
-      throw new InspectError(
-        `cannot read the forwarding settings (${(error as Error).message.split('\n')[0]})`,
-      );
-    }
-    writeRecord(plan.recordPath, {
-      version: 1,
-      pid: process.pid,
+    const settings = planSettings(plan.net.iface, deps.files);
+    const record = newRecord({
       iface: plan.net.iface,
       selfMac: plan.net.self.mac,
       gateway: plan.gateway,
       devices: plan.devices,
-      settings: previous,
-      startedAt: Date.now(),
+      settings: settings.saved,
     });
-    const watchdog = deps.startWatchdog(plan.recordPath);
-    let saved: ReturnType<typeof applySettings> = [];
+    if (!takeRecord(plan.recordPath, record)) {
+      let other: RestoreRecord | null = null;
+      try {
+        other = readRecord(plan.recordPath);
+      } catch {
+        // unreadable: recover removes it
+      }
+      if (other !== null && ownerAlive(other))
+        throw new InspectError(
+          `another Telltale (process ${other.pid}) is inspecting this network: stop it first`,
+        );
+      await recover(plan.recordPath);
+      if (!takeRecord(plan.recordPath, record))
+        throw new InspectError(
+          `an earlier inspect session's record (${plan.recordPath}) could not be cleared`,
+        );
+    }
+    let watchdog: Watchdog;
     try {
-      saved = applySettings(wanted, files);
-      const session = new InspectSession(plan, deps, watchdog, saved);
+      watchdog = await deps.startWatchdog(plan.recordPath, record.session);
+    } catch (error) {
+      removeRecord(plan.recordPath);
+      throw error;
+    }
+    try {
+      applySettings(settings, deps.files);
+      const session = new InspectSession(plan, deps, watchdog, settings.saved);
       session.redirector.start(deps.openLink);
       session.checkTimer = setInterval(() => {
         session.checkForwarding();
@@ -152,7 +167,7 @@ export class InspectSession {
       session.checkTimer.unref();
       return session;
     } catch (error) {
-      restoreSettings(saved, files);
+      restoreSettings(settings.saved, deps.files);
       removeRecord(plan.recordPath);
       watchdog.disarm();
       throw error instanceof InspectError ? error : new InspectError((error as Error).message);
@@ -216,18 +231,29 @@ export class InspectSession {
     if (device !== undefined) this.deps.onIpv6?.(device, address);
   }
 
-  /** Stops the session once the devices' traffic is seen coming in but never going on. */
+  /** Counts at the start of the forwarding check's current window. */
+  private checkedAt = { at: Date.now(), redirected: 0, forwarded: 0 };
+
+  /**
+   * Stops the session when, over a window of `FORWARDING_CHECK_S`, the devices' traffic came in
+   * but none went on (a firewall that drops forwarded packets, or forwarding turned off under us).
+   */
   private checkForwarding(): void {
-    if (this.stopping !== null || Date.now() - this.startedAt < FORWARDING_CHECK_S * 1000) return;
-    if (this.counts.redirected >= FORWARDING_CHECK_FRAMES && this.counts.forwarded === 0) {
-      void this.stop().then(() =>
+    const now = Date.now();
+    if (this.stopping !== null || now - this.checkedAt.at < FORWARDING_CHECK_S * 1000) return;
+    const came = this.counts.redirected - this.checkedAt.redirected;
+    const went = this.counts.forwarded - this.checkedAt.forwarded;
+    this.checkedAt = { at: now, redirected: this.counts.redirected, forwarded: this.counts.forwarded };
+    if (came < FORWARDING_CHECK_FRAMES || went > 0) return;
+    this.stop().then(
+      () =>
         this.deps.onProblem?.(
-          `this computer received ${this.counts.redirected} of the inspected devices' packets but passed none on ` +
+          `this computer received ${came} of the inspected devices' packets in ${FORWARDING_CHECK_S} s but passed none on ` +
             '(a firewall that drops forwarded traffic? on Linux: sudo iptables -P FORWARD ACCEPT, or a rule for this ' +
             'network): inspect mode stopped and gave the devices their router back, so they keep working',
         ),
-      );
-    }
+      () => undefined,
+    );
   }
 
   get active(): boolean {
@@ -243,8 +269,19 @@ export class InspectSession {
     this.stopping ??= (async () => {
       if (this.checkTimer !== null) clearInterval(this.checkTimer);
       const problems = await this.redirector.stop();
-      problems.push(...restoreSettings(this.saved, this.deps.files));
-      removeRecord(this.plan.recordPath);
+      const failed = restoreSettings(this.saved, this.deps.files);
+      problems.push(...failed.map((f) => f.problem));
+      // what could not be put back stays on record for the next start to try again
+      if (failed.length === 0) removeRecord(this.plan.recordPath);
+      else {
+        const record = readRecordOrNull(this.plan.recordPath);
+        if (record !== null)
+          writeRecord(this.plan.recordPath, {
+            ...record,
+            devices: [],
+            settings: failed.map((f) => f.setting).reverse(),
+          });
+      }
       this.watchdog.disarm();
       this.restoreProblems = problems;
       return problems;
@@ -261,8 +298,17 @@ function readRecordOrNull(path: string): ReturnType<typeof readRecord> {
   }
 }
 
-function readFileText(path: string): string {
-  return readFileSync(path, 'utf8').trim();
+/** Creates the record at `path` when there is none (true), or false when one is there. */
+function takeRecord(path: string, record: RestoreRecord): boolean {
+  try {
+    createRecord(path, record);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new InspectError(
+      `cannot write inspect mode's restore record ${path} (${(error as Error).message}): it needs root`,
+    );
+  }
 }
 
 function ipNumberAt(bytes: Uint8Array, at: number): number {

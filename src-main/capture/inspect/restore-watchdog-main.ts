@@ -1,12 +1,12 @@
-/** Program entry of the restore watchdog (restore-watchdog.ts): `restore-watchdog-main <record path>`. */
+/** Program entry of the restore watchdog (restore-watchdog.ts): `restore-watchdog-main <record path> <session>`. */
 import { runWatchdog } from './restore-watchdog.ts';
 
-const recordPath = process.argv[2];
-if (recordPath === undefined) {
-  console.error('usage: restore-watchdog-main <record path>');
+const [recordPath, session] = process.argv.slice(2);
+if (recordPath === undefined || session === undefined) {
+  console.error('usage: restore-watchdog-main <record path> <session>');
   process.exit(1);
 }
-runWatchdog(recordPath).then(
+runWatchdog(recordPath, session).then(
   () => process.exit(0),
   (error: unknown) => {
     console.error(error);

@@ -65,6 +65,9 @@ function setup(files: SettingsFiles | null = null): {
     '/proc/sys/net/ipv4/ip_forward': '0',
     '/proc/sys/net/ipv4/conf/all/send_redirects': '1',
     '/proc/sys/net/ipv4/conf/wlan0/send_redirects': '1',
+    '/proc/sys/net/ipv4/conf/all/accept_redirects': '1',
+    '/proc/sys/net/ipv4/conf/default/forwarding': '0',
+    '/proc/sys/net/ipv4/conf/wlan0/forwarding': '0',
   };
   const plan: InspectPlan = {
     net: { iface: 'wlan0', self: SELF, prefix: 24, gatewayIp: ROUTER.ip },
@@ -83,22 +86,27 @@ function setup(files: SettingsFiles | null = null): {
         },
       };
     },
-    startWatchdog: (path) => {
+    startWatchdog: (path, session) => {
       // the record is on disk before the watchdog starts, and before anything is changed
       expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({
+        session,
         pid: process.pid,
         devices: [PLUG, CAMERA],
       });
       expect(values['/proc/sys/net/ipv4/ip_forward']).toBe('0');
       watchdog.started.push(path);
-      return {
+      return Promise.resolve({
         pid: 1,
         disarm: () => {
           watchdog.disarmed++;
         },
-      };
+      });
     },
-    files: files ?? { read: (p) => values[p], write: (p, v) => (values[p] = v) },
+    files: files ?? {
+      read: (p) => values[p],
+      write: (p, v) => (values[p] = v),
+      interfaces: () => ['all', 'default', 'wlan0'],
+    },
     redirector: { intervalMs: 60_000 },
   };
   return { plan, deps, link, watchdog, values };
@@ -109,6 +117,7 @@ const noRecovery = (): Promise<null> => Promise.resolve(null);
 describe('an inspect session', () => {
   it('writes the record, starts the watchdog, forwards, redirects; and on stop puts it all back in reverse', async () => {
     const { plan, deps, link, watchdog, values } = setup();
+    const before = { ...values };
     const session = await InspectSession.start(plan, deps, noRecovery);
     expect(values['/proc/sys/net/ipv4/ip_forward']).toBe('1');
     expect(values['/proc/sys/net/ipv4/conf/all/send_redirects']).toBe('0');
@@ -134,6 +143,7 @@ describe('an inspect session', () => {
     expect(link.closed).toBe(true);
     expect(values['/proc/sys/net/ipv4/ip_forward']).toBe('0');
     expect(values['/proc/sys/net/ipv4/conf/all/send_redirects']).toBe('1');
+    expect(values).toEqual(before);
     expect(existsSync(plan.recordPath)).toBe(false);
     expect(watchdog.disarmed).toBe(1);
     expect(await session.stop()).toEqual([]); // twice is harmless
@@ -162,6 +172,9 @@ describe('an inspect session', () => {
       '/proc/sys/net/ipv4/ip_forward': '0',
       '/proc/sys/net/ipv4/conf/all/send_redirects': '1',
       '/proc/sys/net/ipv4/conf/wlan0/send_redirects': '1',
+      '/proc/sys/net/ipv4/conf/all/accept_redirects': '1',
+      '/proc/sys/net/ipv4/conf/default/forwarding': '0',
+      '/proc/sys/net/ipv4/conf/wlan0/forwarding': '0',
     };
     const { plan, deps, link, watchdog } = setup({
       read: (p) => values[p],
@@ -169,13 +182,15 @@ describe('an inspect session', () => {
         if (p.endsWith('all/send_redirects')) throw new Error('EACCES: permission denied');
         values[p] = v;
       },
+      interfaces: () => ['all', 'default', 'wlan0'],
     });
-    deps.startWatchdog = () => ({
-      pid: 1,
-      disarm: () => {
-        watchdog.disarmed++;
-      },
-    });
+    deps.startWatchdog = () =>
+      Promise.resolve({
+        pid: 1,
+        disarm: () => {
+          watchdog.disarmed++;
+        },
+      });
     await expect(InspectSession.start(plan, deps, noRecovery)).rejects.toThrow(/needs root/);
     expect(values['/proc/sys/net/ipv4/ip_forward']).toBe('0');
     expect(link.sent).toHaveLength(0);
