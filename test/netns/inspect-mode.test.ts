@@ -94,6 +94,18 @@ function settings(): string[] {
   ].map((p) => lan.exec(lan.laptop.ns, 'cat', `/proc/sys/net/ipv4/${p}`).trim());
 }
 
+/** Whether user nobody can read the command line and tsx here (not where the checkout is private). */
+function otherUserReads(): boolean {
+  const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+  const tsx = join(ROOT, 'node_modules/tsx/package.json');
+  const ok = [CLI, tsx].every(
+    (f) => spawnSync('setpriv', [...asNobody, 'test', '-r', f], { stdio: 'ignore' }).status === 0,
+  );
+  if (!ok)
+    console.warn('inspect mode: the run as another user is skipped: user nobody cannot read this checkout');
+  return ok;
+}
+
 /** Inspect mode's record (and lock) for the laptop's network namespace. */
 function laptopRecord(): string {
   return `/run/telltale/inspect-${statSync(`/run/netns/${lan?.laptop.ns ?? ''}`).ino}.json`;
@@ -186,6 +198,31 @@ describe.skipIf(lan === null)('inspect mode in namespaces', () => {
     expect(out).toContain('3 found on eth0 (/24)');
     expect(settings()).toEqual(before);
     expect(trueCaches(l)).toBe(true);
+  });
+
+  it.skipIf(!otherUserReads())('says it needs root, and why, when run as another user', () => {
+    const l = lan as HomeLan;
+    const r = spawnSync(
+      'ip',
+      [
+        'netns',
+        'exec',
+        l.laptop.ns,
+        'setpriv',
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        '--import',
+        'tsx',
+        CLI,
+        'inspect',
+        'eth0',
+      ],
+      { encoding: 'utf8', env: { ...process.env, HOME: tmpdir() } },
+    );
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain('inspect mode sends ARP frames and turns on forwarding, which needs root');
   });
 
   it('refuses to redirect without consent, and never the router', () => {

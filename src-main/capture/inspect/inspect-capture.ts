@@ -25,9 +25,24 @@ export async function discoverOn(
   options: { listenMs?: number; shouldStop?: () => boolean } = {},
 ): Promise<{ net: HomeNetwork; found: Discovery }> {
   const net = homeNetwork(iface);
-  const found = await discover(net, (filter, onFrame) => openFrameChannel(iface, filter, onFrame), options);
-  return { net, found };
+  try {
+    const found = await discover(net, (filter, onFrame) => openFrameChannel(iface, filter, onFrame), options);
+    return { net, found };
+  } catch (error) {
+    if (error instanceof Error && /not permitted/.test(error.message))
+      throw new InspectError(INSPECT_NEEDS_ROOT, { cause: error });
+    throw error;
+  }
 }
+
+/**
+ * What to do when inspect mode may not send: unlike capturing (which Wireshark's dumpcap can do
+ * for a group), it sends ARP and changes the kernel's forwarding, which only root may.
+ */
+export const INSPECT_NEEDS_ROOT =
+  'inspect mode sends ARP frames and turns on forwarding, which needs root: run the command line as ' +
+  'root (sudo telltale inspect …) or browser mode as root (sudo telltale serve); the desktop app, ' +
+  'which runs as you, cannot inspect. Capturing on your router over SSH needs no root';
 
 /**
  * The plan for inspecting `chosen` (MAC or IP addresses) from `found`: each must have been found,
