@@ -9,6 +9,7 @@
  * MAC they were meant for (the router's, the device's) back, so the capture reads as the one a
  * sniffer between them would take. This computer's own traffic is left out too.
  */
+import { existsSync } from 'node:fs';
 import { ipv4Number, ipv4Text, macBytes, macText } from './arp-frame.ts';
 import { MAX_INSPECTED_DEVICES } from '../../shared/inspect-mode.ts';
 import { ArpRedirector, type OpenFrameLink, type RedirectorOptions } from './arp-redirector.ts';
@@ -100,7 +101,6 @@ export class InspectSession {
   private readonly selfIp: number;
   private checkTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<string[]> | null = null;
-  private readonly startedAt = Date.now();
 
   private constructor(
     readonly plan: InspectPlan,
@@ -125,15 +125,9 @@ export class InspectSession {
     recover: (path: string) => Promise<string | null>,
   ): Promise<InspectSession> {
     checkPlan(plan);
-    const settings = planSettings(plan.net.iface, deps.files);
-    const record = newRecord({
-      iface: plan.net.iface,
-      selfMac: plan.net.self.mac,
-      gateway: plan.gateway,
-      devices: plan.devices,
-      settings: settings.saved,
-    });
-    if (!takeRecord(plan.recordPath, record)) {
+    // a record left by a Telltale that died is put back before this session reads the settings
+    // it will restore (else it would take that session's changes for how the computer was)
+    if (existsSync(plan.recordPath)) {
       let other: RestoreRecord | null = null;
       try {
         other = readRecord(plan.recordPath);
@@ -145,11 +139,19 @@ export class InspectSession {
           `another Telltale (process ${other.pid}) is inspecting this network: stop it first`,
         );
       await recover(plan.recordPath);
-      if (!takeRecord(plan.recordPath, record))
-        throw new InspectError(
-          `an earlier inspect session's record (${plan.recordPath}) could not be cleared`,
-        );
     }
+    const settings = planSettings(plan.net.iface, deps.files);
+    const record = newRecord({
+      iface: plan.net.iface,
+      selfMac: plan.net.self.mac,
+      gateway: plan.gateway,
+      devices: plan.devices,
+      settings: settings.saved,
+    });
+    if (!takeRecord(plan.recordPath, record))
+      throw new InspectError(
+        `another inspect session holds this network's record (${plan.recordPath}): stop it first, or remove the file if none runs`,
+      );
     let watchdog: Watchdog;
     try {
       watchdog = await deps.startWatchdog(plan.recordPath, record.session);

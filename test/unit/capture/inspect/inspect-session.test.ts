@@ -15,6 +15,7 @@ import {
   type InspectPlan,
 } from '../../../../src-main/capture/inspect/inspect-session.ts';
 import type { SettingsFiles } from '../../../../src-main/capture/inspect/forwarding.ts';
+import { createRecord, newRecord, readRecord } from '../../../../src-main/capture/inspect/restore-record.ts';
 
 const SELF = { ip: '192.168.1.50', mac: '02:00:00:00:00:50' };
 const ROUTER = { ip: '192.168.1.1', mac: '02:00:00:00:00:01' };
@@ -148,6 +149,41 @@ describe('an inspect session', () => {
     expect(watchdog.disarmed).toBe(1);
     expect(await session.stop()).toEqual([]); // twice is harmless
     expect(watchdog.disarmed).toBe(1);
+  });
+
+  it("puts back a dead session's changes before reading how the computer was, and refuses while the owner lives", async () => {
+    const { plan, deps, values } = setup();
+    // a Telltale that died left forwarding on, and its record says it was off
+    values['/proc/sys/net/ipv4/ip_forward'] = '1';
+    const dead = {
+      ...newRecord({
+        iface: 'wlan0',
+        selfMac: SELF.mac,
+        gateway: ROUTER,
+        devices: [PLUG],
+        settings: [{ path: '/proc/sys/net/ipv4/ip_forward', previous: '0' }],
+      }),
+      pid: 2 ** 22 + 11,
+    };
+    createRecord(plan.recordPath, dead);
+    const recover = (path: string): Promise<string> => {
+      const r = readRecord(path);
+      for (const x of r?.settings ?? []) values[x.path] = x.previous;
+      rmSync(path);
+      return Promise.resolve('undone');
+    };
+    const session = await InspectSession.start(plan, deps, recover);
+    expect(values['/proc/sys/net/ipv4/ip_forward']).toBe('1');
+    await session.stop();
+    expect(values['/proc/sys/net/ipv4/ip_forward']).toBe('0');
+    // a record whose owner runs (this process) is a session in progress: refused
+    createRecord(
+      plan.recordPath,
+      newRecord({ iface: 'wlan0', selfMac: SELF.mac, gateway: ROUTER, devices: [PLUG], settings: [] }),
+    );
+    await expect(InspectSession.start(plan, deps, recover)).rejects.toThrow(
+      /another Telltale .* is inspecting this network/,
+    );
   });
 
   it('never takes the router or this computer, or a device off the network', async () => {
