@@ -23,6 +23,7 @@ import { startsLikeCapture } from '../capture/capture-format.ts';
 import { dumpcapInterfaces, listInterfaces, LiveCaptureSource } from '../capture/live-capture.ts';
 import { CommandCaptureSource, sshCaptureCommand, type CaptureCommand } from '../capture/stream-capture.ts';
 import { DUMPCAP_ADVICE, dumpcapCommand, findDumpcap } from '../capture/dumpcap.ts';
+import { ipv4Number, ipv4Text } from '../capture/inspect/arp-frame.ts';
 import { InspectError } from '../capture/inspect/home-network.ts';
 import {
   discoverOn,
@@ -85,10 +86,10 @@ import {
   sessionSnapshot,
 } from './snapshot.ts';
 
-/** A request the engine refuses, with the code the UI sees. */
 /** How long a discovery's list may be used to start inspect mode. */
 const DISCOVERY_FRESH_MS = 10 * 60 * 1000;
 
+/** A request the engine refuses, with the code the UI sees. */
 export class EngineError extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -370,6 +371,8 @@ export class Engine {
     try {
       return await step();
     } catch (error) {
+      if (error instanceof InspectError && /needs root/.test(error.message))
+        throw new EngineError('permission', error.message);
       if (error instanceof InspectError || error instanceof LiveCaptureUnavailable)
         throw new EngineError('unavailable', error.message);
       if (error instanceof Error && /capturing here is not permitted/.test(error.message))
@@ -389,11 +392,10 @@ export class Engine {
       const names = new Map<string, string>();
       for (const [mac, o] of this.overrides.all()) if (o.name !== undefined) names.set(mac, o.name);
       const mask = net.prefix === 0 ? 0 : (0xffffffff << (32 - net.prefix)) >>> 0;
-      const base = net.self.ip.split('.').reduce((n, p) => n * 256 + Number(p), 0) & mask;
       return {
         interface: iface,
         self: net.self,
-        subnet: `${[base >>> 24, (base >>> 16) & 255, (base >>> 8) & 255, base & 255].join('.')}/${net.prefix}`,
+        subnet: `${ipv4Text((ipv4Number(net.self.ip) & mask) >>> 0)}/${net.prefix}`,
         gatewayIp: net.gatewayIp,
         devices: describeDiscovery(found, net.gatewayIp, names),
         noSweep: found.noSweep,
