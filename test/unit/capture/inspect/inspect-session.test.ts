@@ -45,6 +45,18 @@ function fakeLink(): {
   return { sent: [], onFrame: null, closed: false, filter: '' };
 }
 
+/** The IPv4 settings of a host that does not forward, as /proc/sys shows them. */
+function hostSettings(): Record<string, string> {
+  return {
+    '/proc/sys/net/ipv4/ip_forward': '0',
+    '/proc/sys/net/ipv4/conf/all/send_redirects': '1',
+    '/proc/sys/net/ipv4/conf/wlan0/send_redirects': '1',
+    '/proc/sys/net/ipv4/conf/all/accept_redirects': '1',
+    '/proc/sys/net/ipv4/conf/default/forwarding': '0',
+    '/proc/sys/net/ipv4/conf/wlan0/forwarding': '0',
+  };
+}
+
 const dirs: string[] = [];
 afterEach(() => {
   vi.useRealTimers();
@@ -62,14 +74,7 @@ function setup(files: SettingsFiles | null = null): {
   dirs.push(dir);
   const link = fakeLink();
   const watchdog = { started: [] as string[], disarmed: 0 };
-  const values: Record<string, string> = {
-    '/proc/sys/net/ipv4/ip_forward': '0',
-    '/proc/sys/net/ipv4/conf/all/send_redirects': '1',
-    '/proc/sys/net/ipv4/conf/wlan0/send_redirects': '1',
-    '/proc/sys/net/ipv4/conf/all/accept_redirects': '1',
-    '/proc/sys/net/ipv4/conf/default/forwarding': '0',
-    '/proc/sys/net/ipv4/conf/wlan0/forwarding': '0',
-  };
+  const values = hostSettings();
   const plan: InspectPlan = {
     net: { iface: 'wlan0', self: SELF, prefix: 24, gatewayIp: ROUTER.ip },
     gateway: ROUTER,
@@ -204,14 +209,7 @@ describe('an inspect session', () => {
   });
 
   it('changes nothing when forwarding cannot be turned on (and says how to get the right)', async () => {
-    const values: Record<string, string> = {
-      '/proc/sys/net/ipv4/ip_forward': '0',
-      '/proc/sys/net/ipv4/conf/all/send_redirects': '1',
-      '/proc/sys/net/ipv4/conf/wlan0/send_redirects': '1',
-      '/proc/sys/net/ipv4/conf/all/accept_redirects': '1',
-      '/proc/sys/net/ipv4/conf/default/forwarding': '0',
-      '/proc/sys/net/ipv4/conf/wlan0/forwarding': '0',
-    };
+    const values = hostSettings();
     const { plan, deps, link, watchdog } = setup({
       read: (p) => values[p],
       write: (p, v) => {
