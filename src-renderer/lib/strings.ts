@@ -173,6 +173,7 @@ export const S = {
     inspectNone:
       'No other device answered. Check that this interface is on your home network, and look again.',
     inspectDevice: 'Device',
+    inspectUnnamed: 'A device with no name',
     inspectAddress: 'Address',
     inspectMac: 'MAC',
     inspectRouter: 'your router — never inspected',
