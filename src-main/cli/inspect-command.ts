@@ -154,7 +154,13 @@ async function inspectFor(
     const problems = await session.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    if (out !== null) await new Promise<void>((resolve) => out.end(resolve));
+    // a stream that failed has nothing more to write (its error is the session's problem)
+    if (out !== null && out.errored === null && !out.destroyed)
+      await new Promise<void>((resolve) => {
+        out.end(() => {
+          resolve();
+        });
+      });
     for (const e of source.errors) io.stderr(`telltale: ${e.message}\n`);
     io.stderr(
       problems.length === 0
