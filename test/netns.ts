@@ -26,6 +26,12 @@ function run(...args: string[]): void {
   execFileSync(args[0], args.slice(1), { stdio: 'pipe' });
 }
 
+/** No IPv6 autoconfiguration chatter in `ns`: only what the caller sends crosses its links. */
+function noIpv6(ns: string): void {
+  for (const scope of ['all', 'default'])
+    run('ip', 'netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${scope}.disable_ipv6=1`);
+}
+
 /**
  * Namespaces `${tag}-a` and `${tag}-b` joined by a veth pair (`${tag}a` / `${tag}b`) on
  * 10.{subnet}.0.0/24 (.1 on a, .2 on b), or the reason they cannot be made here. `tag`: at most
@@ -65,9 +71,7 @@ export function makeVethPair(tag: string, subnet: number): VethPair | string {
     for (const end of [a, b]) {
       run('ip', '-n', end.ns, 'link', 'set', end.ifname, 'address', end.mac);
       run('ip', '-n', end.ns, 'addr', 'add', `${end.ip}/24`, 'dev', end.ifname);
-      // no IPv6 autoconfiguration chatter: only what the caller sends crosses the pair
-      run('ip', 'netns', 'exec', end.ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1');
-      run('ip', 'netns', 'exec', end.ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.default.disable_ipv6=1');
+      noIpv6(end.ns);
       run('ip', '-n', end.ns, 'link', 'set', 'lo', 'up');
       run('ip', '-n', end.ns, 'link', 'set', end.ifname, 'up');
     }
@@ -156,8 +160,7 @@ export function makeHomeLan(tag: string, subnet: number, deviceCount = 2): HomeL
     run('ip', '-n', sw, 'link', 'set', 'br0', 'up');
     all.forEach((h, i) => {
       run('ip', 'netns', 'add', h.ns);
-      run('ip', 'netns', 'exec', h.ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1');
-      run('ip', 'netns', 'exec', h.ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.default.disable_ipv6=1');
+      noIpv6(h.ns);
       const port = `${tag}p${i}`;
       run('ip', 'link', 'add', h.ifname, 'netns', h.ns, 'type', 'veth', 'peer', 'name', port, 'netns', sw);
       run('ip', '-n', sw, 'link', 'set', port, 'master', 'br0');

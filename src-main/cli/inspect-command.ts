@@ -13,6 +13,7 @@ import {
   ipv6Notice,
   startInspect,
 } from '../capture/inspect/inspect-capture.ts';
+import { macBytes, macNumberAt } from '../capture/inspect/arp-frame.ts';
 import { inspectRecordPath } from '../capture/inspect/restore-record.ts';
 import { recoverNetwork } from '../capture/inspect/restore-watchdog.ts';
 import { LiveCaptureUnavailable } from '../capture/live-capture.ts';
@@ -120,7 +121,7 @@ async function inspectFor(
     stop.abort();
   });
   out?.write(pcapFileHeader(LinkType.ETHERNET));
-  const perDevice = new Map(plan.devices.map((d) => [d.mac, 0]));
+  const perDevice = new Map(plan.devices.map((d) => [macNumberAt(macBytes(d.mac), 0), 0]));
   const onSignal = (): void => {
     stop.abort();
   };
@@ -141,10 +142,11 @@ async function inspectFor(
     for await (const batch of source.batches()) {
       for (const p of batch) {
         packets++;
-        const src = macOf(p.bytes, 6);
-        const dst = macOf(p.bytes, 0);
-        for (const mac of [src, dst])
-          if (perDevice.has(mac)) perDevice.set(mac, (perDevice.get(mac) ?? 0) + 1);
+        for (const at of [6, 0]) {
+          const mac = macNumberAt(p.bytes, at);
+          const n = perDevice.get(mac);
+          if (n !== undefined) perDevice.set(mac, n + 1);
+        }
         out?.write(pcapRecord(p));
       }
     }
@@ -174,7 +176,10 @@ async function inspectFor(
     redirected: session.counts.redirected,
     forwardedCopiesLeftOut: session.counts.forwarded,
     dropped: source.stats.dropped,
-    devices: plan.devices.map((d) => ({ ...d, packets: perDevice.get(d.mac) ?? 0 })),
+    devices: plan.devices.map((d) => ({
+      ...d,
+      packets: perDevice.get(macNumberAt(macBytes(d.mac), 0)) ?? 0,
+    })),
     problem: found.problem,
     restoreProblems: session.restoreProblems,
   };
@@ -196,10 +201,4 @@ async function inspectFor(
     return ExitCode.UNREADABLE;
   }
   return source.errors.some((e) => e.fatal) ? ExitCode.UNREADABLE : ExitCode.OK;
-}
-
-function macOf(bytes: Uint8Array, at: number): string {
-  const parts: string[] = [];
-  for (let i = 0; i < 6; i++) parts.push((bytes[at + i] ?? 0).toString(16).padStart(2, '0'));
-  return parts.join(':');
 }

@@ -3,6 +3,7 @@
  * frames heard meanwhile (maker from the MAC, names from DHCP and mDNS): what the person chooses
  * from before anything is redirected.
  */
+import { ipv4Number } from '../capture/inspect/arp-frame.ts';
 import type { Discovery } from '../capture/inspect/discovery.ts';
 import { LinkType } from '../capture/packet-source.ts';
 import { decodePacket } from '../decode/decode-packet.ts';
@@ -44,8 +45,8 @@ export function describeDiscovery(
       role: h.ip === gatewayIp ? 'router' : 'device',
     };
   });
-  const key = (ip: string): number => ip.split('.').reduce((n, p) => n * 256 + Number(p), 0);
   return out.sort(
-    (a, b) => Number(b.role === 'router') - Number(a.role === 'router') || key(a.ip) - key(b.ip),
+    (a, b) =>
+      Number(b.role === 'router') - Number(a.role === 'router') || ipv4Number(a.ip) - ipv4Number(b.ip),
   );
 }

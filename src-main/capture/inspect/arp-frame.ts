@@ -39,8 +39,18 @@ export function ipv4Text(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
+/** The IPv4 address at `at` in `bytes`, as a 32-bit unsigned number (no string: per-packet use). */
+export function ipv4NumberAt(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
+}
+
 function ipv4At(bytes: Uint8Array, at: number): string {
-  return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
+  return ipv4Text(ipv4NumberAt(bytes, at));
+}
+
+/** The MAC address at `at` in `bytes` as a number (48 bits fit a double exactly; no string). */
+export function macNumberAt(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] << 8) | bytes[at + 1]) * 2 ** 32 + ipv4NumberAt(bytes, at + 2);
 }
 
 export interface ArpMessage {

@@ -4,7 +4,7 @@
  * listening for ARP, DHCP and mDNS — so devices that do not answer ARP but talk are found too.
  * Only asks; changes nothing. The frames heard are returned for the caller to read names from.
  */
-import { ipv4Text, macText, parseArpFrame, whoHas, ZERO_MAC } from './arp-frame.ts';
+import { ipv4NumberAt, ipv4Text, macText, parseArpFrame, whoHas, ZERO_MAC } from './arp-frame.ts';
 import { InspectError, onSubnet, SWEEP_PACE_MS, sweepTargets, type HomeNetwork } from './home-network.ts';
 import type { OpenFrameLink } from './arp-redirector.ts';
 import type { Host } from './restore-record.ts';
@@ -34,10 +34,7 @@ function hostOf(frame: Uint8Array): Host | null {
   if (arp !== null) return { ip: arp.senderIp, mac: arp.senderMac };
   if (frame.length < 34 || frame[12] !== 0x08 || frame[13] !== 0x00 || frame[14] >> 4 !== 4) return null;
   if ((frame[6] & 1) === 1) return null; // a group address cannot send
-  return {
-    ip: ipv4Text(((frame[26] << 24) | (frame[27] << 16) | (frame[28] << 8) | frame[29]) >>> 0),
-    mac: macText(frame, 6),
-  };
+  return { ip: ipv4Text(ipv4NumberAt(frame, 26)), mac: macText(frame, 6) };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -10,7 +10,7 @@
  * sniffer between them would take. This computer's own traffic is left out too.
  */
 import { existsSync } from 'node:fs';
-import { ipv4Number, ipv4Text, macBytes, macText } from './arp-frame.ts';
+import { ipv4Number, ipv4NumberAt, macBytes, macNumberAt } from './arp-frame.ts';
 import { MAX_INSPECTED_DEVICES } from '../../shared/inspect-mode.ts';
 import { ArpRedirector, type OpenFrameLink, type RedirectorOptions } from './arp-redirector.ts';
 import {
@@ -27,7 +27,7 @@ import {
   ownerAlive,
   readRecord,
   removeRecord,
-  writeRecord,
+  settleRecord,
   type Host,
   type RestoreRecord,
 } from './restore-record.ts';
@@ -95,8 +95,12 @@ export class InspectSession {
   /** Problems met while putting things back (stop). */
   restoreProblems: string[] = [];
   private readonly redirector: ArpRedirector;
-  private readonly deviceByMac: Map<string, Host>;
-  private readonly deviceByIp: Map<string, Host>;
+  /** The inspected devices by MAC and by IPv4 address, as numbers (keepFrame makes no strings). */
+  private readonly deviceByMac: Map<number, Host>;
+  private readonly macOfDeviceIp: Map<number, Uint8Array>;
+  private readonly selfMac: number;
+  private readonly gatewayMac: number;
+  private readonly gatewayMacBytes: Uint8Array;
   private readonly self: Host;
   private readonly selfIp: number;
   private checkTimer: NodeJS.Timeout | null = null;
@@ -110,8 +114,12 @@ export class InspectSession {
   ) {
     this.self = plan.net.self;
     this.selfIp = ipv4Number(plan.net.self.ip);
-    this.deviceByMac = new Map(plan.devices.map((d) => [d.mac, d]));
-    this.deviceByIp = new Map(plan.devices.map((d) => [d.ip, d]));
+    const macNumber = (mac: string): number => macNumberAt(macBytes(mac), 0);
+    this.deviceByMac = new Map(plan.devices.map((d) => [macNumber(d.mac), d]));
+    this.macOfDeviceIp = new Map(plan.devices.map((d) => [ipv4Number(d.ip), macBytes(d.mac)]));
+    this.selfMac = macNumber(plan.net.self.mac);
+    this.gatewayMac = macNumber(plan.gateway.mac);
+    this.gatewayMacBytes = macBytes(plan.gateway.mac);
     this.redirector = new ArpRedirector(plan.net.self, plan.gateway, plan.devices, deps.redirector);
   }
 
@@ -191,46 +199,42 @@ export class InspectSession {
    */
   keepFrame(frame: Uint8Array): boolean {
     if (frame.length < 14) return false;
-    const src = macText(frame, 6);
-    const dst = macText(frame, 0);
+    const src = macNumberAt(frame, 6);
     const ipv4 = frame.length >= 34 && frame[12] === 0x08 && frame[13] === 0x00;
-    const srcIp = ipv4 ? ipNumberAt(frame, 26) : -1;
-    const dstIp = ipv4 ? ipNumberAt(frame, 30) : -1;
-    if (src === this.self.mac) {
+    const srcIp = ipv4 ? ipv4NumberAt(frame, 26) : -1;
+    const dstIp = ipv4 ? ipv4NumberAt(frame, 30) : -1;
+    if (src === this.selfMac) {
       // this computer's own frames (and its announcements) are not the home's; the copies it
       // forwards are counted once, as they came in
       if (ipv4 && srcIp !== this.selfIp) this.counts.forwarded++;
       return false;
     }
     if (ipv4 && (dstIp === this.selfIp || srcIp === this.selfIp)) return false;
-    const fromDevice = this.deviceByMac.has(src);
-    if (fromDevice && frame.length >= 54 && frame[12] === 0x86 && frame[13] === 0xdd)
-      this.noteIpv6(src, frame);
-    if (!fromDevice && src !== this.plan.gateway.mac) return false;
-    if (dst !== this.self.mac) return fromDevice || isGroup(frame);
+    const device = this.deviceByMac.get(src);
+    if (device !== undefined && frame.length >= 54 && frame[12] === 0x86 && frame[13] === 0xdd)
+      this.noteIpv6(device, frame);
+    if (device === undefined && src !== this.gatewayMac) return false;
+    if (macNumberAt(frame, 0) !== this.selfMac) return device !== undefined || isGroup(frame);
     if (!ipv4) return false;
     // it reached this computer because of the redirection: give it the MAC it was meant for
-    const meant = fromDevice
-      ? (this.deviceByIp.get(ipv4Text(dstIp))?.mac ?? this.plan.gateway.mac)
-      : this.deviceByIp.get(ipv4Text(dstIp))?.mac;
+    const meant = this.macOfDeviceIp.get(dstIp) ?? (device !== undefined ? this.gatewayMacBytes : undefined);
     if (meant === undefined) return false;
-    frame.set(macBytes(meant), 0);
+    frame.set(meant, 0);
     this.counts.redirected++;
     return true;
   }
 
   /** Notes an inspected device's IPv6 source address when it is routable (not link-local, not unspecified). */
-  private noteIpv6(mac: string, frame: Uint8Array): void {
-    if (this.ipv6.has(mac)) return;
+  private noteIpv6(device: Host, frame: Uint8Array): void {
+    if (this.ipv6.has(device.mac)) return;
     const a = frame.subarray(22, 38);
     const linkLocal = a[0] === 0xfe && (a[1] & 0xc0) === 0x80;
     if (linkLocal || a.every((b) => b === 0) || a[0] === 0xff) return;
     const groups: string[] = [];
     for (let i = 0; i < 16; i += 2) groups.push(((a[i] << 8) | a[i + 1]).toString(16));
     const address = groups.join(':').replace(/\b(?:0:){2,}/, ':');
-    this.ipv6.set(mac, address);
-    const device = this.deviceByMac.get(mac);
-    if (device !== undefined) this.deps.onIpv6?.(device, address);
+    this.ipv6.set(device.mac, address);
+    this.deps.onIpv6?.(device, address);
   }
 
   /** Counts at the start of the forwarding check's current window. */
@@ -274,16 +278,11 @@ export class InspectSession {
       const failed = restoreSettings(this.saved, this.deps.files);
       problems.push(...failed.map((f) => f.problem));
       // what could not be put back stays on record for the next start to try again
-      if (failed.length === 0) removeRecord(this.plan.recordPath);
-      else {
-        const record = readRecordOrNull(this.plan.recordPath);
-        if (record !== null)
-          writeRecord(this.plan.recordPath, {
-            ...record,
-            devices: [],
-            settings: failed.map((f) => f.setting).reverse(),
-          });
-      }
+      settleRecord(
+        this.plan.recordPath,
+        failed.length === 0 ? null : readRecordOrNull(this.plan.recordPath),
+        failed.map((f) => f.setting).reverse(),
+      );
       this.watchdog.disarm();
       this.restoreProblems = problems;
       return problems;
@@ -311,10 +310,6 @@ function takeRecord(path: string, record: RestoreRecord): boolean {
       `cannot write inspect mode's restore record ${path} (${(error as Error).message}): it needs root`,
     );
   }
-}
-
-function ipNumberAt(bytes: Uint8Array, at: number): number {
-  return ((bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3]) >>> 0;
 }
 
 /** Broadcast or multicast destination (the group bit of the first byte). */

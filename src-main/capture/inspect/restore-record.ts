@@ -105,6 +105,19 @@ export function removeRecord(path: string): void {
   rmSync(path, { force: true });
 }
 
+/**
+ * After a restore: removes the record, or, where settings could not be put back, keeps only
+ * those (in the order saved) for the next start to try again.
+ */
+export function settleRecord(
+  path: string,
+  record: RestoreRecord | null,
+  failed: readonly SavedSetting[],
+): void {
+  if (failed.length === 0 || record === null) removeRecord(path);
+  else writeRecord(path, { ...record, devices: [], settings: [...failed] });
+}
+
 function isHost(h: unknown): h is Host {
   if (typeof h !== 'object' || h === null) return false;
   const { ip, mac } = h as Record<string, unknown>;

@@ -20,7 +20,7 @@ import {
   readRecord,
   removeRecord,
   restoreNetwork,
-  writeRecord,
+  settleRecord,
 } from './restore-record.ts';
 
 export interface Watchdog {
@@ -124,10 +124,16 @@ export async function recoverNetwork(recordPath: string, session?: string): Prom
   } catch {
     // restore the settings at least
   }
-  const { problems, failed } = await restoreNetwork(record, channel === null ? null : (f) => { channel.send(f); });
+  const { problems, failed } = await restoreNetwork(
+    record,
+    channel === null
+      ? null
+      : (f) => {
+          channel.send(f);
+        },
+  );
   channel?.close();
-  if (failed.length > 0) writeRecord(recordPath, { ...record, devices: [], settings: failed });
-  else removeRecord(recordPath);
+  settleRecord(recordPath, record, failed);
   const what = `inspect mode's redirection of ${record.devices.length} device(s) on ${record.iface}, left by a Telltale that stopped without undoing it, was undone`;
   return problems.length === 0 ? what : `${what}, with problems: ${problems.join('; ')}`;
 }

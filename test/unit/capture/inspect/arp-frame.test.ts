@@ -5,8 +5,10 @@ import {
   ARP_REQUEST,
   arpFrame,
   ipv4Number,
+  ipv4NumberAt,
   ipv4Text,
   macBytes,
+  macNumberAt,
   parseArpFrame,
   whoHas,
 } from '../../../../src-main/capture/inspect/arp-frame.ts';
@@ -73,5 +75,9 @@ describe('ARP frames', () => {
     expect(() => ipv4Number('10.0.0.256')).toThrow(/not an IPv4/);
     expect(() => ipv4Number('10.0.0')).toThrow(/not an IPv4/);
     expect(ipv4Text(ipv4Number('192.168.178.1'))).toBe('192.168.178.1');
+    // the per-packet forms, without strings
+    const bytes = Uint8Array.from([0, ...macBytes('fe:dc:ba:98:76:54'), 192, 168, 178, 1]);
+    expect(macNumberAt(bytes, 1)).toBe(0xfedcba987654);
+    expect(ipv4NumberAt(bytes, 7)).toBe(ipv4Number('192.168.178.1'));
   });
 });
