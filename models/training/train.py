@@ -40,6 +40,7 @@ from forest_model import ForestConfig, train_forest  # noqa: E402
 from ensemble_onnx import build_ensemble, mix_log_probabilities  # noqa: E402
 from forest_to_onnx import evaluate_tree_ensemble, forest_to_onnx  # noqa: E402
 from metrics import choose_unknown_threshold, classification_metrics, unknown_metrics  # noqa: E402
+from platforms import add_platforms  # noqa: E402
 from size_profiles import add_size_profiles  # noqa: E402
 from seq_models import (SeqConfig, contract_windows, export_onnx, fit_temperature,  # noqa: E402
                         macro_recall, predict_stitched, softmax, stitch, train_tagger, window_logits)
@@ -619,6 +620,8 @@ def main() -> None:
     }
     # the device-level open-set test's per-class size profiles (from the same training data)
     add_size_profiles(manifest, work)
+    # classes that stand for a firmware platform (platforms.py)
+    add_platforms(manifest)
     with open(os.path.join(MODELS, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")

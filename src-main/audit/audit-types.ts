@@ -33,10 +33,12 @@ export interface IdentityExposure {
    * The class the device is scored as: its labels.csv device (through the model's classes), or
    * the model's most frequent answer — `model` when the device's kind is not known (no labels),
    * `lookalike` when labels.csv names a device the model has no class for (the answer is then a
-   * look-alike, not a recognition).
+   * look-alike, not a recognition), `platform` when labels.csv names such a device but the answer
+   * is a platform's class (`platform`) and the device's MAC block is that platform's (a device of
+   * another brand built on the same module: the class is its platform).
    */
   className: string | null;
-  classSource: 'labels' | 'model' | 'lookalike' | null;
+  classSource: 'labels' | 'model' | 'lookalike' | 'platform' | null;
   /** Share of its packets the model names `className` (unknown rule applied). */
   recognisedShare: number;
   unknownShare: number;
@@ -54,6 +56,11 @@ export interface IdentityExposure {
   /** The class the model gives most of its packets before the unknown rule, and its share. */
   topModelClass: string | null;
   topModelShare: number;
+  /**
+   * The firmware platform `topModelClass` stands for (manifest `labelPlatforms`, e.g. "Tuya"), or
+   * null when the class is one product: a recognition of such a class names the platform.
+   */
+  platform: string | null;
   /** Share of its packets whose (direction, size) is in `topModelClass`'s size profile; null without profiles. */
   profileCoverage: number | null;
   /** The device-category model's answer (null without a category model for this view). */

@@ -137,7 +137,7 @@ export const CATALOG_MIN_COVERAGE = 0.85;
  */
 export function rightlyRecognised(id: IdentityExposure): boolean {
   if (id.evidence !== 'recognised' || id.topModelClass === null) return false;
-  if (id.classSource === 'labels') return id.className === id.topModelClass;
+  if (id.classSource === 'labels' || id.classSource === 'platform') return id.className === id.topModelClass;
   return id.classSource !== 'lookalike';
 }
 
@@ -288,10 +288,16 @@ export interface DeviceAnswers {
   sizes: ReadonlyMap<number, number> | undefined;
 }
 
+/**
+ * `vendor`: the assignee of the device's MAC block (the inventory's), so that a labelled device of
+ * a kind the models do not know, whose module is a platform's the catalog has a class for, is
+ * judged against that platform's class (`classSource` 'platform') rather than as a look-alike.
+ */
 export function identityOf(
   identifier: DeviceIdentifier,
   said: DeviceAnswers,
   trueLabel: string | null,
+  vendor: string | null = null,
 ): IdentityExposure {
   const { answers, confidence, best, sizes } = said;
   const classes = identifier.labels;
@@ -310,6 +316,7 @@ export function identityOf(
       evidence: 'not-recognised',
       topModelClass: null,
       topModelShare: 0,
+      platform: null,
       profileCoverage: null,
       category: null,
     };
@@ -318,11 +325,16 @@ export function identityOf(
   for (let k = 1; k <= c; k++) if (answers[k] > answers[top]) top = k;
   let bestKnown = 0;
   for (let k = 1; k < c; k++) if (answers[k] > answers[bestKnown]) bestKnown = k;
-  const fromLabels = trueLabel === null ? null : classOfDevice(identifier.model, trueLabel);
-  const cls = fromLabels !== null ? classes.indexOf(fromLabels) : answers[bestKnown] > 0 ? bestKnown : -1;
   // the device-level test, on the model's own top answer
   let topModel = 0;
   if (best !== undefined) for (let k = 1; k < c; k++) if (best[k] > best[topModel]) topModel = k;
+  const platform = best === undefined ? undefined : identifier.model.labelPlatforms.get(classes[topModel]);
+  let fromLabels = trueLabel === null ? null : classOfDevice(identifier.model, trueLabel);
+  // a device the models do not know, on the module of a platform they have a class for
+  const ofPlatform =
+    fromLabels === null && trueLabel !== null && platform !== undefined && vendor === platform.macAssignee;
+  if (ofPlatform) fromLabels = classes[topModel];
+  const cls = fromLabels !== null ? classes.indexOf(fromLabels) : answers[bestKnown] > 0 ? bestKnown : -1;
   const topModelShare = best === undefined ? 0 : best[topModel] / packets;
   const profile = identifier.model.sizeProfile?.get(classes[topModel]);
   let covered = 0;
@@ -332,7 +344,16 @@ export function identityOf(
   return {
     packets,
     className: cls < 0 ? null : classes[cls],
-    classSource: cls < 0 ? null : fromLabels !== null ? 'labels' : trueLabel !== null ? 'lookalike' : 'model',
+    classSource:
+      cls < 0
+        ? null
+        : ofPlatform
+          ? 'platform'
+          : fromLabels !== null
+            ? 'labels'
+            : trueLabel !== null
+              ? 'lookalike'
+              : 'model',
     recognisedShare: cls < 0 ? 0 : answers[cls] / packets,
     unknownShare: answers[c] / packets,
     topLabel: top === c ? 'unknown' : classes[top],
@@ -341,6 +362,7 @@ export function identityOf(
     evidence: catalogEvidence(packets, topModelShare, profileCoverage),
     topModelClass: best === undefined ? null : classes[topModel],
     topModelShare,
+    platform: platform?.platform ?? null,
     profileCoverage,
     category: null,
   };
@@ -430,6 +452,7 @@ export function deviceIdentity(
       sizes: labelled.sizes.get(index),
     },
     d.trueLabel,
+    d.vendor,
   );
 }
 

@@ -9,6 +9,7 @@ import { formatDuration, type ActivityTimeline } from '../activity/activity-time
 import type { HomeAudit } from '../audit/audit-types.ts';
 import { deviceName, type Finding } from '../findings/findings.ts';
 import { formatTable } from './format-table.ts';
+import { catalogName } from '../shared/device-categories.ts';
 
 /** Characters per timeline strip. */
 export const STRIP_WIDTH = 72;
@@ -93,7 +94,7 @@ export function exposureText(audit: HomeAudit): string {
   const columns = [
     { header: 'device', max: 30 },
     ...audit.observers.flatMap((o) => [
-      { header: `${o.view.toUpperCase()} catalog`, max: 34 },
+      { header: `${o.view.toUpperCase()} catalog`, max: 48 },
       { header: `${o.view.toUpperCase()} busy spans seen`, align: 'right' as const },
     ]),
   ];
@@ -105,7 +106,7 @@ export function exposureText(audit: HomeAudit): string {
       const id = r.identity;
       return [
         id.evidence === 'recognised'
-          ? `${id.topModelClass ?? '-'} (${pct(id.topModelShare)})`
+          ? `${id.topModelClass === null ? '-' : catalogName(id.topModelClass, id.platform)} (${pct(id.topModelShare)})`
           : id.evidence === 'looks-like' && id.category?.category != null
             ? `looks like a ${id.category.category} (${pct(id.category.probability)})`
             : `not recognised${id.topModelClass === null ? '' : ` (guess: ${id.topModelClass})`}`,

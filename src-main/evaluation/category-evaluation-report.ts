@@ -84,6 +84,23 @@ export function categorySection(study: CategoryStudy | null): string {
     ),
     '',
   );
+  // which devices the rows under the target got wrong (leave-one-device-out keeps its instances)
+  const under: string[] = [];
+  for (const v of study.views)
+    for (const r of v.leaveOneDeviceOut) {
+      if (r.rates.success >= CATEGORY_TARGET) continue;
+      const wrong = new Map<string, number>();
+      for (const i of v.instances)
+        if (i.dataset === r.dataset && i.probability >= r.threshold && i.top !== i.category) {
+          const key = `${i.device} as ${i.top}`;
+          wrong.set(key, (wrong.get(key) ?? 0) + 1);
+        }
+      const list = [...wrong].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+      under.push(
+        `${v.view.toUpperCase()} device out, ${DATASET_NAMES[r.dataset]}: ${list.map(([k, n]) => `${k} (${n})`).join(', ')}`,
+      );
+    }
+  if (under.length > 0) lines.push(`Wrong answers in the rows under the target: ${under.join('; ')}.`, '');
   for (const v of study.views) {
     const confusion = v.confusion
       .map(

@@ -73,6 +73,11 @@ export interface OpenSetInstance {
   topModelClass: string | null;
   topModelShare: number;
   profileCoverage: number | null;
+  /**
+   * Unseen instances: the class named is a firmware platform's (manifest `labelPlatforms`) and the
+   * device's MAC block is that platform's — named as what it is built on, not as another product.
+   */
+  namedOwnPlatform: boolean;
 }
 
 export type OpenSetSkipReason = 'few-packets' | 'gateway' | 'no-class';
@@ -106,12 +111,16 @@ export interface UnseenRates {
   skippedNone: number;
   devices: number;
   notRecognised: number;
+  /** Named as the firmware platform the device is built on (`namedOwnPlatform`): right, at platform level. */
+  namedPlatform: number;
+  /** Named as a class the device is not: another product (or a platform it is not built on). */
   named: number;
   /** Mean over devices of the share of their instances named (each device weighs the same). */
   namedDeviceWeighted: number;
   baselineNamed: number;
-  /** device → class → instances named so, with the test. */
+  /** device → class → instances named so, with the test: as classes it is not, and as its own platform's. */
   namedAs: Map<string, Map<string, number>>;
+  namedAsPlatform: Map<string, Map<string, number>>;
 }
 
 export function unseenRates(
@@ -123,27 +132,31 @@ export function unseenRates(
   const byDevice = new Map<string, OpenSetInstance[]>();
   for (const o of mine) byDevice.set(o.device, [...(byDevice.get(o.device) ?? []), o]);
   const namedAs = new Map<string, Map<string, number>>();
+  const namedAsPlatform = new Map<string, Map<string, number>>();
   for (const o of mine) {
     if (o.named === null) continue;
-    const m = namedAs.get(o.device) ?? new Map<string, number>();
+    const into = o.namedOwnPlatform ? namedAsPlatform : namedAs;
+    const m = into.get(o.device) ?? new Map<string, number>();
     m.set(o.named, (m.get(o.named) ?? 0) + 1);
-    namedAs.set(o.device, m);
+    into.set(o.device, m);
   }
-  const named = mine.filter((o) => o.named !== null).length;
+  const wrong = (o: OpenSetInstance): boolean => o.named !== null && !o.namedOwnPlatform;
+  const named = mine.filter(wrong).length;
+  const namedPlatform = mine.filter((o) => o.named !== null && o.namedOwnPlatform).length;
   const skipped = e.skipped.filter((s) => s.dataset === dataset && s.view === view);
-  const perDevice = [...byDevice.values()].map(
-    (list) => list.filter((o) => o.named !== null).length / list.length,
-  );
+  const perDevice = [...byDevice.values()].map((list) => list.filter(wrong).length / list.length);
   return {
     instances: mine.length,
     skipped: skipped.length,
     skippedNone: skipped.filter((s) => s.packets === 0).length,
     devices: byDevice.size,
-    notRecognised: mine.length - named,
+    notRecognised: mine.length - named - namedPlatform,
+    namedPlatform,
     named,
     namedDeviceWeighted: perDevice.length === 0 ? 0 : perDevice.reduce((a, b) => a + b, 0) / perDevice.length,
     baselineNamed: mine.filter((o) => o.baselineNamed !== null).length,
     namedAs,
+    namedAsPlatform,
   };
 }
 
@@ -232,12 +245,23 @@ function judge(
   identifier: DeviceIdentifier,
   counts: AnswerCounts,
   trueLabel: string | null,
+  vendor: string | null = null,
 ): Pick<
   OpenSetInstance,
-  'packets' | 'named' | 'baselineNamed' | 'topModelClass' | 'topModelShare' | 'profileCoverage'
+  | 'packets'
+  | 'named'
+  | 'baselineNamed'
+  | 'topModelClass'
+  | 'topModelShare'
+  | 'profileCoverage'
+  | 'namedOwnPlatform'
 > {
   const id = identityOf(identifier, counts.said(), trueLabel);
+  const platform =
+    id.topModelClass === null ? undefined : identifier.model.labelPlatforms.get(id.topModelClass);
   return {
+    namedOwnPlatform:
+      id.evidence === 'recognised' && platform !== undefined && platform.macAssignee === vendor,
     packets: id.packets,
     named: id.evidence === 'recognised' ? id.topModelClass : null,
     baselineNamed:
@@ -396,7 +420,9 @@ async function unseenSetInstances(
       },
     },
   );
-  const homeDevices = new Set(auditedDevices(analysis.inventory.toJSON()).map((d) => d.mac));
+  const audited = auditedDevices(analysis.inventory.toJSON());
+  const homeDevices = new Set(audited.map((d) => d.mac));
+  const vendorOf = new Map(audited.map((d) => [d.mac, d.vendorText]));
   const macs = [...deviceOfMac].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
   const instances: OpenSetInstance[] = [];
   const skipped: OpenSetSkip[] = [];
@@ -417,7 +443,12 @@ async function unseenSetInstances(
         } else if (!homeDevices.has(mac)) {
           skipped.push({ ...base, reason: 'gateway', packets });
         } else {
-          instances.push({ ...base, group: null, trueClass: null, ...judge(identifier, c, null) });
+          instances.push({
+            ...base,
+            group: null,
+            trueClass: null,
+            ...judge(identifier, c, null, vendorOf.get(mac)),
+          });
         }
       }
     }

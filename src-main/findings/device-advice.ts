@@ -6,7 +6,7 @@
 import { formatBytes } from '../activity/activity-timeline.ts';
 import type { HomeAudit, InHomeObserver } from '../audit/audit-types.ts';
 import { rightlyRecognised } from '../audit/exposure.ts';
-import { deviceKind, type DeviceCategory } from '../shared/device-categories.ts';
+import { catalogName, deviceKind, type DeviceCategory } from '../shared/device-categories.ts';
 import { deviceAction, type TriedDefence } from '../shared/device-verdict.ts';
 import type { DeviceAction, DeviceExposure, ObserverView } from '../shared/ipc-contract.ts';
 
@@ -37,7 +37,8 @@ export function deviceExposures(
       classSource: r.identity.classSource,
       recognisedShare: r.identity.recognisedShare,
       evidence: r.identity.evidence,
-      catalogClass: r.identity.topModelClass,
+      catalogClass:
+        r.identity.topModelClass === null ? null : catalogName(r.identity.topModelClass, r.identity.platform),
       catalogShare: r.identity.topModelShare,
       catalogRight:
         r.identity.classSource === null || r.identity.classSource === 'model'

@@ -36,6 +36,7 @@ import {
 } from '../audit/exposure.ts';
 import type { CategoryDecision } from '../inference/device-category.ts';
 import { categoryWords, SEVERITIES, type Finding, type Severity } from '../shared/audit-types.ts';
+import { catalogName } from '../shared/device-categories.ts';
 import { HIDES_AT_LEAST, HOMEOWNER_MAX_COST_SHARE, homeownersDefence } from '../shared/device-verdict.ts';
 import { localClock, localDate, zoneOffsetLabel } from '../shared/time-zone.ts';
 
@@ -137,6 +138,7 @@ function identityFinding(
       ? 'low'
       : severities.reduce((a, b) => (SEVERITIES.indexOf(b) < SEVERITIES.indexOf(a) ? b : a));
   const name = deviceName(d);
+  const catalogClass = id.topModelClass === null ? '' : catalogName(id.topModelClass, id.platform);
   let title: string;
   if (recognised && rightClass) {
     const how =
@@ -147,8 +149,8 @@ function identityFinding(
           : 'can sometimes tell';
     title =
       id.classSource === 'labels'
-        ? `${who} ${how} there is ${article(id.topModelClass!)} in your home: Telltale's catalog recognises it ${where}.`
-        : `${who} ${how} your ${name} is ${article(id.topModelClass!)}: Telltale's catalog recognises it ${where}.`;
+        ? `${who} ${how} there is ${article(catalogClass)} in your home: Telltale's catalog recognises it ${where}.`
+        : `${who} ${how} your ${name} is ${article(catalogClass)}: Telltale's catalog recognises it ${where}.`;
   } else if (homeShare !== null && homeSeverity !== null) {
     const share = kind?.recognisedShare ?? homeShare;
     title =
@@ -156,14 +158,17 @@ function identityFinding(
       `yours: trained on the first half of its traffic in this capture, such an observer names ${withInterval(share, kind?.interval ?? home!.interval)} ` +
       `of its later packets right${kind === null ? '' : ' (as its kind: you have more than one)'}.`;
   } else if (misnamed) {
-    title = `Telltale's catalog takes your ${name} for ${article(id.topModelClass!)}, though it is not one: ${who.toLowerCase()} with the same catalog would be wrong about it.`;
+    title = `Telltale's catalog takes your ${name} for ${article(catalogClass)}, though it is not one: ${who.toLowerCase()} with the same catalog would be wrong about it.`;
   } else {
     title = `${who} can tell what kind of device your ${name} is — it looks like ${article(categoryWords(looksLike!))} — though not which model.`;
   }
   const evidence: string[] = [];
   if (recognised) {
     evidence.push(
-      `Catalog: recognised as "${id.topModelClass}" — ${id.packets} of its packets cross ${crossing}; the ${o.modelId} model names ${pct(id.topModelShare)} of them so, and ${pct(id.profileCoverage ?? 0)} of them have the packet sizes of that device's own traffic (the test asks for ${pct(CATALOG_MIN_COVERAGE)}).`,
+      `Catalog: recognised as "${id.topModelClass}" — ${id.packets} of its packets cross ${crossing}; the ${o.modelId} model names ${pct(id.topModelShare)} of them so, and ${pct(id.profileCoverage ?? 0)} of them have the packet sizes of that device's own traffic (the test asks for ${pct(CATALOG_MIN_COVERAGE)}).` +
+        (id.platform == null
+          ? ''
+          : ` That class stands for devices built on ${id.platform}'s modules: its devices run ${id.platform}'s firmware, whose traffic is what an observer sees, whatever the brand on the box.`),
     );
   } else {
     // say which part of the test it failed

@@ -65,6 +65,12 @@ export interface ModelEntry {
    */
   labelMembers: Readonly<Record<string, readonly string[]>>;
   /**
+   * Classes that stand for a firmware platform rather than one product (models/training/
+   * platforms.py): every device of the class runs that platform's firmware, which is what an
+   * observer sees, so the class is named as the platform's. Empty when the manifest lists none.
+   */
+  labelPlatforms: ReadonlyMap<string, LabelPlatform>;
+  /**
    * Per class, the (direction, frame size) pairs that make up at least 0.1 % of its packets in the
    * observer's view on the training data (`sizeKey(direction, size)`), for the device-level
    * open-set test; null when the manifest has none (a device is then never called recognised).
@@ -73,6 +79,16 @@ export interface ModelEntry {
   training: Record<string, unknown>;
   metrics: { validation?: RecordedMetrics; validationWithUnknown?: RecordedMetrics; [k: string]: unknown };
   sizeBytes: number | null;
+}
+
+/** A class's firmware platform (manifest `labelPlatforms`). */
+export interface LabelPlatform {
+  /** e.g. "Tuya". */
+  platform: string;
+  /** The IEEE assignee of the platform's own MAC blocks ("Tuya Smart Inc."). */
+  macAssignee: string;
+  /** Why the class's devices are the platform's, as checked on the training captures. */
+  evidence: string;
 }
 
 /** The key of a (direction, frame size) pair in a size profile. */
@@ -186,6 +202,19 @@ function parseModel(r: FieldReader, v: unknown, where: string, specVersion: numb
       labelMembers[name] = r.strings(list, `${at}.labelMembers.${name}`);
     }
   }
+  const labelPlatforms = new Map<string, LabelPlatform>();
+  if (m.labelPlatforms !== undefined && m.labelPlatforms !== null) {
+    const doc = r.record(m.labelPlatforms, `${at}.labelPlatforms`);
+    for (const [name, value] of Object.entries(doc)) {
+      if (!labels.includes(name)) r.fail(`${at}.labelPlatforms`, `"${name}" is not one of the labels`);
+      const p = r.record(value, `${at}.labelPlatforms.${name}`);
+      labelPlatforms.set(name, {
+        platform: r.string(p.platform, `${at}.labelPlatforms.${name}.platform`),
+        macAssignee: r.string(p.macAssignee, `${at}.labelPlatforms.${name}.macAssignee`),
+        evidence: r.string(p.evidence, `${at}.labelPlatforms.${name}.evidence`),
+      });
+    }
+  }
   let sizeProfile: Map<string, Set<number>> | null = null;
   if (m.sizeProfile !== undefined && m.sizeProfile !== null) {
     const pairs = r.record(r.record(m.sizeProfile, `${at}.sizeProfile`).pairs, `${at}.sizeProfile.pairs`);
@@ -221,6 +250,7 @@ function parseModel(r: FieldReader, v: unknown, where: string, specVersion: numb
     unknownThreshold,
     pooling,
     labelMembers,
+    labelPlatforms,
     sizeProfile,
     training: m.training === undefined ? {} : r.record(m.training, `${at}.training`),
     metrics,

@@ -38,6 +38,7 @@ import { siteOf } from '../audit/sites.ts';
 import { OTHER_SITES } from '../audit/traffic-metadata.ts';
 import { deviceName, type Finding } from '../findings/findings.ts';
 import { categoryWords } from '../shared/audit-types.ts';
+import { catalogName } from '../shared/device-categories.ts';
 import { HOMEOWNER_MAX_COST_SHARE, inHomeTells } from '../shared/device-verdict.ts';
 import { zoneOffsetLabel } from '../shared/time-zone.ts';
 import type { ModelFact } from './model-facts.ts';
@@ -148,10 +149,11 @@ function identityWords(o: ObserverAudit, mac: string): { text: string; level: 'h
   const id = r.identity;
   const right = rightlyRecognised(id);
   const parts: string[] = [];
-  if (right) parts.push(`recognised as ${id.topModelClass}`);
+  const said = id.topModelClass === null ? '' : catalogName(id.topModelClass, id.platform);
+  if (right) parts.push(`recognised as ${said}`);
   // the catalog's test passed for a class the labels say it is not: a mistake, never "recognised"
   else if (id.evidence === 'recognised' && id.topModelClass !== null)
-    parts.push(`taken for ${id.topModelClass}, which it is not`);
+    parts.push(`taken for ${said}, which it is not`);
   else if (id.evidence === 'looks-like' && id.category?.category != null)
     parts.push(`looks like ${categoryWords(id.category.category)}`);
   else parts.push('not recognised');
@@ -188,7 +190,7 @@ function catalogCell(r: ObserverDeviceAudit): string {
     : id.evidence === 'recognised'
       ? 'wrongly named'
       : 'not recognised';
-  return `${verdict}: ${id.topModelClass} ${pct(id.topModelShare)}${shape}`;
+  return `${verdict}: ${catalogName(id.topModelClass, id.platform)} ${pct(id.topModelShare)}${shape}`;
 }
 
 /** The category model's answer in short form: "camera 99 %", or "– (camera 62 %)" below its threshold. */

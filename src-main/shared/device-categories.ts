@@ -116,3 +116,14 @@ export function deviceKind(
     if (c != null && (DEVICE_CATEGORIES as readonly string[]).includes(c)) return c as DeviceCategory;
   return null;
 }
+
+/**
+ * How a class of the catalog is named to a person: its own name, or, for a class that stands for
+ * a firmware platform (manifest `labelPlatforms`), the platform with the class as the example
+ * ("Tuya-based device (like HBN Plug / Lumiman Bulb)"): the traffic shows the firmware, not the
+ * brand on the box.
+ */
+export function catalogName(className: string, platform: string | null | undefined): string {
+  // undefined: an audit saved before classes carried platforms
+  return platform == null ? className : `${platform}-based device (like ${className})`;
+}

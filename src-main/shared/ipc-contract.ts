@@ -182,13 +182,20 @@ export interface Problem {
 export interface DeviceExposure {
   /** The class the observer's model gives the device. */
   className: string | null;
-  /** `lookalike`: the device is of a kind the model does not know, so the class is a look-alike. */
-  classSource: 'labels' | 'model' | 'lookalike' | null;
+  /**
+   * `lookalike`: the device is of a kind the model does not know, so the class is a look-alike;
+   * `platform`: such a device on the module of the platform the class stands for.
+   */
+  classSource: 'labels' | 'model' | 'lookalike' | 'platform' | null;
   /** Share of its packets so named. */
   recognisedShare: number;
   /** What the catalog can say of the device (a recognition only when the device-level test passed). */
   evidence: CatalogEvidence;
-  /** The class the catalog's model gives most of its packets, and that share (what the test judged). */
+  /**
+   * The class the catalog's model gives most of its packets, as a person reads it (a platform's
+   * class names the platform: shared/device-categories.ts `catalogName`), and that share (what the
+   * test judged).
+   */
   catalogClass: string | null;
   catalogShare: number;
   /** With labels: whether that class is the device's own (null without labels). */

@@ -11,17 +11,18 @@ import {
   rightlyRecognised,
 } from '../../../src-main/audit/exposure.ts';
 import type { DeviceIdentifier } from '../../../src-main/inference/device-identifier.ts';
-import { sizeKey } from '../../../src-main/inference/model-manifest.ts';
+import { sizeKey, type LabelPlatform } from '../../../src-main/inference/model-manifest.ts';
 import type { IdentityExposure } from '../../../src-main/audit/audit-types.ts';
 
 const LABELS = ['Nest Camera', 'Amazon Plug'];
 /** A stand-in for the identifier: identityOf reads only its labels and its model's profile. */
-function identifier(profile: boolean): DeviceIdentifier {
+function identifier(profile: boolean, platforms = new Map<string, LabelPlatform>()): DeviceIdentifier {
   return {
     labels: LABELS,
     model: {
       labels: LABELS,
       labelMembers: {},
+      labelPlatforms: platforms,
       sizeProfile: profile
         ? new Map([
             ['Nest Camera', new Set([sizeKey(0, 1514), sizeKey(1, 66)])],
@@ -99,6 +100,7 @@ describe('rightlyRecognised', () => {
     evidence: 'recognised',
     topModelClass: 'Nest Camera',
     topModelShare: 0.9,
+    platform: null,
     profileCoverage: 0.95,
     category: null,
   };
@@ -113,5 +115,43 @@ describe('rightlyRecognised', () => {
   it('lets an unlabelled recognition stand, and needs a recognition at all', () => {
     expect(rightlyRecognised({ ...base, classSource: 'model' })).toBe(true);
     expect(rightlyRecognised({ ...base, evidence: 'not-recognised' })).toBe(false);
+  });
+});
+
+describe('a class that stands for a firmware platform', () => {
+  const tuya = new Map<string, LabelPlatform>([
+    ['Amazon Plug', { platform: 'Tuya', macAssignee: 'Tuya Smart Inc.', evidence: 'port 6667' }],
+  ]);
+  // 90 of 100 packets the plug class's, all of its sizes
+  const plugLike = () =>
+    said(100, 10, [
+      [0, 120, 60],
+      [1, 90, 40],
+    ]);
+
+  it('names the platform, and judges a labelled device of another brand on its module as rightly recognised', () => {
+    const id = identityOf(identifier(true, tuya), plugLike(), 'Tuya Smart Power Plug', 'Tuya Smart Inc.');
+    expect(id.evidence).toBe('recognised');
+    expect(id.topModelClass).toBe('Amazon Plug');
+    expect(id.platform).toBe('Tuya');
+    expect(id.classSource).toBe('platform');
+    expect(id.className).toBe('Amazon Plug');
+    expect(rightlyRecognised(id)).toBe(true);
+  });
+
+  it('keeps a device whose MAC block is another maker’s a look-alike', () => {
+    const id = identityOf(identifier(true, tuya), plugLike(), 'Some Plug', 'Espressif Inc.');
+    expect(id.platform).toBe('Tuya');
+    expect(id.classSource).toBe('lookalike');
+    expect(rightlyRecognised(id)).toBe(false);
+  });
+
+  it('leaves a product class and an unlabelled device as they were', () => {
+    const unlabelled = identityOf(identifier(true, tuya), plugLike(), null, 'Tuya Smart Inc.');
+    expect(unlabelled.classSource).toBe('model');
+    expect(unlabelled.platform).toBe('Tuya');
+    const product = identityOf(identifier(true), plugLike(), 'Tuya Smart Power Plug', 'Tuya Smart Inc.');
+    expect(product.platform).toBeNull();
+    expect(product.classSource).toBe('lookalike');
   });
 });

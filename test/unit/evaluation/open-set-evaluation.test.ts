@@ -30,6 +30,7 @@ function instance(o: Partial<OpenSetInstance>): OpenSetInstance {
     topModelClass: 'X',
     topModelShare: 0.9,
     profileCoverage: 0.5,
+    namedOwnPlatform: false,
     ...o,
   };
 }
@@ -73,6 +74,26 @@ describe('unseen rates', () => {
     // A: 1 of 4 named, B: 0 of 1 → mean 0.125
     expect(r.namedDeviceWeighted).toBeCloseTo(0.125, 10);
     expect([...r.namedAs]).toEqual([['A', new Map([['Cam', 1]])]]);
+  });
+
+  it('counts a device named as the platform it is built on apart from one named as another product', () => {
+    const r = unseenRates(
+      {
+        instances: [
+          instance({ device: 'T', named: 'Tuya class', namedOwnPlatform: true }),
+          instance({ device: 'T', named: null }),
+          instance({ device: 'E', named: 'Tuya class', namedOwnPlatform: false }),
+        ],
+        skipped: [],
+      },
+      'iot-sentinel',
+      'napt',
+    );
+    expect(r).toMatchObject({ instances: 3, namedPlatform: 1, named: 1, notRecognised: 1 });
+    // T: 0 of 2 wrongly named, E: 1 of 1
+    expect(r.namedDeviceWeighted).toBeCloseTo(0.5, 10);
+    expect([...r.namedAsPlatform]).toEqual([['T', new Map([['Tuya class', 1]])]]);
+    expect([...r.namedAs]).toEqual([['E', new Map([['Tuya class', 1]])]]);
   });
 
   it('keeps views and datasets apart', () => {
@@ -210,9 +231,11 @@ describe('the open-set section', () => {
     expect(text).toContain(`at least ${CATALOG_MIN_PACKETS} packets`);
     expect(text).toContain(`coverage of ${CATALOG_MIN_COVERAGE}`);
     expect(text).toContain(
-      '| IoT Sentinel | NAPT | 41 (4 devices) | 2 (1 with none) | 40 / 41 (97.6 %) | 1 / 41 (2.4 %) |',
+      '| IoT Sentinel | NAPT | 41 (4 devices) | 2 (1 with none) | 40 / 41 (97.6 %) | 0 / 41 (0.0 %) | 1 / 41 (2.4 %) |',
     );
-    expect(text).toContain('| extras | NAPT | 10 (1 device) | 0 | 9 / 10 (90.0 %) | 1 / 10 (10.0 %) |');
+    expect(text).toContain(
+      '| extras | NAPT | 10 (1 device) | 0 | 9 / 10 (90.0 %) | 0 / 10 (0.0 %) | 1 / 10 (10.0 %) |',
+    );
     expect(text).toContain('D0 as "Nest Camera" (1 of its captures)');
     expect(text).toContain('Met on NAPT IoT Sentinel (2.4 % named); not met on NAPT extras (10.0 % named).');
     expect(text).toContain(`at least ${Math.round(100 * OPEN_SET_TARGETS.unseenNotRecognised)} %`);

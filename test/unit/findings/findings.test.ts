@@ -80,6 +80,7 @@ function seen(d: DeviceAudit, share: number, inferred: ActivityTimeline | null =
       evidence: share >= 0.5 ? 'recognised' : 'not-recognised',
       topModelClass: d.trueLabel,
       topModelShare: share,
+      platform: null,
       profileCoverage: 0.95,
       category: null,
     },
@@ -202,6 +203,32 @@ describe('auditFindings', () => {
     const all = auditFindings(audit([plug], [observer('napt', [r])]));
     expect(all.some((x) => x.kind === 'identity')).toBe(false);
     expect(JSON.stringify(all)).not.toMatch(/recognis|distinctive/);
+  });
+
+  it('names the platform, not a brand, when the class recognised stands for one', () => {
+    const plug = device('00:00:00:00:00:0b', 'Tuya Smart Power Plug');
+    const r = seen(plug, 0.99);
+    r.identity = {
+      ...r.identity,
+      className: 'HBN Plug / Lumiman Bulb',
+      classSource: 'platform',
+      evidence: 'recognised',
+      topModelClass: 'HBN Plug / Lumiman Bulb',
+      platform: 'Tuya',
+    };
+    const [f] = auditFindings(audit([plug], [observer('napt', [r])])).filter((x) => x.kind === 'identity');
+    expect(f.title).toBe(
+      "Your ISP can tell your Tuya Smart Power Plug is a Tuya-based device (like HBN Plug / Lumiman Bulb): Telltale's catalog recognises it even behind your router.",
+    );
+    expect(f.evidence[0]).toMatch(/That class stands for devices built on Tuya's modules/);
+    // a device of another maker's module recognised as that class is taken for it, not recognised
+    r.identity = { ...r.identity, classSource: 'lookalike' };
+    const [wrong] = auditFindings(audit([plug], [observer('napt', [r])])).filter(
+      (x) => x.kind === 'identity',
+    );
+    expect(wrong.title).toMatch(
+      /^Telltale's catalog takes your Tuya Smart Power Plug for a Tuya-based device/,
+    );
   });
 
   it('says what an observer trained on this home tells, with its interval, where the catalog cannot', () => {

@@ -63,6 +63,29 @@ describe('loadManifest', () => {
     );
   });
 
+  it('reads the classes that stand for a firmware platform, and refuses one that is not a class', () => {
+    expect(defaultModel(loadManifest(FIXTURES), 'napt').labelPlatforms.size).toBe(0);
+    const doc = fixtureJson();
+    const first = (doc.models as Record<string, unknown>[])[0];
+    const cls = (first.labels as string[])[0];
+    first.labelPlatforms = {
+      [cls]: { platform: 'Tuya', macAssignee: 'Tuya Smart Inc.', evidence: 'port 6667' },
+    };
+    expect(parseManifest(doc, 'm.json', '.').models[0].labelPlatforms.get(cls)).toEqual({
+      platform: 'Tuya',
+      macAssignee: 'Tuya Smart Inc.',
+      evidence: 'port 6667',
+    });
+    first.labelPlatforms = { Nope: { platform: 'Tuya', macAssignee: 'Tuya Smart Inc.', evidence: 'e' } };
+    expect(() => parseManifest(doc, 'm.json', '.')).toThrow(
+      'm.json: models[0] (fixture-rf-napt).labelPlatforms: "Nope" is not one of the labels',
+    );
+    first.labelPlatforms = { [cls]: { platform: 'Tuya', evidence: 'e' } };
+    expect(() => parseManifest(doc, 'm.json', '.')).toThrow(
+      /labelPlatforms\.Fixture Plug\.macAssignee: expected a non-empty string/,
+    );
+  });
+
   it('reports a missing or unparsable manifest with its path', () => {
     expect(() => loadManifest(work)).toThrow(ManifestError);
     expect(() => loadManifest(work)).toThrow(`${join(work, 'manifest.json')}: cannot read the manifest`);
