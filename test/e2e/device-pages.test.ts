@@ -239,3 +239,39 @@ describe.skipIf(skip !== '')('every device page of two real homes agrees with it
     }, 600_000);
   }
 });
+
+describe.skipIf(skip !== '')('a device of another brand on a platform the catalog knows', () => {
+  it('is called a device of that platform, not the brand the catalog learned it from', async () => {
+    const browser = await launchBrowser();
+    const server = new TestServer();
+    await server.start();
+    try {
+      const { page, problems } = await openPage(browser);
+      await page.goto(server.server.url);
+      await page.evaluate(() => {
+        window.location.hash = '#/capture';
+      });
+      const ssi = join(DATASETS, 'extras/ssi-tuya-plug');
+      await page
+        .locator('[data-testid=file-input]')
+        .setInputFiles([
+          join(ssi, '2-smartPowerPlugPassiveMeasurements.pcap.gz'),
+          join(ssi, '2-smartPowerPlugActiveMeasurements.pcap.gz'),
+          join(ssi, 'labels.csv'),
+        ]);
+      await page.locator('footer.status .state', { hasText: 'Done' }).waitFor({ timeout: 240_000 });
+      await page.locator('[data-testid=what-ifs-pending]').waitFor({ state: 'detached', timeout: 240_000 });
+      const d = await readDevicePage(page, '38:1f:8d:b0:c9:01');
+      await shot(page, 'platform-tuya-plug');
+      expect(contradictions(d)).toEqual([]);
+      // the ISP's catalog passes its device-level test for the Tuya class, and says Tuya, not HBN
+      expect(d.observers.find((o) => o.view === 'napt')?.evidence).toBe('recognised');
+      expect(d.text).toContain('Tuya-based device (like HBN Plug / Lumiman Bulb)');
+      expect(d.text).not.toMatch(/takes it for/);
+      expect(problems.console).toEqual([]);
+    } finally {
+      await server.stop();
+      await browser.close();
+    }
+  }, 600_000);
+});
