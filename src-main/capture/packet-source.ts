@@ -38,7 +38,8 @@ export type CaptureErrorKind =
   | 'truncated' // the file ends inside a header or record
   | 'malformed' // a header or block field is impossible (length too big, bad block size, ...)
   | 'io' // the file could not be opened or read, or gzip data is corrupt
-  | 'permission'; // live capture not permitted
+  | 'permission' // live capture not permitted
+  | 'dropped'; // the capturing program recorded packets it lost (pcapng interface statistics)
 
 export interface CaptureError {
   kind: CaptureErrorKind;

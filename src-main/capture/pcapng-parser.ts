@@ -3,7 +3,9 @@
  * `type (4) | total length (4) | body | total length (4)`, grouped in sections that each start
  * with a Section Header Block fixing the section's byte order. Interface Description Blocks give
  * each interface its link type, snap length and timestamp resolution / offset; packets come in
- * Enhanced, Simple, or the obsolete Packet Blocks. Other block types are skipped.
+ * Enhanced, Simple, or the obsolete Packet Blocks. Interface Statistics Blocks are read for the
+ * packets the capturing program recorded as lost (dumpcap writes one per interface when it
+ * stops): a capture that is missing packets says so. Other block types are skipped.
  */
 import type { ParseFailure } from './capture-error.ts';
 import { MAX_CAPLEN, type PacketBatch, type RecordParser } from './packet-batch.ts';
@@ -14,6 +16,7 @@ export const BlockType = {
   INTERFACE_DESCRIPTION: 0x00000001,
   PACKET: 0x00000002, // obsolete (Appendix A)
   SIMPLE_PACKET: 0x00000003,
+  INTERFACE_STATISTICS: 0x00000005,
   ENHANCED_PACKET: 0x00000006,
 } as const;
 
@@ -24,6 +27,9 @@ const BYTE_ORDER_MAGIC_SWAPPED = 0x4d3c2b1a;
 const OPT_END = 0;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
+/** isb_ifdrop (dropped by the interface or its driver) and isb_osdrop (by the operating system) (§4.6). */
+const OPT_ISB_IFDROP = 5;
+const OPT_ISB_OSDROP = 7;
 /** Every block has type, length and trailing length. */
 const MIN_BLOCK_BYTES = 12;
 /** Largest block we accept (Wireshark's limit too); bounds what the reader buffers. */
@@ -48,6 +54,8 @@ export class PcapngParser implements RecordParser {
   private ifOffset: number[] = [];
   /** Timestamp of the last packet, for Simple Packet Blocks, which carry none. */
   private lastTs = 0;
+  /** Per interface of the section, the most packets an Interface Statistics Block recorded lost. */
+  private ifDropped: number[] = [];
 
   /** @param littleEndian byte order of the first section, read from its byte-order magic. */
   constructor(littleEndian: boolean) {
@@ -103,6 +111,8 @@ export class PcapngParser implements RecordParser {
         if (!this.readPacket(view, off, length, view.getUint16(off + 8, le), 32, batch, base)) break;
       } else if (type === BlockType.INTERFACE_DESCRIPTION) {
         this.readInterface(view, off, length, base);
+      } else if (type === BlockType.INTERFACE_STATISTICS) {
+        this.readStatistics(view, off, length, base);
       } else if (type === BlockType.SECTION_HEADER) {
         this.startSection(view, off, base);
         if (this.failure !== null) break;
@@ -245,6 +255,54 @@ export class PcapngParser implements RecordParser {
     this.ifOffset.push(offsetSeconds);
   }
 
+  /**
+   * Interface Statistics Block (§4.6): interface id, timestamp, options. Its counters run from the
+   * start of the capture, so only a count above the last one recorded for the interface is news;
+   * each is said once, as a problem that names how many packets the capture misses.
+   */
+  private readStatistics(view: DataView, off: number, length: number, base: number): void {
+    if (length < 24) {
+      this.notice(base + off, `interface statistics block length ${length} is shorter than 24; skipped`);
+      return;
+    }
+    const le = this.littleEndian;
+    const id = view.getUint32(off + 8, le);
+    let ifDrop: number | null = null;
+    let osDrop: number | null = null;
+    let pos = off + 20;
+    const optEnd = off + length - 4;
+    while (optEnd - pos >= 4) {
+      const code = view.getUint16(pos, le);
+      const len = view.getUint16(pos + 2, le);
+      if (code === OPT_END || pos + 4 + len > optEnd) break;
+      if ((code === OPT_ISB_IFDROP || code === OPT_ISB_OSDROP) && len === 8) {
+        const hi = view.getUint32(pos + (le ? 8 : 4), le);
+        const lo = view.getUint32(pos + (le ? 4 : 8), le);
+        const n = hi * TWO_POW_32 + lo;
+        if (code === OPT_ISB_IFDROP) ifDrop = n;
+        else osDrop = n;
+      }
+      pos += 4 + ((len + 3) & ~3);
+    }
+    if (ifDrop === null && osDrop === null) return;
+    const lost = (ifDrop ?? 0) + (osDrop ?? 0);
+    if (id >= this.ifLinkType.length || lost <= (this.ifDropped[id] ?? 0)) return;
+    this.ifDropped[id] = lost;
+    const parts = [
+      ...(ifDrop !== null && ifDrop > 0 ? [`${ifDrop} by the network interface`] : []),
+      ...(osDrop !== null && osDrop > 0 ? [`${osDrop} by the operating system`] : []),
+    ];
+    const notices = (this.notices ??= []);
+    notices.push({
+      kind: 'dropped',
+      offset: base + off,
+      detail:
+        `the capturing program recorded ${lost} packet${lost === 1 ? '' : 's'} lost on interface ${id} ` +
+        `(${parts.join(', ')}): the capture is missing ${lost === 1 ? 'it' : 'them'}, so traffic in it is undercounted`,
+      fatal: false,
+    });
+  }
+
   /** Section Header Block (§4.1): a new section forgets the previous section's interfaces. */
   private startSection(view: DataView, off: number, base: number): void {
     const major = view.getUint16(off + 12, this.littleEndian);
@@ -256,6 +314,7 @@ export class PcapngParser implements RecordParser {
     this.ifSnapLength = [];
     this.ifUnits = [];
     this.ifOffset = [];
+    this.ifDropped = [];
   }
 
   /** Seconds since the epoch from the 64-bit count of the interface's units (high, low 32 bits). */

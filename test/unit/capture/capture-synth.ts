@@ -138,6 +138,28 @@ export class PcapngSectionWriter {
     });
   }
 
+  /**
+   * Interface Statistics Block with isb_ifrecv and, where given, isb_ifdrop / isb_osdrop (64-bit
+   * counters written as two u32 in the section's order, high half first in big-endian).
+   */
+  statistics(interfaceId: number, counts: { received?: number; ifDrop?: number; osDrop?: number }): this {
+    const u64 = (n: number): Buffer => {
+      const b = Buffer.alloc(8);
+      if (this.littleEndian) b.writeBigUInt64LE(BigInt(n));
+      else b.writeBigUInt64BE(BigInt(n));
+      return b;
+    };
+    return this.block(5, (w) => {
+      w.u32(interfaceId);
+      w.u32(0);
+      w.u32(1000);
+      if (counts.received !== undefined) w.option(4, u64(counts.received));
+      if (counts.ifDrop !== undefined) w.option(5, u64(counts.ifDrop));
+      if (counts.osDrop !== undefined) w.option(7, u64(counts.osDrop));
+      w.u32(0);
+    });
+  }
+
   /** A block of a type the reader does not know (body of `bodyBytes` bytes). */
   unknown(type: number, bodyBytes: number): this {
     return this.block(type, (w) => {

@@ -57,6 +57,45 @@ describe('pcapng blocks', () => {
     ]);
   });
 
+  it('says how many packets the capturing program recorded lost, once per new count, in either byte order', () => {
+    for (const le of [true, false]) {
+      const w = new PcapngSectionWriter(le)
+        .interface({ linkType: LinkType.ETHERNET })
+        .interface({ linkType: LinkType.ETHERNET })
+        .enhanced(0, 1_700_000_000_000_000n, bytesOf(60, 1))
+        // nothing lost: nothing said; a count for an interface the section lacks: nothing said
+        .statistics(0, { received: 10, ifDrop: 0, osDrop: 0 })
+        .statistics(7, { ifDrop: 5 })
+        .statistics(1, { received: 10 });
+      const at = w.length;
+      w.statistics(0, { received: 900, ifDrop: 3, osDrop: 2 ** 32 + 1 })
+        // the same running count again (a periodic writer): said once
+        .statistics(0, { ifDrop: 3, osDrop: 2 ** 32 + 1 })
+        .statistics(1, { osDrop: 1 });
+      const r = readStream(w.build());
+      expect(r.failure).toBeNull();
+      expect(r.packets).toHaveLength(1);
+      expect(r.problems).toEqual([
+        {
+          kind: 'dropped',
+          offset: at,
+          fatal: false,
+          detail:
+            'the capturing program recorded 4294967300 packets lost on interface 0 (3 by the network interface, ' +
+            '4294967297 by the operating system): the capture is missing them, so traffic in it is undercounted',
+        },
+        {
+          kind: 'dropped',
+          offset: expect.any(Number) as number,
+          fatal: false,
+          detail:
+            'the capturing program recorded 1 packet lost on interface 1 (1 by the operating system): the capture is ' +
+            'missing it, so traffic in it is undercounted',
+        },
+      ]);
+    }
+  });
+
   it('reads a big-endian first section', () => {
     const data = new PcapngSectionWriter(false)
       .interface({ linkType: LinkType.ETHERNET, tsresol: 3 }) // ms
