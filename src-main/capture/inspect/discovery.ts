@@ -5,7 +5,14 @@
  * Only asks; changes nothing. The frames heard are returned for the caller to read names from.
  */
 import { ipv4NumberAt, ipv4Text, macText, parseArpFrame, whoHas, ZERO_MAC } from './arp-frame.ts';
-import { InspectError, onSubnet, SWEEP_PACE_MS, sweepTargets, type HomeNetwork } from './home-network.ts';
+import {
+  InspectError,
+  onSubnet,
+  routerClaimed,
+  SWEEP_PACE_MS,
+  sweepTargets,
+  type HomeNetwork,
+} from './home-network.ts';
 import type { OpenFrameLink } from './arp-redirector.ts';
 import type { Host } from './restore-record.ts';
 
@@ -84,8 +91,9 @@ export async function discover(
 /**
  * Asks each of `hosts` again, just before a session starts, and throws an InspectError when an
  * address now answers from another MAC (a lease handed on since the list was made: redirecting
- * it would catch a device nobody chose) or the router does not answer. A device that does not
- * answer is left in (it may be asleep, or ignore ARP).
+ * it would catch a device nobody chose), from more than one (an address conflict, or for the
+ * router a second router or another program redirecting traffic), or the router does not answer.
+ * A device that does not answer is left in (it may be asleep, or ignore ARP).
  */
 export async function confirmHosts(
   net: HomeNetwork,
@@ -125,6 +133,12 @@ export async function confirmHosts(
     if (!macs.has(h.mac))
       throw new InspectError(
         `${h.ip} now answers from ${[...macs].join(', ')}, not ${h.mac} as when the devices were listed: look for devices again`,
+      );
+    if (macs.size > 1)
+      throw new InspectError(
+        h === gateway
+          ? routerClaimed(h.ip, [...macs])
+          : `${h.ip} answers from ${macs.size} devices (${[...macs].join(', ')}), an address conflict: inspect mode will not redirect it`,
       );
   }
 }

@@ -110,3 +110,16 @@ export function sweepTargets(net: Pick<HomeNetwork, 'self' | 'prefix'>): string[
   }
   return out;
 }
+
+/**
+ * Why inspect mode will not start when several MACs answer for the router's address: a second
+ * router or mesh point on one subnet, or a program already redirecting traffic — inspect mode
+ * cannot tell which is the router, and a wrong pick would cut the devices off.
+ */
+export function routerClaimed(ip: string, macs: readonly string[]): string {
+  return (
+    `${macs.length} devices answer for the router's address ${ip} (${macs.join(', ')}): a second router or ` +
+    'mesh point, or another program already redirecting traffic. Inspect mode cannot tell which is the router, ' +
+    'so it will not start; capture on the router itself instead'
+  );
+}

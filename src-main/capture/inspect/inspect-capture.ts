@@ -4,7 +4,7 @@
  * session redirects, which ends the session when it stops.
  */
 import { confirmHosts, discover, type Discovery } from './discovery.ts';
-import { homeNetwork, InspectError, type HomeNetwork } from './home-network.ts';
+import { homeNetwork, InspectError, routerClaimed, type HomeNetwork } from './home-network.ts';
 import { InspectSession, type InspectDeps, type InspectPlan } from './inspect-session.ts';
 import { recoverNetwork, startWatchdog } from './restore-watchdog.ts';
 import { LiveCaptureSource, openFrameChannel, type LiveCaptureOptions } from '../live-capture.ts';
@@ -58,11 +58,19 @@ export function inspectPlan(
     throw new InspectError(
       `${net.iface} has no default gateway: inspect mode redirects devices' traffic to the router, and there is none`,
     );
-  const gateway = found.hosts.find((h) => h.ip === net.gatewayIp);
-  if (gateway === undefined)
+  const claims = found.hosts.filter((h) => h.ip === net.gatewayIp);
+  if (claims.length === 0)
     throw new InspectError(
       `the router (${net.gatewayIp}) did not answer: try again, or check that ${net.iface} is on the home network`,
     );
+  if (claims.length > 1)
+    throw new InspectError(
+      routerClaimed(
+        net.gatewayIp,
+        claims.map((h) => h.mac),
+      ),
+    );
+  const gateway = claims[0];
   const devices: Host[] = chosen.map((c) => {
     const key = c.trim().toLowerCase();
     const h = found.hosts.find((x) => x.mac === key || x.ip === key);

@@ -5,7 +5,8 @@ import {
   macBytes,
   parseArpFrame,
 } from '../../../../src-main/capture/inspect/arp-frame.ts';
-import { discover, DISCOVERY_FILTER } from '../../../../src-main/capture/inspect/discovery.ts';
+import { confirmHosts, discover, DISCOVERY_FILTER } from '../../../../src-main/capture/inspect/discovery.ts';
+import { inspectPlan } from '../../../../src-main/capture/inspect/inspect-capture.ts';
 
 const SELF = { ip: '192.168.1.50', mac: '02:00:00:00:00:50' };
 const NET = { iface: 'wlan0', self: SELF, prefix: 24, gatewayIp: '192.168.1.1' };
@@ -92,5 +93,71 @@ describe('discovery', () => {
     );
     expect(sent).toHaveLength(0);
     expect(found.noSweep).toMatch(/wider than \/20/);
+  });
+});
+
+/** ARP replies for each asked address from the MACs `answers` gives it (several: a conflict). */
+function answering(answers: Record<string, string[]>) {
+  return (_filter: string, onFrame: (frame: Uint8Array, ts: number) => void) => ({
+    send: (frame: Uint8Array) => {
+      const asked = parseArpFrame(frame)?.targetIp ?? '';
+      for (const mac of answers[asked] ?? [])
+        onFrame(
+          arpFrame({
+            etherSrc: mac,
+            etherDst: SELF.mac,
+            op: ARP_REPLY,
+            senderMac: mac,
+            senderIp: asked,
+            targetMac: SELF.mac,
+            targetIp: SELF.ip,
+          }),
+          1,
+        );
+    },
+    close: () => undefined,
+  });
+}
+
+describe('the router and the chosen devices, each one MAC', () => {
+  const router = { ip: '192.168.1.1', mac: '02:00:00:00:00:01' };
+  const plug = { ip: '192.168.1.20', mac: '02:00:00:00:00:20' };
+  const other = '02:00:00:00:00:99';
+
+  it('plans nothing when two MACs answered for the router during discovery', () => {
+    expect(
+      () => inspectPlan(NET, { hosts: [router, plug] }, [plug.mac], '/run/x.json').gateway,
+    ).not.toThrow();
+    expect(() =>
+      inspectPlan(NET, { hosts: [router, plug, { ip: router.ip, mac: other }] }, [plug.mac], '/run/x.json'),
+    ).toThrow(
+      `2 devices answer for the router's address 192.168.1.1 (02:00:00:00:00:01, ${other}): a second router or mesh point`,
+    );
+  });
+
+  it('refuses to start when the router or a device answers from two MACs just before it starts', async () => {
+    await expect(
+      confirmHosts(NET, router, [plug], answering({ [router.ip]: [router.mac], [plug.ip]: [plug.mac] }), 20),
+    ).resolves.toBeUndefined();
+    await expect(
+      confirmHosts(
+        NET,
+        router,
+        [plug],
+        answering({ [router.ip]: [router.mac, other], [plug.ip]: [plug.mac] }),
+        20,
+      ),
+    ).rejects.toThrow(/2 devices answer for the router's address 192\.168\.1\.1 .*will not start/);
+    await expect(
+      confirmHosts(
+        NET,
+        router,
+        [plug],
+        answering({ [router.ip]: [router.mac], [plug.ip]: [other, plug.mac] }),
+        20,
+      ),
+    ).rejects.toThrow(
+      `192.168.1.20 answers from 2 devices (${other}, 02:00:00:00:00:20), an address conflict: inspect mode will not redirect it`,
+    );
   });
 });
