@@ -174,7 +174,8 @@ export function deviceRow(
   const sure = [exposure.napt, exposure.vpn].find(
     (e) => e !== null && e.evidence === 'recognised' && e.catalogRight !== false,
   );
-  const modelClass = sure?.catalogClass ?? null;
+  // a platform's class (Tuya's plugs, bulbs, sensors …) says nothing of the kind
+  const modelClass = sure?.catalogPlatform == null ? (sure?.catalogClass ?? null) : null;
   const category = o.category ?? label?.category ?? modelClass;
   const kind = kindOfDevice(category, label?.device ?? '', exposure);
   const own = findings.filter((f) => f.device === d.mac);

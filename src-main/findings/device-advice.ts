@@ -40,6 +40,7 @@ export function deviceExposures(
       catalogClass:
         r.identity.topModelClass === null ? null : catalogName(r.identity.topModelClass, r.identity.platform),
       catalogShare: r.identity.topModelShare,
+      catalogPlatform: r.identity.platform ?? null,
       catalogRight:
         r.identity.classSource === null || r.identity.classSource === 'model'
           ? null

@@ -198,6 +198,11 @@ export interface DeviceExposure {
    */
   catalogClass: string | null;
   catalogShare: number;
+  /**
+   * The firmware platform that class stands for ("Tuya"), or null when it is one product: its
+   * devices may be of several kinds, so the class says nothing of what kind this one is.
+   */
+  catalogPlatform: string | null;
   /** With labels: whether that class is the device's own (null without labels). */
   catalogRight: boolean | null;
   /**

@@ -105,6 +105,10 @@ export const S = {
     trainedTells: (n: number, measured: number) =>
       `Trained on your home's own traffic, could tell ${n} of ${measured} devices apart (80 % or more of their traffic named right, and measured on enough of it to be sure)`,
     tooLittle: (n: number) => `${n} ${n === 1 ? 'device' : 'devices'}: too little traffic to tell`,
+    alone: (n: number) =>
+      n === 1
+        ? 'One device with enough traffic: an observer trained on your home has nothing to tell it from'
+        : `${n} devices: nothing to tell them from (no other device with enough traffic)`,
     catalogRecognises: (n: number, total: number) =>
       n === 0
         ? `Telltale's catalog recognises none of your ${total} smart-home devices`
@@ -229,6 +233,8 @@ export const S = {
       `An observer trained on your home's own earlier traffic names ${share} of its later packets right (95 % interval ${interval})`,
     tooLittleTip:
       'Too little traffic before or after the middle of the capture to train and test an observer on it',
+    aloneTip:
+      'No other device of your home sent enough traffic, so an observer trained on your home has nothing to tell it from',
     pending: '…',
   },
   detail: {
@@ -252,6 +258,9 @@ export const S = {
     inHome: (share: string, interval: string) =>
       `Trained on your home's own earlier traffic, an observer names ${share} of its later packets right (95 % interval ${interval}).`,
     inHomeNone: 'There was too little of its traffic to train and test an observer on it.',
+    inHomeAlone:
+      'No other device of your home sent enough traffic, so an observer trained on your home has nothing to tell it from.',
+    inHomePending: 'An observer trained on your home is measured once the capture ends.',
     activityLine: (seen: number, total: number, busyTime: string, falsePerDay: string) =>
       total === 0
         ? `The device was never busy in this capture; its timeline shows it busy ${falsePerDay} times a day when it was not.`

@@ -241,8 +241,14 @@ describe.skipIf(skip !== '')('every device page of two real homes agrees with it
 });
 
 describe.skipIf(skip !== '')('a device of another brand on a platform the catalog knows', () => {
-  it('is called a device of that platform, not the brand the catalog learned it from', async () => {
-    const browser = await launchBrowser();
+  const ssi = join(DATASETS, 'extras/ssi-tuya-plug');
+  const captures = [
+    join(ssi, '2-smartPowerPlugPassiveMeasurements.pcap.gz'),
+    join(ssi, '2-smartPowerPlugActiveMeasurements.pcap.gz'),
+  ];
+
+  /** The SSI Tuya plug's device page after the audit of its captures (and `extra` files). */
+  async function plugPage(browser: Browser, extra: string[], shotName: string) {
     const server = new TestServer();
     await server.start();
     try {
@@ -251,26 +257,36 @@ describe.skipIf(skip !== '')('a device of another brand on a platform the catalo
       await page.evaluate(() => {
         window.location.hash = '#/capture';
       });
-      const ssi = join(DATASETS, 'extras/ssi-tuya-plug');
-      await page
-        .locator('[data-testid=file-input]')
-        .setInputFiles([
-          join(ssi, '2-smartPowerPlugPassiveMeasurements.pcap.gz'),
-          join(ssi, '2-smartPowerPlugActiveMeasurements.pcap.gz'),
-          join(ssi, 'labels.csv'),
-        ]);
+      await page.locator('[data-testid=file-input]').setInputFiles([...captures, ...extra]);
       await page.locator('footer.status .state', { hasText: 'Done' }).waitFor({ timeout: 240_000 });
       await page.locator('[data-testid=what-ifs-pending]').waitFor({ state: 'detached', timeout: 240_000 });
       const d = await readDevicePage(page, '38:1f:8d:b0:c9:01');
-      await shot(page, 'platform-tuya-plug');
+      await shot(page, shotName);
+      expect(problems.console).toEqual([]);
+      return d;
+    } finally {
+      await server.stop();
+    }
+  }
+
+  it('is called a device of that platform, not the brand the catalog learned it from', async () => {
+    const browser = await launchBrowser();
+    try {
+      const d = await plugPage(browser, [join(ssi, 'labels.csv')], 'platform-tuya-plug');
       expect(contradictions(d)).toEqual([]);
       // the ISP's catalog passes its device-level test for the Tuya class, and says Tuya, not HBN
       expect(d.observers.find((o) => o.view === 'napt')?.evidence).toBe('recognised');
       expect(d.text).toContain('Tuya-based device (like HBN Plug / Lumiman Bulb)');
       expect(d.text).not.toMatch(/takes it for/);
-      expect(problems.console).toEqual([]);
+      // the plug is the home's only device: nothing to tell it from, not too little traffic
+      expect(d.text).toContain('an observer trained on your home has nothing to tell it from.');
+      expect(d.text).not.toContain('too little of its traffic');
+      // without labels the platform's class gives it no type: Tuya builds plugs, bulbs and sensors
+      const unlabelled = await plugPage(browser, [], 'platform-tuya-plug-unlabelled');
+      expect(contradictions(unlabelled)).toEqual([]);
+      expect(unlabelled.text).toContain('Tuya-based device (like HBN Plug / Lumiman Bulb)');
+      expect(unlabelled.text).toMatch(/\nType\s+–\n/);
     } finally {
-      await server.stop();
       await browser.close();
     }
   }, 600_000);

@@ -241,6 +241,7 @@ describe('Home page', () => {
           evidence: 'recognised',
           catalogClass: 'Nest Camera',
           catalogShare: 0.9,
+          catalogPlatform: null,
           catalogRight: true,
           category: null,
           inHome: { measured: true, unmeasured: null, recognisedShare: 0.97, interval: [0.95, 0.99] },
@@ -259,6 +260,7 @@ describe('Home page', () => {
           evidence: 'not-recognised',
           catalogClass: 'Nest Camera',
           catalogShare: 0.9,
+          catalogPlatform: null,
           catalogRight: true,
           category: null,
           inHome: {

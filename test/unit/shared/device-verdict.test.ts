@@ -18,6 +18,7 @@ function seen(over: Partial<DeviceExposure> = {}): DeviceExposure {
     evidence: 'recognised',
     catalogClass: 'Nest Camera',
     catalogShare: 0.94,
+    catalogPlatform: null,
     catalogRight: true,
     category: null,
     agreement: 0.9,
