@@ -283,10 +283,19 @@ function verdict(audit: HomeAudit): Html[] {
     const who = o.view === 'napt' ? 'Your ISP' : "Your VPN's carrier";
     out.push(
       html`<p class="verdict">
-        <strong>${who}</strong> sees traffic of ${seen} of your ${devices} devices and could tell ${told} of
-        them apart by their traffic
-        alone${
-          spans.total > 0 ? html`; it would see ${spans.seen} of their ${spans.total} busy moments` : ''
+        <strong>${who}</strong>
+        ${
+          devices === 1
+            ? seen === 0
+              ? 'sees no traffic of your one device'
+              : `sees traffic of your one device and could${told === 1 ? '' : ' not'} tell what it is by its traffic alone`
+            : html`sees traffic of ${seen} of your ${devices} devices and could tell ${told} of them apart by
+              their traffic alone`
+        }${
+          spans.total > 0
+            ? html`; it would see ${spans.seen} of ${devices === 1 ? 'its' : 'their'} ${spans.total} busy
+              moment${spans.total === 1 ? '' : 's'}`
+            : ''
         }.
       </p>`,
     );
@@ -605,7 +614,7 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
         <th>What was seen</th>
         <td>
           ${audit.devices.length}
-          devices${smart.length < audit.devices.length ? ` (${smart.length} of them smart-home devices)` : ''},
+          device${audit.devices.length === 1 ? '' : 's'}${smart.length < audit.devices.length ? ` (${smart.length} of them smart-home devices)` : ''},
           ${audit.packets} packets over ${formatDuration(covered)} of
           traffic${gaps > 0 ? `, with ${gaps} gap${gaps === 1 ? '' : 's'} where nothing was captured` : ''}
         </td>

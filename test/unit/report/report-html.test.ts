@@ -97,12 +97,12 @@ describe('renderReport', () => {
   it('says "recognised" only when the catalog named the device right', () => {
     const right = renderReport(audit('Nest Camera', 'Nest Camera'), [], META);
     expect(right).toContain('recognised as Nest Camera');
-    expect(right).toMatch(/could\s+tell\s+1\s+of\s+them\s+apart/);
+    expect(right).toMatch(/sees traffic of your one device and could tell what it is by its traffic alone/);
 
     const wrong = renderReport(audit('Ring Doorbell', 'Nest Camera'), [], META);
     expect(wrong).not.toContain('recognised as Ring Doorbell');
     expect(wrong).toContain('taken for Ring Doorbell, which it is not');
-    expect(wrong).toMatch(/could\s+tell\s+0\s+of\s+them\s+apart/);
+    expect(wrong).toMatch(/sees traffic of your one device and could not tell what it is/);
   });
 
   it("states the models' measured accuracy, and how the catalog's test did on devices of other labs", () => {
