@@ -7,6 +7,7 @@
 import type { CatalogEvidence } from '../shared/audit-types.ts';
 import { csvLine, type CsvValue } from '../shared/csv.ts';
 import type { HomeAudit, ObserverAudit } from './audit-types.ts';
+import { rightlyRecognised } from './exposure.ts';
 
 export interface BatchObserverRow {
   view: string;
@@ -51,9 +52,17 @@ export interface BatchResult {
   /** Read problems (what was readable was used). */
   problems: string[];
   devices: BatchDeviceRow[];
-  /** Per observer: the catalog's and the in-home observer's means, busy spans seen of all. */
+  /**
+   * Per observer: the devices its catalog rightly recognises (the device-level test passed, and
+   * with labels for the device's own class) of those it sees; the mean share of their packets its
+   * model names as their class (for a labelled device of a kind it does not know, the look-alike
+   * it takes it for: a researcher's figure, not a recognition); the in-home observer's mean; busy
+   * spans seen of all.
+   */
   observers: {
     view: string;
+    recognised: number;
+    seen: number;
     meanRecognisedShare: number;
     inHomeMean: number | null;
     spansSeen: number;
@@ -164,6 +173,8 @@ export function batchResult(
     devices,
     observers: audit.observers.map((o) => ({
       view: o.view,
+      recognised: o.devices.filter((r) => rightlyRecognised(r.identity)).length,
+      seen: o.devices.filter((r) => r.identity.packets > 0).length,
       meanRecognisedShare: o.meanRecognisedShare,
       inHomeMean: o.inHome?.meanRecognisedShare ?? null,
       spansSeen: o.devices.reduce((a, r) => a + r.activity.spansSeen, 0),

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BatchResult } from '../../src-main/audit/batch-summary.ts';
 import { runHomeAudit } from '../../src-main/audit/home-audit.ts';
+import { rightlyRecognised } from '../../src-main/audit/exposure.ts';
 import { batchJobs } from '../../src-main/cli/batch-command.ts';
 import { runCli } from './run-cli.ts';
 
@@ -73,6 +74,11 @@ describe('telltale batch', () => {
     expect(camera.observers.find((o) => o.view === 'napt')!.meanRecognisedShare).toBe(
       isp.meanRecognisedShare,
     );
+    // devices the catalog rightly recognises, of those the ISP sees
+    expect(camera.observers.find((o) => o.view === 'napt')).toMatchObject({
+      recognised: isp.devices.filter((r) => rightlyRecognised(r.identity)).length,
+      seen: isp.devices.filter((r) => r.identity.packets > 0).length,
+    });
     // CSV: the header once, one row per device of each capture
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0].split(',').slice(0, 3)).toEqual(['capture', 'mac', 'name']);
