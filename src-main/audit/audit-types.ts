@@ -155,7 +155,12 @@ export interface ObserverAudit {
   unknownThreshold: number;
   packets: number;
   devices: ObserverDeviceAudit[];
-  /** Unweighted means over devices with at least MIN_PACKETS_FOR_AVERAGE packets in the view. */
+  /**
+   * Unweighted means over devices with at least MIN_PACKETS_FOR_AVERAGE packets in the view: the
+   * share of their packets the model names as their class, over those the catalog rightly
+   * recognises (audit/exposure.ts `rightlyRecognised`; 0 when it recognises none — a look-alike's
+   * share is no recognition), and the activity agreement over all of them.
+   */
   meanRecognisedShare: number;
   meanAgreement: number;
   /** The observer trained on this home (null: not measured, e.g. a live capture still running). */
@@ -208,6 +213,7 @@ export interface WhatIf {
   dummyPackets: number;
   /** Packets (cover dummies included) the what-if labelled: all of the view, or the sample's. */
   rows: number;
+  /** As ObserverAudit's, over the devices the catalog rightly recognises without the defence. */
   meanRecognisedShare: number;
   meanAgreement: number;
   /** The devices' busy spans (routine ones left out) the observer still sees with the defence, and all of them. */

@@ -494,7 +494,10 @@ export function observerAudit(
     unknownThreshold: identifier.model.unknownThreshold,
     packets: labelled.packets,
     devices: rows,
-    meanRecognisedShare: mean(counted.map((r) => r.identity.recognisedShare)),
+    // recognition is the catalog's only where it recognises the device: a look-alike's share is none
+    meanRecognisedShare: mean(
+      counted.filter((r) => rightlyRecognised(r.identity)).map((r) => r.identity.recognisedShare),
+    ),
     meanAgreement: mean(counted.map((r) => r.activity.agreement)),
     inHome: null,
   };

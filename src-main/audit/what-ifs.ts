@@ -22,7 +22,7 @@ import {
   type WhatIfDevice,
 } from './audit-types.ts';
 import { analyzeCaptures } from './capture-analysis.ts';
-import { activityExposure, deviceIdentity, mean } from './exposure.ts';
+import { activityExposure, deviceIdentity, mean, rightlyRecognised } from './exposure.ts';
 import { ObserverStream } from './observer-stream.ts';
 
 /** Covered time a what-if reads packet by packet; a longer capture is sampled (see `whatIfSample`). */
@@ -366,6 +366,7 @@ async function scoreWhatIf(
   const base = baseline.find((o) => o.view === view)!;
   const rows: WhatIfDevice[] = [];
   const counted: WhatIfDevice[] = [];
+  const recognisedRows: WhatIfDevice[] = [];
   for (const d of devices) {
     const identity = deviceIdentity(identifier, log.log, labelled, d);
     // The device keeps the class it has without the defence (the observer looks for the same device).
@@ -394,12 +395,16 @@ async function scoreWhatIf(
       undefended: sameSample(undefended, d.mac),
     };
     rows.push(row);
-    if (identity.packets >= MIN_PACKETS_FOR_AVERAGE) counted.push(row);
+    if (identity.packets >= MIN_PACKETS_FOR_AVERAGE) {
+      counted.push(row);
+      // recognition is measured on the devices the catalog recognises without the defence
+      if (rightlyRecognised(plain)) recognisedRows.push(row);
+    }
   }
   const extra = stream.stats.bytesAfter - stream.stats.bytesBefore;
   const seconds = (c: readonly CoveredTime[]): number => c.reduce((a, x) => a + x.end - x.start, 0);
   const figures = {
-    meanRecognisedShare: mean(counted.map((r) => r.recognisedShare)),
+    meanRecognisedShare: mean(recognisedRows.map((r) => r.recognisedShare)),
     spansSeen: rows.reduce((a, r) => a + r.spansSeen, 0),
     spansTotal: rows.reduce((a, r) => a + r.spansTotal, 0),
   };

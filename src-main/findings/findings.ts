@@ -457,14 +457,20 @@ function defenceFindings(audit: HomeAudit): Finding[] {
 /** Views with fewer packets than this get a word on how little their what-if averages rest on. */
 const FEW_PACKETS = 10_000;
 
-/** "3 devices": those the observer's home averages are taken over. */
-function counted(base: ObserverAudit): string {
-  return count(base.devices.filter((r) => r.identity.packets >= MIN_PACKETS_FOR_AVERAGE).length, 'device');
+/** The devices the observer's home averages are taken over: all with enough packets, and those the catalog recognises. */
+function averaged(base: ObserverAudit): { all: number; recognised: number } {
+  const rows = base.devices.filter((r) => r.identity.packets >= MIN_PACKETS_FOR_AVERAGE);
+  return { all: rows.length, recognised: rows.filter((r) => rightlyRecognised(r.identity)).length };
 }
 
 function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
   const who = w.view === 'napt' ? "your ISP's" : "your VPN carrier's";
   const before = w.sample?.undefended.meanRecognisedShare ?? base.meanRecognisedShare;
+  const n = averaged(base);
+  const busy = (sees: string): string =>
+    `the busy periods ${sees} from ${w.sample?.undefended.spansSeen ?? spansSeenOf(base.devices).seen} ` +
+    `to ${w.spansSeen} of ${w.spansTotal}${w.sample === null ? '' : ' in the stretches it looked at'}, for ` +
+    `${pct(w.costShare)} more traffic`;
   return {
     researchOnly: w.meanRecognisedShare > before || w.costShare > HOMEOWNER_MAX_COST_SHARE,
     id: `defence:${w.view}:${w.id}`,
@@ -472,12 +478,13 @@ function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
     severity: 'info',
     observer: w.view,
     device: null,
+    // recognition is measured only on devices the catalog recognises: of look-alikes there is none to lose
     title:
-      `What if: ${w.description} would change ${who} recognition of your devices from ` +
-      `${pct(before)} to ${pct(w.meanRecognisedShare)} of ` +
-      `their packets, and the busy periods it sees from ${w.sample?.undefended.spansSeen ?? spansSeenOf(base.devices).seen} ` +
-      `to ${w.spansSeen} of ${w.spansTotal}${w.sample === null ? '' : ' in the stretches it looked at'}, for ` +
-      `${pct(w.costShare)} more traffic.`,
+      n.recognised === 0
+        ? `What if: ${w.description} would change ${busy(`${w.view === 'napt' ? 'your ISP' : "your VPN's carrier"} sees`)}. What it does to ${who} recognition cannot be ` +
+          `measured here: Telltale's catalog recognises none of your devices in this view.`
+        : `What if: ${w.description} would change ${who} recognition of ${n.recognised === n.all ? 'your devices' : `the ${count(n.recognised, 'device')} Telltale's catalog recognises`} from ` +
+          `${pct(before)} to ${pct(w.meanRecognisedShare)} of their packets, and ${busy('it sees')}.`,
     evidence: [
       `Extra traffic: ${formatBytes(w.extraBytes)}${w.dummyPackets > 0 ? ` (${w.dummyPackets} cover packets)` : ''} over the captured time.`,
       ...(w.sample === null
@@ -485,7 +492,7 @@ function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {
         : [
             `The capture is long, so this what-if looked at ${w.sample.blocks} stretches of it (${formatDuration(w.sample.seconds)} of ${formatDuration(w.sample.ofSeconds)}) packet by packet: recognition and busy periods are those of the sample, the extra traffic that of the whole capture.`,
           ]),
-      `Averages over ${counted(base)} with at least ${MIN_PACKETS_FOR_AVERAGE} packets in the view (${base.packets} packets in all)${base.packets < FEW_PACKETS ? ': on so short a capture a few packets more or less recognised move them by several points either way' : ''}.`,
+      `Averages over ${count(n.all, 'device')} with at least ${MIN_PACKETS_FOR_AVERAGE} packets in the view (${base.packets} packets in all; recognition over the ${n.recognised} of them the catalog recognises)${base.packets < FEW_PACKETS ? ': on so short a capture a few packets more or less recognised move them by several points either way' : ''}.`,
       'Measured with the same models, trained on traffic without the defence: an observer that retrains on defended traffic may do better.',
     ],
     advice:

@@ -302,22 +302,29 @@ function verdict(audit: HomeAudit): Html[] {
   }
   const best = bestWhatIf(audit, undefined, HOMEOWNER_MAX_COST_SHARE);
   const costly = bestWhatIf(audit);
+  // what the what-ifs measure is the catalog's recognition: with none, there is nothing to lower
+  const recognisedAny = audit.observers.some((o) => o.devices.some((r) => rightlyRecognised(r.identity)));
   out.push(
-    best === null || best.drop <= 0.05
+    audit.whatIfs.length > 0 && !recognisedAny
       ? html`<p class="verdict">
-          <strong>What helps most:</strong> none of the defences tried changes much
-          here${audit.whatIfs.length === 0 ? ' (no defence was tried)' : ''}${
-            costly !== null && costly.drop > 0.05
-              ? html` without more than doubling your traffic (${costly.w.description} would, for
-                ${perMonth(costly.w, audit)} of extra data)`
-              : ''
-          }.
+          <strong>What helps most:</strong> Telltale's catalog recognises none of your devices, so what
+          padding or cover traffic would hide from it cannot be measured here.
         </p>`
-      : html`<p class="verdict">
-          <strong>What helps most:</strong> ${best.w.description} against ${OBSERVER_NAMES[best.w.view]} — it
-          would recognise ${pct(best.w.meanRecognisedShare)} of your devices' traffic instead of
-          ${pct(best.w.meanRecognisedShare + best.drop)}, for ${perMonth(best.w, audit)} of extra data.
-        </p>`,
+      : best === null || best.drop <= 0.05
+        ? html`<p class="verdict">
+            <strong>What helps most:</strong> none of the defences tried changes much
+            here${audit.whatIfs.length === 0 ? ' (no defence was tried)' : ''}${
+              costly !== null && costly.drop > 0.05
+                ? html` without more than doubling your traffic (${costly.w.description} would, for
+                  ${perMonth(costly.w, audit)} of extra data)`
+                : ''
+            }.
+          </p>`
+        : html`<p class="verdict">
+            <strong>What helps most:</strong> ${best.w.description} against ${OBSERVER_NAMES[best.w.view]} —
+            it would recognise ${pct(best.w.meanRecognisedShare)} of your devices' traffic instead of
+            ${pct(best.w.meanRecognisedShare + best.drop)}, for ${perMonth(best.w, audit)} of extra data.
+          </p>`,
   );
   return out;
 }
@@ -837,6 +844,10 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
       audit.whatIfs.length === 0
         ? ''
         : html`<h3>Defences tried (what-ifs)</h3>
+            <p class="small">
+              Recognised: the share of their packets the catalog still names right, over the devices it
+              recognises without the defence (– where it recognises none).
+            </p>
             <table class="list">
               ${colgroup([31, 17, 11, 11, 13, 17])}
               <thead>
@@ -855,7 +866,15 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
                     html`<tr>
                       <td>${w.description}</td>
                       <td>${w.observer}</td>
-                      <td class="num">${pct(w.meanRecognisedShare)}</td>
+                      <td class="num">
+                        ${
+                          audit.observers.some(
+                            (o) => o.view === w.view && o.devices.some((r) => rightlyRecognised(r.identity)),
+                          )
+                            ? pct(w.meanRecognisedShare)
+                            : '–'
+                        }
+                      </td>
                       <td class="num">${w.spansSeen} / ${w.spansTotal}</td>
                       <td class="num">+${pct(w.costShare)}</td>
                       <td class="num">${monthlyBytes(w, audit)}</td>

@@ -458,8 +458,29 @@ describe('auditFindings', () => {
       });
       const defence = f.find((x) => x.kind === 'defence')!;
       expect(defence.evidence[1]).toBe(
-        'Averages over 1 device with at least 20 packets in the view (1000 packets in all): on so short a capture a few packets more or less recognised move them by several points either way.',
+        'Averages over 1 device with at least 20 packets in the view (1000 packets in all; recognition over the 1 of them the catalog recognises): on so short a capture a few packets more or less recognised move them by several points either way.',
       );
+    });
+
+    it('claims no change of recognition where the catalog recognises none of the devices', () => {
+      const lookalike = {
+        ...seenCam,
+        identity: {
+          ...seenCam.identity,
+          classSource: 'lookalike' as const,
+          className: 'Ring Doorbell',
+          topModelClass: 'Ring Doorbell',
+        },
+      };
+      const f = auditFindings({
+        ...audit([cam], [observer('napt', [lookalike])]),
+        whatIfs: [whatIf('pad-16', 'padding to multiples of 16 bytes', 0.05, 0.5, 0.85)],
+      });
+      const defence = f.find((x) => x.kind === 'defence')!;
+      expect(defence.title).toMatch(
+        /^What if: padding to multiples of 16 bytes would change the busy periods your ISP sees from \d+ to \d+ of \d+, for 5 % more traffic\. What it does to your ISP's recognition cannot be measured here: Telltale's catalog recognises none of your devices in this view\.$/,
+      );
+      expect(defence.title).not.toMatch(/from \d+ % to/);
     });
 
     it('keeps defences that backfire or more than double the traffic for researchers', () => {

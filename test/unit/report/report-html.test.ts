@@ -105,6 +105,44 @@ describe('renderReport', () => {
     expect(wrong).toMatch(/sees traffic of your one device and could not tell what it is/);
   });
 
+  it('claims no recognition a defence would lower where the catalog recognises none of the devices', () => {
+    const padding = {
+      id: 'napt-pad-16',
+      view: 'napt',
+      observer: 'your ISP',
+      defence: { kind: 'padding', multiple: 16 },
+      description: 'padding to multiples of 16 bytes',
+      costShare: 0.05,
+      extraBytes: 500,
+      dummyPackets: 0,
+      rows: 100,
+      meanRecognisedShare: 0,
+      meanAgreement: 1,
+      spansSeen: 1,
+      spansTotal: 1,
+      sample: null,
+      devices: [],
+    };
+    const none = renderReport(
+      { ...audit('Ring Doorbell', 'Nest Camera'), whatIfs: [padding] } as HomeAudit,
+      [],
+      META,
+    );
+    expect(none).toMatch(
+      /What helps most:<\/strong> Telltale's catalog recognises none of your devices, so what\s+padding or cover traffic would hide from it cannot be measured here\./,
+    );
+    expect(none).toMatch(
+      /<td>padding to multiples of 16 bytes<\/td>\s*<td>your ISP<\/td>\s*<td class="num">\s*–\s*<\/td>/,
+    );
+    const some = renderReport(
+      { ...audit('Nest Camera', 'Nest Camera'), whatIfs: [padding] } as HomeAudit,
+      [],
+      META,
+    );
+    expect(some).not.toContain('cannot be measured here');
+    expect(some).toMatch(/<td>your ISP<\/td>\s*<td class="num">\s*0 %\s*<\/td>/);
+  });
+
   it("states the models' measured accuracy, and how the catalog's test did on devices of other labs", () => {
     const facts = renderReport(audit('Nest Camera', 'Nest Camera'), [], {
       ...META,
