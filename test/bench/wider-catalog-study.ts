@@ -1,0 +1,263 @@
+/**
+ * `npx tsx test/bench/wider-catalog-study.ts [--rows N] [--trees N] [--share S] [--coverage C] [--no-madea-0613]`
+ *
+ * A feasibility study for issue 12's wider catalog (the device-name catalog trained on every
+ * labelled source, not MADEA alone), before anyone spends the recipe's hour retraining the ONNX
+ * models: with a per-packet random forest (the in-home observer's HistogramForest) on the NAPT
+ * view's features and the catalog's own device-level test (at least CATALOG_MIN_PACKETS packets,
+ * CATALOG_MIN_SHARE of them given one class, CATALOG_MIN_COVERAGE of them with a (direction, size)
+ * of that class's training traffic), how do a MADEA-only catalog and an every-source catalog
+ * compare on
+ *   - devices they never saw: leave-one-kind-out (a kind: units of one model, IoT Sentinel's
+ *     EdimaxCam1/2; MADEA's HBN plug and Lumiman bulb, one Tuya firmware) — how often an unseen
+ *     kind's instance is named as a class it is not;
+ *   - devices they know: instances split alternately (even ones train, odd ones test), recognised
+ *     as their own kind.
+ * Instances as the evaluation cuts them: a MADEA day, an IoT Sentinel setup file, an extras set.
+ * Each instance keeps a uniform sample of at most `--rows` of its NAPT packets (default 600).
+ * The forest is a stand-in for the ONNX models (the shipped NAPT default is a BiLSTM + forest
+ * mixture), so the figures say where the test's open-set behaviour goes as classes are added, not
+ * what the retrained catalog will score.
+ */
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { AuditCollector } from '../../src-main/audit/audit-collector.ts';
+import { analyzeCaptures } from '../../src-main/audit/capture-analysis.ts';
+import {
+  CATALOG_MIN_COVERAGE,
+  CATALOG_MIN_PACKETS,
+  CATALOG_MIN_SHARE,
+} from '../../src-main/audit/exposure.ts';
+import { GroundTruth } from '../../src-main/devices/ground-truth.ts';
+import { madeaCaptures, madeaDay, unseenCaptureSets } from '../../src-main/evaluation/datasets.ts';
+import { HistogramForest } from '../../src-main/inference/histogram-forest.ts';
+import { mulberry32 } from '../../src-main/views/seeded-random.ts';
+
+const DATASETS = resolve(import.meta.dirname, '../../../shared/datasets');
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '600' },
+    trees: { type: 'string', default: '40' },
+    share: { type: 'string', default: String(CATALOG_MIN_SHARE) },
+    coverage: { type: 'string', default: String(CATALOG_MIN_COVERAGE) },
+    'no-madea-0613': { type: 'boolean', default: false },
+  },
+});
+const ROWS = Number(values.rows);
+const TREES = Number(values.trees);
+/** The device-level test's share and coverage (the catalog's own by default; others to see where they lead). */
+const SHARE = Number(values.share);
+const COVERAGE = Number(values.coverage);
+/** Twins of the catalog (models/manifest.json labelMembers): one kind. */
+const TWINS: Record<string, string> = { 'HBN Plug': 'Tuya twins', 'Lumiman Bulb': 'Tuya twins' };
+
+type Dataset = 'madea' | 'iot-sentinel' | 'extras';
+interface Instance {
+  dataset: Dataset;
+  kind: string;
+  id: string;
+  packets: number;
+  x: number[];
+  size: number[];
+  dir: number[];
+}
+
+const instances = new Map<string, Instance>();
+let width = 0;
+
+/** Reads one run through the audit's first pass and keeps each labelled IoT device's sampled rows per instance. */
+async function gather(
+  dataset: Dataset,
+  files: string[],
+  labels: string,
+  only: string | null,
+  instanceOf: (file: number) => string,
+  perFile: boolean,
+): Promise<void> {
+  const truth = GroundTruth.loadSync(labels);
+  const collector = new AuditCollector(['napt']);
+  collector.measureInHome = false;
+  const hooks = collector.hooks();
+  const fileOfRow: number[] = [];
+  await analyzeCaptures(files, {
+    groundTruth: truth,
+    views: collector.views,
+    segmentGapSeconds: perFile ? -1 : undefined,
+    onPacket: hooks.onPacket,
+    onSegmentStart: hooks.onSegmentStart,
+    onViewPacket: (view, vp) => {
+      hooks.onViewPacket(view, vp);
+      if (view === 'napt') fileOfRow.push(vp.fileIndex);
+    },
+  });
+  const log = collector.logs.get('napt')!;
+  width = log.width;
+  const kindOfIndex = log.macs.map((mac) => {
+    const e = truth.entryOf(mac);
+    if (e === undefined || e.infrastructure || e.category.startsWith('NON-IOT')) return null;
+    const names = [e.device, ...e.aliases];
+    if (only !== null && !names.includes(only)) return null;
+    const device = only ?? e.device;
+    return TWINS[device] ?? (dataset === 'iot-sentinel' ? device.replace(/\d+$/, '') : device);
+  });
+  const seen = new Map<string, number>();
+  const random = mulberry32(7);
+  for (let i = 0; i < log.rows; i++) {
+    const d = log.device[i];
+    if (d < 0 || log.tunnel[i] === 1) continue;
+    const kind = kindOfIndex[d];
+    if (kind == null) continue;
+    const key = `${dataset}|${kind}|${instanceOf(fileOfRow[i])}`;
+    let inst = instances.get(key);
+    if (inst === undefined) {
+      inst = { dataset, kind, id: key, packets: 0, x: [], size: [], dir: [] };
+      instances.set(key, inst);
+    }
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    inst.packets = n;
+    // reservoir sample of ROWS rows
+    const slot = n <= ROWS ? n - 1 : Math.floor(random() * n);
+    if (slot >= ROWS) continue;
+    const row = Array.from(log.features.subarray(i * width, (i + 1) * width));
+    if (slot === inst.size.length) {
+      inst.x.push(...row);
+      inst.size.push(log.size[i]);
+      inst.dir.push(log.direction[i]);
+    } else {
+      inst.x.splice(slot * width, width, ...row);
+      inst.size[slot] = log.size[i];
+      inst.dir[slot] = log.direction[i];
+    }
+  }
+}
+
+interface Catalog {
+  forest: HistogramForest;
+  kinds: string[];
+  profiles: Set<number>[];
+}
+
+/** A forest over the kinds of `train` (every row of each instance), with each kind's size profile. */
+function trainCatalog(train: readonly Instance[]): Catalog {
+  const kinds = [...new Set(train.map((i) => i.kind))].sort();
+  const index = new Map(kinds.map((k, j) => [k, j]));
+  const rows = train.reduce((a, i) => a + i.size.length, 0);
+  const x = new Float32Array(rows * width);
+  const y = new Int32Array(rows);
+  const pairCounts = kinds.map(() => new Map<number, number>());
+  let r = 0;
+  for (const inst of train) {
+    const k = index.get(inst.kind)!;
+    x.set(inst.x, r * width);
+    for (let j = 0; j < inst.size.length; j++) {
+      y[r + j] = k;
+      const key = inst.dir[j] * 65536 + inst.size[j];
+      pairCounts[k].set(key, (pairCounts[k].get(key) ?? 0) + 1);
+    }
+    r += inst.size.length;
+  }
+  const profiles = pairCounts.map((m) => {
+    const total = [...m.values()].reduce((a, b) => a + b, 0);
+    return new Set([...m].filter(([, n]) => n / total >= 0.001).map(([key]) => key));
+  });
+  return {
+    forest: HistogramForest.train(x, rows, width, y, kinds.length, { trees: TREES, seed: 3 }),
+    kinds,
+    profiles,
+  };
+}
+
+/** The catalog's device-level answer for an instance: the kind it names, or null. */
+function named(c: Catalog, inst: Instance): string | null {
+  const n = inst.size.length;
+  if (inst.packets < CATALOG_MIN_PACKETS || n === 0) return null;
+  const pred = c.forest.predict(Float32Array.from(inst.x), n);
+  const votes = new Map<number, number>();
+  for (const p of pred) votes.set(p, (votes.get(p) ?? 0) + 1);
+  const [top, count] = [...votes].sort((a, b) => b[1] - a[1])[0];
+  if (count / n < SHARE) return null;
+  let covered = 0;
+  for (let j = 0; j < n; j++) if (c.profiles[top].has(inst.dir[j] * 65536 + inst.size[j])) covered++;
+  return covered / n >= COVERAGE ? c.kinds[top] : null;
+}
+
+const pct = (a: number, b: number): string =>
+  b === 0 ? '-' : `${a} / ${b} (${((100 * a) / b).toFixed(1)} %)`;
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const madea = madeaCaptures(DATASETS);
+  const days = new Map<string, string[]>();
+  for (const f of madea.captures) {
+    const day = madeaDay(f);
+    if (day === null || (values['no-madea-0613'] && day === '2023-06-13')) continue;
+    days.set(day, [...(days.get(day) ?? []), f]);
+  }
+  for (const [day, files] of days) await gather('madea', files, madea.labels, null, () => day, false);
+  for (const s of unseenCaptureSets(DATASETS)) {
+    const files = s.files.map((f) => join(DATASETS, f));
+    const perFile = s.dataset === 'iot-sentinel';
+    await gather(
+      s.dataset,
+      files,
+      join(DATASETS, s.labels),
+      s.device,
+      (f) => (perFile ? `${f}` : s.name),
+      perFile,
+    );
+  }
+  const all = [...instances.values()].filter((i) => i.packets >= CATALOG_MIN_PACKETS);
+  const datasets: Dataset[] = ['madea', 'iot-sentinel', 'extras'];
+  const kindsOf = (d: Dataset) => new Set(all.filter((i) => i.dataset === d).map((i) => i.kind)).size;
+  console.log(
+    `${all.length} instances of ${new Set(all.map((i) => i.kind)).size} kinds (MADEA ${kindsOf('madea')}, ` +
+      `IoT Sentinel ${kindsOf('iot-sentinel')}, extras ${kindsOf('extras')}); at most ${ROWS} rows each; ` +
+      `${TREES} trees; test: share ${SHARE}, coverage ${COVERAGE}; read in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+  );
+
+  // today's catalog: MADEA's kinds only, judged on every other dataset's instances (all unseen)
+  const madeaOnly = trainCatalog(all.filter((i) => i.dataset === 'madea'));
+  // leave one kind out, every source
+  const wrongLoko = new Map<Dataset, [number, number]>(datasets.map((d) => [d, [0, 0]]));
+  const kinds = [...new Set(all.map((i) => i.kind))].sort();
+  for (const kind of kinds) {
+    const c = trainCatalog(all.filter((i) => i.kind !== kind));
+    for (const inst of all.filter((i) => i.kind === kind)) {
+      const t = wrongLoko.get(inst.dataset)!;
+      t[1]++;
+      if (named(c, inst) !== null) t[0]++;
+    }
+  }
+  // known kinds: alternate instances of each kind train and test (kinds with one instance train only)
+  const order = new Map<string, number>();
+  const train: Instance[] = [];
+  const test: Instance[] = [];
+  for (const inst of all) {
+    const k = order.get(inst.kind) ?? 0;
+    order.set(inst.kind, k + 1);
+    (k % 2 === 0 ? train : test).push(inst);
+  }
+  const wide = trainCatalog(train);
+  const madeaTrain = trainCatalog(train.filter((i) => i.dataset === 'madea'));
+  console.log(
+    'dataset       | MADEA-only catalog: unseen named | every source, kind left out: named | known (odd instances): recognised as own kind, MADEA-only / every source',
+  );
+  for (const d of datasets) {
+    const unseen = all.filter((i) => i.dataset === d);
+    const today =
+      d === 'madea'
+        ? '(its own kinds)'
+        : pct(unseen.filter((i) => named(madeaOnly, i) !== null).length, unseen.length);
+    const [w, n] = wrongLoko.get(d)!;
+    const known = test.filter((i) => i.dataset === d);
+    const ownMadea = known.filter((i) => named(madeaTrain, i) === i.kind).length;
+    const ownWide = known.filter((i) => named(wide, i) === i.kind).length;
+    console.log(
+      `${d.padEnd(13)} | ${today.padEnd(32)} | ${pct(w, n).padEnd(35)} | ${pct(ownMadea, known.length)} / ${pct(ownWide, known.length)}`,
+    );
+  }
+  console.log(`\n${((Date.now() - t0) / 1000).toFixed(0)} s in all`);
+}
+
+await main();
