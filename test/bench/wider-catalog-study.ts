@@ -1,5 +1,5 @@
 /**
- * `npx tsx test/bench/wider-catalog-study.ts [--rows N] [--trees N] [--share S] [--coverage C] [--no-madea-0613]`
+ * `npx tsx test/bench/wider-catalog-study.ts [--rows N] [--trees N] [--share S] [--coverage C] [--outliers F] [--no-madea-0613]`
  *
  * A feasibility study for issue 12's wider catalog (the device-name catalog trained on every
  * labelled source, not MADEA alone), before anyone spends the recipe's hour retraining the ONNX
@@ -15,6 +15,9 @@
  *     as their own kind.
  * Instances as the evaluation cuts them: a MADEA day, an IoT Sentinel setup file, an extras set.
  * Each instance keeps a uniform sample of at most `--rows` of its NAPT packets (default 600).
+ * `--outliers F` tries outlier exposure: in every catalog a seeded share F of its training kinds is
+ * held back as one "none of these" class, which names nothing (those kinds cannot be recognised
+ * either, which the known-device figure then shows).
  * The forest is a stand-in for the ONNX models (the shipped NAPT default is a BiLSTM + forest
  * mixture), so the figures say where the test's open-set behaviour goes as classes are added, not
  * what the retrained catalog will score.
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     trees: { type: 'string', default: '40' },
     share: { type: 'string', default: String(CATALOG_MIN_SHARE) },
     coverage: { type: 'string', default: String(CATALOG_MIN_COVERAGE) },
+    outliers: { type: 'string', default: '0' },
     'no-madea-0613': { type: 'boolean', default: false },
   },
 });
@@ -48,6 +52,9 @@ const TREES = Number(values.trees);
 /** The device-level test's share and coverage (the catalog's own by default; others to see where they lead). */
 const SHARE = Number(values.share);
 const COVERAGE = Number(values.coverage);
+const OUTLIERS = Number(values.outliers);
+/** The "none of these" class of outlier exposure. */
+const OTHER = '(none of these)';
 /** Twins of the catalog (models/manifest.json labelMembers): one kind. */
 const TWINS: Record<string, string> = { 'HBN Plug': 'Tuya twins', 'Lumiman Bulb': 'Tuya twins' };
 
@@ -139,9 +146,14 @@ interface Catalog {
 }
 
 /** A forest over the kinds of `train` (every row of each instance), with each kind's size profile. */
-function trainCatalog(train: readonly Instance[]): Catalog {
-  const kinds = [...new Set(train.map((i) => i.kind))].sort();
+function trainCatalog(train: readonly Instance[], seed = 1): Catalog {
+  const own = [...new Set(train.map((i) => i.kind))].sort();
+  // outlier exposure: a seeded share of the kinds becomes one class that names nothing
+  const random = mulberry32(seed);
+  const held = new Set(OUTLIERS > 0 ? own.filter(() => random() < OUTLIERS) : []);
+  const kinds = [...own.filter((k) => !held.has(k)), ...(held.size > 0 ? [OTHER] : [])];
   const index = new Map(kinds.map((k, j) => [k, j]));
+  for (const k of held) index.set(k, kinds.length - 1);
   const rows = train.reduce((a, i) => a + i.size.length, 0);
   const x = new Float32Array(rows * width);
   const y = new Int32Array(rows);
@@ -179,7 +191,7 @@ function named(c: Catalog, inst: Instance): string | null {
   if (count / n < SHARE) return null;
   let covered = 0;
   for (let j = 0; j < n; j++) if (c.profiles[top].has(inst.dir[j] * 65536 + inst.size[j])) covered++;
-  return covered / n >= COVERAGE ? c.kinds[top] : null;
+  return covered / n >= COVERAGE && c.kinds[top] !== OTHER ? c.kinds[top] : null;
 }
 
 const pct = (a: number, b: number): string =>
@@ -213,7 +225,7 @@ async function main(): Promise<void> {
   console.log(
     `${all.length} instances of ${new Set(all.map((i) => i.kind)).size} kinds (MADEA ${kindsOf('madea')}, ` +
       `IoT Sentinel ${kindsOf('iot-sentinel')}, extras ${kindsOf('extras')}); at most ${ROWS} rows each; ` +
-      `${TREES} trees; test: share ${SHARE}, coverage ${COVERAGE}; read in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+      `${TREES} trees; test: share ${SHARE}, coverage ${COVERAGE}; outliers ${OUTLIERS}; read in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
   );
 
   // today's catalog: MADEA's kinds only, judged on every other dataset's instances (all unseen)
@@ -222,7 +234,10 @@ async function main(): Promise<void> {
   const wrongLoko = new Map<Dataset, [number, number]>(datasets.map((d) => [d, [0, 0]]));
   const kinds = [...new Set(all.map((i) => i.kind))].sort();
   for (const kind of kinds) {
-    const c = trainCatalog(all.filter((i) => i.kind !== kind));
+    const c = trainCatalog(
+      all.filter((i) => i.kind !== kind),
+      kinds.indexOf(kind) + 1,
+    );
     for (const inst of all.filter((i) => i.kind === kind)) {
       const t = wrongLoko.get(inst.dataset)!;
       t[1]++;
