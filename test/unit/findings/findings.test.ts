@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ActivityTimeline, BusySpan } from '../../../src-main/activity/activity-timeline.ts';
 import type {
   DeviceAudit,
+  IdentityExposure,
   HomeAudit,
   InHomeObserver,
   ObserverAudit,
@@ -189,33 +190,39 @@ describe('auditFindings', () => {
     );
   });
 
-  it('never calls a device recognised when the catalog’s device-level test rejected it', () => {
-    const plug = device('00:00:00:00:00:09', 'Tuya Smart Power Plug');
+  /** The SSI Tuya plug's row, the catalog's answer the HBN plug / Lumiman bulb class, as `over` says. */
+  function tuyaPlug(
+    mac: string,
+    over: Partial<IdentityExposure>,
+  ): { plug: DeviceAudit; r: ObserverDeviceAudit } {
+    const plug = device(mac, 'Tuya Smart Power Plug');
     const r = seen(plug, 0.99);
     r.identity = {
       ...r.identity,
       className: 'HBN Plug / Lumiman Bulb',
+      topModelClass: 'HBN Plug / Lumiman Bulb',
+      ...over,
+    };
+    return { plug, r };
+  }
+
+  it('never calls a device recognised when the catalog’s device-level test rejected it', () => {
+    const { plug, r } = tuyaPlug('00:00:00:00:00:09', {
       classSource: 'lookalike',
       evidence: 'not-recognised',
-      topModelClass: 'HBN Plug / Lumiman Bulb',
       profileCoverage: 0.4,
-    };
+    });
     const all = auditFindings(audit([plug], [observer('napt', [r])]));
     expect(all.some((x) => x.kind === 'identity')).toBe(false);
     expect(JSON.stringify(all)).not.toMatch(/recognis|distinctive/);
   });
 
   it('names the platform, not a brand, when the class recognised stands for one', () => {
-    const plug = device('00:00:00:00:00:0b', 'Tuya Smart Power Plug');
-    const r = seen(plug, 0.99);
-    r.identity = {
-      ...r.identity,
-      className: 'HBN Plug / Lumiman Bulb',
+    const { plug, r } = tuyaPlug('00:00:00:00:00:0b', {
       classSource: 'platform',
       evidence: 'recognised',
-      topModelClass: 'HBN Plug / Lumiman Bulb',
       platform: 'Tuya',
-    };
+    });
     const [f] = auditFindings(audit([plug], [observer('napt', [r])])).filter((x) => x.kind === 'identity');
     expect(f.title).toBe(
       "Your ISP can tell your Tuya Smart Power Plug is a Tuya-based device (like HBN Plug / Lumiman Bulb): Telltale's catalog recognises it even behind your router.",
