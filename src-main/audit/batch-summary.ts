@@ -16,6 +16,11 @@ export interface BatchObserverRow {
   /** The catalog's device-level evidence, and the class or category it names (null: none). */
   evidence: CatalogEvidence;
   named: string | null;
+  /**
+   * With labels, whether the class the catalog recognised it as is its own (or its platform's):
+   * false for a look-alike; null without labels, or when the catalog recognised nothing.
+   */
+  catalogRight: boolean | null;
   /** Share of its packets the catalog's model names as its class (labels.csv's, else the model's most frequent). */
   recognisedShare: number;
   /** Share of its later packets the observer trained on this home names right; null: not measured. */
@@ -95,6 +100,13 @@ export function observerRow(o: ObserverAudit, mac: string): BatchObserverRow {
           : id.evidence === 'looks-like'
             ? (id.category?.category ?? null)
             : null,
+    catalogRight:
+      id === undefined ||
+      id.evidence !== 'recognised' ||
+      id.classSource === 'model' ||
+      id.classSource === null
+        ? null
+        : rightlyRecognised(id),
     recognisedShare: id?.recognisedShare ?? 0,
     inHomeShare: inHome?.measured === true ? inHome.recognisedShare : null,
     spansSeen: row?.activity.spansSeen ?? 0,
@@ -119,6 +131,7 @@ export const OBSERVER_COLUMNS = [
   'packets',
   'evidence',
   'named',
+  'catalog_right',
   'recognised_share',
   'in_home_share',
   'spans_seen',
@@ -134,6 +147,7 @@ export function observerCells(o: BatchObserverRow | undefined): CsvValue[] {
         o.packets,
         o.evidence,
         o.named,
+        o.catalogRight,
         o.recognisedShare,
         o.inHomeShare,
         o.spansSeen,

@@ -247,8 +247,8 @@ export const S = {
     zoomReset: 'Whole capture',
     noCapture: 'no capture',
     rates: 'Traffic per minute',
-    catalogRecognised: (name: string, share: string) =>
-      `Telltale's catalog recognises it as “${name}” (${share} of its packets, with that device's packet sizes).`,
+    catalogRecognised: (name: string, share: string, platform: boolean) =>
+      `Telltale's catalog recognises it as “${name}” (${share} of its packets, with ${platform ? "those devices'" : "that device's"} packet sizes).`,
     catalogNot: (guess: string) =>
       `Telltale's catalog does not recognise it (its model's most frequent answer, “${guess}”, did not pass the device-level test).`,
     looksLike: (category: string, probability: string, threshold: string) =>

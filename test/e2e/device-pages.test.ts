@@ -276,7 +276,9 @@ describe.skipIf(skip !== '')('a device of another brand on a platform the catalo
       expect(contradictions(d)).toEqual([]);
       // the ISP's catalog passes its device-level test for the Tuya class, and says Tuya, not HBN
       expect(d.observers.find((o) => o.view === 'napt')?.evidence).toBe('recognised');
-      expect(d.text).toContain('Tuya-based device (like HBN Plug / Lumiman Bulb)');
+      expect(d.text).toContain(
+        "recognises it as “Tuya-based device (like HBN Plug / Lumiman Bulb)” (100 % of its packets, with those devices' packet sizes)",
+      );
       expect(d.text).not.toMatch(/takes it for/);
       // the plug is the home's only device: nothing to tell it from, not too little traffic
       expect(d.text).toContain('an observer trained on your home has nothing to tell it from.');

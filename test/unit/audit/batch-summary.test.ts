@@ -7,8 +7,10 @@ import {
   batchCsvHeader,
   batchCsvRows,
   failedBatchResult,
+  observerRow,
   type BatchResult,
 } from '../../../src-main/audit/batch-summary.ts';
+import type { ObserverAudit } from '../../../src-main/audit/audit-types.ts';
 
 const result: BatchResult = {
   name: 'home/a.pcap',
@@ -36,6 +38,7 @@ const result: BatchResult = {
           packets: 8,
           evidence: 'looks-like',
           named: 'plug/switch',
+          catalogRight: null,
           recognisedShare: 0.5,
           inHomeShare: null,
           spansSeen: 1,
@@ -82,10 +85,44 @@ describe('batch CSV', () => {
     expect(at('busy_seconds')).toBe('12');
     expect(at('napt_evidence')).toBe('looks-like');
     expect(at('napt_named')).toBe('plug/switch');
+    expect(at('napt_catalog_right')).toBe('');
     expect(at('napt_recognised_share')).toBe('0.5000');
     expect(at('napt_in_home_share')).toBe('');
     expect(at('vpn_packets')).toBe('');
     expect(at('error')).toBe('');
+  });
+
+  it('says whether the class the catalog named is the device’s own, with labels only', () => {
+    const identity = {
+      packets: 100,
+      className: 'Ring Doorbell',
+      classSource: 'lookalike',
+      recognisedShare: 0.9,
+      unknownShare: 0,
+      topLabel: 'Ring Doorbell',
+      topShare: 0.9,
+      meanConfidence: 0.9,
+      evidence: 'recognised',
+      topModelClass: 'Ring Doorbell',
+      topModelShare: 0.9,
+      platform: null,
+      profileCoverage: 0.9,
+      category: null,
+    } as const;
+    const right = (over: object) =>
+      observerRow(
+        {
+          view: 'napt',
+          devices: [{ mac: 'm', identity: { ...identity, ...over }, activity: {} }],
+          inHome: null,
+        } as unknown as ObserverAudit,
+        'm',
+      ).catalogRight;
+    expect(right({})).toBe(false);
+    expect(right({ classSource: 'labels' })).toBe(true);
+    expect(right({ classSource: 'platform', platform: 'Tuya' })).toBe(true);
+    expect(right({ classSource: 'model' })).toBeNull();
+    expect(right({ evidence: 'not-recognised' })).toBeNull();
   });
 
   it('writes a failed capture as one row with its error', () => {
