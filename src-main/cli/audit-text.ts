@@ -198,7 +198,8 @@ export function findingsText(findings: readonly Finding[], audit: HomeAudit): st
   const lines = [`Findings (${findings.length})`];
   for (const f of findings) {
     const where = f.device === null ? 'home' : (names.get(f.device) ?? f.device);
-    lines.push(`  [${f.severity}] ${where}: ${f.title}`);
+    // what the app shows only to researchers (defences that backfire or more than double the traffic)
+    lines.push(`  [${f.severity}${f.researchOnly === true ? ', for researchers' : ''}] ${where}: ${f.title}`);
     if (f.severity !== 'info') lines.push(`         → ${f.advice}`);
   }
   return `${lines.join('\n')}\n`;
@@ -215,13 +216,17 @@ export function whatIfText(audit: HomeAudit): string {
   ];
   // sampled what-ifs are compared with the observer on the same sample
   const undefended = (view: string) => audit.whatIfs.find((w) => w.view === view)?.sample?.undefended ?? null;
+  // recognition is measured on the devices the catalog recognises: with none, there is no figure
+  const recognises = (view: string) =>
+    audit.observers.some((o) => o.view === view && o.devices.some((r) => rightlyRecognised(r.identity)));
+  const recognised = (view: string, share: number) => (recognises(view) ? pct(share) : '–');
   const rows = [
     ...audit.observers.map((o) => {
       const u = undefended(o.view);
       return [
         o.view.toUpperCase(),
         'none',
-        pct(u?.meanRecognisedShare ?? o.meanRecognisedShare),
+        recognised(o.view, u?.meanRecognisedShare ?? o.meanRecognisedShare),
         u === null
           ? `${spansSeenOf(o.devices).seen}/${spansSeenOf(o.devices).total}`
           : `${u.spansSeen}/${u.spansTotal}`,
@@ -231,7 +236,7 @@ export function whatIfText(audit: HomeAudit): string {
     ...audit.whatIfs.map((w) => [
       w.view.toUpperCase(),
       w.description,
-      pct(w.meanRecognisedShare),
+      recognised(w.view, w.meanRecognisedShare),
       `${w.spansSeen}/${w.spansTotal}`,
       pct(w.costShare),
     ]),
@@ -243,5 +248,11 @@ export function whatIfText(audit: HomeAudit): string {
       : `The capture is long: the what-ifs looked at ${sample.blocks} stretches of it (${formatDuration(sample.seconds)} of ` +
         `${formatDuration(sample.ofSeconds)}) packet by packet, so their recognised share and busy spans are those of ` +
         `the sample (the "none" rows too); extra traffic is the whole capture's.\n`;
-  return `Defence what-ifs (same models, home averages)\n${formatTable(columns, rows)}\n${sampled}`;
+  const none = audit.observers.filter((o) => !recognises(o.view)).map((o) => o.view.toUpperCase());
+  const unmeasured =
+    none.length === 0
+      ? ''
+      : `recognised: over the devices the catalog recognises without the defence; – for ${none.join(' and ')}, ` +
+        'where it recognises none.\n';
+  return `Defence what-ifs (same models, home averages)\n${formatTable(columns, rows)}\n${unmeasured}${sampled}`;
 }

@@ -1,0 +1,63 @@
+/**
+ * The CLI's text of an audit: the what-if table gives no recognition figure for an observer whose
+ * catalog recognises none of the devices, and findings the app keeps for researchers say so.
+ */
+import { describe, expect, it } from 'vitest';
+import type { HomeAudit } from '../../../src-main/audit/audit-types.ts';
+import { findingsText, whatIfText } from '../../../src-main/cli/audit-text.ts';
+import type { Finding } from '../../../src-main/shared/audit-types.ts';
+
+/** One device seen by the ISP, recognised as its own class or as a look-alike, and one padding what-if. */
+function audit(classSource: 'labels' | 'lookalike'): HomeAudit {
+  const identity = {
+    packets: 100,
+    className: 'Nest Camera',
+    classSource,
+    recognisedShare: 0.9,
+    evidence: 'recognised',
+    topModelClass: 'Nest Camera',
+    platform: null,
+  };
+  return {
+    devices: [{ mac: 'm', name: 'Cam', nameIsUsers: false, trueLabel: 'Cam' }],
+    observers: [
+      {
+        view: 'napt',
+        meanRecognisedShare: classSource === 'labels' ? 0.9 : 0,
+        devices: [{ mac: 'm', identity, activity: { spansSeen: 1, spansTotal: 2 } }],
+      },
+    ],
+    whatIfs: [
+      {
+        view: 'napt',
+        description: 'padding to multiples of 16 bytes',
+        meanRecognisedShare: classSource === 'labels' ? 0.5 : 0,
+        spansSeen: 1,
+        spansTotal: 2,
+        costShare: 0.05,
+        sample: null,
+      },
+    ],
+  } as unknown as HomeAudit;
+}
+
+describe('the audit as text', () => {
+  it('gives the what-ifs a recognition figure only where the catalog recognises a device', () => {
+    const known = whatIfText(audit('labels'));
+    expect(known).toMatch(/NAPT +padding to multiples of 16 bytes +50 % +1\/2 +5 %/);
+    expect(known).not.toContain('where it recognises none');
+    const lookalike = whatIfText(audit('lookalike'));
+    expect(lookalike).toMatch(/NAPT +none +– +1\/2 +0 %/);
+    expect(lookalike).toMatch(/NAPT +padding to multiples of 16 bytes +– +1\/2 +5 %/);
+    expect(lookalike).toContain('– for NAPT, where it recognises none.');
+  });
+
+  it('marks the findings the app shows researchers only', () => {
+    const finding = (researchOnly: boolean | undefined): Finding =>
+      ({ device: null, severity: 'info', title: 'What if: padding', advice: 'a', researchOnly }) as Finding;
+    const text = findingsText([finding(true), finding(undefined)], audit('labels'));
+    expect(text).toContain(
+      '  [info, for researchers] home: What if: padding\n  [info] home: What if: padding\n',
+    );
+  });
+});
