@@ -7,7 +7,7 @@
 import type { CatalogEvidence } from '../shared/audit-types.ts';
 import { csvLine, type CsvValue } from '../shared/csv.ts';
 import type { HomeAudit, ObserverAudit } from './audit-types.ts';
-import { rightlyRecognised } from './exposure.ts';
+import { recognisedCount, rightlyRecognised } from './exposure.ts';
 
 export interface BatchObserverRow {
   view: string;
@@ -187,7 +187,7 @@ export function batchResult(
     devices,
     observers: audit.observers.map((o) => ({
       view: o.view,
-      recognised: o.devices.filter((r) => rightlyRecognised(r.identity)).length,
+      recognised: recognisedCount(o.devices),
       seen: o.devices.filter((r) => r.identity.packets > 0).length,
       meanRecognisedShare: o.meanRecognisedShare,
       inHomeMean: o.inHome?.meanRecognisedShare ?? null,

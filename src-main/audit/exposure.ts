@@ -141,6 +141,21 @@ export function rightlyRecognised(id: IdentityExposure): boolean {
   return id.classSource !== 'lookalike';
 }
 
+/** How many of an observer's devices its catalog rightly recognises. */
+export function recognisedCount(rows: readonly { identity: IdentityExposure }[]): number {
+  let n = 0;
+  for (const r of rows) if (rightlyRecognised(r.identity)) n++;
+  return n;
+}
+
+/**
+ * The views whose catalog rightly recognises at least one device: only there do the what-ifs'
+ * recognition figures (over the recognised devices) measure anything.
+ */
+export function recognisingViews(audit: { observers: readonly ObserverAudit[] }): Set<ModelView> {
+  return new Set(audit.observers.filter((o) => recognisedCount(o.devices) > 0).map((o) => o.view));
+}
+
 export function catalogEvidence(packets: number, topShare: number, coverage: number | null): CatalogEvidence {
   return packets >= CATALOG_MIN_PACKETS &&
     topShare >= CATALOG_MIN_SHARE &&

@@ -3,10 +3,11 @@
  * device (truth and what each observer infers), the exposure per device per observer, the
  * findings and the defence what-ifs.
  */
-import { rightlyRecognised, spansSeenOf } from '../audit/exposure.ts';
+import { recognisedCount, recognisingViews, spansSeenOf } from '../audit/exposure.ts';
 import type { ActivityState } from '../activity/activity-config.ts';
 import { formatDuration, type ActivityTimeline } from '../activity/activity-timeline.ts';
 import type { HomeAudit } from '../audit/audit-types.ts';
+import type { ModelView } from '../inference/model-manifest.ts';
 import { deviceName, type Finding } from '../findings/findings.ts';
 import { formatTable } from './format-table.ts';
 import { catalogName } from '../shared/device-categories.ts';
@@ -117,7 +118,7 @@ export function exposureText(audit: HomeAudit): string {
   const means = audit.observers
     .map(
       (o) =>
-        `${o.observer} (${o.modelId}): recognises ${o.devices.filter((r) => rightlyRecognised(r.identity)).length} of ${o.devices.filter((r) => r.identity.packets > 0).length} devices seen; its timelines show ${spansSeenOf(o.devices).seen} of the devices' ${spansSeenOf(o.devices).total} busy spans`,
+        `${o.observer} (${o.modelId}): recognises ${recognisedCount(o.devices)} of ${o.devices.filter((r) => r.identity.packets > 0).length} devices seen; its timelines show ${spansSeenOf(o.devices).seen} of the devices' ${spansSeenOf(o.devices).total} busy spans`,
     )
     .join('; ');
   return (
@@ -217,9 +218,8 @@ export function whatIfText(audit: HomeAudit): string {
   // sampled what-ifs are compared with the observer on the same sample
   const undefended = (view: string) => audit.whatIfs.find((w) => w.view === view)?.sample?.undefended ?? null;
   // recognition is measured on the devices the catalog recognises: with none, there is no figure
-  const recognises = (view: string) =>
-    audit.observers.some((o) => o.view === view && o.devices.some((r) => rightlyRecognised(r.identity)));
-  const recognised = (view: string, share: number) => (recognises(view) ? pct(share) : '–');
+  const measured = recognisingViews(audit);
+  const recognised = (view: ModelView, share: number) => (measured.has(view) ? pct(share) : '–');
   const rows = [
     ...audit.observers.map((o) => {
       const u = undefended(o.view);
@@ -248,7 +248,7 @@ export function whatIfText(audit: HomeAudit): string {
       : `The capture is long: the what-ifs looked at ${sample.blocks} stretches of it (${formatDuration(sample.seconds)} of ` +
         `${formatDuration(sample.ofSeconds)}) packet by packet, so their recognised share and busy spans are those of ` +
         `the sample (the "none" rows too); extra traffic is the whole capture's.\n`;
-  const none = audit.observers.filter((o) => !recognises(o.view)).map((o) => o.view.toUpperCase());
+  const none = audit.observers.filter((o) => !measured.has(o.view)).map((o) => o.view.toUpperCase());
   const unmeasured =
     none.length === 0
       ? ''

@@ -31,6 +31,7 @@ import { OTHER_SITES } from '../audit/traffic-metadata.ts';
 import {
   CATALOG_MIN_COVERAGE,
   CATALOG_MIN_SHARE,
+  recognisedCount,
   rightlyRecognised,
   spansSeenOf,
 } from '../audit/exposure.ts';
@@ -460,7 +461,7 @@ const FEW_PACKETS = 10_000;
 /** The devices the observer's home averages are taken over: all with enough packets, and those the catalog recognises. */
 function averaged(base: ObserverAudit): { all: number; recognised: number } {
   const rows = base.devices.filter((r) => r.identity.packets >= MIN_PACKETS_FOR_AVERAGE);
-  return { all: rows.length, recognised: rows.filter((r) => rightlyRecognised(r.identity)).length };
+  return { all: rows.length, recognised: recognisedCount(rows) };
 }
 
 function defenceFinding(w: WhatIf, base: ObserverAudit): Finding {

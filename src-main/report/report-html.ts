@@ -26,7 +26,12 @@ import type {
   WhatIf,
 } from '../audit/audit-types.ts';
 import { OBSERVER_NAMES } from '../audit/audit-types.ts';
-import { CATALOG_MIN_COVERAGE, CATALOG_MIN_SHARE, rightlyRecognised } from '../audit/exposure.ts';
+import {
+  CATALOG_MIN_COVERAGE,
+  CATALOG_MIN_SHARE,
+  recognisingViews,
+  rightlyRecognised,
+} from '../audit/exposure.ts';
 import {
   actionOf,
   coveredSeconds,
@@ -303,9 +308,8 @@ function verdict(audit: HomeAudit): Html[] {
   const best = bestWhatIf(audit, undefined, HOMEOWNER_MAX_COST_SHARE);
   const costly = bestWhatIf(audit);
   // what the what-ifs measure is the catalog's recognition: with none, there is nothing to lower
-  const recognisedAny = audit.observers.some((o) => o.devices.some((r) => rightlyRecognised(r.identity)));
   out.push(
-    audit.whatIfs.length > 0 && !recognisedAny
+    audit.whatIfs.length > 0 && recognisingViews(audit).size === 0
       ? html`<p class="verdict">
           <strong>What helps most:</strong> Telltale's catalog recognises none of your devices, so what
           padding or cover traffic would hide from it cannot be measured here.
@@ -588,6 +592,8 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
   const start = audit.start ?? 0;
   const end = Math.max(start + 60, audit.end ?? start);
   const onlyDevice = meta.device ?? null;
+  // views whose what-if recognition figures measure something
+  const measured = recognisingViews(audit);
   const devices = audit.devices.filter((d) => onlyDevice === null || d.mac === onlyDevice);
   const leaking = devices.filter((d) => leaks(findings, d.mac));
   // findings no device section shows: the home's own, and those about quiet devices
@@ -866,15 +872,7 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
                     html`<tr>
                       <td>${w.description}</td>
                       <td>${w.observer}</td>
-                      <td class="num">
-                        ${
-                          audit.observers.some(
-                            (o) => o.view === w.view && o.devices.some((r) => rightlyRecognised(r.identity)),
-                          )
-                            ? pct(w.meanRecognisedShare)
-                            : '–'
-                        }
-                      </td>
+                      <td class="num">${measured.has(w.view) ? pct(w.meanRecognisedShare) : '–'}</td>
                       <td class="num">${w.spansSeen} / ${w.spansTotal}</td>
                       <td class="num">+${pct(w.costShare)}</td>
                       <td class="num">${monthlyBytes(w, audit)}</td>
