@@ -41,6 +41,12 @@
  *  - exit at half the enter thresholds (hysteresis), and only after `exitHoldBins` quiet bins
  *    (30 s), so traffic flickering around the threshold does not split one activity into spans.
  *
+ * What is volume. Network plumbing (frames that are not IP, ICMP, DHCP, DNS) and connection
+ * attempts refused with a reset or "unreachable", with their refusals, show a device awake (they
+ * count for asleep / idle) but are never volume, novel or background (activity/uncounted-packets.ts):
+ * they carry nothing a person did, and a device that cannot reach its cloud sends little else,
+ * every few seconds for as long as that lasts (CALIBRATION.md, "Plumbing and refusals").
+ *
  * Events stay events: a bin inside a busy span teaches the device's background nothing (baseline,
  * envelope, packet kinds), so a battery camera's clip uploads or a plug's commands are busy every
  * time, however often they come; a busy stretch longer than `eventMaxBins` (an hour) is a new

@@ -30,6 +30,7 @@ import { OpenBusySpan } from './open-busy-span.ts';
 import { PacketKindHistory } from './packet-kinds.ts';
 import { RateBaseline } from './rate-baseline.ts';
 import { RateBin } from './rate-bin.ts';
+import { COUNTED } from './uncounted-packets.ts';
 
 /** Packet sizes from this on share the last size bucket of a packet kind (above any Ethernet or tunnel MTU). */
 const KIND_MAX_BYTES = 2048;
@@ -106,12 +107,22 @@ export class ActivityTracker {
   /**
    * Adds one packet of the device. Packets should come in time order; one older than the open
    * bin is counted in the open bin. Throws after `flush`.
+   *
+   * `mark` (activity/uncounted-packets.ts): COUNTED, or ≥ 0 for a packet that shows the device
+   * awake but is no volume (plumbing, a refusal), with the bytes of the attempt it refuses (0:
+   * none) to take back out of the volume — so neither name lookups nor retrying a host that
+   * refuses ever make a device busy.
    */
-  push(ts: number, size: number, direction: Direction): void {
+  push(ts: number, size: number, direction: Direction, mark = COUNTED): void {
     if (this.finished) throw new Error('ActivityTracker: packet after flush (call reset first)');
     const b = Math.floor(ts / this.binSeconds);
     if (!this.started) this.begin(b, ts);
     else if (b > this.bin) this.advanceToBin(b);
+    if (mark !== COUNTED) {
+      this.openBin.addUncounted(direction, mark);
+      if (ts > this.lastTs) this.lastTs = ts;
+      return;
+    }
     // a packet teaches the background only once its bin turned out quiet (closeBin)
     this.openBin.add(
       ts,
@@ -230,7 +241,7 @@ export class ActivityTracker {
     const packets = bin.packets;
     const bytes = bin.bytes;
     const start = this.bin * this.binSeconds;
-    this.window.slide(packets > 0);
+    this.window.slide(packets > 0 || bin.uncounted > 0);
     if (packets > 0) {
       const baseBytes = this.baselineBytes();
       const basePackets = this.baselinePackets();

@@ -12,6 +12,7 @@ import type { Direction } from '../views/view-packet.ts';
 import type { ActivityConfig } from './activity-config.ts';
 import type { ActivityTimeline } from './activity-timeline.ts';
 import { ActivityTracker } from './activity-tracker.ts';
+import { COUNTED } from './uncounted-packets.ts';
 
 export const DEFAULT_MAX_DEVICES = 1024;
 
@@ -27,8 +28,8 @@ export class HomeActivity<K extends string | number = number> {
     this.maxDevices = maxDevices;
   }
 
-  /** Adds one packet of device `key`. */
-  push(key: K, ts: number, size: number, direction: Direction): void {
+  /** Adds one packet of device `key` (`mark`: see ActivityTracker.push). */
+  push(key: K, ts: number, size: number, direction: Direction, mark = COUNTED): void {
     let tracker = this.trackers.get(key);
     if (tracker === undefined) {
       if (this.trackers.size >= this.maxDevices) {
@@ -38,7 +39,7 @@ export class HomeActivity<K extends string | number = number> {
       tracker = new ActivityTracker(this.config);
       this.trackers.set(key, tracker);
     }
-    tracker.push(ts, size, direction);
+    tracker.push(ts, size, direction, mark);
     if (ts > this.latestTs) this.latestTs = ts;
   }
 

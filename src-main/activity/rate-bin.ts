@@ -23,6 +23,11 @@ export class RateBin {
   lastTs = 0;
   /** Direction of the bin's first packet to or from the internet (LAN-only packets say nothing of who spoke). */
   firstDirection: FirstDirection = -1;
+  /**
+   * Packets the bin holds that are no volume (activity/uncounted-packets.ts): plumbing, refusals
+   * and the attempts they refuse. They show the device awake; none is counted above.
+   */
+  uncounted = 0;
   /** Kinds of its packets (activity/packet-kinds.ts), learned into the background only if the bin was quiet. */
   readonly kinds = new Set<number>();
 
@@ -49,8 +54,28 @@ export class RateBin {
     else this.bytesLocal += size;
   }
 
+  /**
+   * Counts a packet that is no volume, and takes back out of the volume `takeBack` bytes of an
+   * attempt it refuses (0: none) when that attempt was counted in this bin (sent UP when the
+   * refusal came DOWN, LOCAL when it came LOCAL). Times stay those of the counted packets.
+   */
+  addUncounted(direction: Direction, takeBack: number): void {
+    this.uncounted++;
+    if (takeBack <= 0 || this.packets === 0) return;
+    if (direction === Direction.DOWN) {
+      if (this.bytesUp < takeBack) return;
+      this.bytesUp -= takeBack;
+    } else {
+      if (this.bytesLocal < takeBack) return;
+      this.bytesLocal -= takeBack;
+    }
+    this.packets--;
+    this.uncounted++;
+  }
+
   /** Empties the bin. */
   clear(): void {
+    this.uncounted = 0;
     this.packets = this.bytesUp = this.bytesDown = this.bytesLocal = 0;
     this.novelPackets = this.novelBytes = 0;
     this.firstTs = this.lastTs = 0;
@@ -61,6 +86,7 @@ export class RateBin {
   /** Takes over the sums of `other` (the open bin becoming the previous one). */
   copyFrom(other: Readonly<RateBin>): void {
     this.packets = other.packets;
+    this.uncounted = other.uncounted;
     this.bytesUp = other.bytesUp;
     this.bytesDown = other.bytesDown;
     this.bytesLocal = other.bytesLocal;

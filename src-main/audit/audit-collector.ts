@@ -8,6 +8,7 @@
 import { activityConfig, type ActivityConfig } from '../activity/activity-config.ts';
 import { DeviceRates } from '../activity/device-rates.ts';
 import { HomeActivity } from '../activity/home-activity.ts';
+import { UncountedPackets } from '../activity/uncounted-packets.ts';
 import type { CoveredTime } from '../activity/timeline-agreement.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
@@ -42,6 +43,8 @@ export class AuditCollector {
   readonly truth: HomeActivity<string>;
   readonly metadata = new TrafficMetadata();
   readonly rates = new DeviceRates();
+  /** Which of the devices' packets are no busy volume (activity/uncounted-packets.ts). */
+  private readonly uncounted = new UncountedPackets<string>();
   readonly streams: Map<ModelView, ObserverStream>;
   /** Whether `finish` trains the in-home observers (audit/in-home-observer.ts). */
   measureInHome = true;
@@ -110,11 +113,11 @@ export class AuditCollector {
     const inner = vp.inner;
     if (inner === null) return;
     if (vp.direction !== Direction.DOWN && inner.srcMac !== null) {
-      this.truth.push(inner.srcMac, vp.ts, vp.size, vp.direction);
+      this.truth.push(inner.srcMac, vp.ts, vp.size, vp.direction, this.uncounted.sent(inner.srcMac, vp));
       this.rates.add(inner.srcMac, vp.ts, vp.size, vp.direction);
     }
     if (vp.direction !== Direction.UP && inner.dstMac !== null && inner.dstMac !== inner.srcMac) {
-      this.truth.push(inner.dstMac, vp.ts, vp.size, vp.direction);
+      this.truth.push(inner.dstMac, vp.ts, vp.size, vp.direction, this.uncounted.received(inner.dstMac, vp));
       this.rates.add(inner.dstMac, vp.ts, vp.size, vp.direction);
     }
   }

@@ -186,7 +186,7 @@ export class LabelledViewBuilder {
 
   /** Takes in rows `from`.. of `log`, one for each of `labels`. */
   add(
-    log: Pick<ViewLog, 'tunnel' | 'ts' | 'size' | 'direction' | 'device'>,
+    log: Pick<ViewLog, 'tunnel' | 'ts' | 'size' | 'direction' | 'device' | 'mark'>,
     labels: PacketLabels,
     from = 0,
   ): void {
@@ -198,7 +198,7 @@ export class LabelledViewBuilder {
       // the tunnel's own keepalives and handshakes are the tunnel's, never a device's
       if (log.tunnel[i] === 1) continue;
       const answer = labels.labelIndex[j];
-      this.home.push(answer, log.ts[i], log.size[i], log.direction[i] as Direction);
+      this.home.push(answer, log.ts[i], log.size[i], log.direction[i] as Direction, log.mark[i]);
       const d = log.device[i];
       if (d < 0) continue;
       let a = this.answers.get(d);
@@ -265,7 +265,7 @@ export class TimingBuilder {
 
   /** Takes in rows [from, to) of `log` (a packet of no device counts for every device known so far). */
   add(
-    log: Pick<ViewLog, 'tunnel' | 'ts' | 'size' | 'direction' | 'device' | 'macs'>,
+    log: Pick<ViewLog, 'tunnel' | 'ts' | 'size' | 'direction' | 'device' | 'macs' | 'mark'>,
     from: number,
     to: number,
   ): void {
@@ -274,7 +274,7 @@ export class TimingBuilder {
       if (log.tunnel[i] === 1) continue;
       const d = log.device[i];
       const dir = log.direction[i] as Direction;
-      if (d >= 0) home.push(d, log.ts[i], log.size[i], dir);
+      if (d >= 0) home.push(d, log.ts[i], log.size[i], dir, log.mark[i]);
       else for (let x = 0; x < log.macs.length; x++) home.push(x, log.ts[i], log.size[i], dir);
     }
   }

@@ -11,6 +11,7 @@
  * bounds a log that is never drained: once full, the oldest rows are dropped down to half the
  * limit (never while a reader holds the log).
  */
+import { COUNTED, UncountedPackets } from '../activity/uncounted-packets.ts';
 import { LABEL_TUNNEL } from '../devices/ground-truth.ts';
 import { FeatureExtractor } from '../features/feature-extractor.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
@@ -45,10 +46,17 @@ export class ViewLog<V extends ViewName = ViewName> {
    * size and never takes them for a device.
    */
   tunnel = new Uint8Array(1024);
+  /**
+   * How the packet counts toward its device's busy volume (activity/uncounted-packets.ts):
+   * COUNTED, or ≥ 0 for plumbing and refusals, as this view's observer tells them (never through
+   * a VPN tunnel).
+   */
+  mark = new Int32Array(1024);
   rows = 0;
   /** Home device MACs in order of first packet. */
   readonly macs: string[] = [];
   private readonly macIndex = new Map<string, number>();
+  private readonly uncounted = new UncountedPackets<number>();
   private currentSegment = 0;
   /** Rows dropped from the front to stay within `maxRows`. */
   dropped = 0;
@@ -110,7 +118,14 @@ export class ViewLog<V extends ViewName = ViewName> {
     this.direction[row] = vp.direction;
     this.tunnel[row] = vp.label === LABEL_TUNNEL ? 1 : 0;
     const mac = homeSideMac(vp);
-    this.device[row] = mac === null ? -1 : this.deviceIndex(mac);
+    const d = mac === null ? -1 : this.deviceIndex(mac);
+    this.device[row] = d;
+    this.mark[row] =
+      d < 0 || this.view === 'vpn'
+        ? COUNTED
+        : vp.direction === Direction.DOWN
+          ? this.uncounted.received(d, vp)
+          : this.uncounted.sent(d, vp);
   }
 
   /**
@@ -133,6 +148,7 @@ export class ViewLog<V extends ViewName = ViewName> {
     this.size[at] = from.size[row];
     this.direction[at] = from.direction[row];
     this.tunnel[at] = from.tunnel[row];
+    this.mark[at] = from.mark[row];
     const d = from.device[row];
     this.device[at] = d < 0 ? -1 : this.deviceIndex(from.macs[d]);
   }
@@ -232,6 +248,7 @@ export class ViewLog<V extends ViewName = ViewName> {
       this.size,
       this.direction,
       this.tunnel,
+      this.mark,
     ])
       column.copyWithin(0, first, n);
   }
@@ -258,6 +275,7 @@ export class ViewLog<V extends ViewName = ViewName> {
     this.size = moved(this.size.subarray(0, n), new Int32Array(capacity));
     this.direction = moved(this.direction.subarray(0, n), new Uint8Array(capacity));
     this.tunnel = moved(this.tunnel.subarray(0, n), new Uint8Array(capacity));
+    this.mark = moved(this.mark.subarray(0, n), new Int32Array(capacity));
   }
 }
 

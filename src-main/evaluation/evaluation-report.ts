@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { activityConfig } from '../activity/activity-config.ts';
+import { REFUSAL_SECONDS } from '../activity/uncounted-packets.ts';
 import { CATALOG_MIN_COVERAGE, CATALOG_MIN_PACKETS, CATALOG_MIN_SHARE } from '../audit/exposure.ts';
 import { SAMPLE_PER_DEVICE } from '../audit/observer-stream.ts';
 import {
@@ -363,6 +364,9 @@ function thresholdsSentence(): string {
     `windows), carrying at least ${c.noveltyBaselineFactor} × its median bin of bytes — nothing is unusual in its ` +
     `first ${firstHour} minutes. Busy bins never teach a device's background (a busy stretch over ` +
     `${(c.eventMaxBins * c.binSeconds) / 60} minutes is a new normal), so repeated events stay events. ` +
+    'Network plumbing (frames that are not IP, ICMP, DHCP, DNS) and connection attempts refused with a reset or ' +
+    `"unreachable" (within ${REFUSAL_SECONDS} s), with their refusals, show a device awake but are never volume ` +
+    '(src-main/activity/uncounted-packets.ts): a device that cannot reach its cloud is not busy retrying. ' +
     `${c.routineMinFirings} busy spans of similar size (within ${c.routineVolumeRatio} ×) evenly spaced to within ` +
     `${Math.round(100 * c.routineLearnTolerance)} % of their period (at least ${c.routineToleranceMinSeconds} s; periods ` +
     `of ${c.routineMinPeriodSeconds / 60} min to ${c.routineMaxPeriodSeconds / 3600} h), with nothing else of that size ` +

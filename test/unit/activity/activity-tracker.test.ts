@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ActivityTracker } from '../../../src-main/activity/activity-tracker.ts';
 import { HomeActivity } from '../../../src-main/activity/home-activity.ts';
 import type { ActivityTimeline } from '../../../src-main/activity/activity-timeline.ts';
+import { COUNTED } from '../../../src-main/activity/uncounted-packets.ts';
 import { Direction } from '../../../src-main/views/view-packet.ts';
 import { heartbeat, merge, seeded, transfer, type SyntheticPacket } from './synthetic-traffic.ts';
 
@@ -152,6 +153,68 @@ describe('ActivityTracker', () => {
     const found = uploads.filter((t) => tl.spans.some((s) => !s.routine && s.start <= t + 20 && s.end >= t));
     expect(uploads.length).toBeGreaterThan(8);
     expect(found).toEqual(uploads);
+  });
+
+  describe('retries to a cloud that refuses (plumbing and refusals are no volume)', () => {
+    // The MADEA Amazon plug's night without its cloud, packet for packet: every 3 s a name lookup
+    // to the home's resolver (83 B, answered 99 B), an NTP request (90 B) and the ICMP "port
+    // unreachable" that refuses it (118 B), all inside the home, for two hours.
+    function retries(mark: boolean): { packets: SyntheticPacket[]; marks: number[] } {
+      const packets: SyntheticPacket[] = [];
+      const marks: number[] = [];
+      const add = (ts: number, size: number, m: number): void => {
+        packets.push({ ts, size, direction: Direction.LOCAL });
+        marks.push(mark ? m : COUNTED);
+      };
+      for (let t = T0 + 3600; t < T0 + 3 * 3600; t += 3) {
+        add(t, 83, 0);
+        add(t + 0.002, 99, 0);
+        add(t + 0.004, 90, COUNTED);
+        add(t + 0.006, 118, 90);
+      }
+      return { packets, marks };
+    }
+
+    function runMarked(mark: boolean): ActivityTimeline {
+      const quiet = heartbeat(T0, T0 + 3600, 60);
+      const { packets, marks } = retries(mark);
+      const tracker = new ActivityTracker();
+      for (const p of quiet) tracker.push(p.ts, p.size, p.direction);
+      packets.forEach((p, i) => {
+        tracker.push(p.ts, p.size, p.direction, marks[i]);
+      });
+      tracker.flush(T0 + 3 * 3600);
+      return tracker.timeline();
+    }
+
+    it('keeps a device that cannot get out awake, never busy', () => {
+      const tl = runMarked(true);
+      expect(tl.spans).toEqual([]);
+      expect(secondsIn(tl, 'busy')).toBe(0);
+      expect(secondsIn(tl, 'asleep')).toBeLessThan(3600);
+      expect(tl.segments.at(-1)!.state).toBe('idle');
+    });
+
+    it('called it busy for hours when those packets were volume', () => {
+      expect(secondsIn(runMarked(false), 'busy')).toBeGreaterThan(3600);
+    });
+
+    it('still calls a real exchange busy when it starts while refusals come in', () => {
+      const { packets, marks } = retries(true);
+      const tracker = new ActivityTracker();
+      for (const p of heartbeat(T0, T0 + 3600, 60)) tracker.push(p.ts, p.size, p.direction);
+      const upload = transfer(T0 + 7200, T0 + 7230, 400_000 / 30);
+      const all = [
+        ...packets.map((p, i) => ({ ...p, mark: marks[i] })),
+        ...upload.map((p) => ({ ...p, mark: COUNTED })),
+      ].sort((a, b) => a.ts - b.ts);
+      for (const p of all) tracker.push(p.ts, p.size, p.direction, p.mark);
+      tracker.flush(T0 + 3 * 3600);
+      const spans = tracker.timeline().spans.filter((s) => !s.routine);
+      expect(spans).toHaveLength(1);
+      expect(spans[0].start).toBeGreaterThanOrEqual(T0 + 7190);
+      expect(spans[0].end).toBeLessThanOrEqual(T0 + 7240);
+    });
   });
 
   it('gives identical timelines however the replay is chunked', () => {
