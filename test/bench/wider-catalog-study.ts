@@ -1,5 +1,5 @@
 /**
- * `npx tsx test/bench/wider-catalog-study.ts [--rows N] [--trees N] [--share S] [--coverage C] [--outliers F] [--no-madea-0613]`
+ * `npx tsx test/bench/wider-catalog-study.ts [--rows N] [--trees N] [--share S] [--coverage C] [--outliers F] [--names M] [--no-madea-0613]`
  *
  * A feasibility study for issue 12's wider catalog (the device-name catalog trained on every
  * labelled source, not MADEA alone), before anyone spends the recipe's hour retraining the ONNX
@@ -15,6 +15,10 @@
  *     as their own kind.
  * Instances as the evaluation cuts them: a MADEA day, an IoT Sentinel setup file, an extras set.
  * Each instance keeps a uniform sample of at most `--rows` of its NAPT packets (default 600).
+ * `--names M` adds a name test: named only when the instance asked DNS for, or opened TLS to, a
+ * host name that the kind's training instances used and at most M kinds used (an ISP sees the
+ * names its resolver answers and the TLS server names; a VPN carrier sees neither). It prints
+ * which unseen kinds were named as what.
  * `--outliers F` tries outlier exposure: in every catalog a seeded share F of its training kinds is
  * held back as one "none of these" class, which names nothing (those kinds cannot be recognised
  * either, which the known-device figure then shows).
@@ -44,6 +48,7 @@ const { values } = parseArgs({
     share: { type: 'string', default: String(CATALOG_MIN_SHARE) },
     coverage: { type: 'string', default: String(CATALOG_MIN_COVERAGE) },
     outliers: { type: 'string', default: '0' },
+    names: { type: 'string', default: '' },
     'no-madea-0613': { type: 'boolean', default: false },
   },
 });
@@ -53,6 +58,12 @@ const TREES = Number(values.trees);
 const SHARE = Number(values.share);
 const COVERAGE = Number(values.coverage);
 const OUTLIERS = Number(values.outliers);
+/**
+ * `--names M`: the name test — an instance is named as a kind only when it looks up or opens TLS
+ * to at least one name the kind's training instances used that at most M kinds used (names many
+ * kinds use, NTP pools and connectivity checks, say nothing of which kind). Empty: no name test.
+ */
+const NAMES_MAX_KINDS = values.names === '' ? 0 : Number(values.names);
 /** The "none of these" class of outlier exposure. */
 const OTHER = '(none of these)';
 /** Twins of the catalog (models/manifest.json labelMembers): one kind. */
@@ -67,6 +78,8 @@ interface Instance {
   x: number[];
   size: number[];
   dir: number[];
+  /** Host names it looked up (DNS questions) or named in a TLS ClientHello. */
+  names: Set<string>;
 }
 
 const instances = new Map<string, Instance>();
@@ -86,6 +99,8 @@ async function gather(
   collector.measureInHome = false;
   const hooks = collector.hooks();
   const fileOfRow: number[] = [];
+  /** Names per home MAC and instance of the file. */
+  const namesOf = new Map<string, Set<string>>();
   await analyzeCaptures(files, {
     groundTruth: truth,
     views: collector.views,
@@ -95,6 +110,21 @@ async function gather(
     onViewPacket: (view, vp) => {
       hooks.onViewPacket(view, vp);
       if (view === 'napt') fileOfRow.push(vp.fileIndex);
+      const h = vp.inner?.hints;
+      if (view === 'lan' && h != null && vp.inner!.srcMac !== null) {
+        const found = [
+          ...(h.dns !== undefined && !h.dns.response ? h.dns.questions : []),
+          ...(h.sni !== undefined ? [h.sni] : []),
+        ]
+          .map((n) => n.toLowerCase().replace(/\.$/, ''))
+          .filter((n) => n.includes('.') && !n.endsWith('.local') && !n.endsWith('.arpa'));
+        if (found.length > 0) {
+          const key = `${vp.inner!.srcMac}|${instanceOf(vp.fileIndex)}`;
+          let set = namesOf.get(key);
+          if (set === undefined) namesOf.set(key, (set = new Set()));
+          for (const n of found) set.add(n);
+        }
+      }
     },
   });
   const log = collector.logs.get('napt')!;
@@ -117,7 +147,16 @@ async function gather(
     const key = `${dataset}|${kind}|${instanceOf(fileOfRow[i])}`;
     let inst = instances.get(key);
     if (inst === undefined) {
-      inst = { dataset, kind, id: key, packets: 0, x: [], size: [], dir: [] };
+      inst = {
+        dataset,
+        kind,
+        id: key,
+        packets: 0,
+        x: [],
+        size: [],
+        dir: [],
+        names: namesOf.get(`${log.macs[d]}|${instanceOf(fileOfRow[i])}`) ?? new Set(),
+      };
       instances.set(key, inst);
     }
     const n = (seen.get(key) ?? 0) + 1;
@@ -145,6 +184,8 @@ interface Catalog {
   profiles: Set<number>[];
   /** Each kind's share of packets per (direction, size) key. */
   mixes: Map<number, number>[];
+  /** Each kind's specific names (used by at most NAMES_MAX_KINDS kinds of its training). */
+  names: Set<string>[];
 }
 
 /** A forest over the kinds of `train` (every row of each instance), with each kind's size profile. */
@@ -179,7 +220,17 @@ function trainCatalog(train: readonly Instance[], seed = 1): Catalog {
     const total = [...m.values()].reduce((a, b) => a + b, 0);
     return new Set([...m].filter(([, n]) => n / total >= 0.001).map(([key]) => key));
   });
+  const kindsOfName = new Map<string, Set<number>>();
+  for (const inst of train)
+    for (const n of inst.names) {
+      let set = kindsOfName.get(n);
+      if (set === undefined) kindsOfName.set(n, (set = new Set()));
+      set.add(index.get(inst.kind)!);
+    }
+  const names = kinds.map(() => new Set<string>());
+  for (const [n, ks] of kindsOfName) if (ks.size <= NAMES_MAX_KINDS) for (const k of ks) names[k].add(n);
   return {
+    names,
     forest: HistogramForest.train(x, rows, width, y, kinds.length, { trees: TREES, seed: 3 }),
     kinds,
     profiles,
@@ -231,6 +282,7 @@ function named(c: Catalog, inst: Instance): string | null {
   if (count / n < SHARE) return null;
   let covered = 0;
   for (let j = 0; j < n; j++) if (c.profiles[top].has(inst.dir[j] * 65536 + inst.size[j])) covered++;
+  if (NAMES_MAX_KINDS > 0 && ![...inst.names].some((name) => c.names[top].has(name))) return null;
   return covered / n >= COVERAGE && c.kinds[top] !== OTHER ? c.kinds[top] : null;
 }
 
@@ -265,7 +317,7 @@ async function main(): Promise<void> {
   console.log(
     `${all.length} instances of ${new Set(all.map((i) => i.kind)).size} kinds (MADEA ${kindsOf('madea')}, ` +
       `IoT Sentinel ${kindsOf('iot-sentinel')}, extras ${kindsOf('extras')}); at most ${ROWS} rows each; ` +
-      `${TREES} trees; test: share ${SHARE}, coverage ${COVERAGE}; outliers ${OUTLIERS}; read in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+      `${TREES} trees; test: share ${SHARE}, coverage ${COVERAGE}; outliers ${OUTLIERS}; name test ${NAMES_MAX_KINDS > 0 ? `names of at most ${NAMES_MAX_KINDS} kinds` : 'off'}; instances with names ${all.filter((i) => i.names.size > 0).length}; read in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
   );
 
   // today's catalog: MADEA's kinds only, judged on every other dataset's instances (all unseen)
@@ -273,6 +325,7 @@ async function main(): Promise<void> {
   // leave one kind out, every source
   const wrongLoko = new Map<Dataset, [number, number]>(datasets.map((d) => [d, [0, 0]]));
   const unseenDistances: { dataset: Dataset; top: string | null; jsd: number }[] = [];
+  const wrongPairs = new Map<string, number>();
   const kinds = [...new Set(all.map((i) => i.kind))].sort();
   for (const kind of kinds) {
     const c = trainCatalog(
@@ -282,7 +335,12 @@ async function main(): Promise<void> {
     for (const inst of all.filter((i) => i.kind === kind)) {
       const t = wrongLoko.get(inst.dataset)!;
       t[1]++;
-      if (named(c, inst) !== null) t[0]++;
+      const answer = named(c, inst);
+      if (answer !== null) {
+        t[0]++;
+        const pair = `${inst.kind} → ${answer}`;
+        wrongPairs.set(pair, (wrongPairs.get(pair) ?? 0) + 1);
+      }
       unseenDistances.push({ dataset: inst.dataset, ...distance(c, inst) });
     }
   }
@@ -314,6 +372,8 @@ async function main(): Promise<void> {
       `${d.padEnd(13)} | ${today.padEnd(32)} | ${pct(w, n).padEnd(35)} | ${pct(ownMadea, known.length)} / ${pct(ownWide, known.length)}`,
     );
   }
+  console.log('\nunseen kinds named, as what (instances):');
+  for (const [pair, n] of [...wrongPairs].sort((a, b) => b[1] - a[1])) console.log(`  ${pair}: ${n}`);
   // a distribution test instead of the coverage test: named when the size mix is within T of the kind's
   const knownDistances = test.map((i) => ({ dataset: i.dataset, own: i.kind, ...distance(wide, i) }));
   console.log('\nevery source, named only when the size mix is within T (Jensen–Shannon) of the kind named:');
