@@ -16,9 +16,9 @@
  *
  * Told only from what the observer sees: the LAN and the ISP behind the router see protocols,
  * ports and TCP flags; a VPN carrier sees the tunnel's datagrams only, so callers for that view
- * never ask (views/vpn-view.ts). Memory: one remembered attempt per device key.
+ * never ask (audit/view-log.ts). Memory: one remembered attempt per device key, at most MAX_KEYS.
  */
-import { TcpFlag } from '../decode/decoded-packet.ts';
+import { IpProto, TcpFlag } from '../decode/decoded-packet.ts';
 import type { ViewPacket } from '../views/view-packet.ts';
 
 /** How long after an attempt its refusal may come (a round trip to a far server, with margin). */
@@ -30,9 +30,7 @@ const MAX_KEYS = 4096;
 /** The tracker's mark for a packet that counts toward busy volume (ActivityTracker.push). */
 export const COUNTED = -1;
 
-const ICMP = 1;
-const TCP = 6;
-const ICMPV6 = 58;
+const { ICMP, TCP, ICMPV6 } = IpProto;
 const ICMP_UNREACHABLE = 3;
 const ICMPV6_UNREACHABLE = 1;
 /** DNS, DHCP (server, client), DHCPv6 (client, server). */

@@ -198,7 +198,9 @@ export class LabelledViewBuilder {
       // the tunnel's own keepalives and handshakes are the tunnel's, never a device's
       if (log.tunnel[i] === 1) continue;
       const answer = labels.labelIndex[j];
-      this.home.push(answer, log.ts[i], log.size[i], log.direction[i] as Direction, log.mark[i]);
+      // a refusal is no volume, but the attempt it refuses may have got another answer: it stays
+      const mark = log.mark[i] > 0 ? 0 : log.mark[i];
+      this.home.push(answer, log.ts[i], log.size[i], log.direction[i] as Direction, mark);
       const d = log.device[i];
       if (d < 0) continue;
       let a = this.answers.get(d);
