@@ -49,6 +49,12 @@ function busySeconds(t: ActivityTimeline): number {
   return t.segments.filter((s) => s.state === 'busy').reduce((a, s) => a + s.end - s.start, 0);
 }
 
+/** "busy 4 min", or "never busy" (a duration never reads under 1 s). */
+function busyWords(t: ActivityTimeline): string {
+  const busy = busySeconds(t);
+  return busy <= 0 ? 'never busy' : `busy ${formatDuration(busy)}`;
+}
+
 export function timelinesText(audit: HomeAudit): string {
   if (audit.start === null || audit.end === null) return 'Activity: no packets.\n';
   const start = Math.floor(audit.start / 60) * 60;
@@ -59,9 +65,7 @@ export function timelinesText(audit: HomeAudit): string {
   ];
   for (const d of audit.devices) {
     lines.push('', `${deviceName(d)} (${d.mac})`);
-    lines.push(
-      `  ${'truth'.padEnd(6)} |${timelineStrip(d.truth, start, end)}| busy ${formatDuration(busySeconds(d.truth))}`,
-    );
+    lines.push(`  ${'truth'.padEnd(6)} |${timelineStrip(d.truth, start, end)}| ${busyWords(d.truth)}`);
     for (const o of audit.observers) {
       const r = o.devices.find((x) => x.mac === d.mac);
       const label = o.view.toUpperCase().padEnd(6);

@@ -1,10 +1,11 @@
 /**
  * The CLI's text of an audit: the what-if table gives no recognition figure for an observer whose
- * catalog recognises none of the devices, and findings the app keeps for researchers say so.
+ * catalog recognises none of the devices, findings the app keeps for researchers say so, and a
+ * device that was never busy reads "never busy", not "busy 1 s".
  */
 import { describe, expect, it } from 'vitest';
 import type { HomeAudit } from '../../../src-main/audit/audit-types.ts';
-import { findingsText, whatIfText } from '../../../src-main/cli/audit-text.ts';
+import { findingsText, timelinesText, whatIfText } from '../../../src-main/cli/audit-text.ts';
 import type { Finding } from '../../../src-main/shared/audit-types.ts';
 
 /** One device seen by the ISP, recognised as its own class or as a look-alike, and one padding what-if. */
@@ -59,5 +60,34 @@ describe('the audit as text', () => {
     expect(text).toContain(
       '  [info, for researchers] home: What if: padding\n  [info] home: What if: padding\n',
     );
+  });
+
+  it('says "never busy" of a device with no busy time, and how long the others were', () => {
+    const T = 1_700_000_000;
+    const device = (mac: string, busy: number) => ({
+      mac,
+      name: mac,
+      nameIsUsers: false,
+      trueLabel: null,
+      truth: {
+        start: T,
+        end: T + 3600,
+        segments: [
+          { state: 'idle', start: T, end: T + 3600 - busy },
+          ...(busy > 0 ? [{ state: 'busy', start: T + 3600 - busy, end: T + 3600 }] : []),
+        ],
+        spans: [],
+        droppedSegments: 0,
+        droppedSpans: 0,
+      },
+    });
+    const text = timelinesText({
+      start: T,
+      end: T + 3600,
+      devices: [device('quiet', 0), device('busy', 240)],
+      observers: [],
+    } as unknown as HomeAudit);
+    expect(text).toMatch(/quiet \(quiet\)\n {2}truth {2}\|-+\| never busy\n/);
+    expect(text).toMatch(/busy \(busy\)\n {2}truth {2}\|-+#+\| busy 4 min\n/);
   });
 });
