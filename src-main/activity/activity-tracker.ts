@@ -108,10 +108,10 @@ export class ActivityTracker {
    * Adds one packet of the device. Packets should come in time order; one older than the open
    * bin is counted in the open bin. Throws after `flush`.
    *
-   * `mark` (activity/uncounted-packets.ts): COUNTED, or ≥ 0 for a packet that shows the device
-   * awake but is no volume (plumbing, a refusal), with the bytes of the attempt it refuses (0:
-   * none) to take back out of the volume — so neither name lookups nor retrying a host that
-   * refuses ever make a device busy.
+   * `mark` (activity/uncounted-packets.ts): COUNTED; PLUMBING, a packet that shows the device
+   * awake but is no volume; or, for a refusal (no volume either), ≥ 0: the bytes of the attempt it
+   * refuses (0: none) to take back out of the volume — so neither name lookups nor retrying a host
+   * that refuses ever make a device busy. Refusals are counted for the timeline (`refusals`).
    */
   push(ts: number, size: number, direction: Direction, mark = COUNTED): void {
     if (this.finished) throw new Error('ActivityTracker: packet after flush (call reset first)');
@@ -119,7 +119,8 @@ export class ActivityTracker {
     if (!this.started) this.begin(b, ts);
     else if (b > this.bin) this.advanceToBin(b);
     if (mark !== COUNTED) {
-      this.openBin.addUncounted(direction, mark);
+      this.openBin.addUncounted(direction, Math.max(0, mark));
+      if (mark >= 0) this.record.refused(ts);
       if (ts > this.lastTs) this.lastTs = ts;
       return;
     }

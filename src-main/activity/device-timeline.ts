@@ -19,6 +19,8 @@ export class DeviceTimeline {
   private start = 0;
   private droppedSegments = 0;
   private droppedSpans = 0;
+  /** Refused connection attempts: how many, first and last (ActivityTimeline.refusals). */
+  private refusals = { count: 0, first: 0, last: 0 };
 
   constructor(maxSegments: number, maxSpans: number) {
     this.maxSegments = maxSegments;
@@ -127,7 +129,16 @@ export class DeviceTimeline {
       spans: this.ended.slice(),
       droppedSegments: this.droppedSegments,
       droppedSpans: this.droppedSpans,
+      ...(this.refusals.count > 0 ? { refusals: { ...this.refusals } } : {}),
     };
+  }
+
+  /** Counts a refused connection attempt at `ts`. */
+  refused(ts: number): void {
+    const r = this.refusals;
+    if (r.count === 0 || ts < r.first) r.first = ts;
+    if (r.count === 0 || ts > r.last) r.last = ts;
+    r.count++;
   }
 
   /** Forgets everything, as if new. */
@@ -138,6 +149,7 @@ export class DeviceTimeline {
     this.ended.length = 0;
     this.droppedSegments = 0;
     this.droppedSpans = 0;
+    this.refusals = { count: 0, first: 0, last: 0 };
   }
 
   private pushSegment(segment: StateSegment): void {

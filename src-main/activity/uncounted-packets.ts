@@ -29,6 +29,8 @@ const MAX_KEYS = 4096;
 
 /** The tracker's mark for a packet that counts toward busy volume (ActivityTracker.push). */
 export const COUNTED = -1;
+/** The mark of network plumbing: no volume. (A refusal's mark is ≥ 0: the bytes it takes back.) */
+export const PLUMBING = -2;
 
 const { ICMP, TCP, ICMPV6 } = IpProto;
 const ICMP_UNREACHABLE = 3;
@@ -60,8 +62,8 @@ export function isAttempt(vp: ViewPacket): boolean {
 }
 
 /**
- * Marks each packet of a device for ActivityTracker.push: COUNTED, or ≥ 0 for a packet that is no
- * volume, with the bytes of a counted attempt it refuses (0 for none) to take back out.
+ * Marks each packet of a device for ActivityTracker.push: COUNTED; PLUMBING; or, for a refusal, ≥ 0:
+ * the bytes of the counted attempt it refuses (0 for none) to take back out of the volume.
  */
 export class UncountedPackets<K> {
   /** Per device key: its latest counted attempt not yet refused. */
@@ -73,7 +75,7 @@ export class UncountedPackets<K> {
     if (isPlumbing(vp)) {
       // a refusal after this answers it (a name lookup), and it was never counted
       if (attempt) this.attempts.delete(key);
-      return 0;
+      return PLUMBING;
     }
     if (attempt) {
       if (this.attempts.size >= MAX_KEYS && !this.attempts.has(key)) this.attempts.clear();
@@ -84,7 +86,7 @@ export class UncountedPackets<K> {
 
   /** The mark of a packet device `key` received; a refusal uses up the attempt it answers. */
   received(key: K, vp: ViewPacket): number {
-    if (!isRefusal(vp)) return isPlumbing(vp) ? 0 : COUNTED;
+    if (!isRefusal(vp)) return isPlumbing(vp) ? PLUMBING : COUNTED;
     const a = this.attempts.get(key);
     if (a === undefined) return 0;
     this.attempts.delete(key);

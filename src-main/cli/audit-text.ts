@@ -11,6 +11,7 @@ import type { ModelView } from '../inference/model-manifest.ts';
 import { deviceName, type Finding } from '../findings/findings.ts';
 import { formatTable } from './format-table.ts';
 import { catalogName } from '../shared/device-categories.ts';
+import { MIN_REFUSALS_TO_TELL, refusalsText } from '../shared/device-verdict.ts';
 
 /** Characters per timeline strip. */
 export const STRIP_WIDTH = 72;
@@ -49,6 +50,11 @@ function busySeconds(t: ActivityTimeline): number {
   return t.segments.filter((s) => s.state === 'busy').reduce((a, s) => a + s.end - s.start, 0);
 }
 
+/** "2023-06-14 03:00:43 UTC". */
+function utcTime(ts: number): string {
+  return `${new Date(ts * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
 /** "busy 4 min", or "never busy" (a duration never reads under 1 s). */
 function busyWords(t: ActivityTimeline): string {
   const busy = busySeconds(t);
@@ -80,11 +86,12 @@ export function timelinesText(audit: HomeAudit): string {
     const routine = d.truth.spans.filter((s) => s.routine);
     const top = [...spans].sort((a, b) => b.bytesUp + b.bytesDown - (a.bytesUp + a.bytesDown)).slice(0, 3);
     for (const s of top) {
-      lines.push(
-        `  busy ${new Date(s.start * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC: ${s.description}`,
-      );
+      lines.push(`  busy ${utcTime(s.start)}: ${s.description}`);
     }
     if (spans.length > top.length) lines.push(`  ... ${spans.length - top.length} more busy spans`);
+    const refused = d.truth.refusals;
+    if (refused !== undefined && refused.count >= MIN_REFUSALS_TO_TELL)
+      lines.push(`  ${refusalsText(String(refused.count), utcTime(refused.first), utcTime(refused.last))}`);
     if (routine.length > 0) {
       const periods = [...new Set(routine.map((s) => Math.round(s.routinePeriod ?? 0)))].slice(0, 3);
       lines.push(

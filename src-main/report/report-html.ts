@@ -44,7 +44,12 @@ import { OTHER_SITES } from '../audit/traffic-metadata.ts';
 import { deviceName, type Finding } from '../findings/findings.ts';
 import { categoryWords } from '../shared/audit-types.ts';
 import { catalogName } from '../shared/device-categories.ts';
-import { HOMEOWNER_MAX_COST_SHARE, inHomeTells } from '../shared/device-verdict.ts';
+import {
+  HOMEOWNER_MAX_COST_SHARE,
+  inHomeTells,
+  MIN_REFUSALS_TO_TELL,
+  refusalsText,
+} from '../shared/device-verdict.ts';
 import { zoneOffsetLabel } from '../shared/time-zone.ts';
 import type { ModelFact } from './model-facts.ts';
 
@@ -430,6 +435,19 @@ function strip(t: ActivityTimeline | null, start: number, end: number, width = 6
   </svg>`;
 }
 
+/** The sentence on a device's refused connection attempts when there were many (shared/device-verdict.ts), wrapped; else ''. */
+function refusalsNote(
+  t: ActivityTimeline,
+  zone: string,
+  wrap: (text: string) => Html | string,
+): Html | string {
+  const r = t.refusals;
+  if (r === undefined || r.count < MIN_REFUSALS_TO_TELL) return '';
+  return wrap(
+    refusalsText(r.count.toLocaleString('en-US'), localTime(r.first, zone), localTime(r.last, zone)),
+  );
+}
+
 function deviceSection(
   d: DeviceAudit,
   audit: HomeAudit,
@@ -486,6 +504,7 @@ function deviceSection(
             )}.
           </p>`
     }
+    ${refusalsNote(d.truth, zone, (text) => html`<p class="spans">${text}</p>`)}
     ${
       own.length === 0
         ? ''
@@ -717,6 +736,7 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
                   html`<li>
                     <strong>${deviceName(d)}</strong>: gives little away —
                     ${audit.observers.map((o, i) => html`${i > 0 ? '; ' : ''}${OBSERVER_NAMES[o.view]}: ${identityWords(o, d.mac).text}`)}.
+                    ${refusalsNote(d.truth, zone, (text) => text)}
                   </li>`,
               )}
             </ul>`

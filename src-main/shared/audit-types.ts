@@ -57,6 +57,12 @@ export interface ActivityTimeline {
   /** Oldest segments and spans dropped to stay within the caps. */
   droppedSegments: number;
   droppedSpans: number;
+  /**
+   * Connection attempts of the device that were refused (a reset, or "unreachable";
+   * activity/uncounted-packets.ts): how many, and the first and last one's time. They show it
+   * awake, never busy: a device that cannot reach its servers retries. Absent: none.
+   */
+  refusals?: { count: number; first: number; last: number };
 }
 
 export type Severity = 'high' | 'medium' | 'low' | 'info';

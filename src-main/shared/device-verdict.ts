@@ -102,6 +102,21 @@ export function deviceVerdict(
  */
 export const MIN_PACKETS_FOR_SHARES = 20;
 
+/**
+ * Fewest refused connection attempts (ActivityTimeline.refusals) for a device's page, the report
+ * and the CLI to say it could not get out: a server that resets the odd connection is no outage; a
+ * device retrying every few seconds for a minute already makes 20.
+ */
+export const MIN_REFUSALS_TO_TELL = 20;
+
+/** What a device's refused attempts mean, in one sentence (the app, the report and the CLI; times as each shows them). */
+export function refusalsText(count: string, first: string, last: string): string {
+  return (
+    `Between ${first} and ${last} it tried ${count} times to reach a server that refused it: it could ` +
+    'not get out. Trying again is not someone using it, so that time counts as idle, not busy.'
+  );
+}
+
 /** Extra traffic, as a share of the home's, above which a defence is a researcher's matter (it more than doubles the traffic). */
 export const HOMEOWNER_MAX_COST_SHARE = 1;
 /** A defence is offered when it takes at least this share (absolute) off what an observer recognises. */

@@ -1,5 +1,6 @@
 /** Every user-facing string of the UI, in one place. */
 import { categoryWords } from '../../src-main/shared/audit-types.ts';
+import { refusalsText } from '../../src-main/shared/device-verdict.ts';
 import type {
   ActivityState,
   ObserverView,
@@ -294,6 +295,7 @@ export const S = {
     busySeen: 'busy time seen',
     cost: 'extra traffic',
     notAnalysed: 'Observer timelines appear when the capture has been read.',
+    seesNone: 'Sees none of its traffic.',
     busySpans: 'When it was busy',
   },
   spans: {
@@ -303,6 +305,7 @@ export const S = {
     what: 'What it did',
     show: 'Show',
     more: (n: number) => `… and ${n} earlier busy ${n === 1 ? 'period' : 'periods'}.`,
+    refused: refusalsText,
     routine: (n: number, minutes: readonly number[]) =>
       `${n} exchanges on the device's own timer${minutes.length > 0 ? ` (every ${minutes.map((m) => `${m} min`).join(', ')})` : ''} count as idle, not busy.`,
   },

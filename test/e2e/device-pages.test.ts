@@ -293,3 +293,40 @@ describe.skipIf(skip !== '')('a device of another brand on a platform the catalo
     }
   }, 600_000);
 });
+
+describe.skipIf(skip !== '')('a device that cannot reach its cloud', () => {
+  it('is idle, not busy, and its page says it kept trying to reach a server that refused it', async () => {
+    const files = filesIn(join(MADEA, 'monitoring'), /^monitoring_2023-6-13_19_/);
+    const browser = await launchBrowser();
+    const server = new TestServer();
+    await server.start();
+    try {
+      const { page, problems } = await openPage(browser);
+      await page.goto(server.server.url);
+      await page.evaluate(() => {
+        window.location.hash = '#/capture';
+      });
+      await page.locator('[data-testid=file-input]').setInputFiles([...files, join(MADEA, 'labels.csv')]);
+      await page.locator('footer.status .state', { hasText: 'Done' }).waitFor({ timeout: 240_000 });
+      await page.locator('[data-testid=what-ifs-pending]').waitFor({ state: 'detached', timeout: 240_000 });
+      // the Amazon plug: that evening the home's router sent every name to a host that refused it
+      const d = await readDevicePage(page, '24:ce:33:24:b5:cb');
+      expect(contradictions(d)).toEqual([]);
+      const refusals = page.locator('[data-testid=refusals]');
+      expect(Number(await refusals.getAttribute('data-count'))).toBeGreaterThan(500);
+      expect(await refusals.textContent()).toMatch(
+        /Between .+ and .+ it tried [\d,]+ times to reach a server that refused it: it could not get out\. Trying again is not someone using it/,
+      );
+      expect(d.text).toContain('It was never busy in this capture.');
+      // its traffic never leaves the home: the observers' rows say so once the capture is read
+      await expect
+        .poll(() => page.locator('[data-row=napt] text.none').textContent())
+        .toBe('Sees none of its traffic.');
+      await shot(page, 'blocked-cloud-plug');
+      expect(problems.console).toEqual([]);
+    } finally {
+      await server.stop();
+      await browser.close();
+    }
+  }, 600_000);
+});

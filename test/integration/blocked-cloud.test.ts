@@ -5,13 +5,17 @@
  * a name, sent NTP and got "port unreachable" every 3 s; the Ultraloq lock looked up its broker and
  * had its SYN reset ten times a second, and rejoined the Wi-Fi again and again. Counted as volume
  * these made both busy for most of the evening (the lock 2 640 s at a stretch); nobody used either.
- * Skipped when the datasets are absent.
+ * The CLI and the report say instead that they tried, and how often, to reach a server that
+ * refused them. Skipped when the datasets are absent.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runHomeAudit } from '../../src-main/audit/home-audit.ts';
+import { timelinesText } from '../../src-main/cli/audit-text.ts';
 import { GroundTruth } from '../../src-main/devices/ground-truth.ts';
+import { auditFindings } from '../../src-main/findings/findings.ts';
+import { renderReport } from '../../src-main/report/report-html.ts';
 
 const MADEA = resolve(import.meta.dirname, '../../../shared/datasets/madea');
 const MONITORING = join(MADEA, 'monitoring');
@@ -39,6 +43,24 @@ describe.skipIf(!present)('devices retrying a blocked cloud on the MADEA home', 
       const seconds = (state: string): number =>
         truth.segments.filter((s) => s.state === state).reduce((sum, s) => sum + s.end - s.start, 0);
       expect(seconds('idle'), name).toBeGreaterThan(0.9 * (truth.end - truth.start));
+      // a retry loop: thousands of refusals over most of the hour
+      expect(truth.refusals!.count, name).toBeGreaterThan(500);
+      expect(truth.refusals!.last - truth.refusals!.first, name).toBeGreaterThan(1800);
     }
+    const plug = audit.devices.find((d) => d.trueLabel === 'Amazon Plug')!;
+    const said =
+      /Between 2023-06-14 \d\d:\d\d:\d\d UTC and 2023-06-14 \d\d:\d\d:\d\d UTC it tried \d+ times to reach a server that refused it: it could not get out\./;
+    const text = timelinesText(audit);
+    expect(text.slice(text.indexOf(`Amazon Plug (${plug.mac})`))).toMatch(said);
+    const report = renderReport(audit, auditFindings(audit, { timeZone: 'UTC' }), {
+      title: 'blocked cloud',
+      captures: files,
+      generatedAt: new Date(0),
+      timeZone: 'UTC',
+      telltaleVersion: 'test',
+      paper: 'A4',
+      device: plug.mac,
+    });
+    expect(report).toMatch(/it tried [\d,]+ times to reach a server that refused it: it could\s+not get out/);
   }, 120_000);
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ActivityTracker } from '../../../src-main/activity/activity-tracker.ts';
 import { HomeActivity } from '../../../src-main/activity/home-activity.ts';
 import type { ActivityTimeline } from '../../../src-main/activity/activity-timeline.ts';
-import { COUNTED } from '../../../src-main/activity/uncounted-packets.ts';
+import { COUNTED, PLUMBING } from '../../../src-main/activity/uncounted-packets.ts';
 import { Direction } from '../../../src-main/views/view-packet.ts';
 import { heartbeat, merge, seeded, transfer, type SyntheticPacket } from './synthetic-traffic.ts';
 
@@ -167,8 +167,8 @@ describe('ActivityTracker', () => {
         marks.push(mark ? m : COUNTED);
       };
       for (let t = T0 + 3600; t < T0 + 3 * 3600; t += 3) {
-        add(t, 83, 0);
-        add(t + 0.002, 99, 0);
+        add(t, 83, PLUMBING);
+        add(t + 0.002, 99, PLUMBING);
         add(t + 0.004, 90, COUNTED);
         add(t + 0.006, 118, 90);
       }
@@ -193,6 +193,8 @@ describe('ActivityTracker', () => {
       expect(secondsIn(tl, 'busy')).toBe(0);
       expect(secondsIn(tl, 'asleep')).toBeLessThan(3600);
       expect(tl.segments.at(-1)!.state).toBe('idle');
+      // the timeline says how often, and from when to when, it was refused
+      expect(tl.refusals).toEqual({ count: 2400, first: T0 + 3600.006, last: T0 + 3 * 3600 - 3 + 0.006 });
     });
 
     it('called it busy for hours when those packets were volume', () => {

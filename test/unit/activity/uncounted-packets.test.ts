@@ -9,6 +9,7 @@ import {
   isAttempt,
   isPlumbing,
   isRefusal,
+  PLUMBING,
   REFUSAL_SECONDS,
   UncountedPackets,
 } from '../../../src-main/activity/uncounted-packets.ts';
@@ -106,7 +107,7 @@ describe('UncountedPackets', () => {
     const marks = new UncountedPackets<string>();
     marks.sent('a', lan(syn(10)));
     expect(marks.received('b', lan(reset(10.002)))).toBe(0);
-    expect(marks.sent('a', lan(dnsQuery(11)))).toBe(0);
+    expect(marks.sent('a', lan(dnsQuery(11)))).toBe(PLUMBING);
     expect(marks.received('a', lan(unreachable(11.01)))).toBe(0);
   });
 
@@ -119,7 +120,7 @@ describe('UncountedPackets', () => {
         lan(downPacket(10.01, { proto: IpProto.TCP, tcpFlags: TcpFlag.SYN | TcpFlag.ACK })),
       ),
     ).toBe(COUNTED);
-    expect(marks.received('a', lan(downPacket(10.02, { srcPort: 53 })))).toBe(0);
+    expect(marks.received('a', lan(downPacket(10.02, { srcPort: 53 })))).toBe(PLUMBING);
   });
 });
 
@@ -130,7 +131,14 @@ describe('ViewLog marks', () => {
     const packets = [...retry(100), ...retry(103)];
     const napt = new ViewLog('napt');
     for (const vp of seen('napt', packets)) napt.add(vp);
-    expect(Array.from(napt.mark.subarray(0, napt.rows))).toEqual([0, COUNTED, 62, 0, COUNTED, 62]);
+    expect(Array.from(napt.mark.subarray(0, napt.rows))).toEqual([
+      PLUMBING,
+      COUNTED,
+      62,
+      PLUMBING,
+      COUNTED,
+      62,
+    ]);
     const vpn = new ViewLog('vpn');
     for (const vp of seen('vpn', packets)) vpn.add(vp);
     expect(vpn.rows).toBe(6);

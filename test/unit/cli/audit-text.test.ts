@@ -89,5 +89,36 @@ describe('the audit as text', () => {
     } as unknown as HomeAudit);
     expect(text).toMatch(/quiet \(quiet\)\n {2}truth {2}\|-+\| never busy\n/);
     expect(text).toMatch(/busy \(busy\)\n {2}truth {2}\|-+#+\| busy 4 min\n/);
+    expect(text).not.toContain('refused');
+  });
+
+  it('says when a device tried again and again to reach a server that refused it', () => {
+    const T = 1_700_000_000;
+    const device = (mac: string, count: number) => ({
+      mac,
+      name: mac,
+      nameIsUsers: false,
+      trueLabel: null,
+      truth: {
+        start: T,
+        end: T + 3600,
+        segments: [{ state: 'idle', start: T, end: T + 3600 }],
+        spans: [],
+        droppedSegments: 0,
+        droppedSpans: 0,
+        refusals: { count, first: T + 60, last: T + 3000 },
+      },
+    });
+    const text = timelinesText({
+      start: T,
+      end: T + 3600,
+      devices: [device('retrying', 2400), device('odd-reset', 3)],
+      observers: [],
+    } as unknown as HomeAudit);
+    expect(text).toContain(
+      '  Between 2023-11-14 22:14:20 UTC and 2023-11-14 23:03:20 UTC it tried 2400 times to reach a server that refused it',
+    );
+    // a server that resets the odd connection is no outage
+    expect(text.match(/refused it/g)).toHaveLength(1);
   });
 });
