@@ -435,7 +435,7 @@ function strip(t: ActivityTimeline | null, start: number, end: number, width = 6
   </svg>`;
 }
 
-/** The sentence on a device's refused connection attempts when there were many (shared/device-verdict.ts), wrapped; else ''. */
+/** The sentence on a device's refused connection attempts when there were many (shared/device-verdict.ts; what they mean is in the methods), wrapped; else ''. */
 function refusalsNote(
   t: ActivityTimeline,
   zone: string,
@@ -444,7 +444,7 @@ function refusalsNote(
   const r = t.refusals;
   if (r === undefined || r.count < MIN_REFUSALS_TO_TELL) return '';
   return wrap(
-    refusalsText(r.count.toLocaleString('en-US'), localTime(r.first, zone), localTime(r.last, zone)),
+    refusalsText(r.count.toLocaleString('en-US'), localTime(r.first, zone), localTime(r.last, zone), false),
   );
 }
 
@@ -783,8 +783,9 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
     <p>
       <strong>When a device is busy.</strong> Busy spans are found from each device's own traffic: a burst
       well above its usual rate, or traffic of a kind it does not usually send. Its own timers (regular
-      heartbeats) count as idle. An observer "sees" a busy span when its view of the device is busy at the
-      same time.
+      heartbeats) count as idle, and so do name lookups, network housekeeping and connection attempts a server
+      refused: a device that cannot get out keeps trying, and trying again is not someone using it. An
+      observer "sees" a busy span when its view of the device is busy at the same time.
     </p>
     <p>
       <strong>Limits.</strong> Only what this capture holds: ${formatDuration(covered)} of

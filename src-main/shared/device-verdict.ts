@@ -109,12 +109,17 @@ export const MIN_PACKETS_FOR_SHARES = 20;
  */
 export const MIN_REFUSALS_TO_TELL = 20;
 
-/** What a device's refused attempts mean, in one sentence (the app, the report and the CLI; times as each shows them). */
-export function refusalsText(count: string, first: string, last: string): string {
-  return (
-    `Between ${first} and ${last} it tried ${count} times to reach a server that refused it: it could ` +
-    'not get out. Trying again is not someone using it, so that time counts as idle, not busy.'
-  );
+/** Why refused attempts are not busy time (said once where many devices' refusals are listed). */
+export const REFUSALS_MEANING =
+  'Trying again is not someone using it, so that time counts as idle, not busy.';
+
+/**
+ * A device's refused attempts (the app, the report and the CLI; times as each shows them), with
+ * what they mean unless `meaning` is false (the report says it once, in its methods).
+ */
+export function refusalsText(count: string, first: string, last: string, meaning = true): string {
+  const what = `Between ${first} and ${last} it tried ${count} times to reach a server that refused it: it could not get out.`;
+  return meaning ? `${what} ${REFUSALS_MEANING}` : what;
 }
 
 /** Extra traffic, as a share of the home's, above which a defence is a researcher's matter (it more than doubles the traffic). */
