@@ -71,6 +71,17 @@ interface DevicePage {
   text: string;
 }
 
+/** Opens the app served by `server`, gives it `files` on the Capture page and waits for the audit and the what-ifs. */
+async function auditFiles(page: Page, server: TestServer, files: readonly string[]): Promise<void> {
+  await page.goto(server.server.url);
+  await page.evaluate(() => {
+    window.location.hash = '#/capture';
+  });
+  await page.locator('[data-testid=file-input]').setInputFiles([...files]);
+  await page.locator('footer.status .state', { hasText: 'Done' }).waitFor({ timeout: 240_000 });
+  await page.locator('[data-testid=what-ifs-pending]').waitFor({ state: 'detached', timeout: 240_000 });
+}
+
 async function readDevicePage(page: Page, mac: string): Promise<DevicePage> {
   await page.evaluate(
     (h) => {
@@ -192,13 +203,7 @@ describe.skipIf(skip !== '')('every device page of two real homes agrees with it
         const opened = await openPage(browser);
         const page = opened.page;
         problems = opened.problems;
-        await page.goto(server.server.url);
-        await page.evaluate(() => {
-          window.location.hash = '#/capture';
-        });
-        await page.locator('[data-testid=file-input]').setInputFiles(home.files);
-        await page.locator('footer.status .state', { hasText: 'Done' }).waitFor({ timeout: 240_000 });
-        await page.locator('[data-testid=what-ifs-pending]').waitFor({ state: 'detached', timeout: 240_000 });
+        await auditFiles(page, server, home.files);
 
         await page.evaluate(() => {
           window.location.hash = '#/';
@@ -253,13 +258,7 @@ describe.skipIf(skip !== '')('a device of another brand on a platform the catalo
     await server.start();
     try {
       const { page, problems } = await openPage(browser);
-      await page.goto(server.server.url);
-      await page.evaluate(() => {
-        window.location.hash = '#/capture';
-      });
-      await page.locator('[data-testid=file-input]').setInputFiles([...captures, ...extra]);
-      await page.locator('footer.status .state', { hasText: 'Done' }).waitFor({ timeout: 240_000 });
-      await page.locator('[data-testid=what-ifs-pending]').waitFor({ state: 'detached', timeout: 240_000 });
+      await auditFiles(page, server, [...captures, ...extra]);
       const d = await readDevicePage(page, '38:1f:8d:b0:c9:01');
       await shot(page, shotName);
       expect(problems.console).toEqual([]);
@@ -302,13 +301,7 @@ describe.skipIf(skip !== '')('a device that cannot reach its cloud', () => {
     await server.start();
     try {
       const { page, problems } = await openPage(browser);
-      await page.goto(server.server.url);
-      await page.evaluate(() => {
-        window.location.hash = '#/capture';
-      });
-      await page.locator('[data-testid=file-input]').setInputFiles([...files, join(MADEA, 'labels.csv')]);
-      await page.locator('footer.status .state', { hasText: 'Done' }).waitFor({ timeout: 240_000 });
-      await page.locator('[data-testid=what-ifs-pending]').waitFor({ state: 'detached', timeout: 240_000 });
+      await auditFiles(page, server, [...files, join(MADEA, 'labels.csv')]);
       // the Amazon plug: that evening the home's router sent every name to a host that refused it
       const d = await readDevicePage(page, '24:ce:33:24:b5:cb');
       expect(contradictions(d)).toEqual([]);

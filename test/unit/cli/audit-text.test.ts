@@ -42,6 +42,35 @@ function audit(classSource: 'labels' | 'lookalike'): HomeAudit {
   } as unknown as HomeAudit;
 }
 
+const T = 1_700_000_000;
+
+/** An hour's home of devices with no observers: each idle, busy for its last `busy` seconds, and refused `refusals` times. */
+function homeOf(devices: { mac: string; busy?: number; refusals?: number }[]): HomeAudit {
+  return {
+    start: T,
+    end: T + 3600,
+    observers: [],
+    devices: devices.map(({ mac, busy = 0, refusals }) => ({
+      mac,
+      name: mac,
+      nameIsUsers: false,
+      trueLabel: null,
+      truth: {
+        start: T,
+        end: T + 3600,
+        segments: [
+          { state: 'idle', start: T, end: T + 3600 - busy },
+          ...(busy > 0 ? [{ state: 'busy', start: T + 3600 - busy, end: T + 3600 }] : []),
+        ],
+        spans: [],
+        droppedSegments: 0,
+        droppedSpans: 0,
+        ...(refusals === undefined ? {} : { refusals: { count: refusals, first: T + 60, last: T + 3000 } }),
+      },
+    })),
+  } as unknown as HomeAudit;
+}
+
 describe('the audit as text', () => {
   it('gives the what-ifs a recognition figure only where the catalog recognises a device', () => {
     const known = whatIfText(audit('labels'));
@@ -63,58 +92,19 @@ describe('the audit as text', () => {
   });
 
   it('says "never busy" of a device with no busy time, and how long the others were', () => {
-    const T = 1_700_000_000;
-    const device = (mac: string, busy: number) => ({
-      mac,
-      name: mac,
-      nameIsUsers: false,
-      trueLabel: null,
-      truth: {
-        start: T,
-        end: T + 3600,
-        segments: [
-          { state: 'idle', start: T, end: T + 3600 - busy },
-          ...(busy > 0 ? [{ state: 'busy', start: T + 3600 - busy, end: T + 3600 }] : []),
-        ],
-        spans: [],
-        droppedSegments: 0,
-        droppedSpans: 0,
-      },
-    });
-    const text = timelinesText({
-      start: T,
-      end: T + 3600,
-      devices: [device('quiet', 0), device('busy', 240)],
-      observers: [],
-    } as unknown as HomeAudit);
+    const text = timelinesText(homeOf([{ mac: 'quiet' }, { mac: 'busy', busy: 240 }]));
     expect(text).toMatch(/quiet \(quiet\)\n {2}truth {2}\|-+\| never busy\n/);
     expect(text).toMatch(/busy \(busy\)\n {2}truth {2}\|-+#+\| busy 4 min\n/);
     expect(text).not.toContain('refused');
   });
 
   it('says when a device tried again and again to reach a server that refused it', () => {
-    const T = 1_700_000_000;
-    const device = (mac: string, count: number) => ({
-      mac,
-      name: mac,
-      nameIsUsers: false,
-      trueLabel: null,
-      truth: {
-        start: T,
-        end: T + 3600,
-        segments: [{ state: 'idle', start: T, end: T + 3600 }],
-        spans: [],
-        droppedSegments: 0,
-        droppedSpans: 0,
-        refusals: { count, first: T + 60, last: T + 3000 },
-      },
-    });
-    const text = timelinesText({
-      start: T,
-      end: T + 3600,
-      devices: [device('retrying', 2400), device('odd-reset', 3)],
-      observers: [],
-    } as unknown as HomeAudit);
+    const text = timelinesText(
+      homeOf([
+        { mac: 'retrying', refusals: 2400 },
+        { mac: 'odd-reset', refusals: 3 },
+      ]),
+    );
     expect(text).toContain(
       '  Between 2023-11-14 22:14:20 UTC and 2023-11-14 23:03:20 UTC it tried 2400 times to reach a server that refused it',
     );
