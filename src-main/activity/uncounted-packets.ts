@@ -2,12 +2,13 @@
  * Packets that show a device awake but never count toward making it busy (activity-tracker.ts).
  *
  *  - **Network plumbing**: frames that are not IP (ARP, the Wi-Fi handshake EAPOL, LLDP), ICMP /
- *    ICMPv6, DHCP and DNS. They carry nothing of their own; they join the network, find a
- *    neighbour, lease an address, look up a name or report an error for the connections the device
- *    makes, and those connections' own packets are counted. Counted, they made devices that could
- *    not get out busy for hours: in MADEA the Amazon plug, the Blink camera, the Ring doorbell and
- *    the Ultraloq lock retry their blocked clouds all night with a name lookup every few seconds
- *    (the lock rejoining the Wi-Fi as well).
+ *    ICMPv6, DHCP and DNS (also over TLS; DNS over HTTPS looks like any other HTTPS and counts).
+ *    They carry nothing of their own; they join the network, find a neighbour, lease an address,
+ *    look up a name or report an error for the connections the device makes, and those connections'
+ *    own packets are counted. Counted, they made devices that could not get out busy for hours: in
+ *    MADEA the Amazon plug, the Blink camera, the Ring doorbell and the Ultraloq lock retry their
+ *    blocked clouds all night with a name lookup every few seconds (the lock rejoining the Wi-Fi as
+ *    well).
  *  - **Refusals and the attempts they refuse**: a TCP reset carrying no data, or ICMP "destination
  *    unreachable", answering the device's connection attempt (a bare TCP SYN, or a datagram) sent
  *    at most `REFUSAL_SECONDS` before. Nothing was exchanged; a device whose cloud is blocked, down
@@ -35,10 +36,10 @@ export const PLUMBING = -2;
 const { ICMP, TCP, ICMPV6 } = IpProto;
 const ICMP_UNREACHABLE = 3;
 const ICMPV6_UNREACHABLE = 1;
-/** DNS, DHCP (server, client), DHCPv6 (client, server). */
-const PLUMBING_PORTS: ReadonlySet<number> = new Set([53, 67, 68, 546, 547]);
+/** DNS, DHCP (server, client), DHCPv6 (client, server), DNS over TLS. */
+const PLUMBING_PORTS: ReadonlySet<number> = new Set([53, 67, 68, 546, 547, 853]);
 
-/** True for network plumbing: frames that are not IP, ICMP / ICMPv6, DHCP (v4 and v6) and DNS. */
+/** True for network plumbing: frames that are not IP, ICMP / ICMPv6, DHCP (v4 and v6) and DNS (also over TLS, port 853). */
 export function isPlumbing(vp: ViewPacket): boolean {
   if (vp.ipProto < 0 || vp.ipProto === ICMP || vp.ipProto === ICMPV6) return true;
   return PLUMBING_PORTS.has(vp.localPort) || PLUMBING_PORTS.has(vp.remotePort);

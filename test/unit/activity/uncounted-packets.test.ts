@@ -49,6 +49,7 @@ describe('isPlumbing', () => {
     expect(isPlumbing(lan(dnsQuery(1)))).toBe(true);
     expect(isPlumbing(lan(downPacket(1, { srcPort: 53 })))).toBe(true);
     expect(isPlumbing(lan(upPacket(1, { srcPort: 68, dstPort: 67 })))).toBe(true);
+    expect(isPlumbing(lan(upPacket(1, { proto: IpProto.TCP, dstPort: 853 })))).toBe(true);
   });
 
   it('counts every other packet, discovery and name announcements included', () => {
