@@ -11,7 +11,12 @@ import type { ModelView } from '../inference/model-manifest.ts';
 import { deviceName, type Finding } from '../findings/findings.ts';
 import { formatTable } from './format-table.ts';
 import { catalogName } from '../shared/device-categories.ts';
-import { MIN_REFUSALS_TO_TELL, refusalsText } from '../shared/device-verdict.ts';
+import {
+  homeRefusals,
+  homeRefusalsText,
+  MIN_REFUSALS_TO_TELL,
+  refusalsText,
+} from '../shared/device-verdict.ts';
 
 /** Characters per timeline strip. */
 export const STRIP_WIDTH = 72;
@@ -69,6 +74,8 @@ export function timelinesText(audit: HomeAudit): string {
     `Activity timelines, ${new Date(start * 1000).toISOString().slice(0, 16)} to ${new Date(end * 1000).toISOString().slice(0, 16)} UTC ` +
       `(${formatDuration(end - start)}, one cell = ${formatDuration((end - start) / STRIP_WIDTH)}; # busy, - idle, . asleep)`,
   ];
+  const cut = homeRefusals(audit.devices.map((d) => d.truth));
+  if (cut !== null) lines.push(homeRefusalsText(cut.devices, utcTime(cut.first), utcTime(cut.last)));
   for (const d of audit.devices) {
     lines.push('', `${deviceName(d)} (${d.mac})`);
     lines.push(`  ${'truth'.padEnd(6)} |${timelineStrip(d.truth, start, end)}| ${busyWords(d.truth)}`);

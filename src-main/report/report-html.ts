@@ -45,6 +45,8 @@ import { deviceName, type Finding } from '../findings/findings.ts';
 import { categoryWords } from '../shared/audit-types.ts';
 import { catalogName } from '../shared/device-categories.ts';
 import {
+  homeRefusals,
+  homeRefusalsText,
   HOMEOWNER_MAX_COST_SHARE,
   inHomeTells,
   MIN_REFUSALS_TO_TELL,
@@ -286,7 +288,7 @@ function observerCounts(
   return { devices: devices.length, seen: seen.length, told: told.length, spans };
 }
 
-function verdict(audit: HomeAudit): Html[] {
+function verdict(audit: HomeAudit, zone: string): Html[] {
   const out: Html[] = [];
   for (const o of audit.observers) {
     const { devices, seen, told, spans } = observerCounts(audit, o);
@@ -310,6 +312,14 @@ function verdict(audit: HomeAudit): Html[] {
       </p>`,
     );
   }
+  const cut = homeRefusals(audit.devices.map((d) => d.truth));
+  if (cut !== null)
+    out.push(
+      html`<p class="verdict">
+        <strong>Cut off:</strong>
+        ${homeRefusalsText(cut.devices, localTime(cut.first, zone), localTime(cut.last, zone))}
+      </p>`,
+    );
   const best = bestWhatIf(audit, undefined, HOMEOWNER_MAX_COST_SHARE);
   const costly = bestWhatIf(audit);
   // what the what-ifs measure is the catalog's recognition: with none, there is nothing to lower
@@ -634,7 +644,7 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
   const cover = html`<section class="cover">
     <h1>What your home's traffic gives away</h1>
     <p class="small">Telltale privacy report — ${meta.title}</p>
-    ${verdict(audit)}
+    ${verdict(audit, zone)}
     <table class="facts">
       <tr>
         <th>Capture</th>

@@ -122,6 +122,32 @@ export function refusalsText(count: string, first: string, last: string, meaning
   return meaning ? `${what} ${REFUSALS_MEANING}` : what;
 }
 
+/**
+ * When several devices were refused (each at least MIN_REFUSALS_TO_TELL times), the home was cut
+ * off, not one device: how many, from the first refusal to the last. Null for fewer than two.
+ */
+export function homeRefusals(
+  timelines: readonly { refusals?: { count: number; first: number; last: number } }[],
+): { devices: number; first: number; last: number } | null {
+  const cut = timelines.flatMap((t) =>
+    t.refusals !== undefined && t.refusals.count >= MIN_REFUSALS_TO_TELL ? [t.refusals] : [],
+  );
+  if (cut.length < 2) return null;
+  return {
+    devices: cut.length,
+    first: Math.min(...cut.map((r) => r.first)),
+    last: Math.max(...cut.map((r) => r.last)),
+  };
+}
+
+/** The home's line for `homeRefusals` (times as each place shows them). */
+export function homeRefusalsText(devices: number, first: string, last: string): string {
+  return (
+    `Between ${first} and ${last}, ${devices} of your devices kept trying to reach servers that refused ` +
+    'them: something in your network or beyond it kept them from getting out. That time counts as idle, not busy.'
+  );
+}
+
 /** Extra traffic, as a share of the home's, above which a defence is a researcher's matter (it more than doubles the traffic). */
 export const HOMEOWNER_MAX_COST_SHARE = 1;
 /** A defence is offered when it takes at least this share (absolute) off what an observer recognises. */

@@ -3,6 +3,7 @@ import { deviceKind } from '../../../src-main/shared/device-categories.ts';
 import {
   deviceAction,
   deviceVerdict,
+  homeRefusals,
   inHomeTells,
   observersLearn,
   type TriedDefence,
@@ -138,5 +139,24 @@ describe('inHomeTells', () => {
       false,
     ]);
     expect(inHomeTells(null)).toBe(false);
+  });
+});
+
+describe('homeRefusals', () => {
+  const refused = (count: number, first: number, last: number) => ({ refusals: { count, first, last } });
+
+  it('calls the home cut off when two or more devices kept being refused, from the first refusal to the last', () => {
+    expect(homeRefusals([refused(674, 100, 2700), refused(5827, 60, 2760), {}, refused(3, 0, 3000)])).toEqual(
+      {
+        devices: 2,
+        first: 60,
+        last: 2760,
+      },
+    );
+  });
+
+  it('leaves one device, or refusals too few to tell, to the device', () => {
+    expect(homeRefusals([refused(674, 100, 2700), refused(19, 0, 10)])).toBeNull();
+    expect(homeRefusals([{}, {}])).toBeNull();
   });
 });
