@@ -169,6 +169,11 @@ export class ActivityTracker {
     return this.record.snapshot(this.started && !this.finished ? this.bin * this.binSeconds : null);
   }
 
+  /** Its refused connection attempts so far (the timeline's `refusals`, without building the timeline). */
+  get refusals(): ActivityTimeline['refusals'] {
+    return this.record.refusalsSoFar;
+  }
+
   /** Forgets everything, as if new. */
   reset(): void {
     this.bytesBaseline.clear();

@@ -133,6 +133,11 @@ export class DeviceTimeline {
     };
   }
 
+  /** The refused connection attempts so far (ActivityTimeline.refusals), or undefined for none. */
+  get refusalsSoFar(): { count: number; first: number; last: number } | undefined {
+    return this.refusals.count > 0 ? { ...this.refusals } : undefined;
+  }
+
   /** Counts a refused connection attempt at `ts`. */
   refused(ts: number): void {
     const r = this.refusals;

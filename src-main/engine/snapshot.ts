@@ -196,6 +196,7 @@ export function deviceRow(
     trueLabel: label?.device ?? null,
     addresses: d.addresses.map((a) => a.address),
     state: s.collector.truth.tracker(d.mac)?.state ?? null,
+    refusals: s.collector.truth.tracker(d.mac)?.refusals ?? null,
     packets: d.packetsSent + d.packetsReceived,
     bytesSent: d.bytesSent,
     bytesReceived: d.bytesReceived,

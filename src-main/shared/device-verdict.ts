@@ -125,12 +125,13 @@ export function refusalsText(count: string, first: string, last: string, meaning
 /**
  * When several devices were refused (each at least MIN_REFUSALS_TO_TELL times), the home was cut
  * off, not one device: how many, from the first refusal to the last. Null for fewer than two.
+ * Takes timelines or the app's device rows (their `refusals`).
  */
 export function homeRefusals(
-  timelines: readonly { refusals?: { count: number; first: number; last: number } }[],
+  timelines: readonly { refusals?: { count: number; first: number; last: number } | null }[],
 ): { devices: number; first: number; last: number } | null {
   const cut = timelines.flatMap((t) =>
-    t.refusals !== undefined && t.refusals.count >= MIN_REFUSALS_TO_TELL ? [t.refusals] : [],
+    t.refusals != null && t.refusals.count >= MIN_REFUSALS_TO_TELL ? [t.refusals] : [],
   );
   if (cut.length < 2) return null;
   return {

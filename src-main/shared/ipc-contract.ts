@@ -258,6 +258,8 @@ export interface DeviceRow {
   addresses: string[];
   /** Its state at the latest packet; null before it sent anything. */
   state: ActivityState | null;
+  /** Its refused connection attempts so far (ActivityTimeline.refusals); null for none. */
+  refusals: { count: number; first: number; last: number } | null;
   packets: number;
   bytesSent: number;
   bytesReceived: number;

@@ -316,6 +316,16 @@ describe.skipIf(skip !== '')('a device that cannot reach its cloud', () => {
         .poll(() => page.locator('[data-row=napt] text.none').textContent())
         .toBe('Sees none of its traffic.');
       await shot(page, 'blocked-cloud-plug');
+      // the whole home was cut off that evening: Home says it once
+      await page.evaluate(() => {
+        window.location.hash = '#/';
+      });
+      const cutOff = page.locator('[data-testid=cut-off]');
+      expect(Number(await cutOff.getAttribute('data-devices'))).toBeGreaterThanOrEqual(2);
+      expect(await cutOff.textContent()).toMatch(
+        /Cut off:\s+Between .+ and .+, \d+ of your devices kept trying to reach servers that refused them/,
+      );
+      await shot(page, 'blocked-cloud-home');
       expect(problems.console).toEqual([]);
     } finally {
       await server.stop();

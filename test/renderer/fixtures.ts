@@ -24,6 +24,7 @@ export function row(over: Partial<DeviceRow> = {}): DeviceRow {
     packets: 1000,
     bytesSent: 900_000,
     bytesReceived: 100_000,
+    refusals: null,
     firstSeen: 1_700_000_000,
     lastSeen: 1_700_003_600,
     exposure: {
