@@ -41,6 +41,8 @@ export interface BatchDeviceRow {
   bytes: number;
   /** Seconds of the capture the device was busy (truth, LAN side). */
   busySeconds: number;
+  /** Its connection attempts a server refused (they count as idle; activity/uncounted-packets.ts). */
+  refusedAttempts: number;
   observers: BatchObserverRow[];
 }
 
@@ -172,6 +174,7 @@ export function batchResult(
     packets: d.packets,
     bytes: d.bytes,
     busySeconds: busySeconds(audit, d.mac),
+    refusedAttempts: d.truth.refusals?.count ?? 0,
     observers: audit.observers.map((o) => observerRow(o, d.mac)),
   }));
   return {
@@ -220,6 +223,7 @@ export function batchCsvHeader(views: readonly string[]): string[] {
     'capture',
     ...DEVICE_COLUMNS,
     'busy_seconds',
+    'refused_attempts',
     ...views.flatMap((v) => OBSERVER_COLUMNS.map((c) => `${v}_${c}`)),
     'error',
   ];
@@ -245,6 +249,7 @@ export function batchCsvRows(result: BatchResult, views: readonly string[]): str
       d.packets,
       d.bytes,
       Math.round(d.busySeconds),
+      d.refusedAttempts,
     ];
     for (const view of views) cells.push(...observerCells(d.observers.find((x) => x.view === view)));
     cells.push(null);

@@ -3,7 +3,8 @@
  * session JSON (`--json`), times as seconds since the epoch and as UTC text:
  * - devices.csv: one row per device, both observers side by side — packets each sees, the catalog's
  *   evidence and what it names, the share it recognises, the in-home observer's share, busy spans
- *   seen of all, false busy spans per day;
+ *   seen of all, false busy spans per day; and the device's refused connection attempts (retries
+ *   to a server that refused it, which count as idle);
  * - findings.csv: one row per finding (evidence lines joined by " | ");
  * - busy-spans.csv: every busy span of every device's timeline — the truth and each observer's.
  */
@@ -19,6 +20,7 @@ export function devicesCsv(audit: HomeAudit): string {
   const header = [
     ...DEVICE_COLUMNS,
     'busy_spans',
+    'refused_attempts',
     ...audit.observers.flatMap((o) => OBSERVER_COLUMNS.map((c) => `${o.view}_${c}`)),
   ];
   const rows = audit.devices.map((d): CsvValue[] => [
@@ -30,6 +32,7 @@ export function devicesCsv(audit: HomeAudit): string {
     d.packets,
     d.bytes,
     d.truth.spans.filter((s) => !s.routine).length,
+    d.truth.refusals?.count ?? 0,
     ...audit.observers.flatMap((o) => observerCells(observerRow(o, d.mac))),
   ]);
   return csvDocument(header, rows);

@@ -229,7 +229,7 @@ describe.skipIf(skip !== '')('the app in Chromium', () => {
     await links.first().click();
     const csv = readFileSync(await (await devicesCsv).path(), 'utf8');
     expect(csv.split('\n')[0]).toMatch(
-      /^mac,name,vendor,true_label,category,packets,bytes,busy_spans,napt_packets/,
+      /^mac,name,vendor,true_label,category,packets,bytes,busy_spans,refused_attempts,napt_packets/,
     );
     expect(csv).toContain('Kitchen plug');
     // each packet the ISP sees, with the model's answer: the engine reads the capture again

@@ -15,6 +15,7 @@ import { runHomeAudit } from '../../src-main/audit/home-audit.ts';
 import { timelinesText } from '../../src-main/cli/audit-text.ts';
 import { GroundTruth } from '../../src-main/devices/ground-truth.ts';
 import { auditFindings } from '../../src-main/findings/findings.ts';
+import { devicesCsv } from '../../src-main/report/report-csv.ts';
 import { renderReport } from '../../src-main/report/report-html.ts';
 
 const MADEA = resolve(import.meta.dirname, '../../../shared/datasets/madea');
@@ -66,5 +67,9 @@ describe.skipIf(!present)('devices retrying a blocked cloud on the MADEA home', 
     const cutOff = /Between .+ and .+, \d+ of your devices kept trying to reach servers that refused them/;
     expect(report).toMatch(cutOff);
     expect(text).toMatch(cutOff);
+    // and researchers get the count in devices.csv
+    const [header, ...rows] = devicesCsv(audit).trim().split('\n');
+    const row = rows.find((r) => r.startsWith(plug.mac))!.split(',');
+    expect(Number(row[header.split(',').indexOf('refused_attempts')])).toBe(plug.truth.refusals!.count);
   }, 120_000);
 });

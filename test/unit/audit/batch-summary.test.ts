@@ -32,6 +32,7 @@ const result: BatchResult = {
       packets: 10,
       bytes: 1000,
       busySeconds: 12.4,
+      refusedAttempts: 674,
       observers: [
         {
           view: 'napt',
@@ -83,6 +84,7 @@ describe('batch CSV', () => {
     expect(cells).toHaveLength(header.length);
     expect(at('name')).toBe('Kitchen "plug", left');
     expect(at('busy_seconds')).toBe('12');
+    expect(at('refused_attempts')).toBe('674');
     expect(at('napt_evidence')).toBe('looks-like');
     expect(at('napt_named')).toBe('plug/switch');
     expect(at('napt_catalog_right')).toBe('');
