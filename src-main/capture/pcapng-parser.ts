@@ -39,6 +39,13 @@ const TWO_POW_32 = 4294967296;
 const MAX_INTERFACES = 65_536;
 const MAX_NOTICES = 16;
 
+/** A 64-bit integer at `pos` as a number (exact below 2^53), in the section's byte order. */
+function int64At(view: DataView, pos: number, le: boolean, signed: boolean): number {
+  const hi = signed ? view.getInt32(pos + (le ? 4 : 0), le) : view.getUint32(pos + (le ? 4 : 0), le);
+  const lo = view.getUint32(pos + (le ? 0 : 4), le);
+  return hi * TWO_POW_32 + lo;
+}
+
 export class PcapngParser implements RecordParser {
   readonly probeBytes = MIN_BLOCK_BYTES;
   failure: ParseFailure | null = null;
@@ -213,6 +220,36 @@ export class PcapngParser implements RecordParser {
     return true;
   }
 
+  /**
+   * Walks a block's options (§3.5: code (2), length (2), value padded to 32 bits; ended by
+   * opt_endofopt) from `pos` to `optEnd`, calling `visit` with each one's code, value offset and
+   * length; an option running past the block is said once and ends the walk.
+   */
+  private readOptions(
+    view: DataView,
+    pos: number,
+    optEnd: number,
+    base: number,
+    block: string,
+    visit: (code: number, valueAt: number, length: number) => void,
+  ): void {
+    const le = this.littleEndian;
+    while (optEnd - pos >= 4) {
+      const code = view.getUint16(pos, le);
+      const len = view.getUint16(pos + 2, le);
+      if (code === OPT_END) break;
+      if (pos + 4 + len > optEnd) {
+        this.notice(
+          base + pos,
+          `${block} option ${code} runs past the end of its block; options ignored from here`,
+        );
+        break;
+      }
+      visit(code, pos + 4, len);
+      pos += 4 + ((len + 3) & ~3);
+    }
+  }
+
   /** Interface Description Block (§4.2): link type, reserved, snap length, options. */
   private readInterface(view: DataView, off: number, length: number, base: number): void {
     if (length < 20) {
@@ -226,29 +263,10 @@ export class PcapngParser implements RecordParser {
     const le = this.littleEndian;
     let units = 1e6;
     let offsetSeconds = 0;
-    let pos = off + 16;
-    const optEnd = off + length - 4;
-    // Options (§3.5): code (2), length (2), value padded to 32 bits; ended by opt_endofopt.
-    while (optEnd - pos >= 4) {
-      const code = view.getUint16(pos, le);
-      const len = view.getUint16(pos + 2, le);
-      if (code === OPT_END) break;
-      if (pos + 4 + len > optEnd) {
-        this.notice(
-          base + pos,
-          `interface option ${code} runs past the end of its block; options ignored from here`,
-        );
-        break;
-      }
-      if (code === OPT_IF_TSRESOL && len >= 1) {
-        units = resolutionUnits(view.getUint8(pos + 4));
-      } else if (code === OPT_IF_TSOFFSET && len >= 8) {
-        const hi = le ? view.getInt32(pos + 8, true) : view.getInt32(pos + 4, false);
-        const lo = le ? view.getUint32(pos + 4, true) : view.getUint32(pos + 8, false);
-        offsetSeconds = hi * TWO_POW_32 + lo;
-      }
-      pos += 4 + ((len + 3) & ~3);
-    }
+    this.readOptions(view, off + 16, off + length - 4, base, 'interface', (code, pos, len) => {
+      if (code === OPT_IF_TSRESOL && len >= 1) units = resolutionUnits(view.getUint8(pos));
+      else if (code === OPT_IF_TSOFFSET && len >= 8) offsetSeconds = int64At(view, pos, le, true);
+    });
     this.ifLinkType.push(view.getUint16(off + 8, le));
     this.ifSnapLength.push(view.getUint32(off + 12, le));
     this.ifUnits.push(units);
@@ -267,23 +285,14 @@ export class PcapngParser implements RecordParser {
     }
     const le = this.littleEndian;
     const id = view.getUint32(off + 8, le);
-    let ifDrop: number | null = null;
-    let osDrop: number | null = null;
-    let pos = off + 20;
-    const optEnd = off + length - 4;
-    while (optEnd - pos >= 4) {
-      const code = view.getUint16(pos, le);
-      const len = view.getUint16(pos + 2, le);
-      if (code === OPT_END || pos + 4 + len > optEnd) break;
-      if ((code === OPT_ISB_IFDROP || code === OPT_ISB_OSDROP) && len === 8) {
-        const hi = view.getUint32(pos + (le ? 8 : 4), le);
-        const lo = view.getUint32(pos + (le ? 4 : 8), le);
-        const n = hi * TWO_POW_32 + lo;
-        if (code === OPT_ISB_IFDROP) ifDrop = n;
-        else osDrop = n;
-      }
-      pos += 4 + ((len + 3) & ~3);
-    }
+    // the drop counters by option code
+    const counters = new Map<number, number>();
+    this.readOptions(view, off + 20, off + length - 4, base, 'interface statistics', (code, pos, len) => {
+      if ((code === OPT_ISB_IFDROP || code === OPT_ISB_OSDROP) && len === 8)
+        counters.set(code, int64At(view, pos, le, false));
+    });
+    const ifDrop = counters.get(OPT_ISB_IFDROP) ?? null;
+    const osDrop = counters.get(OPT_ISB_OSDROP) ?? null;
     if (ifDrop === null && osDrop === null) return;
     const lost = (ifDrop ?? 0) + (osDrop ?? 0);
     if (id >= this.ifLinkType.length || lost <= (this.ifDropped[id] ?? 0)) return;

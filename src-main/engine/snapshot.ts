@@ -184,6 +184,7 @@ export function deviceRow(
       ? null
       : own.reduce((a, b) => (SEVERITIES.indexOf(b.severity) < SEVERITIES.indexOf(a.severity) ? b : a));
   const autoName = d.names.find((n) => n.source !== 'user')?.name ?? label?.device ?? d.displayName;
+  const tracker = s.collector.truth.tracker(d.mac);
   return {
     mac: d.mac,
     name: o.name ?? label?.device ?? d.displayName,
@@ -195,8 +196,8 @@ export function deviceRow(
       o.category !== undefined ? 'user' : label !== null ? 'labels' : modelClass !== null ? 'model' : null,
     trueLabel: label?.device ?? null,
     addresses: d.addresses.map((a) => a.address),
-    state: s.collector.truth.tracker(d.mac)?.state ?? null,
-    refusals: s.collector.truth.tracker(d.mac)?.refusals ?? null,
+    state: tracker?.state ?? null,
+    refusals: tracker?.refusals ?? null,
     packets: d.packetsSent + d.packetsReceived,
     bytesSent: d.bytesSent,
     bytesReceived: d.bytesReceived,

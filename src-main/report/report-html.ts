@@ -316,7 +316,7 @@ function verdict(audit: HomeAudit, zone: string): Html[] {
   if (cut !== null)
     out.push(
       html`<p class="verdict">
-        <strong>Cut off:</strong>
+        <strong>Refused:</strong>
         ${homeRefusalsText(cut.devices, localTime(cut.first, zone), localTime(cut.last, zone))}
       </p>`,
     );

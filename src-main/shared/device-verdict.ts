@@ -104,7 +104,7 @@ export const MIN_PACKETS_FOR_SHARES = 20;
 
 /**
  * Fewest refused connection attempts (ActivityTimeline.refusals) for a device's page, the report
- * and the CLI to say it could not get out: a server that resets the odd connection is no outage; a
+ * and the CLI to say it kept being refused: a server that resets the odd connection is no outage; a
  * device retrying every few seconds for a minute already makes 20.
  */
 export const MIN_REFUSALS_TO_TELL = 20;
@@ -118,13 +118,14 @@ export const REFUSALS_MEANING =
  * what they mean unless `meaning` is false (the report says it once, in its methods).
  */
 export function refusalsText(count: string, first: string, last: string, meaning = true): string {
-  const what = `Between ${first} and ${last} it tried ${count} times to reach a server that refused it: it could not get out.`;
+  // what was measured only: which server refused it, and why, the refusals do not say
+  const what = `Between ${first} and ${last} it tried ${count} times to reach a server that refused it.`;
   return meaning ? `${what} ${REFUSALS_MEANING}` : what;
 }
 
 /**
- * When several devices were refused (each at least MIN_REFUSALS_TO_TELL times), the home was cut
- * off, not one device: how many, from the first refusal to the last. Null for fewer than two.
+ * When several devices were refused (each at least MIN_REFUSALS_TO_TELL times), it is said once
+ * for the home: how many, from the first refusal to the last. Null for fewer than two.
  * Takes timelines or the app's device rows (their `refusals`).
  */
 export function homeRefusals(
@@ -145,7 +146,7 @@ export function homeRefusals(
 export function homeRefusalsText(devices: number, first: string, last: string): string {
   return (
     `Between ${first} and ${last}, ${devices} of your devices kept trying to reach servers that refused ` +
-    'them: something in your network or beyond it kept them from getting out. That time counts as idle, not busy.'
+    'them. That time counts as idle, not busy.'
   );
 }
 

@@ -58,7 +58,7 @@ export const S = {
     dismiss: 'Dismiss',
   },
   home: {
-    cutOff: 'Cut off:',
+    cutOff: 'Refused:',
     title: 'Your home at a glance',
     empty: 'Open a capture file or start a live capture to see what an outsider can learn about your home.',
     openCapture: 'Open a capture',

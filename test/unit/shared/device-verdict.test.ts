@@ -145,7 +145,7 @@ describe('inHomeTells', () => {
 describe('homeRefusals', () => {
   const refused = (count: number, first: number, last: number) => ({ refusals: { count, first, last } });
 
-  it('calls the home cut off when two or more devices kept being refused, from the first refusal to the last', () => {
+  it('speaks for the home when two or more devices kept being refused, from the first refusal to the last', () => {
     expect(homeRefusals([refused(674, 100, 2700), refused(5827, 60, 2760), {}, refused(3, 0, 3000)])).toEqual(
       {
         devices: 2,
