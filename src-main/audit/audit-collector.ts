@@ -275,6 +275,10 @@ export class AuditCollector {
         coverage,
         stream.timelines(end),
         stream.categories(identifier.category),
+        stream.wideDecisions(identifier.wide, (mac) => {
+          const d = devices.find((x) => x.mac === mac);
+          return d === undefined ? [] : [...d.dnsNames, ...d.sniNames];
+        }),
       );
       // a finished stream's buffers are done with before the in-home observer's forest trains
       const sample = stream.sample;

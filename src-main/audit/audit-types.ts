@@ -4,6 +4,7 @@
  * what-ifs. The CLI, the app, the findings and the report all read these types.
  */
 import type { CategoryDecision } from '../inference/device-category.ts';
+import type { WideDecision } from '../inference/wide-catalog.ts';
 import type { ActivityTimeline } from '../activity/activity-timeline.ts';
 import type { CoveredTime } from '../activity/timeline-agreement.ts';
 import type { ActivityConfig } from '../activity/activity-config.ts';
@@ -65,6 +66,14 @@ export interface IdentityExposure {
   profileCoverage: number | null;
   /** The device-category model's answer (null without a category model for this view). */
   category: CategoryDecision | null;
+  /**
+   * Which catalog recognised it: the bundled models' (`models`), or the wider catalog of every
+   * labelled source (`wide`, inference/wide-catalog.ts: the ISP's view only) when the models' test
+   * failed; null when neither did.
+   */
+  recognisedBy: 'models' | 'wide' | null;
+  /** The wider catalog's answer (null where there is none: the VPN view, an install without it). */
+  wide: WideDecision | null;
 }
 
 export interface ActivityExposure {

@@ -21,6 +21,8 @@ export interface BatchObserverRow {
    * false for a look-alike; null without labels, or when the catalog recognised nothing.
    */
   catalogRight: boolean | null;
+  /** Which catalog recognised it: the bundled models' or the wider one (null: neither). */
+  recognisedBy: 'models' | 'wide' | null;
   /** Share of its packets the catalog's model names as its class (labels.csv's, else the model's most frequent). */
   recognisedShare: number;
   /** Share of its later packets the observer trained on this home names right; null: not measured. */
@@ -109,6 +111,7 @@ export function observerRow(o: ObserverAudit, mac: string): BatchObserverRow {
       id.classSource === null
         ? null
         : rightlyRecognised(id),
+    recognisedBy: id?.recognisedBy ?? null,
     recognisedShare: id?.recognisedShare ?? 0,
     inHomeShare: inHome?.measured === true ? inHome.recognisedShare : null,
     spansSeen: row?.activity.spansSeen ?? 0,
@@ -134,6 +137,7 @@ export const OBSERVER_COLUMNS = [
   'evidence',
   'named',
   'catalog_right',
+  'recognised_by',
   'recognised_share',
   'in_home_share',
   'spans_seen',
@@ -150,6 +154,7 @@ export function observerCells(o: BatchObserverRow | undefined): CsvValue[] {
         o.evidence,
         o.named,
         o.catalogRight,
+        o.recognisedBy,
         o.recognisedShare,
         o.inHomeShare,
         o.spansSeen,

@@ -13,6 +13,7 @@ import type { DeviceRecord, InventorySnapshot } from '../devices/device-record.t
 import { deviceChunks, summarize, summaryColumns } from '../features/device-summary.ts';
 import { decideCategory, type CategoryDecision, type CategoryModel } from '../inference/device-category.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
+import type { WideCatalog, WideDecision } from '../inference/wide-catalog.ts';
 import { classOfDevice, sizeKey, type ModelView } from '../inference/model-manifest.ts';
 import type { CatalogEvidence } from '../shared/audit-types.ts';
 import { UNKNOWN_LABEL, type PacketLabels } from '../inference/window-stitching.ts';
@@ -116,19 +117,9 @@ export interface LabelledView {
   sizes: Map<number, Map<number, number>>;
 }
 
-/**
- * The catalog's device-level test (the open-set decision): a device is recognised as the class the
- * model gives most of its packets only when it sent at least CATALOG_MIN_PACKETS, that class has
- * at least CATALOG_MIN_SHARE of them, and at least CATALOG_MIN_COVERAGE of them have a (direction,
- * frame size) of that class's own training traffic (its size profile). The classes unseen devices
- * are pulled into are named with confidence but have the wrong shape. The thresholds were chosen
- * leave-one-dataset-out (calibrated on datasets/extras, tested on IoT Sentinel, and the other way
- * round; both sides chose 0.85) with the MADEA validation split as the known devices; the measured
- * rates are in models/EVALUATION.md ("Devices the models never saw").
- */
-export const CATALOG_MIN_PACKETS = 20;
-export const CATALOG_MIN_SHARE = 0.5;
-export const CATALOG_MIN_COVERAGE = 0.85;
+import { CATALOG_MIN_COVERAGE, CATALOG_MIN_PACKETS, CATALOG_MIN_SHARE } from '../inference/catalog-test.ts';
+/** The catalog's device-level test (inference/catalog-test.ts), as the audit applies it. */
+export { CATALOG_MIN_COVERAGE, CATALOG_MIN_PACKETS, CATALOG_MIN_SHARE };
 
 /**
  * Whether a device the catalog recognised is what it was recognised as: with labels, only when
@@ -153,7 +144,14 @@ export function recognisedCount(rows: readonly { identity: IdentityExposure }[])
  * recognition figures (over the recognised devices) measure anything.
  */
 export function recognisingViews(audit: { observers: readonly ObserverAudit[] }): Set<ModelView> {
-  return new Set(audit.observers.filter((o) => recognisedCount(o.devices) > 0).map((o) => o.view));
+  // the what-ifs label the defended traffic with the models; the wider catalog is not run on it
+  return new Set(
+    audit.observers
+      .filter((o) =>
+        o.devices.some((r) => rightlyRecognised(r.identity) && r.identity.recognisedBy === 'models'),
+      )
+      .map((o) => o.view),
+  );
 }
 
 export function catalogEvidence(packets: number, topShare: number, coverage: number | null): CatalogEvidence {
@@ -336,6 +334,8 @@ export function identityOf(
       platform: null,
       profileCoverage: null,
       category: null,
+      recognisedBy: null,
+      wide: null,
     };
   }
   let top = 0;
@@ -358,6 +358,7 @@ export function identityOf(
   if (profile !== undefined && sizes !== undefined)
     for (const [key, n] of sizes) if (profile.has(key)) covered += n;
   const profileCoverage = profile === undefined || sizes === undefined ? null : covered / packets;
+  const evidence = catalogEvidence(packets, topModelShare, profileCoverage);
   return {
     packets,
     className: cls < 0 ? null : classes[cls],
@@ -376,12 +377,14 @@ export function identityOf(
     topLabel: top === c ? 'unknown' : classes[top],
     topShare: answers[top] / packets,
     meanConfidence: cls < 0 || answers[cls] === 0 ? 0 : confidence[cls] / answers[cls],
-    evidence: catalogEvidence(packets, topModelShare, profileCoverage),
+    evidence,
     topModelClass: best === undefined ? null : classes[topModel],
     topModelShare,
     platform: platform?.platform ?? null,
     profileCoverage,
     category: null,
+    recognisedBy: evidence === 'recognised' ? 'models' : null,
+    wide: null,
   };
 }
 
@@ -430,6 +433,36 @@ export function withCategory(id: IdentityExposure, category: CategoryDecision | 
         ? 'looks-like'
         : 'not-recognised';
   return { ...id, category, evidence };
+}
+
+/**
+ * The evidence once the wider catalog has spoken (inference/wide-catalog.ts): the bundled models'
+ * recognition stands; else a kind it names is the recognition, its class judged against the
+ * device's labels through the catalog's members (a labelled device of a kind it does not have is a
+ * look-alike, as with the models).
+ */
+export function withWideCatalog(
+  id: IdentityExposure,
+  decision: WideDecision | null,
+  catalog: WideCatalog | null,
+  trueLabel: string | null,
+): IdentityExposure {
+  if (decision === null || catalog === null) return id;
+  if (id.evidence === 'recognised' || decision.kind === null) return { ...id, wide: decision };
+  const own = trueLabel === null ? null : catalog.kindOf(trueLabel);
+  return {
+    ...id,
+    className: own ?? decision.kind,
+    classSource: own !== null ? 'labels' : trueLabel !== null ? 'lookalike' : 'model',
+    recognisedShare: own === null || own === decision.kind ? decision.share : 0,
+    evidence: 'recognised',
+    topModelClass: decision.kind,
+    topModelShare: decision.share,
+    platform: null,
+    profileCoverage: decision.coverage,
+    recognisedBy: 'wide',
+    wide: decision,
+  };
 }
 
 /** The busy spans (routine ones left out) of every device an observer's timelines show, and all of them. */
@@ -482,14 +515,22 @@ export function observerAudit(
   coverage: readonly CoveredTime[],
   timing: ReadonlyMap<number, ActivityTimeline>,
   categories: ReadonlyMap<number, CategoryDecision>,
+  wide: ReadonlyMap<number, WideDecision> = new Map(),
 ): ObserverAudit {
   const rows: ObserverDeviceAudit[] = devices.map((d) => {
     const decision = categories.get(log.indexOfMac(d.mac)) ?? null;
-    const identity = withCategory(
-      deviceIdentity(identifier, log, labelled, d),
-      identifier.category === null
+    const identity = withWideCatalog(
+      withCategory(
+        deviceIdentity(identifier, log, labelled, d),
+        identifier.category === null
+          ? null
+          : (decision ?? decideCategory(new Float32Array(0), 0, 0, identifier.category.file.threshold)),
+      ),
+      identifier.wide === null
         ? null
-        : (decision ?? decideCategory(new Float32Array(0), 0, 0, identifier.category.file.threshold)),
+        : (wide.get(log.indexOfMac(d.mac)) ?? identifier.wide.decide(new Float32Array(0), [], [], [], 0)),
+      identifier.wide,
+      d.trueLabel,
     );
     const cls = identity.className === null ? -1 : identifier.labels.indexOf(identity.className);
     const inferred = cls < 0 ? null : (labelled.timelines.get(cls) ?? null);

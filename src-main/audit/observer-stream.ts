@@ -30,6 +30,7 @@ import {
 } from '../features/device-summary.ts';
 import type { CategoryDecision, CategoryModel } from '../inference/device-category.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
+import type { WideCatalog, WideDecision } from '../inference/wide-catalog.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
 import { runLengthsOf, UNKNOWN_LABEL, type PacketLabels } from '../inference/window-stitching.ts';
 import type { ViewPacket } from '../views/view-packet.ts';
@@ -123,6 +124,11 @@ export class DeviceSample {
       this.logs.delete(d);
     }
     return out;
+  }
+
+  /** The sample of one device (by the source log's device index), or undefined before `take`'s or for none. */
+  logOf(device: number): ViewLog<ModelView> | undefined {
+    return this.logs.get(device);
   }
 
   /** Rows the sample of a device was drawn from (0 for a device never seen). */
@@ -392,6 +398,42 @@ export class ObserverStream {
     this.sample = null;
     this.chunks = null;
     this.log.shrink();
+  }
+
+  /**
+   * Each home device's answer from the wider catalog (keyed by the log's device index), from its
+   * sampled rows and the host names `namesOf` gives for its MAC; empty without a catalog or a sample.
+   */
+  wideDecisions(
+    catalog: WideCatalog | null,
+    namesOf: (mac: string) => readonly string[],
+  ): Map<number, WideDecision> {
+    const out = new Map<number, WideDecision>();
+    const sample = this.sample;
+    if (catalog === null || sample === null) return out;
+    const names = this.log.extractor.names;
+    if (catalog.file.features.join() !== names.join())
+      throw new Error(
+        `wider catalog: it reads other features than the ${this.view} view gives (${catalog.file.features.length} against ${names.length}); rewrite it with npm run eval`,
+      );
+    for (let d = 0; d < this.log.macs.length; d++) {
+      const rows = sample.logOf(d);
+      const mac = this.log.macs[d];
+      const packets = sample.packetsOf(mac);
+      out.set(
+        d,
+        rows === undefined
+          ? catalog.decide(new Float32Array(0), [], [], [], packets)
+          : catalog.decide(
+              rows.features,
+              rows.direction.subarray(0, rows.rows),
+              rows.size.subarray(0, rows.rows),
+              namesOf(mac),
+              packets,
+            ),
+      );
+    }
+    return out;
   }
 
   /** Each device's category decision (keyed by the log's device index). */

@@ -9,7 +9,7 @@
  * queries to a local resolver (normally the router, which forwards them to the ISP's resolver
  * without encryption unless set up otherwise). DNS over TLS (853) is noted as encrypted.
  *
- * Sites (audit/sites.ts): each internet address is named by the DNS answers the home receives
+ * Sites (devices/sites.ts): each internet address is named by the DNS answers the home receives
  * (the name asked for) and by TLS server names (which win, being per connection), and a device's
  * internet traffic is counted per site of its remote address — packets before any name was seen
  * for the address, or to addresses never named, count as unnamed. Bounded: at most
@@ -18,7 +18,7 @@
 import type { DecodedPacket } from '../decode/decoded-packet.ts';
 import { IpProto } from '../decode/decoded-packet.ts';
 import { isDeviceMac, isPublicIp } from '../devices/address-scope.ts';
-import { siteOf } from './sites.ts';
+import { siteOf } from '../devices/sites.ts';
 
 export type ClearTextProtocol = 'http' | 'mqtt' | 'telnet' | 'ftp' | 'coap';
 

@@ -397,8 +397,9 @@ async function scoreWhatIf(
     rows.push(row);
     if (identity.packets >= MIN_PACKETS_FOR_AVERAGE) {
       counted.push(row);
-      // recognition is measured on the devices the catalog recognises without the defence
-      if (rightlyRecognised(plain)) recognisedRows.push(row);
+      // recognition is measured on the devices the models' catalog recognises without the defence
+      // (the wider catalog's test is not run again on the defended traffic)
+      if (rightlyRecognised(plain) && plain.recognisedBy === 'models') recognisedRows.push(row);
     }
   }
   const extra = stream.stats.bytesAfter - stream.stats.bytesBefore;

@@ -352,7 +352,10 @@ export class LiveCaptureSource implements PacketSource {
     });
     handle.on('failed', (reason) => {
       // what arrived is kept; the capture ends here
-      this.fail('io', `capture on ${this.name} stopped: the interface failed (${reason}); was it unplugged or turned off?`);
+      this.fail(
+        'io',
+        `capture on ${this.name} stopped: the interface failed (${reason}); was it unplugged or turned off?`,
+      );
       this.stop();
     });
     return true;

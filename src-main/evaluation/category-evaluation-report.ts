@@ -12,7 +12,10 @@ import {
   type CategoryStudy,
   type DatasetCategoryResult,
 } from './category-evaluation.ts';
+import { CATALOG_MIN_COVERAGE, CATALOG_MIN_PACKETS, CATALOG_MIN_SHARE } from '../inference/catalog-test.ts';
+import { WIDE_CATALOG_FILE } from '../inference/wide-catalog.ts';
 import { pct, table } from './markdown.ts';
+import { SITE_MIN_SHARE, WIDE_FOREST, WIDE_ROWS, WIDE_TARGET_NAMED } from './wide-catalog-evaluation.ts';
 
 const DATASET_NAMES: Readonly<Record<CategoryDataset, string>> = {
   madea: 'MADEA',
@@ -52,7 +55,7 @@ export function categorySection(study: CategoryStudy | null): string {
       `${CATEGORY_MIN_PACKETS} packets; otherwise it says "none of these".`,
     '',
     'Trained and tested on every labelled source: MADEA (each day one instance per device), IoT Sentinel (each ' +
-      'setup file one instance) and the extras (each set one instance). **Leave-one-device-out**: each kind of ' +
+      'setup file one instance) and the extras (each file one instance). **Leave-one-device-out**: each kind of ' +
       'device (units of one model, and devices sharing a MAC, count as one kind) is judged by a forest that never ' +
       'saw it. **Leave-one-dataset-out**: each dataset is judged by a forest trained on the other two. The ' +
       'threshold is the least at which each calibration dataset has at most ' +
@@ -125,6 +128,105 @@ export function categorySection(study: CategoryStudy | null): string {
       'living its days) and most categories come from one dataset only. So the app says "looks like a …" only ' +
       'for the few answers this test found reliable and otherwise "not recognised"; the in-home observer\'s figure ' +
       '(above) is the measure of what an observer with labelled traffic of your own devices could do.',
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** The share a/b as "a / b (x %)". */
+function ofAll(a: number, b: number): string {
+  return b === 0 ? '-' : `${a} / ${b} (${pct(a / b)})`;
+}
+
+/** The wider catalog's section of models/EVALUATION.md (wide-catalog-evaluation.ts). */
+export function wideCatalogSection(study: CategoryStudy | null): string {
+  const lines = ['## The wider catalog: kinds of every labelled source, for the ISP', ''];
+  const w = study?.wide ?? null;
+  if (w === null) {
+    lines.push('No labelled datasets: not evaluated, and no wider catalog was written.', '');
+    return lines.join('\n');
+  }
+  const k = w.kindsPerDataset;
+  lines.push(
+    "The bundled ONNX models know the MADEA home's devices only. A device they do not recognise is put to the " +
+      `wider catalog (src-main/inference/wide-catalog.ts, models/${WIDE_CATALOG_FILE}): ${w.kinds} kinds from every ` +
+      `labelled source (MADEA ${k.madea}, IoT Sentinel ${k['iot-sentinel']}, extras ${k.extras}; units of one model, ` +
+      'devices sharing a MAC and the classes the bundled NAPT model merges are one kind). A random forest ' +
+      `(${WIDE_FOREST.trees} trees, depth ${WIDE_FOREST.maxDepth}) over the NAPT view's per-packet features reads at most ` +
+      `${WIDE_ROWS} of a device's packets, sampled evenly. It names a kind only when the catalog's device-level test ` +
+      `passes (at least ${CATALOG_MIN_PACKETS} packets, at least ${pct(CATALOG_MIN_SHARE)} of the sample given one kind, ` +
+      `at least ${pct(CATALOG_MIN_COVERAGE)} of it with a (direction, frame size) of that kind's training traffic) ` +
+      'and the name test passes: the device looked up, or opened TLS to, a host name on a site (a registrable ' +
+      "domain) that no other kind's devices used and that at least " +
+      `${pct(SITE_MIN_SHARE)} of the kind's training instances used — its maker's cloud, not a site one session ` +
+      'happened to visit. An ISP sees these names (its resolver answers them; TLS server names cross in clear); a ' +
+      "VPN's carrier sees neither, so the VPN view has no wider catalog.",
+    '',
+    `Instances as in the category study (a device in one MADEA day, in one IoT Sentinel setup file, in one extras ` +
+      `file): ${w.instances}, ${w.withNames} of them with host names. **Kind left out**: each kind is judged by a ` +
+      'catalog trained on every other kind, so any naming is of a kind it is not. **Dataset left out**: each dataset ' +
+      'is judged by a catalog trained on the other two. **Known**: the instances of each kind taken in turn, first, ' +
+      'third … to train and second, fourth … to test (a kind with one instance only trains). The thresholds are the ' +
+      "ONNX catalog's own; the site rule's share was set by reasoning before it was scored and not changed.",
+    '',
+  );
+  const rows: string[][] = [];
+  for (const [scheme, list] of [
+    ['kind out', w.leaveOneKindOut],
+    ['dataset out', w.leaveOneDatasetOut],
+  ] as const)
+    for (const r of list)
+      rows.push([
+        scheme,
+        DATASET_NAMES[r.dataset],
+        `${r.instances} (${r.kinds})`,
+        ofAll(r.instances - r.named, r.instances),
+        ofAll(r.named, r.instances),
+        r.named <= WIDE_TARGET_NAMED * r.instances ? 'met' : 'not met',
+      ]);
+  lines.push(
+    table(
+      [
+        'held out',
+        'dataset',
+        'instances (kinds)',
+        'not named',
+        'named as a kind it is not',
+        'at most 5 % named',
+      ],
+      rows,
+      [2, 3, 4],
+    ),
+    '',
+  );
+  const knownAll = w.known.reduce((a, r) => a + r.instances, 0);
+  const knownNamed = w.known.reduce((a, r) => a + r.recognised + r.wrong, 0);
+  const knownWrong = w.known.reduce((a, r) => a + r.wrong, 0);
+  const noSites = w.kindsWithoutSites;
+  const pairs = w.leaveOneKindOut.flatMap((r) =>
+    r.pairs.map((p) => `${p.kind} as "${p.as}" (${p.instances}, ${DATASET_NAMES[r.dataset]})`),
+  );
+  lines.push(
+    pairs.length === 0 ? 'No unseen kind was named.' : `Named with its kind left out: ${pairs.join('; ')}.`,
+    '',
+  );
+  lines.push(
+    table(
+      ['known kinds', 'instances (kinds)', 'recognised as its kind', 'named as another kind'],
+      w.known.map((r) => [
+        DATASET_NAMES[r.dataset],
+        `${r.instances} (${r.kinds})`,
+        ofAll(r.recognised, r.instances),
+        ofAll(r.wrong, r.instances),
+      ]),
+      [1, 2, 3],
+    ),
+    '',
+    `What this means: of the known instances it named, ${ofAll(knownWrong, knownNamed)} were named as another ` +
+      `kind. It names far fewer devices than it knows (${ofAll(knownNamed, knownAll)} of the known instances): a kind ` +
+      'whose devices use no site of their own (a cloud its maker shares across products, or a public one) is never ' +
+      `named — ${noSites} of the shipped catalog's ${w.kinds} kinds have none. The app says which catalog ` +
+      'recognised a device and which of its host names the name test used.',
     '',
   );
   return lines.join('\n');

@@ -27,6 +27,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditCollector } from '../audit/audit-collector.ts';
 import { analyzeCaptures } from '../audit/capture-analysis.ts';
+import { DEFAULT_INVENTORY_LIMITS } from '../devices/device-inventory.ts';
 import { GroundTruth } from '../devices/ground-truth.ts';
 import { deviceChunks, summarize, summaryColumns, summaryNames } from '../features/device-summary.ts';
 import {
@@ -43,7 +44,22 @@ import {
 import { HistogramForest, type ForestOptions } from '../inference/histogram-forest.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
+import { catalogNames } from '../inference/wide-catalog.ts';
 import { madeaCaptures, madeaDay, unseenCaptureSets } from './datasets.ts';
+import { runWideCatalogStudy, WideSampler, type WideCatalogEvaluation } from './wide-catalog-evaluation.ts';
+
+/** mDNS's port: its questions are the local network's, not a service's. */
+const MDNS_PORT = 5353;
+/** Names per source an audit keeps of a device, most seen first (the inventory's `topN`). */
+const NAMES_PER_SOURCE = DEFAULT_INVENTORY_LIMITS.topN;
+
+/** The `n` keys seen most (ties in the order first seen, as the inventory sorts them). */
+function mostSeen(counts: ReadonlyMap<string, number>, n: number): string[] {
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name]) => name);
+}
 
 export type CategoryDataset = 'madea' | 'iot-sentinel' | 'extras';
 export const CATEGORY_DATASETS: readonly CategoryDataset[] = ['madea', 'iot-sentinel', 'extras'];
@@ -139,6 +155,8 @@ export async function gatherCategoryData(options: {
   views: readonly ModelView[];
   vpnProfile?: TunnelProfileName;
   note?: (text: string) => void;
+  /** Also keeps each device's sampled NAPT rows and host names per instance, for the wider catalog. */
+  wide?: WideSampler;
 }): Promise<Map<ModelView, CategoryData>> {
   const rows = new Map<ModelView, { chunks: CategoryChunk[]; values: number[] }>(
     options.views.map((v) => [v, { chunks: [], values: [] }]),
@@ -166,14 +184,38 @@ export async function gatherCategoryData(options: {
     const collector = new AuditCollector(options.views);
     collector.measureInHome = false;
     const hooks = collector.hooks();
+    // the host names each device showed, per instance and source (DNS, TLS), with their counts
+    const hostNames = new Map<string, [Map<string, number>, Map<string, number>]>();
+    let segment = 0;
+    const instanceOf = (device: string, seg: number): string =>
+      run.perFile ? `${run.name}#${seg}/${device}` : `${run.name}/${device}`;
     await analyzeCaptures(run.files, {
       groundTruth: truth,
       views: collector.views,
       viewOptions: { profile: options.vpnProfile },
       segmentGapSeconds: run.perFile ? -1 : undefined,
       onPacket: hooks.onPacket,
-      onSegmentStart: hooks.onSegmentStart,
-      onViewPacket: hooks.onViewPacket,
+      onSegmentStart: (s) => {
+        segment = s;
+        hooks.onSegmentStart(s);
+      },
+      onViewPacket: (view, vp) => {
+        hooks.onViewPacket(view, vp);
+        if (options.wide === undefined || view !== 'lan' || vp.inner?.srcMac == null) return;
+        const who = deviceOfMac.get(vp.inner.srcMac);
+        const h = vp.inner.hints;
+        if (who === undefined || h === null) return;
+        // as the inventory notes them (devices/device-inventory.ts): unicast DNS questions, TLS server names
+        const mdns = vp.inner.srcPort === MDNS_PORT || vp.inner.dstPort === MDNS_PORT;
+        const dns = h.dns !== undefined && !h.dns.response && !mdns ? h.dns.questions : [];
+        if (dns.length === 0 && h.sni === undefined) return;
+        const key = instanceOf(who.device, segment);
+        let counts = hostNames.get(key);
+        if (counts === undefined)
+          hostNames.set(key, (counts = [new Map<string, number>(), new Map<string, number>()]));
+        for (const n of dns) counts[0].set(n, (counts[0].get(n) ?? 0) + 1);
+        if (h.sni !== undefined) counts[1].set(h.sni, (counts[1].get(h.sni) ?? 0) + 1);
+      },
     });
     for (const view of options.views) {
       const log = collector.logs.get(view)!;
@@ -193,6 +235,21 @@ export async function gatherCategoryData(options: {
         const who = deviceOfMac.get(log.macs[d]);
         if (who === undefined) continue;
         list.sort((a, b) => log.ts[a] - log.ts[b] || a - b);
+        if (view === 'napt' && options.wide !== undefined && who.category !== 'phone/computer')
+          options.wide.add(log, list, (row) => {
+            const instance = instanceOf(who.device, log.segment[row]);
+            const counts = hostNames.get(instance);
+            return {
+              dataset: run.dataset,
+              device: who.device,
+              unit: who.kind,
+              instance,
+              names:
+                counts === undefined
+                  ? []
+                  : catalogNames(counts.flatMap((c) => mostSeen(c, NAMES_PER_SOURCE))),
+            };
+          });
         for (const chunk of deviceChunks(list, log.ts, log.segment)) {
           summarize(log, chunk, columns, row, 0);
           out.values.push(...row);
@@ -468,6 +525,8 @@ export function categoryModelFile(data: CategoryData, evaluation: ViewCategoryEv
 
 export interface CategoryStudy {
   views: ViewCategoryEvaluation[];
+  /** The wider catalog's study, from the same reading (null when not asked for or without NAPT). */
+  wide: WideCatalogEvaluation | null;
   /** Model files written (absolute paths). */
   written: string[];
   seconds: number;
@@ -483,9 +542,13 @@ export async function runCategoryStudy(options: {
   views: readonly ModelView[];
   vpnProfile?: TunnelProfileName;
   note?: (text: string) => void;
+  /** Also trains and measures the wider catalog, with the classes the bundled NAPT model merges. */
+  wideMerged?: Readonly<Record<string, readonly string[]>>;
 }): Promise<CategoryStudy> {
   const t0 = Date.now();
-  const data = await gatherCategoryData(options);
+  const sampler =
+    options.wideMerged !== undefined && options.views.includes('napt') ? new WideSampler() : undefined;
+  const data = await gatherCategoryData({ ...options, wide: sampler });
   const views: ViewCategoryEvaluation[] = [];
   const written: string[] = [];
   for (const view of options.views) {
@@ -497,5 +560,8 @@ export async function runCategoryStudy(options: {
     writeFileSync(path, `${JSON.stringify(categoryModelFile(d, evaluation))}\n`);
     written.push(path);
   }
-  return { views, written, seconds: (Date.now() - t0) / 1000 };
+  const wide =
+    sampler === undefined ? null : runWideCatalogStudy(sampler, options.wideMerged!, options.modelsDir);
+  if (wide !== null) written.push(wide.written);
+  return { views, wide, written, seconds: (Date.now() - t0) / 1000 };
 }

@@ -54,7 +54,7 @@ import {
   type OpenSetEvaluation,
 } from './open-set-evaluation.ts';
 import type { CaseActivityScore } from './phase-evaluation.ts';
-import { categorySection } from './category-evaluation-report.ts';
+import { categorySection, wideCatalogSection } from './category-evaluation-report.ts';
 import type { CategoryStudy } from './category-evaluation.ts';
 import { splicedUploadsSection } from './spliced-uploads-report.ts';
 import type { SplicedUploadEvaluation } from './spliced-uploads.ts';
@@ -914,6 +914,7 @@ export function evaluationMarkdown(
     openSetSection(openSet, results),
     inHomeSection(inHome),
     categorySection(category),
+    wideCatalogSection(category),
     trainingResultsSection(modelsDir),
   ].join('\n');
 }

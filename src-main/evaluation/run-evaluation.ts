@@ -21,7 +21,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnalysisProgress } from '../audit/capture-analysis.ts';
-import { loadManifest, MODEL_VIEWS, type ModelView } from '../inference/model-manifest.ts';
+import { findModel, loadManifest, MODEL_VIEWS, type ModelView } from '../inference/model-manifest.ts';
 import { defenceId } from '../views/defences.ts';
 import type { TunnelProfileName } from '../views/tunnel-profiles.ts';
 import { confusionSvg } from './confusion-svg.ts';
@@ -132,6 +132,31 @@ export async function runEvaluation(args: EvaluationOptions, log: EvaluationLog)
         defences.push(r);
       }
     }
+    // first: the audits below read the category models and the wider catalog this writes
+    log.note(
+      'Training and measuring the device-category models and the wider catalog (leave one device, then one dataset, out)\n',
+    );
+    const napt = manifest.models.find((m) => m.view === 'napt');
+    const category = await runCategoryStudy({
+      datasetsDir: args.datasetsDir,
+      modelsDir: args.modelsDir,
+      views,
+      vpnProfile: args.vpnProfile,
+      wideMerged: napt === undefined ? undefined : findModel(manifest, manifest.defaults.napt).labelMembers,
+    });
+    for (const v of category.views) {
+      const out = v.leaveOneDeviceOut
+        .map((r) => `${r.dataset} ${r.rates.right} right, ${r.rates.none} none, ${r.rates.wrong} wrong`)
+        .join('; ');
+      log.note(`  ${v.view} (threshold ${v.threshold.toFixed(2)}): ${out}\n`);
+    }
+    if (category.wide !== null) {
+      const w = category.wide;
+      const unseen = w.leaveOneKindOut.map((r) => `${r.dataset} ${r.named}/${r.instances} named`).join(', ');
+      const known = w.known.map((r) => `${r.dataset} ${r.recognised}/${r.instances}`).join(', ');
+      log.note(`  wider catalog, ${w.kinds} kinds: kind left out ${unseen}; known recognised ${known}\n`);
+    }
+    log.note(`  wrote ${category.written.join(', ')} (${category.seconds.toFixed(1)} s)\n`);
     const haveExtras = haveActivityDatasets(args.datasetsDir);
     log.note(haveExtras ? 'Scoring activity timelines on the phase-labelled captures\n' : '');
     const activity = haveExtras
@@ -194,20 +219,6 @@ export async function runEvaluation(args: EvaluationOptions, log: EvaluationLog)
         })
       : null;
     log.note(haveHomes ? `  (${((Date.now() - t0) / 1000).toFixed(1)} s)\n` : '');
-    log.note('Training and measuring the device-category models (leave one device, then one dataset, out)\n');
-    const category = await runCategoryStudy({
-      datasetsDir: args.datasetsDir,
-      modelsDir: args.modelsDir,
-      views,
-      vpnProfile: args.vpnProfile,
-    });
-    for (const v of category.views) {
-      const out = v.leaveOneDeviceOut
-        .map((r) => `${r.dataset} ${r.rates.right} right, ${r.rates.none} none, ${r.rates.wrong} wrong`)
-        .join('; ');
-      log.note(`  ${v.view} (threshold ${v.threshold.toFixed(2)}): ${out}\n`);
-    }
-    log.note(`  wrote ${category.written.join(', ')} (${category.seconds.toFixed(1)} s)\n`);
     const markdown = evaluationMarkdown(
       results,
       data,

@@ -45,6 +45,10 @@ export function deviceExposures(
         r.identity.classSource === null || r.identity.classSource === 'model'
           ? null
           : rightlyRecognised(r.identity),
+      wideCatalog:
+        r.identity.recognisedBy === 'wide' && r.identity.wide !== null
+          ? { names: r.identity.wide.names, heldOut: r.identity.wide.heldOut }
+          : null,
       category:
         r.identity.category === null
           ? null

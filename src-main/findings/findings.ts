@@ -26,7 +26,7 @@ import type {
   WhatIfDevice,
 } from '../audit/audit-types.ts';
 import { MIN_PACKETS_FOR_AVERAGE, OBSERVER_NAMES } from '../audit/audit-types.ts';
-import { siteOf } from '../audit/sites.ts';
+import { siteOf } from '../devices/sites.ts';
 import { OTHER_SITES } from '../audit/traffic-metadata.ts';
 import {
   CATALOG_MIN_COVERAGE,
@@ -36,6 +36,7 @@ import {
   spansSeenOf,
 } from '../audit/exposure.ts';
 import type { CategoryDecision } from '../inference/device-category.ts';
+import type { WideDecision } from '../inference/wide-catalog.ts';
 import { categoryWords, SEVERITIES, type Finding, type Severity } from '../shared/audit-types.ts';
 import { catalogName } from '../shared/device-categories.ts';
 import { HIDES_AT_LEAST, HOMEOWNER_MAX_COST_SHARE, homeownersDefence } from '../shared/device-verdict.ts';
@@ -50,6 +51,23 @@ const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' :
  * "2023-06-13 19:47–19:52 UTC+02:00" in `zone` (default UTC: "… UTC"): the end's date is repeated
  * only when it differs; seconds within one minute.
  */
+/**
+ * The evidence line of a recognition by the wider catalog (inference/wide-catalog.ts): its three
+ * tests with the figures they passed on, and how often it named devices it never saw.
+ */
+export function wideEvidence(w: WideDecision, packets: number, crossing: string): string {
+  const sampled = w.sampled;
+  const held =
+    w.heldOut === null
+      ? ''
+      : ` Tested on ${w.heldOut.instances} devices of kinds it never saw, it named ${w.heldOut.named} of them as a kind they were not.`;
+  return (
+    `Wider catalog: recognised as "${w.kind ?? '-'}" — ${packets} of its packets cross ${crossing}; of ${sampled === packets ? 'them' : `${sampled} of them sampled`}, its forest names ${pct(w.share)} so and ${pct(w.coverage)} have the packet sizes of that kind's own traffic (the test asks for ${pct(CATALOG_MIN_SHARE)} and ${pct(CATALOG_MIN_COVERAGE)}), ` +
+    `and it used ${w.names.length === 1 ? 'a host name' : 'host names'} of a site only that kind's devices used in the catalog's data: ${w.names.slice(0, 3).join(', ')}${w.names.length > 3 ? ` and ${w.names.length - 3} more` : ''}.` +
+    held
+  );
+}
+
 export function formatSpanTime(start: number, end: number, zone = 'UTC'): string {
   const label = zoneOffsetLabel(start, zone);
   const [a, b] = [localDate(start, zone), localDate(end, zone)];
@@ -148,10 +166,11 @@ function identityFinding(
         : id.topModelShare >= 0.5
           ? 'can often tell'
           : 'can sometimes tell';
+    const catalog = id.recognisedBy === 'wide' ? "Telltale's wider catalog" : "Telltale's catalog";
     title =
       id.classSource === 'labels'
-        ? `${who} ${how} there is ${article(catalogClass)} in your home: Telltale's catalog recognises it ${where}.`
-        : `${who} ${how} your ${name} is ${article(catalogClass)}: Telltale's catalog recognises it ${where}.`;
+        ? `${who} ${how} there is ${article(catalogClass)} in your home: ${catalog} recognises it ${where}.`
+        : `${who} ${how} your ${name} is ${article(catalogClass)}: ${catalog} recognises it ${where}.`;
   } else if (homeShare !== null && homeSeverity !== null) {
     const share = kind?.recognisedShare ?? homeShare;
     title =
@@ -159,12 +178,14 @@ function identityFinding(
       `yours: trained on the first half of its traffic in this capture, such an observer names ${withInterval(share, kind?.interval ?? home!.interval)} ` +
       `of its later packets right${kind === null ? '' : ' (as its kind: you have more than one)'}.`;
   } else if (misnamed) {
-    title = `Telltale's catalog takes your ${name} for ${article(catalogClass)}, though it is not one: ${who.toLowerCase()} with the same catalog would be wrong about it.`;
+    title = `${id.recognisedBy === 'wide' ? "Telltale's wider catalog" : "Telltale's catalog"} takes your ${name} for ${article(catalogClass)}, though it is not one: ${who.toLowerCase()} with the same catalog would be wrong about it.`;
   } else {
     title = `${who} can tell what kind of device your ${name} is — it looks like ${article(categoryWords(looksLike!))} — though not which model.`;
   }
   const evidence: string[] = [];
-  if (recognised) {
+  if (recognised && id.recognisedBy === 'wide' && id.wide !== null) {
+    evidence.push(wideEvidence(id.wide, id.packets, crossing));
+  } else if (recognised) {
     evidence.push(
       `Catalog: recognised as "${id.topModelClass}" — ${id.packets} of its packets cross ${crossing}; the ${o.modelId} model names ${pct(id.topModelShare)} of them so, and ${pct(id.profileCoverage ?? 0)} of them have the packet sizes of that device's own traffic (the test asks for ${pct(CATALOG_MIN_COVERAGE)}).` +
         (id.platform == null

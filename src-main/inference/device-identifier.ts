@@ -22,6 +22,7 @@ import {
 } from './model-manifest.ts';
 import { join } from 'node:path';
 import { CategoryModel, categoryModelFileName } from './device-category.ts';
+import { WIDE_CATALOG_FILE, WideCatalog } from './wide-catalog.ts';
 import { labelsFromProbabilities, poolOverFlows } from './flow-pooling.ts';
 import { OnnxScorer } from './onnx-scorer.ts';
 import { labelRuns, StreamingLabeler, type PacketLabels, type StitchOptions } from './window-stitching.ts';
@@ -43,6 +44,8 @@ export class DeviceIdentifier {
     private readonly batchWindows: number | undefined,
     /** The view's device-category model (inference/device-category.ts); null when the models folder has none. */
     readonly category: CategoryModel | null = null,
+    /** The wider catalog (inference/wide-catalog.ts), for the NAPT view only; null elsewhere or when the models folder has none. */
+    readonly wide: WideCatalog | null = null,
   ) {}
 
   /** Opens the default model of `view` in `modelDir` (or the model `modelId`, which must be for that view). */
@@ -79,7 +82,8 @@ export class DeviceIdentifier {
       threads: options.threads,
     });
     const category = CategoryModel.load(join(manifest.dir, categoryModelFileName(model.view)));
-    return new DeviceIdentifier(manifest, model, scorer, options.batchWindows, category);
+    const wide = model.view === 'napt' ? WideCatalog.load(join(manifest.dir, WIDE_CATALOG_FILE)) : null;
+    return new DeviceIdentifier(manifest, model, scorer, options.batchWindows, category, wide);
   }
 
   /** Class names in output order (index = labelIndex). */

@@ -39,7 +39,7 @@ import {
   kindOfDevice,
   monthlyBytes as monthlyExtra,
 } from '../findings/device-advice.ts';
-import { siteOf } from '../audit/sites.ts';
+import { siteOf } from '../devices/sites.ts';
 import { OTHER_SITES } from '../audit/traffic-metadata.ts';
 import { deviceName, type Finding } from '../findings/findings.ts';
 import { categoryWords } from '../shared/audit-types.ts';
@@ -162,10 +162,11 @@ function identityWords(o: ObserverAudit, mac: string): { text: string; level: 'h
   const right = rightlyRecognised(id);
   const parts: string[] = [];
   const said = id.topModelClass === null ? '' : catalogName(id.topModelClass, id.platform);
-  if (right) parts.push(`recognised as ${said}`);
+  const by = id.recognisedBy === 'wide' ? ' by the wider catalog' : '';
+  if (right) parts.push(`recognised as ${said}${by}`);
   // the catalog's test passed for a class the labels say it is not: a mistake, never "recognised"
   else if (id.evidence === 'recognised' && id.topModelClass !== null)
-    parts.push(`taken for ${said}, which it is not`);
+    parts.push(`taken for ${said}${by}, which it is not`);
   else if (id.evidence === 'looks-like' && id.category?.category != null)
     parts.push(`looks like ${categoryWords(id.category.category)}`);
   else parts.push('not recognised');
@@ -202,7 +203,11 @@ function catalogCell(r: ObserverDeviceAudit): string {
     : id.evidence === 'recognised'
       ? 'wrongly named'
       : 'not recognised';
-  return `${verdict}: ${catalogName(id.topModelClass, id.platform)} ${pct(id.topModelShare)}${shape}`;
+  const names =
+    id.recognisedBy === 'wide' && id.wide !== null
+      ? `, wider catalog, names ${id.wide.names.slice(0, 2).join(', ')}`
+      : '';
+  return `${verdict}: ${catalogName(id.topModelClass, id.platform)} ${pct(id.topModelShare)}${shape}${names}`;
 }
 
 /** The category model's answer in short form: "camera 99 %", or "– (camera 62 %)" below its threshold. */
@@ -763,9 +768,11 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
     </p>
     <p>
       <strong>Who a device is.</strong> Two measures: our catalog of devices, trained on another home, names a
-      device only when all its traffic passes a device-level test; and an observer that learns your own
-      devices is trained on the earlier part of this capture and tested on the later part, which is what an
-      ISP with labelled traffic of devices like yours could do.
+      device only when all its traffic passes a device-level test (for your ISP, a wider catalog of devices
+      from other labs' captures also names one, only when it passes the same test and talks to a site only
+      that kind's devices used); and an observer that learns your own devices is trained on the earlier part
+      of this capture and tested on the later part, which is what an ISP with labelled traffic of devices like
+      yours could do.
     </p>
     ${(meta.models ?? []).map(
       (m) =>

@@ -206,6 +206,13 @@ export interface DeviceExposure {
   /** With labels: whether that class is the device's own (null without labels). */
   catalogRight: boolean | null;
   /**
+   * When the wider catalog (every labelled source, the ISP's view only) recognised it: the host
+   * names it used that only that kind's devices used in the catalog's data (the name test), with
+   * how often the catalog named devices it never saw; null when the bundled models recognised it,
+   * or nothing did.
+   */
+  wideCatalog: { names: string[]; heldOut: { instances: number; named: number } | null } | null;
+  /**
    * The category model's answer (`evidence` is `looks-like` when it named one and the catalog did
    * not recognise the device): the category it names (null: none), its best guess and that
    * guess's pooled probability, and the threshold it needs; null without a category model.

@@ -243,6 +243,7 @@ describe('Home page', () => {
           catalogShare: 0.9,
           catalogPlatform: null,
           catalogRight: true,
+          wideCatalog: null,
           category: null,
           inHome: { measured: true, unmeasured: null, recognisedShare: 0.97, interval: [0.95, 0.99] },
         },
@@ -262,6 +263,7 @@ describe('Home page', () => {
           catalogShare: 0.9,
           catalogPlatform: null,
           catalogRight: true,
+          wideCatalog: null,
           category: null,
           inHome: {
             measured: false,

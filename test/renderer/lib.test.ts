@@ -197,6 +197,7 @@ describe('a verdict per device', () => {
     const when = with_(
       {
         catalogRight: false,
+        wideCatalog: null,
         inHome: { measured: true, unmeasured: null, recognisedShare: 0.6, interval: [0.5, 0.7] },
       },
       { catalogRight: false, inHome: null },

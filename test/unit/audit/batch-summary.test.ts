@@ -40,6 +40,7 @@ const result: BatchResult = {
           evidence: 'looks-like',
           named: 'plug/switch',
           catalogRight: null,
+          recognisedBy: null,
           recognisedShare: 0.5,
           inHomeShare: null,
           spansSeen: 1,
@@ -88,6 +89,7 @@ describe('batch CSV', () => {
     expect(at('napt_evidence')).toBe('looks-like');
     expect(at('napt_named')).toBe('plug/switch');
     expect(at('napt_catalog_right')).toBe('');
+    expect(at('napt_recognised_by')).toBe('');
     expect(at('napt_recognised_share')).toBe('0.5000');
     expect(at('napt_in_home_share')).toBe('');
     expect(at('vpn_packets')).toBe('');

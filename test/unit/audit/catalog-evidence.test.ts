@@ -103,6 +103,8 @@ describe('rightlyRecognised', () => {
     platform: null,
     profileCoverage: 0.95,
     category: null,
+    recognisedBy: 'models',
+    wide: null,
   };
   it('is right only when the labelled class is the one recognised', () => {
     expect(rightlyRecognised(base)).toBe(true);

@@ -18,6 +18,7 @@ function audit(classSource: 'labels' | 'lookalike'): HomeAudit {
     evidence: 'recognised',
     topModelClass: 'Nest Camera',
     platform: null,
+    recognisedBy: 'models',
   };
   return {
     devices: [{ mac: 'm', name: 'Cam', nameIsUsers: false, trueLabel: 'Cam' }],

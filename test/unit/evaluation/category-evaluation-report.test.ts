@@ -41,6 +41,7 @@ describe('the category section', () => {
     const rates = categoryRates(instances, 0.85);
     expect(rates).toMatchObject({ wrong: 3, none: 7 });
     const study: CategoryStudy = {
+      wide: null,
       views: [
         {
           view: 'napt',

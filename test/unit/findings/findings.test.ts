@@ -11,7 +11,7 @@ import type {
 } from '../../../src-main/audit/audit-types.ts';
 import { activityExposure, captureCoverage } from '../../../src-main/audit/exposure.ts';
 import { auditFindings, formatSpanTime } from '../../../src-main/findings/findings.ts';
-import { siteOf } from '../../../src-main/audit/sites.ts';
+import { siteOf } from '../../../src-main/devices/sites.ts';
 
 const T0 = Date.UTC(2023, 5, 13, 19, 0, 0) / 1000;
 
@@ -84,6 +84,8 @@ function seen(d: DeviceAudit, share: number, inferred: ActivityTimeline | null =
       platform: null,
       profileCoverage: 0.95,
       category: null,
+      recognisedBy: share >= 0.5 ? 'models' : null,
+      wide: null,
     },
     activity: activityExposure(d.truth, inferred),
     labelActivity: activityExposure(d.truth, inferred),

@@ -72,6 +72,8 @@ function audit(topModelClass: string, className: string): HomeAudit {
               topModelShare: 0.9,
               profileCoverage: 0.95,
               category: null,
+              recognisedBy: 'models',
+              wide: null,
             },
             activity: ACTIVITY,
             labelActivity: ACTIVITY,

@@ -21,6 +21,7 @@ function seen(over: Partial<DeviceExposure> = {}): DeviceExposure {
     catalogShare: 0.94,
     catalogPlatform: null,
     catalogRight: true,
+    wideCatalog: null,
     category: null,
     agreement: 0.9,
     busyRecall: 0.8,
