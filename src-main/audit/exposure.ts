@@ -144,14 +144,7 @@ export function recognisedCount(rows: readonly { identity: IdentityExposure }[])
  * recognition figures (over the recognised devices) measure anything.
  */
 export function recognisingViews(audit: { observers: readonly ObserverAudit[] }): Set<ModelView> {
-  // the what-ifs label the defended traffic with the models; the wider catalog is not run on it
-  return new Set(
-    audit.observers
-      .filter((o) =>
-        o.devices.some((r) => rightlyRecognised(r.identity) && r.identity.recognisedBy === 'models'),
-      )
-      .map((o) => o.view),
-  );
+  return new Set(audit.observers.filter((o) => recognisedCount(o.devices) > 0).map((o) => o.view));
 }
 
 export function catalogEvidence(packets: number, topShare: number, coverage: number | null): CatalogEvidence {

@@ -24,6 +24,7 @@ import {
 import { analyzeCaptures } from './capture-analysis.ts';
 import { activityExposure, deviceIdentity, mean, rightlyRecognised } from './exposure.ts';
 import { ObserverStream } from './observer-stream.ts';
+import type { WideDecision } from '../inference/wide-catalog.ts';
 
 /** Covered time a what-if reads packet by packet; a longer capture is sampled (see `whatIfSample`). */
 export const WHATIF_SAMPLE_SECONDS = 24 * 3600;
@@ -238,7 +239,8 @@ export async function runWhatIfs(batch: WhatIfBatch): Promise<WhatIf[]> {
   const states = runs.map((r) => {
     const log = new ObserverStream(r.view, config, {
       batchRows: WHATIF_BATCH_ROWS,
-      samplePerDevice: 0,
+      // the wider catalog's test reads a sample of each device's rows (a few hundred)
+      samplePerDevice: r.identifier.wide?.file.rowsPerDevice ?? 0,
       categories: false,
       // a what-if reads the devices' answers only: cover packets far from any are not labelled
       deviceRowsOnly: true,
@@ -367,14 +369,29 @@ async function scoreWhatIf(
   const rows: WhatIfDevice[] = [];
   const counted: WhatIfDevice[] = [];
   const recognisedRows: WhatIfDevice[] = [];
+  // the wider catalog's test run again on the defended traffic, for the devices it recognised
+  const wide = base.devices.some((r) => r.identity.recognisedBy === 'wide')
+    ? log.wideDecisions(identifier.wide, (mac) => {
+        const d = devices.find((x) => x.mac === mac);
+        return d === undefined ? [] : [...d.dnsNames, ...d.sniNames];
+      })
+    : new Map<number, WideDecision>();
   for (const d of devices) {
     const identity = deviceIdentity(identifier, log.log, labelled, d);
     // The device keeps the class it has without the defence (the observer looks for the same device).
     const plain = base.devices.find((r) => r.mac === d.mac)!.identity;
     const cls = plain.className === null ? -1 : identifier.labels.indexOf(plain.className);
     const answers = labelled.answers.get(log.log.indexOfMac(d.mac));
+    // by the wider catalog: the share its forest still gives the kind, when the whole test still passes
+    const widely = plain.recognisedBy === 'wide' ? (wide.get(log.log.indexOfMac(d.mac)) ?? null) : null;
     const recognised =
-      cls < 0 || answers === undefined || identity.packets === 0 ? 0 : answers[cls] / identity.packets;
+      plain.recognisedBy === 'wide'
+        ? widely?.kind != null && widely.kind === plain.topModelClass
+          ? widely.share
+          : 0
+        : cls < 0 || answers === undefined || identity.packets === 0
+          ? 0
+          : answers[cls] / identity.packets;
     // activity from the defended timing, apart from what the model now calls the packets
     const own = timing.get(log.log.indexOfMac(d.mac)) ?? null;
     const exposure =
@@ -397,9 +414,8 @@ async function scoreWhatIf(
     rows.push(row);
     if (identity.packets >= MIN_PACKETS_FOR_AVERAGE) {
       counted.push(row);
-      // recognition is measured on the devices the models' catalog recognises without the defence
-      // (the wider catalog's test is not run again on the defended traffic)
-      if (rightlyRecognised(plain) && plain.recognisedBy === 'models') recognisedRows.push(row);
+      // recognition is measured on the devices the catalog recognises without the defence
+      if (rightlyRecognised(plain)) recognisedRows.push(row);
     }
   }
   const extra = stream.stats.bytesAfter - stream.stats.bytesBefore;

@@ -472,7 +472,7 @@ export function activitySection(results: readonly CaseActivityScore[] | null): s
           r.name,
           o.view.toUpperCase(),
           o,
-          `as "${o.className ?? '-'}" (${pct(o.recognisedShare)} of its packets), state agreement ${pct(o.agreement)}`,
+          `as "${o.className ?? '-'}" (${pct(o.recognisedShare)} of its packets${o.byWideCatalog ? '; the wider catalog, which learned from this capture' : ''}), state agreement ${pct(o.agreement)}`,
         ),
       );
     }
@@ -567,7 +567,9 @@ export function openSetSection(
       "class by the view's default model (its argmax, before the unknown rule), and at least " +
       `${pct0(CATALOG_MIN_COVERAGE)} of them with a (direction, frame size) pair of that class's own training ` +
       'traffic (its size profile in models/manifest.json). Otherwise it is "not recognised". A device no model saw ' +
-      'is pulled into some class, often with confidence, but seldom has that class’s shape.',
+      'is pulled into some class, often with confidence, but seldom has that class’s shape. For the ISP, a ' +
+      'device the test leaves unrecognised is then put to the wider catalog, measured with each kind left out ' +
+      'in its own section below; this section measures the bundled models.',
     '',
     'The three thresholds are fixed constants, not tuned on what this section reports. The open-set study chose ' +
       'them leave-one-dataset-out: calibrating on datasets/extras (with the even half of the MADEA groups below as ' +

@@ -19,6 +19,8 @@ export interface ObserverBusyScore extends BusyDetectionScore {
   /** The class whose timeline stands for the device, and the share of its packets so named. */
   className: string | null;
   recognisedShare: number;
+  /** Whether the wider catalog recognised it (it learned from these very captures, so that is no test). */
+  byWideCatalog: boolean;
   /** State agreement of the observer's timeline with the truth (the activity exposure). */
   agreement: number;
 }
@@ -75,6 +77,7 @@ export async function evaluateActivityCase(
       view: o.view,
       className: r.identity.className,
       recognisedShare: r.identity.recognisedShare,
+      byWideCatalog: r.identity.recognisedBy === 'wide',
       agreement: r.activity.agreement,
       ...scoreBusyDetection(inferred, phases, coverage),
     };

@@ -74,6 +74,9 @@ export interface ReportMeta {
 }
 
 const pct = (share: number): string => `${Math.round(100 * share)} %`;
+/** A share with one decimal under 1 % (0.5 %, not "0 %"), whole per cents above. */
+const finePct = (share: number): string =>
+  share > 0 && share < 0.01 ? `${(100 * share).toFixed(1)} %` : pct(share);
 const capitalised = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 function escapeHtml(text: string): string {
@@ -758,6 +761,9 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
     }
   </section>`;
 
+  // how the wider catalog held on kinds it never saw, as every NAPT answer of it carries
+  const wide = audit.observers.flatMap((o) => o.devices).find((r) => r.identity.wide?.heldOut != null);
+  const wideHeld = wide?.identity.wide?.heldOut ?? null;
   const methods = html`<section>
     <h2>How this was measured, and its limits</h2>
     <p>
@@ -792,11 +798,22 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
                 ${m.unseen.baselineNamed} as a device they are not. The device-level test keeps those out: it
                 let ${m.unseen.named === 0 ? 'none' : m.unseen.named}
                 through${
-                  m.unseen.named === 0 ? '' : html` (at most ${pct(m.unseen.worstShare)} of one lab's)`
+                  m.unseen.named === 0 ? '' : html` (at most ${finePct(m.unseen.worstShare)} of one lab's)`
                 }.`
           }
         </p>`,
     )}
+    ${
+      wideHeld === null
+        ? ''
+        : html`<p class="small">
+            Your ISP's wider catalog, of devices from every labelled dataset we have: tested on
+            ${wideHeld.instances} captures of devices of kinds it had not learned (one kind left out at a
+            time), it named
+            ${wideHeld.named === 0 ? 'none' : `${wideHeld.named} (${finePct(wideHeld.named / wideHeld.instances)})`}
+            as a kind they are not.
+          </p>`
+    }
     <p>
       <strong>When a device is busy.</strong> Busy spans are found from each device's own traffic: a burst
       well above its usual rate, or traffic of a kind it does not usually send. Its own timers (regular

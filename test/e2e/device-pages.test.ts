@@ -333,3 +333,31 @@ describe.skipIf(skip !== '')('a device that cannot reach its cloud', () => {
     }
   }, 600_000);
 });
+
+describe.skipIf(skip !== '')('a device the bundled models do not know, in the wider catalog', () => {
+  it('is recognised by the wider catalog for the ISP, with the names it rests on, and not for the VPN', async () => {
+    const hue = join(DATASETS, 'iot-sentinel/HueBridge');
+    const browser = await launchBrowser();
+    const server = new TestServer();
+    await server.start();
+    try {
+      const { page, problems } = await openPage(browser);
+      await auditFiles(page, server, [
+        join(hue, 'Setup-A-1-STA.pcap.gz'),
+        join(DATASETS, 'iot-sentinel/labels.csv'),
+      ]);
+      const d = await readDevicePage(page, '00:17:88:24:76:ff');
+      expect(contradictions(d)).toEqual([]);
+      expect(d.observers.find((o) => o.view === 'napt')?.evidence).toBe('recognised');
+      expect(d.observers.find((o) => o.view === 'vpn')?.evidence).not.toBe('recognised');
+      expect(d.text).toMatch(
+        /wider catalog recognises it as “HueBridge \/ HueSwitch” \(\d+ % of its packets, with that kind's packet sizes, and it talks to [^)]*meethue\.com/,
+      );
+      await shot(page, 'wide-catalog-hue');
+      expect(problems.console).toEqual([]);
+    } finally {
+      await server.stop();
+      await browser.close();
+    }
+  }, 600_000);
+});

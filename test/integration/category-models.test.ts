@@ -83,7 +83,7 @@ describe.skipIf(!present)('device-category models', () => {
       expect(e.kinds).toBeGreaterThanOrEqual(30);
       // the issue's target, per dataset, with the kind (and then the dataset) left out
       for (const r of [...e.leaveOneKindOut, ...e.leaveOneDatasetOut])
-        expect(r.named, `${r.dataset}`).toBeLessThanOrEqual(WIDE_TARGET_NAMED * r.instances);
+        expect(r.named, r.dataset).toBeLessThanOrEqual(WIDE_TARGET_NAMED * r.instances);
       expect(e.leaveOneKindOut.map((r) => r.dataset)).toEqual(['madea', 'iot-sentinel', 'extras']);
       // a known kind is never named as another, and some are recognised in every dataset with names
       for (const r of e.known) expect(r.wrong, r.dataset).toBe(0);

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
+import { WIDE_CATALOG_FILE } from '../../../src-main/inference/wide-catalog.ts';
 import { loadManifest } from '../../../src-main/inference/model-manifest.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -82,7 +83,12 @@ describe('electron-builder.yml', () => {
     const manifest = loadManifest(join(ROOT, 'models'));
     const categoryModels = readdirSync(join(ROOT, 'models')).filter((f) => /^category-.*\.json$/.test(f));
     expect(categoryModels).toEqual(['category-napt.json', 'category-vpn.json']);
-    for (const file of ['manifest.json', ...manifest.models.map((m) => m.file), ...categoryModels]) {
+    for (const file of [
+      'manifest.json',
+      ...manifest.models.map((m) => m.file),
+      ...categoryModels,
+      WIDE_CATALOG_FILE,
+    ]) {
       expect(
         models!.filter.some((g) => matches(g, file)),
         file,

@@ -107,6 +107,34 @@ describe('renderReport', () => {
     expect(wrong).toMatch(/sees traffic of your one device and could not tell what it is/);
   });
 
+  it('says which catalog recognised a device, and how the wider one held on kinds it never saw', () => {
+    const a = audit('HueBridge / HueSwitch', 'HueBridge / HueSwitch');
+    const id = a.observers[0].devices[0].identity;
+    Object.assign(id, {
+      recognisedBy: 'wide',
+      wide: {
+        kind: 'HueBridge / HueSwitch',
+        top: 'HueBridge / HueSwitch',
+        share: 0.9,
+        coverage: 0.95,
+        sampled: 100,
+        names: ['bridge.meethue.com'],
+        packets: 100,
+        heldOut: { instances: 510, named: 4 },
+      },
+    });
+    const page = renderReport(a, [], META);
+    expect(page).toContain('recognised as HueBridge / HueSwitch by the wider catalog');
+    expect(page).toContain('wider catalog, names bridge.meethue.com');
+    expect(page).toMatch(
+      /tested on\s+510 captures of devices of kinds it had not learned .*it named\s+4 \(0\.8 %\)/s,
+    );
+    // without it, no word of it beyond the method
+    expect(renderReport(audit('Nest Camera', 'Nest Camera'), [], META)).not.toMatch(
+      /tested on\s+\d+ captures of devices of kinds/,
+    );
+  });
+
   it('claims no recognition a defence would lower where the catalog recognises none of the devices', () => {
     const padding = {
       id: 'napt-pad-16',
