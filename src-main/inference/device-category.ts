@@ -15,9 +15,9 @@
  * (HistogramForest.toJSON), the summary's feature names, the categories and the threshold, written
  * by `telltale train-category`.
  */
-import { readFileSync } from 'node:fs';
 import { CATEGORY_MIN_PACKETS, DEVICE_CATEGORIES, type DeviceCategory } from '../shared/device-categories.ts';
 import { HistogramForest, type ForestJSON } from './histogram-forest.ts';
+import { readOptionalModelFile } from './model-file.ts';
 
 /** A device-level answer: the category, or null ("none of these"), with the evidence behind it. */
 export interface CategoryDecision {
@@ -113,14 +113,8 @@ export class CategoryModel {
 
   /** Reads a model file; null when there is none (an install without category models). */
   static load(path: string): CategoryModel | null {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
-    }
-    return CategoryModel.fromFile(JSON.parse(text) as CategoryModelFile);
+    const file = readOptionalModelFile(path);
+    return file === null ? null : CategoryModel.fromFile(file as CategoryModelFile);
   }
 
   /** The device-level decision for summaries (chunks × features, row-major). */

@@ -22,9 +22,9 @@
  * The model file (`catalog-wide-napt.json` in the models folder) is written by `npm run eval`
  * with the rates it measured, so the app can say how often such a naming held.
  */
-import { readFileSync } from 'node:fs';
 import { CATALOG_MIN_COVERAGE, CATALOG_MIN_PACKETS, CATALOG_MIN_SHARE } from './catalog-test.ts';
 import { HistogramForest, type ForestJSON } from './histogram-forest.ts';
+import { readOptionalModelFile } from './model-file.ts';
 import { siteOf } from '../devices/sites.ts';
 import { sizeKey } from './model-manifest.ts';
 
@@ -178,14 +178,8 @@ export class WideCatalog {
 
   /** Reads the models folder's file; null when there is none (an install without it). */
   static load(path: string): WideCatalog | null {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
-    }
-    return WideCatalog.fromFile(JSON.parse(text) as WideCatalogFile);
+    const file = readOptionalModelFile(path);
+    return file === null ? null : WideCatalog.fromFile(file as WideCatalogFile);
   }
 
   /** The kind that stands for a labels.csv device name, or null when the catalog has none. */

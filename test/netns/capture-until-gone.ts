@@ -9,6 +9,8 @@ const iface = process.argv[2];
 const source = new LiveCaptureSource(iface);
 const channel = openFrameChannel(iface, 'arp', () => undefined);
 let packets = 0;
+// "capturing" only once the interface is open: the test takes the interface away on that word
+source.open();
 process.stdout.write('capturing\n');
 for await (const batch of source.batches()) packets += batch.length;
 let send = 'works';

@@ -4,6 +4,9 @@
  * the size profile's coverage and the name test all pass, and the bundled models' recognition
  * always stands.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { withWideCatalog } from '../../../src-main/audit/exposure.ts';
 import type { IdentityExposure } from '../../../src-main/audit/audit-types.ts';
@@ -107,6 +110,19 @@ describe('WideCatalog', () => {
     expect(d.heldOut).toEqual({ instances: 40, named: 1 });
     expect(catalog.kindOf('HueSwitch')).toBe('Hue Bridge');
     expect(catalog.kindOf('Ring Doorbell')).toBeNull();
+  });
+
+  it('is absent without its file, and a damaged file is named in the error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'telltale-wide-'));
+    try {
+      expect(WideCatalog.load(join(dir, 'catalog-wide-napt.json'))).toBeNull();
+      writeFileSync(join(dir, 'catalog-wide-napt.json'), '{"formatVersion": 1, "kin');
+      expect(() => WideCatalog.load(join(dir, 'catalog-wide-napt.json'))).toThrow(
+        /catalog-wide-napt\.json: not a model file .*run npm run eval/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a file whose parts disagree', () => {
