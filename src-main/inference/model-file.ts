@@ -17,6 +17,7 @@ export function readOptionalModelFile(path: string): unknown {
   } catch (e) {
     throw new Error(
       `${path}: not a model file (${(e as Error).message}); run npm run eval to write it again`,
+      { cause: e },
     );
   }
 }
