@@ -63,7 +63,7 @@ export function wideEvidence(w: WideDecision, packets: number, crossing: string)
       : ` Tested on ${w.heldOut.instances} devices of kinds it never saw, it named ${w.heldOut.named} of them as a kind they were not.`;
   return (
     `Wider catalog: recognised as "${w.kind ?? '-'}" — ${packets} of its packets cross ${crossing}; of ${sampled === packets ? 'them' : `${sampled} of them sampled`}, its forest names ${pct(w.share)} so and ${pct(w.coverage)} have the packet sizes of that kind's own traffic (the test asks for ${pct(CATALOG_MIN_SHARE)} and ${pct(CATALOG_MIN_COVERAGE)}), ` +
-    `and it used ${w.names.length === 1 ? 'a host name' : 'host names'} of a site only that kind's devices used in the catalog's data: ${w.names.slice(0, 3).join(', ')}${w.names.length > 3 ? ` and ${w.names.length - 3} more` : ''}.` +
+    `and it used ${w.names.length === 1 ? 'a host name' : 'host names'} of a site only that kind's devices used in the catalog's data: ${w.names.slice(0, 3).join(', ')}${w.names.length > 3 ? ` and ${w.names.length - 3} more` : ''}. Another product of the same maker that uses that site could look the same to it.` +
     held
   );
 }

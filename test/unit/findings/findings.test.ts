@@ -240,6 +240,38 @@ describe('auditFindings', () => {
     );
   });
 
+  it('says when the wider catalog recognised a device, on which host names, and how it held on unseen kinds', () => {
+    const hue = device('00:00:00:00:00:0e', 'HueBridge');
+    const r = seen(hue, 0.9);
+    r.identity = {
+      ...r.identity,
+      className: 'HueBridge / HueSwitch',
+      topModelClass: 'HueBridge / HueSwitch',
+      recognisedBy: 'wide',
+      wide: {
+        kind: 'HueBridge / HueSwitch',
+        top: 'HueBridge / HueSwitch',
+        share: 0.9,
+        coverage: 0.95,
+        sampled: 300,
+        names: ['bridge.meethue.com'],
+        packets: 500,
+        heldOut: { instances: 510, named: 4 },
+      },
+    };
+    const [f] = auditFindings(audit([hue], [observer('napt', [r])])).filter((x) => x.kind === 'identity');
+    expect(f.title).toBe(
+      "Your ISP can tell there is a HueBridge / HueSwitch in your home: Telltale's wider catalog recognises it even behind your router.",
+    );
+    expect(f.evidence[0]).toBe(
+      'Wider catalog: recognised as "HueBridge / HueSwitch" — 500 of its packets cross your router; of 300 of them sampled, ' +
+        "its forest names 90 % so and 95 % have the packet sizes of that kind's own traffic (the test asks for 50 % and 85 %), " +
+        "and it used a host name of a site only that kind's devices used in the catalog's data: bridge.meethue.com. " +
+        'Another product of the same maker that uses that site could look the same to it. ' +
+        'Tested on 510 devices of kinds it never saw, it named 4 of them as a kind they were not.',
+    );
+  });
+
   it('says what an observer trained on this home tells, with its interval, where the catalog cannot', () => {
     const lock = device('00:00:00:00:00:0a', 'Schlage Lock');
     const r = seen(lock, 0.94);
