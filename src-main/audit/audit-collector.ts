@@ -24,7 +24,13 @@ import {
   type WhatIfRequest,
 } from './audit-types.ts';
 import type { CaptureAnalysis, CaptureAnalysisOptions } from './capture-analysis.ts';
-import { auditedDevices, captureCoverage, EMPTY_TIMELINE, observerAudit } from './exposure.ts';
+import {
+  auditedDevices,
+  captureCoverage,
+  EMPTY_TIMELINE,
+  hostNamesByMac,
+  observerAudit,
+} from './exposure.ts';
 import { ObserverStream, type ObserverStreamOptions } from './observer-stream.ts';
 import { TrafficMetadata } from './traffic-metadata.ts';
 import type { ViewLog } from './view-log.ts';
@@ -275,10 +281,7 @@ export class AuditCollector {
         coverage,
         stream.timelines(end),
         stream.categories(identifier.category),
-        stream.wideDecisions(identifier.wide, (mac) => {
-          const d = devices.find((x) => x.mac === mac);
-          return d === undefined ? [] : [...d.dnsNames, ...d.sniNames];
-        }),
+        stream.wideDecisions(identifier.wide, hostNamesByMac(devices)),
       );
       // a finished stream's buffers are done with before the in-home observer's forest trains
       const sample = stream.sample;

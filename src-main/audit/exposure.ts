@@ -12,6 +12,7 @@ import { isDeviceMac } from '../devices/address-scope.ts';
 import type { DeviceRecord, InventorySnapshot } from '../devices/device-record.ts';
 import { deviceChunks, summarize, summaryColumns } from '../features/device-summary.ts';
 import { decideCategory, type CategoryDecision, type CategoryModel } from '../inference/device-category.ts';
+import { CATALOG_MIN_COVERAGE, CATALOG_MIN_PACKETS, CATALOG_MIN_SHARE } from '../inference/catalog-test.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
 import type { WideCatalog, WideDecision } from '../inference/wide-catalog.ts';
 import { classOfDevice, sizeKey, type ModelView } from '../inference/model-manifest.ts';
@@ -117,7 +118,6 @@ export interface LabelledView {
   sizes: Map<number, Map<number, number>>;
 }
 
-import { CATALOG_MIN_COVERAGE, CATALOG_MIN_PACKETS, CATALOG_MIN_SHARE } from '../inference/catalog-test.ts';
 /** The catalog's device-level test (inference/catalog-test.ts), as the audit applies it. */
 export { CATALOG_MIN_COVERAGE, CATALOG_MIN_PACKETS, CATALOG_MIN_SHARE };
 
@@ -426,6 +426,12 @@ export function withCategory(id: IdentityExposure, category: CategoryDecision | 
         ? 'looks-like'
         : 'not-recognised';
   return { ...id, category, evidence };
+}
+
+/** The host names each device looked up or opened TLS to, by MAC (what the wider catalog's name test reads). */
+export function hostNamesByMac(devices: readonly DeviceAudit[]): (mac: string) => string[] {
+  const names = new Map(devices.map((d) => [d.mac, [...d.dnsNames, ...d.sniNames]]));
+  return (mac) => names.get(mac) ?? [];
 }
 
 /**

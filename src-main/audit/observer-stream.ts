@@ -126,7 +126,7 @@ export class DeviceSample {
     return out;
   }
 
-  /** The sample of one device (by the source log's device index), or undefined before `take`'s or for none. */
+  /** The sample of one device (by the source log's device index); undefined for a device it has no rows of, or once `take` has emptied it. */
   logOf(device: number): ViewLog<ModelView> | undefined {
     return this.logs.get(device);
   }

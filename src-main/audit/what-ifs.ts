@@ -8,6 +8,7 @@ import type { ActivityConfig } from '../activity/activity-config.ts';
 import type { CoveredTime } from '../activity/timeline-agreement.ts';
 import type { DeviceIdentifier } from '../inference/device-identifier.ts';
 import type { ModelView } from '../inference/model-manifest.ts';
+import type { WideDecision } from '../inference/wide-catalog.ts';
 import { DefendedStream, defenceId, describeDefence, type Defence } from '../views/defences.ts';
 import type { ViewPacket } from '../views/view-packet.ts';
 import type { ActivityTimeline } from '../shared/audit-types.ts';
@@ -22,9 +23,8 @@ import {
   type WhatIfDevice,
 } from './audit-types.ts';
 import { analyzeCaptures } from './capture-analysis.ts';
-import { activityExposure, deviceIdentity, mean, rightlyRecognised } from './exposure.ts';
+import { activityExposure, deviceIdentity, hostNamesByMac, mean, rightlyRecognised } from './exposure.ts';
 import { ObserverStream } from './observer-stream.ts';
-import type { WideDecision } from '../inference/wide-catalog.ts';
 
 /** Covered time a what-if reads packet by packet; a longer capture is sampled (see `whatIfSample`). */
 export const WHATIF_SAMPLE_SECONDS = 24 * 3600;
@@ -371,10 +371,7 @@ async function scoreWhatIf(
   const recognisedRows: WhatIfDevice[] = [];
   // the wider catalog's test run again on the defended traffic, for the devices it recognised
   const wide = base.devices.some((r) => r.identity.recognisedBy === 'wide')
-    ? log.wideDecisions(identifier.wide, (mac) => {
-        const d = devices.find((x) => x.mac === mac);
-        return d === undefined ? [] : [...d.dnsNames, ...d.sniNames];
-      })
+    ? log.wideDecisions(identifier.wide, hostNamesByMac(devices))
     : new Map<number, WideDecision>();
   for (const d of devices) {
     const identity = deviceIdentity(identifier, log.log, labelled, d);

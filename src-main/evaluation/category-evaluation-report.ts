@@ -163,11 +163,12 @@ export function wideCatalogSection(study: CategoryStudy | null): string {
       "VPN's carrier sees neither, so the VPN view has no wider catalog.",
     '',
     `Instances as in the category study (a device in one MADEA day, in one IoT Sentinel setup file, in one extras ` +
-      `file): ${w.instances}, ${w.withNames} of them with host names. **Kind left out**: each kind is judged by a ` +
+      `file) with at least ${CATALOG_MIN_PACKETS} packets in the NAPT view: ${w.instances}, ${w.withNames} of them with host names. **Kind left out**: each kind is judged by a ` +
       'catalog trained on every other kind, so any naming is of a kind it is not. **Dataset left out**: each dataset ' +
       'is judged by a catalog trained on the other two. **Known**: the instances of each kind taken in turn, first, ' +
       'third … to train and second, fourth … to test (a kind with one instance only trains). The thresholds are the ' +
-      "ONNX catalog's own; the site rule's share was set by reasoning before it was scored and not changed.",
+      "ONNX catalog's own; the site rule's share (one half) was set by reasoning after two simpler name rules had " +
+      'been scored (models/MODEL_CARD.md), and not varied.',
     '',
   );
   const rows: string[][] = [];
