@@ -48,10 +48,6 @@ const pct = (share: number): string => `${Math.round(100 * share)} %`;
 const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
- * "2023-06-13 19:47–19:52 UTC+02:00" in `zone` (default UTC: "… UTC"): the end's date is repeated
- * only when it differs; seconds within one minute.
- */
-/**
  * The evidence line of a recognition by the wider catalog (inference/wide-catalog.ts): its three
  * tests with the figures they passed on, and how often it named devices it never saw.
  */
@@ -68,6 +64,10 @@ export function wideEvidence(w: WideDecision, packets: number, crossing: string)
   );
 }
 
+/**
+ * "2023-06-13 19:47–19:52 UTC+02:00" in `zone` (default UTC: "… UTC"): the end's date is repeated
+ * only when it differs; seconds within one minute.
+ */
 export function formatSpanTime(start: number, end: number, zone = 'UTC'): string {
   const label = zoneOffsetLabel(start, zone);
   const [a, b] = [localDate(start, zone), localDate(end, zone)];

@@ -68,7 +68,7 @@ export interface WideCatalogFile {
   profiles: number[][];
   /**
    * Per kind, the sites (devices/sites.ts: registrable domains) its training devices' host names
-   * belong to and no other kind's did.
+   * belong to, no other kind's did, and at least half its training instances used (its maker's cloud).
    */
   sites: string[][];
   /** Sampled packets per device the forest reads (training and deciding alike). */
