@@ -7,6 +7,7 @@ import { spansSeenOf } from '../audit/exposure.ts';
 import { isDeviceMac } from '../devices/address-scope.ts';
 import type { DeviceRecord } from '../devices/device-record.ts';
 import { actionOf, deviceExposures, kindOfDevice } from '../findings/device-advice.ts';
+import { categoryOfLabel } from '../shared/device-categories.ts';
 import { auditFindings } from '../findings/findings.ts';
 import {
   SEVERITIES,
@@ -176,7 +177,10 @@ export function deviceRow(
   );
   // a platform's class (Tuya's plugs, bulbs, sensors …) says nothing of the kind
   const modelClass = sure?.catalogPlatform == null ? (sure?.catalogClass ?? null) : null;
-  const category = o.category ?? label?.category ?? modelClass;
+  // labels.csv's category; IoT Sentinel's labels have none, its table says what each device is
+  const labelled =
+    label === null ? null : label.category !== '' ? label.category : categoryOfLabel(null, label.device);
+  const category = o.category ?? labelled ?? modelClass;
   const kind = kindOfDevice(category, label?.device ?? '', exposure);
   const own = findings.filter((f) => f.device === d.mac);
   const top =
