@@ -236,11 +236,15 @@ export async function runWhatIfs(batch: WhatIfBatch): Promise<WhatIf[]> {
           })),
           ...batch.runs,
         ];
+  const wideViews = new Set(
+    baseline.filter((o) => o.devices.some((d) => d.identity.recognisedBy === 'wide')).map((o) => o.view),
+  );
   const states = runs.map((r) => {
     const log = new ObserverStream(r.view, config, {
       batchRows: WHATIF_BATCH_ROWS,
-      // the wider catalog's test reads a sample of each device's rows (a few hundred)
-      samplePerDevice: r.identifier.wide?.file.rowsPerDevice ?? 0,
+      // the wider catalog's test reads a sample of each device's rows (a few hundred), where it
+      // recognised a device: none is kept otherwise, so the per-packet path stays as it was
+      samplePerDevice: wideViews.has(r.view) ? (r.identifier.wide?.file.rowsPerDevice ?? 0) : 0,
       categories: false,
       // a what-if reads the devices' answers only: cover packets far from any are not labelled
       deviceRowsOnly: true,

@@ -106,6 +106,11 @@ const DHCP_OFFER = 2;
 const DHCP_ACK = 5;
 const MDNS_PORT = 5353;
 
+/** Multicast DNS (RFC 6762): a name it asks is the local network's, not a service's. */
+export function isMdns(pkt: Pick<DecodedPacket, 'srcPort' | 'dstPort' | 'layers'>): boolean {
+  return pkt.srcPort === MDNS_PORT || pkt.dstPort === MDNS_PORT || pkt.layers.includes('mdns');
+}
+
 const SOURCE_INDEX = new Map<NameSource, number>(NAME_SOURCES.map((s, i) => [s, i]));
 const DNS_QUERY = SOURCE_INDEX.get('dns-query')!;
 const TLS_SNI = SOURCE_INDEX.get('tls-sni')!;
@@ -508,7 +513,7 @@ export class DeviceInventory {
    * owner names, RFC 6763 §4) and host names (A / AAAA owners, SRV targets, reverse PTR data).
    */
   private observeDns(pkt: DecodedPacket, dns: DnsHint, src: DeviceState, ts: number): void {
-    const mdns = pkt.srcPort === MDNS_PORT || pkt.dstPort === MDNS_PORT || pkt.layers.includes('mdns');
+    const mdns = isMdns(pkt);
     if (!mdns) {
       if (!dns.response) for (const q of dns.questions) this.noteName(src, DNS_QUERY, q, ts);
       return;

@@ -27,7 +27,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditCollector } from '../audit/audit-collector.ts';
 import { analyzeCaptures } from '../audit/capture-analysis.ts';
-import { DEFAULT_INVENTORY_LIMITS } from '../devices/device-inventory.ts';
+import { DEFAULT_INVENTORY_LIMITS, isMdns } from '../devices/device-inventory.ts';
 import { GroundTruth } from '../devices/ground-truth.ts';
 import { deviceChunks, summarize, summaryColumns, summaryNames } from '../features/device-summary.ts';
 import {
@@ -48,8 +48,6 @@ import { catalogNames } from '../inference/wide-catalog.ts';
 import { madeaCaptures, madeaDay, unseenCaptureSets } from './datasets.ts';
 import { runWideCatalogStudy, WideSampler, type WideCatalogEvaluation } from './wide-catalog-evaluation.ts';
 
-/** mDNS's port: its questions are the local network's, not a service's. */
-const MDNS_PORT = 5353;
 /** Names per source an audit keeps of a device, most seen first (the inventory's `topN`). */
 const NAMES_PER_SOURCE = DEFAULT_INVENTORY_LIMITS.topN;
 
@@ -206,8 +204,7 @@ export async function gatherCategoryData(options: {
         const h = vp.inner.hints;
         if (who === undefined || h === null) return;
         // as the inventory notes them (devices/device-inventory.ts): unicast DNS questions, TLS server names
-        const mdns = vp.inner.srcPort === MDNS_PORT || vp.inner.dstPort === MDNS_PORT;
-        const dns = h.dns !== undefined && !h.dns.response && !mdns ? h.dns.questions : [];
+        const dns = h.dns !== undefined && !h.dns.response && !isMdns(vp.inner) ? h.dns.questions : [];
         if (dns.length === 0 && h.sni === undefined) return;
         const key = instanceOf(who.device, segment);
         let counts = hostNames.get(key);

@@ -47,7 +47,7 @@ export function deviceExposures(
           : rightlyRecognised(r.identity),
       wideCatalog:
         r.identity.recognisedBy === 'wide' && r.identity.wide !== null
-          ? { names: r.identity.wide.names, heldOut: r.identity.wide.heldOut }
+          ? { names: r.identity.wide.names }
           : null,
       category:
         r.identity.category === null

@@ -158,6 +158,7 @@ function identityFinding(
       : severities.reduce((a, b) => (SEVERITIES.indexOf(b) < SEVERITIES.indexOf(a) ? b : a));
   const name = deviceName(d);
   const catalogClass = id.topModelClass === null ? '' : catalogName(id.topModelClass, id.platform);
+  const catalog = id.recognisedBy === 'wide' ? "Telltale's wider catalog" : "Telltale's catalog";
   let title: string;
   if (recognised && rightClass) {
     const how =
@@ -166,7 +167,6 @@ function identityFinding(
         : id.topModelShare >= 0.5
           ? 'can often tell'
           : 'can sometimes tell';
-    const catalog = id.recognisedBy === 'wide' ? "Telltale's wider catalog" : "Telltale's catalog";
     title =
       id.classSource === 'labels'
         ? `${who} ${how} there is ${article(catalogClass)} in your home: ${catalog} recognises it ${where}.`
@@ -178,7 +178,7 @@ function identityFinding(
       `yours: trained on the first half of its traffic in this capture, such an observer names ${withInterval(share, kind?.interval ?? home!.interval)} ` +
       `of its later packets right${kind === null ? '' : ' (as its kind: you have more than one)'}.`;
   } else if (misnamed) {
-    title = `${id.recognisedBy === 'wide' ? "Telltale's wider catalog" : "Telltale's catalog"} takes your ${name} for ${article(catalogClass)}, though it is not one: ${who.toLowerCase()} with the same catalog would be wrong about it.`;
+    title = `${catalog} takes your ${name} for ${article(catalogClass)}, though it is not one: ${who.toLowerCase()} with the same catalog would be wrong about it.`;
   } else {
     title = `${who} can tell what kind of device your ${name} is — it looks like ${article(categoryWords(looksLike!))} — though not which model.`;
   }

@@ -776,9 +776,9 @@ export function renderReport(audit: HomeAudit, findings: readonly Finding[], met
       <strong>Who a device is.</strong> Two measures: our catalog of devices, trained on another home, names a
       device only when all its traffic passes a device-level test (for your ISP, a wider catalog of devices
       from other labs' captures also names one, only when it passes the same test and talks to a site only
-      that kind's devices used); and an observer that learns your own devices is trained on the earlier part
-      of this capture and tested on the later part, which is what an ISP with labelled traffic of devices like
-      yours could do.
+      that kind's devices used in its data); and an observer that learns your own devices is trained on the
+      earlier part of this capture and tested on the later part, which is what an ISP with labelled traffic of
+      devices like yours could do.
     </p>
     ${(meta.models ?? []).map(
       (m) =>

@@ -207,11 +207,10 @@ export interface DeviceExposure {
   catalogRight: boolean | null;
   /**
    * When the wider catalog (every labelled source, the ISP's view only) recognised it: the host
-   * names it used that only that kind's devices used in the catalog's data (the name test), with
-   * how often the catalog named devices it never saw; null when the bundled models recognised it,
-   * or nothing did.
+   * names it used on a site only that kind's devices used in the catalog's data (the name test);
+   * null when the bundled models recognised it, or nothing did.
    */
-  wideCatalog: { names: string[]; heldOut: { instances: number; named: number } | null } | null;
+  wideCatalog: { names: string[] } | null;
   /**
    * The category model's answer (`evidence` is `looks-like` when it named one and the catalog did
    * not recognise the device): the category it names (null: none), its best guess and that

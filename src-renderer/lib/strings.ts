@@ -252,7 +252,7 @@ export const S = {
     catalogRecognised: (name: string, share: string, platform: boolean) =>
       `Telltale's catalog recognises it as “${name}” (${share} of its packets, with ${platform ? "those devices'" : "that device's"} packet sizes).`,
     wideRecognised: (name: string, share: string, hosts: readonly string[]) =>
-      `Telltale's wider catalog recognises it as “${name}” (${share} of its packets, with that kind's packet sizes, and it talks to ${hosts.slice(0, 2).join(', ')}${hosts.length > 2 ? ' and more' : ''}, a site only that kind's devices used; another product of the same maker using that site could look the same).`,
+      `Telltale's wider catalog recognises it as “${name}” (${share} of its packets, with that kind's packet sizes, and it talks to ${hosts.slice(0, 2).join(', ')}${hosts.length > 2 ? ' and more' : ''}, a site only that kind's devices used in Telltale's data; another product of the same maker using that site could look the same).`,
     catalogNot: (guess: string) =>
       `Telltale's catalog does not recognise it (its model's most frequent answer, “${guess}”, did not pass the device-level test).`,
     looksLike: (category: string, probability: string, threshold: string) =>
